@@ -1,0 +1,53 @@
+// Package openapi embeds tosspayments.yaml, the OpenAPI document this module
+// is generated from, and loads it as a validated kin-openapi document.
+//
+// Tests, the sandbox and users load the contract from here without a file
+// path:
+//
+//	doc, err := openapi.Load()
+package openapi
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// YAML is the OpenAPI document exactly as written in tosspayments.yaml.
+//
+//go:embed tosspayments.yaml
+var YAML []byte
+
+var (
+	loadOnce sync.Once
+	loaded   *openapi3.T
+	loadErr  error
+)
+
+// Load parses and validates the embedded document. The document is parsed
+// once; every call returns the same *openapi3.T, which callers must not
+// modify (use Parse for a private copy).
+func Load() (*openapi3.T, error) {
+	loadOnce.Do(func() { loaded, loadErr = Parse() })
+	return loaded, loadErr
+}
+
+// Parse parses and validates a fresh copy of the embedded document.
+func Parse() (*openapi3.T, error) { return ParseData(YAML) }
+
+// ParseData parses and validates an OpenAPI document given as YAML or JSON,
+// for example a candidate revision of tosspayments.yaml.
+func ParseData(data []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: parse tosspayments.yaml: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("openapi: tosspayments.yaml is invalid: %w", err)
+	}
+	return doc, nil
+}

@@ -1,0 +1,44 @@
+package openapi_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+)
+
+func TestLoadValidates(t *testing.T) {
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi = %q, want 3.0.3", doc.OpenAPI)
+	}
+	want := []string{"createPayment", "confirmPayment", "cancelPayment", "keyInPayment", "getPayment", "getPaymentByOrderId"}
+	got := map[string]bool{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			got[op.OperationID] = true
+		}
+	}
+	for _, id := range want {
+		if !got[id] {
+			t.Errorf("operation %s missing", id)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("operations = %v, want exactly %v", got, want)
+	}
+}
+
+// TestParseRejectsBrokenDocument proves the loader's validation bites.
+func TestParseRejectsBrokenDocument(t *testing.T) {
+	broken := bytes.Replace(openapi.YAML, []byte("$ref: '#/components/schemas/OrderName'"), []byte("$ref: '#/components/schemas/NoSuchSchema'"), 1)
+	if bytes.Equal(broken, openapi.YAML) {
+		t.Fatal("the mutation did not apply")
+	}
+	if _, err := openapi.ParseData(broken); err == nil {
+		t.Fatal("Parse accepted a document with a dangling $ref")
+	}
+}
