@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# Shared helpers for the spec gates in scripts/. Source it; do not run it.
+#
+# Every tool a gate uses is pinned in the repository and installed on first
+# use, so the gates pass on a fresh machine that has Go and Node:
+#   - Node tools: scripts/package.json + scripts/package-lock.json, installed
+#     with `npm ci --prefix scripts` into scripts/node_modules (git-ignored);
+#   - Go tools: scripts/tools/go.mod (a module of its own, so that oasdiff's
+#     dependencies never touch the main module), built into .tools/.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPTS="$ROOT/scripts"
+
+log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# ensure_node_tools installs scripts/node_modules with `npm ci` when it is
+# missing or was installed from another package-lock.json.
+ensure_node_tools() {
+  command -v npm >/dev/null || die "npm not found: the spec gates need Node.js 20.19+ and npm"
+  local lock="$SCRIPTS/package-lock.json" stamp="$SCRIPTS/node_modules/.installed-lock.sha256"
+  local want
+  want=$(sha256sum "$lock" | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing pinned Node tools (npm ci --prefix scripts)"
+    npm ci --prefix "$SCRIPTS" --no-audit --no-fund --loglevel=error >&2
+    printf '%s\n' "$want" >"$stamp"
+  fi
+  export PATH="$SCRIPTS/node_modules/.bin:$PATH"
+}
+
+# go_tool PKG prints the path of the binary for PKG, building it into
+# .tools/ at the version scripts/tools/go.mod pins when it is not there yet.
+go_tool() {
+  local pkg=$1 name version bin
+  name=$(basename "$pkg")
+  version=$(cd "$SCRIPTS/tools" && go list -m -f '{{.Version}}' "$pkg")
+  bin="$ROOT/.tools/$name@$version"
+  if [ ! -x "$bin" ]; then
+    log "building $pkg@$version into .tools/"
+    mkdir -p "$ROOT/.tools"
+    (cd "$SCRIPTS/tools" && go build -o "$bin.tmp" "$pkg") && mv "$bin.tmp" "$bin"
+  fi
+  printf '%s\n' "$bin"
+}
