@@ -1,0 +1,131 @@
+package sandbox
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+)
+
+var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Toss Payments sandbox checkout</title>
+<style>body{font-family:sans-serif;max-width:28rem;margin:3rem auto}button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}</style>
+</head><body>
+<h1>Sandbox checkout</h1>
+<p>This page stands in for the Toss Payments window. No money moves.</p>
+<table>
+<tr><th align="left">Order</th><td>{{.OrderName}} ({{.OrderID}})</td></tr>
+<tr><th align="left">Amount</th><td>{{.Amount}} KRW</td></tr>
+<tr><th align="left">Status</th><td>{{.Status}}</td></tr>
+</table>
+{{if .Open}}<form method="post">
+<button type="submit" name="result" value="approve">Approve</button>
+<button type="submit" name="result" value="fail">Fail</button>
+</form>{{else}}<p>{{.Note}}</p>{{end}}
+</body></html>
+`))
+
+var receiptPage = template.Must(template.New("receipt").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sandbox sales slip</title></head><body>
+<h1>Sandbox sales slip</h1>
+<table>
+<tr><th align="left">Order</th><td>{{.OrderName}} ({{.OrderID}})</td></tr>
+<tr><th align="left">Card</th><td>{{.Card}}</td></tr>
+<tr><th align="left">Total</th><td>{{.Total}} KRW</td></tr>
+<tr><th align="left">Balance</th><td>{{.Balance}} KRW</td></tr>
+<tr><th align="left">Status</th><td>{{.Status}}</td></tr>
+<tr><th align="left">Approved at</th><td>{{.ApprovedAt}}</td></tr>
+</table></body></html>
+`))
+
+// checkout serves the payment window: GET shows the page, POST with the form
+// field result=approve or result=fail decides and redirects (303) to the
+// payment's returnUrl.
+func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("paymentKey")
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		s.mu.Lock()
+		p := s.global[key]
+		var view map[string]any
+		if p != nil {
+			p.expire(s.clock.Now())
+			view = map[string]any{
+				"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
+				"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
+				"Note": "This payment can no longer be approved here.",
+			}
+		}
+		s.mu.Unlock()
+		if p == nil {
+			http.Error(w, "no such payment", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = checkoutPage.Execute(w, view)
+	case http.MethodPost:
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		var (
+			res CheckoutResult
+			err error
+		)
+		switch strings.ToLower(r.PostForm.Get("result")) {
+		case "approve":
+			res, err = s.Approve(key)
+		case "fail":
+			res, err = s.Fail(key)
+		default:
+			http.Error(w, "form field result must be approve or fail", http.StatusBadRequest)
+			return
+		}
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				writeJSONError(w, e)
+				return
+			}
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		http.Redirect(w, r, res.RedirectURL, http.StatusSeeOther)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		s.writeError(w, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, langOf(r), "Method "+r.Method+" is not allowed on the checkout page (allowed: GET, POST).")
+	}
+}
+
+// receipt serves the sales slip of an approved payment.
+func (s *Sandbox) receipt(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET")
+		s.writeError(w, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, langOf(r), "Method "+r.Method+" is not allowed on the receipt page (allowed: GET).")
+		return
+	}
+	s.mu.Lock()
+	p := s.global[r.PathValue("paymentKey")]
+	var view map[string]any
+	if p != nil && !p.approvedAt.IsZero() {
+		card := ""
+		if p.card != nil {
+			card = p.card.masked
+		}
+		view = map[string]any{
+			"OrderName": p.orderName, "OrderID": p.orderID, "Card": card,
+			"Total": p.total.String(), "Balance": p.balance.String(), "Status": string(p.status),
+			"ApprovedAt": p.approvedAt.Format("2006-01-02 15:04:05 MST"),
+		}
+	}
+	s.mu.Unlock()
+	if view == nil {
+		http.Error(w, "no such receipt", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = receiptPage.Execute(w, view)
+}

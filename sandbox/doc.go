@@ -1,0 +1,42 @@
+// Package sandbox is a local, stateful emulation of the Toss Payments Core
+// API payment endpoints, for tests that cannot reach api.tosspayments.com and
+// for teams in other languages that test against the same contract.
+//
+// It implements the strict server interface generated from
+// openapi/tosspayments.yaml, so a change of the spec breaks the build until
+// the sandbox follows, and it validates every request against that spec.
+//
+// # Serving
+//
+//	sb, err := sandbox.New()
+//	srv := httptest.NewServer(sb.Handler())
+//
+// The handler serves the six API operations, a checkout page at each
+// payment's checkout.url, a sales slip at receipt.url, and the spec at
+// /openapi.yaml and /openapi.json.
+//
+// # How a request is answered
+//
+// Layers, in order: routing (unknown path 404, wrong method 405), body cap
+// (1 MiB), authentication as Toss does it (Basic base64(key + ":"), test keys
+// only, payments isolated per secret key), faults, validation against the
+// spec (400 INVALID_REQUEST naming the field and the rule), idempotency (the
+// first response of key + secret key + method + path is replayed for 15 days;
+// 409 IDEMPOTENT_REQUEST_PROCESSING while it is in flight), the generated
+// strict handler, and the rules over an in-memory store. Every response
+// carries X-TossPayments-Trace-Id and every error is Toss-shaped JSON.
+//
+// # Rules
+//
+// The rules (Create, Approve, Fail, Confirm, Cancel, KeyIn, Get, GetByOrderID)
+// are plain methods, usable without HTTP. Time comes from an injectable Clock
+// (see FakeClock), so tests cross the 10-minute confirm window or the 15-day
+// idempotency window without sleeping.
+//
+// # Faults
+//
+// The header X-Sandbox-Fault injects a fault into one request, and WithFaults
+// with WithSeed injects random, reproducible faults into every request. See
+// FaultHeader for the kinds, FaultCounts for the counters and Payments for a
+// snapshot of the store.
+package sandbox

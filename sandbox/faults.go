@@ -1,0 +1,158 @@
+package sandbox
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// FaultHeader is the request header that injects a fault into one request:
+// "drop-after-commit", "error-before", "rate-limit" or "delay=<duration>".
+const FaultHeader = "X-Sandbox-Fault"
+
+// The fault kinds.
+const (
+	// FaultDropAfterCommit processes the request, keeps its effects (and its
+	// idempotent response), then closes the connection without answering.
+	FaultDropAfterCommit = "drop-after-commit"
+	// FaultErrorBefore answers 500 FAILED_INTERNAL_SYSTEM_PROCESSING without
+	// processing the request.
+	FaultErrorBefore = "error-before"
+	// FaultRateLimit answers 429 TOO_MANY_REQUESTS with Retry-After without
+	// processing the request.
+	FaultRateLimit = "rate-limit"
+	// FaultDelay processes the request after a pause that starts once the
+	// idempotency key is claimed, so a concurrent duplicate sees 409.
+	FaultDelay = "delay"
+)
+
+// FaultRates are the probabilities, each in [0, 1] and summing to at most 1,
+// that an API request meets each random fault.
+type FaultRates struct {
+	DropAfterCommit float64
+	ErrorBefore     float64
+	RateLimit       float64
+}
+
+func (r FaultRates) validate() error {
+	for _, p := range []float64{r.DropAfterCommit, r.ErrorBefore, r.RateLimit} {
+		if p < 0 || p > 1 || p != p {
+			return fmt.Errorf("sandbox: fault rate %v is not a probability in [0, 1]", p)
+		}
+	}
+	if r.DropAfterCommit+r.ErrorBefore+r.RateLimit > 1 {
+		return fmt.Errorf("sandbox: fault rates sum to more than 1")
+	}
+	return nil
+}
+
+func (r FaultRates) any() bool { return r.DropAfterCommit+r.ErrorBefore+r.RateLimit > 0 }
+
+// ParseFaults reads the --faults flag:
+// "drop-after-commit=0.2,error-before=0.1,rate-limit=0.05". An empty string
+// means no random faults.
+func ParseFaults(s string) (FaultRates, error) {
+	var r FaultRates
+	if strings.TrimSpace(s) == "" {
+		return r, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return r, fmt.Errorf("sandbox: fault %q: want kind=probability", part)
+		}
+		p, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			return r, fmt.Errorf("sandbox: fault %q: %q is not a number", name, val)
+		}
+		switch name {
+		case FaultDropAfterCommit:
+			r.DropAfterCommit = p
+		case FaultErrorBefore:
+			r.ErrorBefore = p
+		case FaultRateLimit:
+			r.RateLimit = p
+		default:
+			return r, fmt.Errorf("sandbox: unknown fault kind %q (want %s, %s or %s)", name, FaultDropAfterCommit, FaultErrorBefore, FaultRateLimit)
+		}
+	}
+	return r, r.validate()
+}
+
+// FaultCounts counts the faults the sandbox has injected, by kind.
+type FaultCounts struct {
+	DropAfterCommit int64
+	ErrorBefore     int64
+	RateLimit       int64
+	Delay           int64
+}
+
+type faultCounters struct {
+	drop, errBefore, rateLimit, delay atomic.Int64
+}
+
+// FaultCounts returns how many faults of each kind were injected so far,
+// from the header and from the dice together.
+func (s *Sandbox) FaultCounts() FaultCounts {
+	return FaultCounts{
+		DropAfterCommit: s.counters.drop.Load(),
+		ErrorBefore:     s.counters.errBefore.Load(),
+		RateLimit:       s.counters.rateLimit.Load(),
+		Delay:           s.counters.delay.Load(),
+	}
+}
+
+type fault struct {
+	kind  string
+	delay time.Duration
+}
+
+// parseFault reads an X-Sandbox-Fault value.
+func parseFault(v string, maxWait time.Duration) (fault, error) {
+	v = strings.TrimSpace(v)
+	switch v {
+	case FaultDropAfterCommit, FaultErrorBefore, FaultRateLimit:
+		return fault{kind: v}, nil
+	}
+	if d, ok := strings.CutPrefix(v, FaultDelay+"="); ok {
+		dur, err := time.ParseDuration(d)
+		if err != nil || dur < 0 || dur > maxWait {
+			return fault{}, fmt.Errorf("%s: delay %q must be a duration between 0 and %s (rule: delay=<duration>)", FaultHeader, d, maxWait)
+		}
+		return fault{kind: FaultDelay, delay: dur}, nil
+	}
+	return fault{}, fmt.Errorf("%s: %q is not one of %s, %s, %s, delay=<duration>", FaultHeader, v, FaultDropAfterCommit, FaultErrorBefore, FaultRateLimit)
+}
+
+// dice draws the random faults, reproducibly for a seed and a sequence of requests.
+type dice struct {
+	mu    sync.Mutex
+	rates FaultRates
+	rng   *rand.Rand
+}
+
+func newDice(r FaultRates, seed uint64) *dice {
+	return &dice{rates: r, rng: rand.New(rand.NewPCG(seed, 0xfa0175))}
+}
+
+func (d *dice) roll() fault {
+	if !d.rates.any() {
+		return fault{}
+	}
+	d.mu.Lock()
+	u := d.rng.Float64()
+	d.mu.Unlock()
+	switch r := d.rates; {
+	case u < r.DropAfterCommit:
+		return fault{kind: FaultDropAfterCommit}
+	case u < r.DropAfterCommit+r.ErrorBefore:
+		return fault{kind: FaultErrorBefore}
+	case u < r.DropAfterCommit+r.ErrorBefore+r.RateLimit:
+		return fault{kind: FaultRateLimit}
+	}
+	return fault{}
+}

@@ -1,0 +1,442 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+)
+
+// TraceHeader carries the trace ID on every response.
+const TraceHeader = "X-TossPayments-Trace-Id"
+
+// ReplayHeader is set to "true" on a response replayed for an idempotency key.
+const ReplayHeader = "X-Sandbox-Idempotent-Replay"
+
+type ctxKey int
+
+const (
+	callerKey ctxKey = iota
+	delayKey
+)
+
+// buildHandler assembles the layers:
+// trace id → route (404/405) → body cap → auth → faults → spec validation
+// → idempotency → generated strict handler → rules over the store.
+func (s *Sandbox) buildHandler() http.Handler {
+	strict := generated.NewStrictHandlerWithOptions(&server{s: s}, nil, generated.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), "body: "+err.Error())
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			s.writeError(w, http.StatusInternalServerError, generated.ErrorCodeFailedInternalSystemProcessing, langOf(r), "")
+		},
+	})
+	api := generated.HandlerWithOptions(strict, generated.StdHTTPServerOptions{
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), err.Error())
+		},
+	})
+	var apiChain http.Handler = s.idempotency(api)
+	apiChain = s.validate(apiChain)
+	apiChain = s.faults(apiChain)
+	apiChain = s.auth(apiChain)
+
+	specJSON, _ := specAsJSON()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/openapi.yaml", s.static("application/yaml", openapi.YAML))
+	mux.HandleFunc("/openapi.json", s.static("application/json", specJSON))
+	mux.HandleFunc("/v1/payments/{paymentKey}/checkout", s.checkout)
+	mux.HandleFunc("/v1/payments/{paymentKey}/receipt", s.receipt)
+	mux.Handle("/", s.route(apiChain))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(TraceHeader, s.newTraceID())
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func specAsJSON() ([]byte, error) {
+	doc, err := openapi.Load()
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+func (s *Sandbox) static(contentType string, body []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			s.writeError(w, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, langOf(r), "Method "+r.Method+" is not allowed here (allowed: GET).")
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		_, _ = w.Write(body)
+	}
+}
+
+func langOf(r *http.Request) Language { return LanguageOf(r.Header.Get("Accept-Language")) }
+
+// writeError writes a Toss-shaped error body.
+func (s *Sandbox) writeError(w http.ResponseWriter, status int, code generated.ErrorCode, lang Language, detail string) {
+	writeJSONError(w, &Error{Status: status, Code: code, Message: message(code, lang, detail)})
+}
+
+func writeJSONError(w http.ResponseWriter, e *Error) {
+	b, _ := json.Marshal(e.body())
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(b)
+}
+
+type routeKey struct{}
+
+type routed struct {
+	route  *routers.Route
+	params map[string]string
+}
+
+// route finds the operation of the request in the spec. An unknown path
+// answers 404 and a known path with another method 405, both Toss-shaped
+// with INVALID_REQUEST: no documented code says "no such endpoint", and
+// NOT_FOUND_PAYMENT would tell a client settling an unknown outcome that
+// its payment does not exist when its URL is wrong.
+func (s *Sandbox) route(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, params, err := s.spec.router.FindRoute(r)
+		if err != nil {
+			if allowed := s.spec.allowed(r); len(allowed) > 0 {
+				w.Header().Set("Allow", strings.Join(allowed, ", "))
+				s.writeError(w, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, langOf(r),
+					fmt.Sprintf("Method %s is not allowed on %s (allowed: %s).", r.Method, r.URL.Path, strings.Join(allowed, ", ")))
+				return
+			}
+			s.writeError(w, http.StatusNotFound, generated.ErrorCodeInvalidRequest, langOf(r),
+				fmt.Sprintf("No endpoint %s %s: see /openapi.yaml.", r.Method, r.URL.Path))
+			return
+		}
+		// Body cap: read at most the cap, refuse anything larger.
+		if r.Body != nil && r.Body != http.NoBody {
+			if r.ContentLength > s.cfg.maxBody {
+				s.refuseBody(w, r, route)
+				return
+			}
+			body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.maxBody+1))
+			_ = r.Body.Close()
+			if err != nil {
+				s.writeOp(w, route.Operation.OperationID, generated.ErrorCodeInvalidRequest, langOf(r), "body: could not be read.")
+				return
+			}
+			if int64(len(body)) > s.cfg.maxBody {
+				s.refuseBody(w, r, route)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		ctx := context.WithValue(r.Context(), routeKey{}, routed{route: route, params: params})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Sandbox) refuseBody(w http.ResponseWriter, r *http.Request, route *routers.Route) {
+	s.writeOp(w, route.Operation.OperationID, generated.ErrorCodeInvalidRequest, langOf(r),
+		fmt.Sprintf("body: larger than %d bytes (rule: body size limit).", s.cfg.maxBody))
+}
+
+// writeOp writes the error for code with the status the spec documents for
+// it on the operation; a code the operation does not document keeps 400.
+func (s *Sandbox) writeOp(w http.ResponseWriter, op string, code generated.ErrorCode, lang Language, detail string) {
+	status, ok := s.spec.status(op, code)
+	if !ok {
+		status = http.StatusBadRequest
+	}
+	s.writeError(w, status, code, lang, detail)
+}
+
+func routeOf(r *http.Request) routed {
+	v, _ := r.Context().Value(routeKey{}).(routed)
+	return v
+}
+
+type callerInfo struct {
+	secretKey string
+	baseURL   string
+}
+
+// auth applies Toss's rules: Basic base64(secretKey + ":"); a missing or
+// unknown key is 401 UNAUTHORIZED_KEY, a header without the colon 403
+// INCORRECT_BASIC_AUTH_FORMAT, and live keys are never taken.
+func (s *Sandbox) auth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := routeOf(r).route.Operation.OperationID
+		lang := langOf(r)
+		deny := func(code generated.ErrorCode, detail string) { s.writeOp(w, op, code, lang, detail) }
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			deny(generated.ErrorCodeUnauthorizedKey, "Authorization header missing: send Basic base64(secretKey + \":\").")
+			return
+		}
+		scheme, cred, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Basic") {
+			deny(generated.ErrorCodeUnauthorizedKey, "Use Basic authentication: Basic base64(secretKey + \":\").")
+			return
+		}
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+		if err != nil {
+			deny(generated.ErrorCodeUnauthorizedKey, "The credentials are not base64: send Basic base64(secretKey + \":\").")
+			return
+		}
+		key, _, hasColon := strings.Cut(string(raw), ":")
+		switch {
+		case strings.HasPrefix(key, "live_"):
+			deny(generated.ErrorCodeUnauthorizedKey, "The sandbox never takes live keys: use a test_sk_ key.")
+			return
+		case !hasColon:
+			deny(generated.ErrorCodeIncorrectBasicAuthFormat, "")
+			return
+		case strings.HasPrefix(key, "test_ck_"):
+			deny(generated.ErrorCodeUnauthorizedKey, "Client keys (test_ck_) are for browsers: use a secret key (test_sk_).")
+			return
+		case !isTestSecretKey(key):
+			deny(generated.ErrorCodeUnauthorizedKey, "")
+			return
+		case s.cfg.allowed != nil && !s.cfg.allowed[key]:
+			deny(generated.ErrorCodeUnauthorizedKey, "The key is not on this sandbox's allow-list.")
+			return
+		}
+		base := s.cfg.baseURL
+		if base == "" {
+			scheme := "http"
+			if r.TLS != nil {
+				scheme = "https"
+			}
+			base = scheme + "://" + r.Host
+		}
+		ctx := context.WithValue(r.Context(), callerKey, callerInfo{secretKey: key, baseURL: base})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func callerOf(ctx context.Context, acceptLanguage *string) Caller {
+	ci, _ := ctx.Value(callerKey).(callerInfo)
+	c := Caller{SecretKey: ci.secretKey, BaseURL: ci.baseURL}
+	if acceptLanguage != nil {
+		c.Language = LanguageOf(*acceptLanguage)
+	}
+	return c
+}
+
+// faults injects the fault named by X-Sandbox-Fault, or one drawn by the dice.
+func (s *Sandbox) faults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := routeOf(r).route.Operation.OperationID
+		lang := langOf(r)
+		var f fault
+		if v := r.Header.Get(FaultHeader); v != "" {
+			var err error
+			if f, err = parseFault(v, s.cfg.maxFaultWait); err != nil {
+				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, err.Error())
+				return
+			}
+		} else {
+			f = s.dice.roll()
+		}
+		switch f.kind {
+		case FaultErrorBefore:
+			s.counters.errBefore.Add(1)
+			s.writeOp(w, op, generated.ErrorCodeFailedInternalSystemProcessing, lang, "(sandbox fault error-before: nothing was processed)")
+			return
+		case FaultRateLimit:
+			s.counters.rateLimit.Add(1)
+			w.Header().Set("Retry-After", "1")
+			s.writeOp(w, op, generated.ErrorCodeTooManyRequests, lang, "(sandbox fault rate-limit: nothing was processed)")
+			return
+		case FaultDelay:
+			s.counters.delay.Add(1)
+			r = r.WithContext(context.WithValue(r.Context(), delayKey, f.delay))
+		case FaultDropAfterCommit:
+			s.counters.drop.Add(1)
+			rec := newRecorder()
+			next.ServeHTTP(rec, r)
+			// The request took effect; the client never hears of it.
+			panic(http.ErrAbortHandler)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// validate checks the request against the spec with kin-openapi.
+func (s *Sandbox) validate(next http.Handler) http.Handler {
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt := routeOf(r)
+		op := rt.route.Operation.OperationID
+		lang := langOf(r)
+		err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+			Request: r, PathParams: rt.params, Route: rt.route, Options: opts,
+		})
+		if err != nil {
+			code, detail := generated.ErrorCodeInvalidRequest, describe(err)
+			var re *openapi3filter.RequestError
+			if errors.As(err, &re) && re.Parameter != nil {
+				switch {
+				case re.Parameter.In == openapi3.ParameterInHeader && re.Parameter.Name == "Idempotency-Key":
+					code = generated.ErrorCodeInvalidIdempotencyKey
+				case re.Parameter.In == openapi3.ParameterInPath:
+					// No payment can have such a key or order ID.
+					if _, ok := s.spec.status(op, generated.ErrorCodeNotFoundPayment); ok {
+						code = generated.ErrorCodeNotFoundPayment
+					}
+				}
+			}
+			s.writeOp(w, op, code, lang, detail)
+			return
+		}
+		if tc := r.Header.Get("TossPayments-Test-Code"); tc != "" {
+			if _, ok := s.spec.status(op, generated.ErrorCode(tc)); !ok {
+				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang,
+					fmt.Sprintf("header TossPayments-Test-Code: %q is not an error code documented for %s (rule: x-toss-error-codes).", tc, op))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// describe names the field and the rule a validation error is about.
+func describe(err error) string {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return err.Error()
+	}
+	where := ""
+	switch {
+	case re.Parameter != nil:
+		where = re.Parameter.In + " " + re.Parameter.Name
+	case re.RequestBody != nil:
+		where = "body"
+	}
+	var se *openapi3.SchemaError
+	if errors.As(re.Err, &se) {
+		if p := se.JSONPointer(); len(p) > 0 {
+			if where == "body" {
+				where = strings.Join(p, ".")
+			} else {
+				where += "." + strings.Join(p, ".")
+			}
+		}
+		reason := se.Reason
+		if reason == "" {
+			reason = "does not match the schema"
+		}
+		return fmt.Sprintf("%s: %s (rule: %s).", where, reason, se.SchemaField)
+	}
+	reason := re.Reason
+	if re.Err != nil {
+		if reason != "" {
+			reason += ": "
+		}
+		reason += re.Err.Error()
+	}
+	if where == "" {
+		return reason + "."
+	}
+	return where + ": " + reason + "."
+}
+
+// idempotency replays the first response of a key for 15 days and answers
+// 409 IDEMPOTENT_REQUEST_PROCESSING while the first is in flight.
+func (s *Sandbox) idempotency(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method != http.MethodPost || key == "" {
+			s.pause(r)
+			next.ServeHTTP(w, r)
+			return
+		}
+		op := routeOf(r).route.Operation.OperationID
+		ci, _ := r.Context().Value(callerKey).(callerInfo)
+		id := idemID(ci.secretKey, r.Method, r.URL.Path, key)
+		state, e := s.idem.claim(id, s.clock.Now())
+		switch state {
+		case idemInFlight:
+			s.writeOp(w, op, generated.ErrorCodeIdempotentRequestProcessing, langOf(r), "")
+			return
+		case idemFull:
+			s.writeOp(w, op, generated.ErrorCodeForbiddenRequest, langOf(r),
+				"The sandbox idempotency cache is full ("+strconv.Itoa(s.cfg.maxIdemKeys)+" live keys): restart it or raise its key cap.")
+			return
+		case idemReplay:
+			for k, v := range e.header {
+				w.Header()[k] = v
+			}
+			w.Header().Set(ReplayHeader, "true")
+			w.WriteHeader(e.status)
+			_, _ = w.Write(e.body)
+			return
+		}
+		done := false
+		defer func() {
+			if !done {
+				s.idem.release(id)
+			}
+		}()
+		s.pause(r)
+		rec := newRecorder()
+		next.ServeHTTP(rec, r)
+		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), s.clock.Now(), IdempotencyTTL)
+		done = true
+		rec.copyTo(w)
+	})
+}
+
+// pause waits out a delay fault, or until the client goes away.
+func (s *Sandbox) pause(r *http.Request) {
+	d, _ := r.Context().Value(delayKey).(time.Duration)
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}
+
+// recorder buffers a response.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}, status: http.StatusOK} }
+
+func (rec *recorder) Header() http.Header { return rec.header }
+
+func (rec *recorder) WriteHeader(code int) { rec.status = code }
+
+func (rec *recorder) Write(b []byte) (int, error) { return rec.body.Write(b) }
+
+func (rec *recorder) copyTo(w http.ResponseWriter) {
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(rec.body.Bytes())
+}

@@ -1,0 +1,250 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of the limits; each has an option.
+const (
+	// DefaultMaxBodyBytes is the largest request body accepted (1 MiB).
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxPayments is how many payments the store holds before it
+	// refuses new ones with 403 FORBIDDEN_REQUEST.
+	DefaultMaxPayments = 1_000_000
+	// DefaultMaxIdempotencyKeys is how many live idempotency keys are kept
+	// before new ones are refused with 403 FORBIDDEN_REQUEST.
+	DefaultMaxIdempotencyKeys = 1_000_000
+	// IdempotencyTTL is how long a response is replayed for its key.
+	IdempotencyTTL = 15 * 24 * time.Hour
+	// TestSecretKey is the public test key of the Toss documentation; the
+	// sandbox accepts it like any other test_sk_ key.
+	TestSecretKey = "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"
+)
+
+type config struct {
+	clock        Clock
+	seed         uint64
+	seeded       bool
+	faults       FaultRates
+	allowed      map[string]bool
+	baseURL      string
+	maxBody      int64
+	maxPayments  int
+	maxIdemKeys  int
+	maxFaultWait time.Duration
+}
+
+// Option configures a Sandbox.
+type Option func(*config) error
+
+// WithClock sets the clock the lifecycle and idempotency windows read.
+func WithClock(c Clock) Option {
+	return func(cfg *config) error {
+		if c == nil {
+			return errors.New("sandbox: WithClock: nil clock")
+		}
+		cfg.clock = c
+		return nil
+	}
+}
+
+// WithSeed makes the sandbox reproducible: the same seed gives the same
+// payment keys and, for the same sequence of requests, the same random faults.
+func WithSeed(seed uint64) Option {
+	return func(cfg *config) error {
+		cfg.seed, cfg.seeded = seed, true
+		return nil
+	}
+}
+
+// WithFaults sets the probability of each random fault per API request.
+func WithFaults(r FaultRates) Option {
+	return func(cfg *config) error {
+		if err := r.validate(); err != nil {
+			return err
+		}
+		cfg.faults = r
+		return nil
+	}
+}
+
+// WithAllowedKeys restricts the accepted secret keys to keys; by default any
+// test_sk_ or test_gsk_ key is accepted. Live keys are refused either way.
+func WithAllowedKeys(keys ...string) Option {
+	return func(cfg *config) error {
+		cfg.allowed = map[string]bool{}
+		for _, k := range keys {
+			if !isTestSecretKey(k) {
+				return fmt.Errorf("sandbox: WithAllowedKeys: %.12q… is not a test secret key (test_sk_ or test_gsk_)", k)
+			}
+			cfg.allowed[k] = true
+		}
+		return nil
+	}
+}
+
+// WithBaseURL sets the URL checkout.url and receipt.url point at. By default
+// they use the scheme and host the request came to.
+func WithBaseURL(u string) Option {
+	return func(cfg *config) error {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return fmt.Errorf("sandbox: WithBaseURL: %q is not an http(s) URL", u)
+		}
+		cfg.baseURL = strings.TrimRight(u, "/")
+		return nil
+	}
+}
+
+// WithMaxBodyBytes sets the largest request body accepted.
+func WithMaxBodyBytes(n int64) Option {
+	return func(cfg *config) error {
+		if n <= 0 {
+			return errors.New("sandbox: WithMaxBodyBytes: must be positive")
+		}
+		cfg.maxBody = n
+		return nil
+	}
+}
+
+// WithMaxPayments bounds the payment store; past it, creating a payment is
+// refused with 403 FORBIDDEN_REQUEST and a message saying the store is full.
+func WithMaxPayments(n int) Option {
+	return func(cfg *config) error {
+		if n <= 0 {
+			return errors.New("sandbox: WithMaxPayments: must be positive")
+		}
+		cfg.maxPayments = n
+		return nil
+	}
+}
+
+// WithMaxIdempotencyKeys bounds the idempotency cache; when it is full of
+// unexpired keys, a request with a new key is refused with 403
+// FORBIDDEN_REQUEST and a message saying the cache is full.
+func WithMaxIdempotencyKeys(n int) Option {
+	return func(cfg *config) error {
+		if n <= 0 {
+			return errors.New("sandbox: WithMaxIdempotencyKeys: must be positive")
+		}
+		cfg.maxIdemKeys = n
+		return nil
+	}
+}
+
+// Sandbox is a local, stateful emulation of the Toss Payments Core API
+// payment endpoints. Create one with New and serve its Handler. A Sandbox is
+// safe for concurrent use.
+type Sandbox struct {
+	cfg   config
+	clock Clock
+	spec  *spec
+
+	mu      sync.Mutex // guards the store and rng
+	tenants map[string]*tenant
+	global  map[string]*payment
+	seq     uint64
+	count   int
+	rng     *rand.Rand
+
+	idem     *idemCache
+	dice     *dice
+	counters faultCounters
+
+	traceSeq    atomic.Uint64
+	tracePrefix string
+	handler     http.Handler
+}
+
+// New returns a sandbox with an empty store.
+func New(opts ...Option) (*Sandbox, error) {
+	cfg := config{
+		clock:        systemClock{},
+		maxBody:      DefaultMaxBodyBytes,
+		maxPayments:  DefaultMaxPayments,
+		maxIdemKeys:  DefaultMaxIdempotencyKeys,
+		maxFaultWait: time.Minute,
+	}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if !cfg.seeded {
+		cfg.seed = rand.Uint64()
+	}
+	sp, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sandbox{
+		cfg:     cfg,
+		clock:   cfg.clock,
+		spec:    sp,
+		tenants: map[string]*tenant{},
+		global:  map[string]*payment{},
+		rng:     rand.New(rand.NewPCG(cfg.seed, 0x70557061)),
+		idem:    newIdemCache(cfg.maxIdemKeys),
+		dice:    newDice(cfg.faults, cfg.seed),
+	}
+	s.tracePrefix = s.newAlnum(8)
+	s.handler = s.buildHandler()
+	return s, nil
+}
+
+// Handler returns the HTTP handler that serves the API, the checkout and
+// receipt pages, and the spec at /openapi.yaml and /openapi.json.
+func (s *Sandbox) Handler() http.Handler { return s.handler }
+
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// newAlnum returns n random letters and digits; callers hold s.mu or are in New.
+func (s *Sandbox) newAlnum(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alnum[s.rng.IntN(len(alnum))]
+	}
+	return string(b)
+}
+
+func (s *Sandbox) newDigits(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('0' + s.rng.IntN(10))
+	}
+	return string(b)
+}
+
+func (s *Sandbox) newTxKey() string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = hex[s.rng.IntN(16)]
+	}
+	return string(b)
+}
+
+// newPaymentKey returns a fresh key, unique across the sandbox.
+func (s *Sandbox) newPaymentKey() string {
+	for {
+		k := s.newAlnum(48)
+		if s.global[k] == nil {
+			return k
+		}
+	}
+}
+
+func (s *Sandbox) newTraceID() string {
+	return fmt.Sprintf("sbx%s%013d", s.tracePrefix, s.traceSeq.Add(1))
+}
+
+func isTestSecretKey(k string) bool {
+	return (strings.HasPrefix(k, "test_sk_") && len(k) > len("test_sk_")) ||
+		(strings.HasPrefix(k, "test_gsk_") && len(k) > len("test_gsk_"))
+}

@@ -1,0 +1,111 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+)
+
+// The operation IDs of the spec, as the rules name them.
+const (
+	opCreate     = "createPayment"
+	opConfirm    = "confirmPayment"
+	opCancel     = "cancelPayment"
+	opKeyIn      = "keyInPayment"
+	opGet        = "getPayment"
+	opGetByOrder = "getPaymentByOrderId"
+)
+
+// spec is what the sandbox reads from openapi/tosspayments.yaml: the router
+// used for validation, and for each operation the status of each documented
+// error code (x-toss-error-codes).
+type spec struct {
+	doc     *openapi3.T
+	router  routers.Router
+	methods []string
+	// statuses[operationID][code] is the lowest status documenting code.
+	statuses map[string]map[generated.ErrorCode]int
+}
+
+func loadSpec() (*spec, error) {
+	// A private copy: the router must match any host (httptest, 127.0.0.1),
+	// so the servers list, which names the real API host, is dropped.
+	doc, err := openapi.Parse()
+	if err != nil {
+		return nil, err
+	}
+	doc.Servers = nil
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: build router: %w", err)
+	}
+	s := &spec{doc: doc, router: router, statuses: map[string]map[generated.ErrorCode]int{}}
+	for _, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if !slices.Contains(s.methods, method) {
+				s.methods = append(s.methods, method)
+			}
+			codes := map[generated.ErrorCode]int{}
+			for status, ref := range op.Responses.Map() {
+				n, err := strconv.Atoi(status)
+				if err != nil || ref.Value == nil {
+					continue
+				}
+				for _, c := range errorCodesOf(ref.Value) {
+					if old, ok := codes[c]; !ok || n < old {
+						codes[c] = n
+					}
+				}
+			}
+			s.statuses[op.OperationID] = codes
+		}
+	}
+	slices.Sort(s.methods)
+	return s, nil
+}
+
+// errorCodesOf reads a response's x-toss-error-codes.
+func errorCodesOf(r *openapi3.Response) []generated.ErrorCode {
+	raw, ok := r.Extensions["x-toss-error-codes"].([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]generated.ErrorCode, 0, len(raw))
+	for _, v := range raw {
+		if s, ok := v.(string); ok {
+			out = append(out, generated.ErrorCode(s))
+		}
+	}
+	return out
+}
+
+// status returns the documented status of code for the operation, and
+// whether the spec documents it there.
+func (s *spec) status(operationID string, code generated.ErrorCode) (int, bool) {
+	n, ok := s.statuses[operationID][code]
+	return n, ok
+}
+
+// allowed lists the methods the spec allows on r's path, for a 405.
+func (s *spec) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range s.methods {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, _, err := s.router.FindRoute(probe); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}

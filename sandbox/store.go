@@ -1,0 +1,546 @@
+package sandbox
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/tosstime"
+)
+
+const (
+	// confirmWindow is how long after authentication a payment can be confirmed.
+	confirmWindow = 10 * time.Minute
+	// readyWindow is how long a created payment waits for the customer.
+	readyWindow = 30 * time.Minute
+	// minimumAmount is the smallest card payment, in won.
+	minimumAmount = 100
+	// checkoutCard is the card the checkout page pays with.
+	checkoutCard = "4330123412341234"
+)
+
+// ReservedCards maps the key-in card numbers that the sandbox declines to the
+// documented error code each one answers with. Any other well-formed number
+// with a future expiration date is approved. The HTTP status of each code is
+// read from the spec's x-toss-error-codes for keyInPayment.
+var ReservedCards = map[string]generated.ErrorCode{
+	"4000000000000002": generated.ErrorCodeRejectCardCompany,       // 403: the card company declines
+	"4000000000009995": generated.ErrorCodeRejectCardPayment,       // 403: limit exceeded or insufficient balance
+	"4000000000009987": generated.ErrorCodeInvalidCardLostOrStolen, // 400: reported lost or stolen
+	"4000000000000036": generated.ErrorCodeInvalidStoppedCard,      // 400: suspended card
+	"4000000000000259": generated.ErrorCodeFdsError,                // 403: blocked by fraud detection
+	"4000000000000119": generated.ErrorCodeCardProcessingError,     // 400: card company error
+}
+
+// Caller says on whose behalf a rule runs and how its answer is rendered.
+type Caller struct {
+	// SecretKey owns the payments: each key sees only its own.
+	SecretKey string
+	// Language selects Korean or English enum values and messages.
+	Language Language
+	// BaseURL is where checkout and receipt URLs point; empty means the
+	// sandbox's configured base URL.
+	BaseURL string
+}
+
+// CheckoutResult is the outcome of a decision at the checkout page.
+type CheckoutResult struct {
+	// Payment is the payment after the decision.
+	Payment generated.Payment
+	// RedirectURL is the returnUrl with the query parameters Toss adds:
+	// paymentKey, orderId and amount on approval; code, message and orderId
+	// on failure.
+	RedirectURL string
+}
+
+type payment struct {
+	seq             uint64
+	tenant          string
+	key             string
+	orderID         string
+	orderName       string
+	status          generated.PaymentStatus
+	total           money.Amount
+	balance         money.Amount
+	taxFree         money.Amount
+	requestedAt     time.Time
+	authenticatedAt time.Time
+	approvedAt      time.Time
+	returnURL       string
+	automatic       bool
+	baseURL         string
+	card            *cardRecord
+	cancels         []cancelRecord
+	lastTxKey       string
+	secret          string
+	failure         *generated.Failure
+}
+
+type cardRecord struct {
+	masked          string
+	installment     int
+	freeInstallment bool
+	approveNo       string
+	corporate       bool
+}
+
+type cancelRecord struct {
+	amount     money.Amount
+	taxFree    money.Amount
+	refundable money.Amount
+	reason     string
+	at         time.Time
+	txKey      string
+}
+
+type tenant struct {
+	byKey   map[string]*payment
+	byOrder map[string]*payment
+}
+
+// refuse builds the rule error for code, with the status the spec documents
+// for it on the operation.
+func (s *Sandbox) refuse(op string, code generated.ErrorCode, lang Language, detail string) *Error {
+	status, ok := s.spec.status(op, code)
+	if !ok {
+		return &Error{
+			Status:  http.StatusInternalServerError,
+			Code:    generated.ErrorCodeFailedInternalSystemProcessing,
+			Message: message(generated.ErrorCodeFailedInternalSystemProcessing, lang, "sandbox bug: "+string(code)+" is not documented for "+op),
+		}
+	}
+	return &Error{Status: status, Code: code, Message: message(code, lang, detail)}
+}
+
+func (s *Sandbox) tenantOf(secretKey string, create bool) *tenant {
+	t := s.tenants[secretKey]
+	if t == nil && create {
+		t = &tenant{byKey: map[string]*payment{}, byOrder: map[string]*payment{}}
+		s.tenants[secretKey] = t
+	}
+	return t
+}
+
+func (s *Sandbox) lookup(secretKey, paymentKey string) *payment {
+	if t := s.tenantOf(secretKey, false); t != nil {
+		return t.byKey[paymentKey]
+	}
+	return nil
+}
+
+// expire applies the time-driven transitions: READY unused for 30 minutes
+// and IN_PROGRESS not confirmed within 10 minutes become EXPIRED.
+func (p *payment) expire(now time.Time) {
+	switch {
+	case p.status == generated.PaymentStatusReady && now.Sub(p.requestedAt) > readyWindow,
+		p.status == generated.PaymentStatusInProgress && now.Sub(p.authenticatedAt) > confirmWindow:
+		p.status = generated.PaymentStatusExpired
+	}
+}
+
+func (s *Sandbox) checkCapacity(op string, lang Language) *Error {
+	if s.cfg.maxPayments > 0 && s.count >= s.cfg.maxPayments {
+		return s.refuse(op, generated.ErrorCodeForbiddenRequest, lang,
+			"The sandbox payment store is full ("+strconv.Itoa(s.cfg.maxPayments)+" payments): restart it or raise its payment cap.")
+	}
+	return nil
+}
+
+func (s *Sandbox) add(c Caller, p *payment) {
+	t := s.tenantOf(c.SecretKey, true)
+	s.seq++
+	s.count++
+	p.seq = s.seq
+	p.tenant = c.SecretKey
+	p.key = s.newPaymentKey()
+	p.baseURL = c.BaseURL
+	if p.baseURL == "" {
+		p.baseURL = s.cfg.baseURL
+	}
+	t.byKey[p.key] = p
+	t.byOrder[p.orderID] = p
+	s.global[p.key] = p
+}
+
+// wholeWon returns a as whole won, or an INVALID_REQUEST naming field.
+func (s *Sandbox) wholeWon(op, field string, a money.Amount, lang Language) (int64, *Error) {
+	n, ok := a.Int64()
+	if !ok {
+		return 0, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, field+": KRW amounts are whole numbers (rule: integer).")
+	}
+	return n, nil
+}
+
+// Create opens a payment window: the payment is READY and its checkout.url
+// points at the sandbox's checkout page.
+func (s *Sandbox) Create(c Caller, req generated.CreatePaymentRequest) (generated.Payment, error) {
+	const op = opCreate
+	lang := c.Language
+	if req.Method != generated.CreatePaymentMethodCard {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotSupportedMethod, lang, "The sandbox emulates card payments (method CARD) only.")
+	}
+	n, err := s.wholeWon(op, "amount", req.Amount, lang)
+	if err != nil {
+		return generated.Payment{}, err
+	}
+	if n < minimumAmount {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeBelowMinimumAmount, lang, "The minimum is 100 KRW.")
+	}
+	if u, perr := url.Parse(req.ReturnURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "returnUrl: must be an absolute http or https URL with its origin (rule: format uri).")
+	}
+	if req.FlowMode != nil && *req.FlowMode == generated.FlowModeDirect && req.EasyPay == nil && req.CardCompany == nil {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "easyPay or cardCompany: one is required when flowMode is DIRECT.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tenantOf(c.SecretKey, false); t != nil && t.byOrder[req.OrderID] != nil {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeDuplicatedOrderID, lang, "")
+	}
+	if err := s.checkCapacity(op, lang); err != nil {
+		return generated.Payment{}, err
+	}
+	p := &payment{
+		orderID:     req.OrderID,
+		orderName:   req.OrderName,
+		status:      generated.PaymentStatusReady,
+		total:       req.Amount,
+		balance:     req.Amount,
+		taxFree:     money.New(0),
+		requestedAt: s.clock.Now(),
+		returnURL:   req.ReturnURL,
+		automatic:   req.ConfirmationMethod != nil && *req.ConfirmationMethod == generated.ConfirmationMethodAutomatic,
+	}
+	s.add(c, p)
+	return s.render(p, lang), nil
+}
+
+// Approve is the customer approving the payment at the checkout page: the
+// payment moves to IN_PROGRESS (to DONE at once when it was created with
+// confirmationMethod AUTOMATIC) and the result says where to redirect.
+func (s *Sandbox) Approve(paymentKey string) (CheckoutResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.checkoutPayment(paymentKey)
+	if err != nil {
+		return CheckoutResult{}, err
+	}
+	now := s.clock.Now()
+	p.status = generated.PaymentStatusInProgress
+	p.authenticatedAt = now
+	p.card = &cardRecord{masked: maskCard(checkoutCard), approveNo: s.newDigits(8)}
+	if p.automatic {
+		s.authorize(p, now)
+	}
+	q := url.Values{}
+	q.Set("paymentKey", p.key)
+	q.Set("orderId", p.orderID)
+	q.Set("amount", p.total.String())
+	return CheckoutResult{Payment: s.render(p, Korean), RedirectURL: withQuery(p.returnURL, q)}, nil
+}
+
+// Fail is the customer giving up at the checkout page: the payment is
+// ABORTED and the result redirects with code, message and orderId.
+func (s *Sandbox) Fail(paymentKey string) (CheckoutResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.checkoutPayment(paymentKey)
+	if err != nil {
+		return CheckoutResult{}, err
+	}
+	code, msg := "PAY_PROCESS_CANCELED", "사용자에 의해 결제가 취소되었습니다."
+	p.status = generated.PaymentStatusAborted
+	p.failure = &generated.Failure{Code: &code, Message: &msg}
+	q := url.Values{}
+	q.Set("code", code)
+	q.Set("message", msg)
+	q.Set("orderId", p.orderID)
+	return CheckoutResult{Payment: s.render(p, Korean), RedirectURL: withQuery(p.returnURL, q)}, nil
+}
+
+func (s *Sandbox) checkoutPayment(paymentKey string) (*payment, *Error) {
+	p := s.global[paymentKey]
+	if p == nil {
+		return nil, s.refuse(opGet, generated.ErrorCodeNotFoundPayment, Korean, "")
+	}
+	p.expire(s.clock.Now())
+	switch p.status {
+	case generated.PaymentStatusReady:
+		return p, nil
+	case generated.PaymentStatusExpired:
+		return nil, s.refuse(opConfirm, generated.ErrorCodeNotFoundPaymentSession, Korean, "")
+	default:
+		return nil, s.refuse(opConfirm, generated.ErrorCodeAlreadyProcessedPayment, Korean, "")
+	}
+}
+
+func withQuery(raw string, q url.Values) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	merged := u.Query()
+	for k, v := range q {
+		merged[k] = v
+	}
+	u.RawQuery = merged.Encode()
+	return u.String()
+}
+
+// authorize moves an authenticated payment to DONE.
+func (s *Sandbox) authorize(p *payment, now time.Time) {
+	p.status = generated.PaymentStatusDone
+	p.approvedAt = now
+	p.lastTxKey = s.newTxKey()
+	p.secret = "ps_" + s.newAlnum(21)
+}
+
+// Confirm authorizes a payment the customer approved at checkout. The amount
+// must equal the payment's; the call must come within 10 minutes of the
+// approval, after which the payment is EXPIRED.
+func (s *Sandbox) Confirm(c Caller, req generated.ConfirmPaymentRequest) (generated.Payment, error) {
+	const op = opConfirm
+	lang := c.Language
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.lookup(c.SecretKey, req.PaymentKey)
+	if p == nil {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotFoundPayment, lang, "")
+	}
+	if p.orderID != req.OrderID {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "orderId: does not match the payment's order ID.")
+	}
+	now := s.clock.Now()
+	p.expire(now)
+	switch p.status {
+	case generated.PaymentStatusInProgress:
+	case generated.PaymentStatusReady:
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotFoundPaymentSession, lang, "The customer has not approved the payment at checkout.")
+	case generated.PaymentStatusExpired, generated.PaymentStatusAborted:
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotFoundPaymentSession, lang, "")
+	default:
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeAlreadyProcessedPayment, lang, "")
+	}
+	if req.Amount.Cmp(p.total) != 0 {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang,
+			"amount: "+req.Amount.String()+" does not match the authenticated amount "+p.total.String()+".")
+	}
+	s.authorize(p, now)
+	return s.render(p, lang), nil
+}
+
+// Cancel cancels the whole balance (no cancelAmount) or part of it.
+func (s *Sandbox) Cancel(c Caller, paymentKey string, req generated.CancelPaymentRequest) (generated.Payment, error) {
+	const op = opCancel
+	lang := c.Language
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.lookup(c.SecretKey, paymentKey)
+	if p == nil {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotFoundPayment, lang, "")
+	}
+	now := s.clock.Now()
+	p.expire(now)
+	switch p.status {
+	case generated.PaymentStatusDone, generated.PaymentStatusPartialCanceled:
+	case generated.PaymentStatusCanceled:
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeAlreadyCanceledPayment, lang, "")
+	default:
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotCancelablePayment, lang, "Only DONE and PARTIAL_CANCELED payments can be canceled; this one is "+string(p.status)+".")
+	}
+	if req.Currency != nil && *req.Currency != "KRW" {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "currency: the payment is in KRW.")
+	}
+	if req.RefundableAmount != nil && req.RefundableAmount.Cmp(p.balance) != 0 {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotMatchesRefundableAmount, lang,
+			"refundableAmount "+req.RefundableAmount.String()+" differs from the balance "+p.balance.String()+".")
+	}
+	amount := p.balance
+	taxFree := p.taxFree
+	if req.CancelAmount != nil {
+		amount = *req.CancelAmount
+		taxFree = money.New(0)
+		if _, err := s.wholeWon(op, "cancelAmount", amount, lang); err != nil {
+			return generated.Payment{}, err
+		}
+	}
+	if req.TaxFreeAmount != nil {
+		taxFree = *req.TaxFreeAmount
+	}
+	if amount.Cmp(p.balance) > 0 {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang,
+			"cancelAmount "+amount.String()+" is more than the balance "+p.balance.String()+".")
+	}
+	if taxFree.Cmp(p.taxFree) > 0 || taxFree.Cmp(amount) > 0 {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang,
+			"taxFreeAmount "+taxFree.String()+" is more than the tax-free balance "+p.taxFree.String()+" or the cancel amount.")
+	}
+	balance, err1 := p.balance.Sub(amount)
+	remainingTaxFree, err2 := p.taxFree.Sub(taxFree)
+	if err1 != nil || err2 != nil {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang, "amount out of range")
+	}
+	p.balance, p.taxFree = balance, remainingTaxFree
+	cr := cancelRecord{amount: amount, taxFree: taxFree, refundable: balance, reason: req.CancelReason, at: now, txKey: s.newTxKey()}
+	p.cancels = append(p.cancels, cr)
+	p.lastTxKey = cr.txKey
+	if balance.IsZero() {
+		p.status = generated.PaymentStatusCanceled
+	} else {
+		p.status = generated.PaymentStatusPartialCanceled
+	}
+	return s.render(p, lang), nil
+}
+
+// KeyIn charges a card whose number was entered by the merchant: the
+// payment is DONE at once, or the card is declined (see ReservedCards).
+func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.Payment, error) {
+	const op = opKeyIn
+	lang := c.Language
+	n, err := s.wholeWon(op, "amount", req.Amount, lang)
+	if err != nil {
+		return generated.Payment{}, err
+	}
+	if n < minimumAmount {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeBelowMinimumAmount, lang, "The minimum is 100 KRW.")
+	}
+	taxFree := money.New(0)
+	if req.TaxFreeAmount != nil {
+		taxFree = *req.TaxFreeAmount
+		if taxFree.Cmp(req.Amount) > 0 {
+			return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "taxFreeAmount: must not exceed amount.")
+		}
+	}
+	if !isDigits(req.CardNumber) || len(req.CardNumber) < 13 || len(req.CardNumber) > 19 {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidCardNumber, lang, "")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tenantOf(c.SecretKey, false); t != nil && t.byOrder[req.OrderID] != nil {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeDuplicatedOrderID, lang, "")
+	}
+	now := s.clock.Now()
+	if expired(req.CardExpirationYear, req.CardExpirationMonth, now) {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidCardExpiration, lang, "")
+	}
+	if code, ok := ReservedCards[req.CardNumber]; ok {
+		return generated.Payment{}, s.refuse(op, code, lang, "(sandbox reserved test card)")
+	}
+	if err := s.checkCapacity(op, lang); err != nil {
+		return generated.Payment{}, err
+	}
+	card := &cardRecord{
+		masked:    maskCard(req.CardNumber),
+		approveNo: s.newDigits(8),
+		corporate: len(req.CustomerIdentityNumber) == 10,
+	}
+	if req.CardInstallmentPlan != nil {
+		card.installment = *req.CardInstallmentPlan
+	}
+	if req.UseFreeInstallmentPlan != nil {
+		card.freeInstallment = *req.UseFreeInstallmentPlan && card.installment > 1
+	}
+	p := &payment{
+		orderID:         req.OrderID,
+		orderName:       req.OrderName,
+		total:           req.Amount,
+		balance:         req.Amount,
+		taxFree:         taxFree,
+		requestedAt:     now,
+		authenticatedAt: now,
+		card:            card,
+	}
+	s.add(c, p)
+	s.authorize(p, now)
+	return s.render(p, lang), nil
+}
+
+// Get looks a payment up by its paymentKey.
+func (s *Sandbox) Get(c Caller, paymentKey string) (generated.Payment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.lookup(c.SecretKey, paymentKey)
+	if p == nil {
+		return generated.Payment{}, s.refuse(opGet, generated.ErrorCodeNotFoundPayment, c.Language, "")
+	}
+	p.expire(s.clock.Now())
+	return s.render(p, c.Language), nil
+}
+
+// GetByOrderID looks a payment up by its orderId.
+func (s *Sandbox) GetByOrderID(c Caller, orderID string) (generated.Payment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var p *payment
+	if t := s.tenantOf(c.SecretKey, false); t != nil {
+		p = t.byOrder[orderID]
+	}
+	if p == nil {
+		return generated.Payment{}, s.refuse(opGetByOrder, generated.ErrorCodeNotFoundPayment, c.Language, "")
+	}
+	p.expire(s.clock.Now())
+	return s.render(p, c.Language), nil
+}
+
+// Payments returns a snapshot of the payments of secretKey, oldest first,
+// rendered in Korean as the API does by default. Fault campaigns use it to
+// check the store against what their clients believe.
+func (s *Sandbox) Payments(secretKey string) []generated.Payment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenantOf(secretKey, false)
+	if t == nil {
+		return nil
+	}
+	ps := make([]*payment, 0, len(t.byKey))
+	for _, p := range t.byKey {
+		p.expire(s.clock.Now())
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b *payment) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]generated.Payment, len(ps))
+	for i, p := range ps {
+		out[i] = s.render(p, Korean)
+	}
+	return out
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// expired reports whether a card valid through yy/mm has expired at now
+// (Korean time). The spec's patterns guarantee two digits each.
+func expired(yy, mm string, now time.Time) bool {
+	y, err1 := strconv.Atoi(yy)
+	m, err2 := strconv.Atoi(mm)
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	kst := now.In(tosstime.Seoul)
+	cur := kst.Year()*12 + int(kst.Month()) - 1
+	return (2000+y)*12+m-1 < cur
+}
+
+// maskCard masks a card number as Toss does: 12341234****123*.
+func maskCard(n string) string {
+	if len(n) < 13 {
+		return n
+	}
+	b := []byte(n)
+	for i := 8; i < 12; i++ {
+		b[i] = '*'
+	}
+	b[len(b)-1] = '*'
+	return string(b)
+}
