@@ -117,7 +117,7 @@ type routed struct {
 // its payment does not exist when its URL is wrong.
 func (s *Sandbox) route(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route, params, err := s.spec.router.FindRoute(r)
+		route, params, err := s.spec.find(r)
 		if err != nil {
 			if allowed := s.spec.allowed(r); len(allowed) > 0 {
 				w.Header().Set("Allow", strings.Join(allowed, ", "))

@@ -75,6 +75,10 @@ func init() {
 // error's code is listed in that response's x-toss-error-codes, and checks
 // that every response carries a trace ID.
 func validating(t *testing.T, h http.Handler) http.Handler {
+	return validatingWith(t.Errorf, h)
+}
+
+func validatingWith(errorf func(string, ...any), h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -87,7 +91,7 @@ func validating(t *testing.T, h http.Handler) http.Handler {
 		_, _ = w.Write(rec.Body.Bytes())
 
 		if rec.Header().Get(sandbox.TraceHeader) == "" {
-			t.Errorf("%s %s: no %s header", r.Method, r.URL.Path, sandbox.TraceHeader)
+			errorf("%s %s: no %s header", r.Method, r.URL.Path, sandbox.TraceHeader)
 		}
 		if strings.HasSuffix(r.URL.Path, "/checkout") || strings.HasSuffix(r.URL.Path, "/receipt") || strings.HasPrefix(r.URL.Path, "/openapi.") {
 			return
@@ -97,7 +101,7 @@ func validating(t *testing.T, h http.Handler) http.Handler {
 			// 404 and 405: no operation to validate against; still Toss-shaped.
 			var e generated.Error
 			if json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code == "" || e.Message == "" {
-				t.Errorf("%s %s: %d answer is not a Toss error: %s", r.Method, r.URL.Path, rec.Code, rec.Body)
+				errorf("%s %s: %d answer is not a Toss error: %s", r.Method, r.URL.Path, rec.Code, rec.Body)
 			}
 			return
 		}
@@ -112,7 +116,7 @@ func validating(t *testing.T, h http.Handler) http.Handler {
 			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
 		})
 		if err != nil {
-			t.Errorf("%s %s: response does not match the spec: %v\n%s", r.Method, r.URL.Path, err, rec.Body)
+			errorf("%s %s: response does not match the spec: %v\n%s", r.Method, r.URL.Path, err, rec.Body)
 			return
 		}
 		if rec.Code >= 400 {
@@ -121,11 +125,13 @@ func validating(t *testing.T, h http.Handler) http.Handler {
 			resp := route.Operation.Responses.Status(rec.Code)
 			codes, _ := resp.Value.Extensions["x-toss-error-codes"].([]any)
 			if !slices.Contains(codes, any(string(e.Code))) {
-				t.Errorf("%s %s: code %s is not documented for status %d of %s", r.Method, r.URL.Path, e.Code, rec.Code, route.Operation.OperationID)
+				errorf("%s %s: code %s is not documented for status %d of %s", r.Method, r.URL.Path, e.Code, rec.Code, route.Operation.OperationID)
 			}
 		}
 	})
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func basic(key string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"))

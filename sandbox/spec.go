@@ -103,9 +103,24 @@ func (s *spec) allowed(r *http.Request) []string {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, _, err := s.router.FindRoute(probe); err == nil {
+		if _, _, err := s.find(probe); err == nil {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// find routes r to its operation. A path parameter never matches an empty
+// segment ("GET /v1/payments" is not a look-up of the key "").
+func (s *spec) find(r *http.Request) (*routers.Route, map[string]string, error) {
+	route, params, err := s.router.FindRoute(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, v := range params {
+		if v == "" {
+			return nil, nil, &routers.RouteError{Reason: routers.ErrPathNotFound.Error()}
+		}
+	}
+	return route, params, nil
 }
