@@ -1,4 +1,3 @@
-// Package wrapper is the hand-written client over the generated Toss
-// Payments client: authentication, idempotency, safe retries and typed
-// errors.
+// Package wrapper is the client users call: authentication, idempotency,
+// safe retries and typed errors over the generated Toss Payments client.
 package wrapper

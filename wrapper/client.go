@@ -1,0 +1,435 @@
+package wrapper
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+)
+
+// Mode is whether a secret key is a test key or a live key. Toss uses one
+// host for both; the key prefix picks the mode.
+type Mode string
+
+const (
+	// ModeTest is a test key (test_sk_…, test_gsk_…, test_ak_…): no money
+	// moves, and the TossPayments-Test-Code header is honoured.
+	ModeTest Mode = "test"
+	// ModeLive is a live key (live_sk_…, live_gsk_…): real money.
+	ModeLive Mode = "live"
+	// ModeUnknown is a key with neither prefix (for example one issued by a
+	// local sandbox). Treat it as live.
+	ModeUnknown Mode = "unknown"
+)
+
+// Defaults of New.
+const (
+	// DefaultBaseURL is the API's host, for test and live keys alike.
+	DefaultBaseURL = "https://api.tosspayments.com"
+	// DefaultTimeout bounds each attempt, from sending the request to
+	// reading the whole response.
+	DefaultTimeout = 30 * time.Second
+	// MaxIdempotencyKeyLength is the longest Idempotency-Key the API takes.
+	MaxIdempotencyKeyLength = 300
+)
+
+// DefaultRetryPolicy is the retry policy of New: 2 retries after the first
+// attempt, with full-jitter backoff from 0 up to 250ms, 500ms, ... capped at 5s.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
+
+// Client calls the Toss Payments Core API. Create one with New and share it:
+// it is safe for concurrent use and keeps its connections alive.
+//
+// A Client never prints its secret key: %v, %+v, %#v and slog show only the
+// mode and the base URL.
+type Client struct {
+	baseURL    string
+	mode       Mode
+	language   string
+	retry      RetryPolicy
+	timeout    time.Duration
+	logger     *slog.Logger
+	newKey     func() string
+	sleep      func(context.Context, time.Duration) error
+	validation bool
+	http       *http.Client
+	ops        map[string]*specOp
+	secrets    *secretList // behind a pointer so that printing a Client value shows no key
+}
+
+// Option configures a Client in New. Options check their input: New returns
+// the first option error.
+type Option func(*config) error
+
+type config struct {
+	baseURL    string
+	httpClient *http.Client
+	language   string
+	retry      RetryPolicy
+	timeout    time.Duration
+	logger     *slog.Logger
+	newKey     func() string
+	sleep      func(context.Context, time.Duration) error
+	validation bool
+}
+
+// RetryPolicy bounds the retries of one call. The n-th retry waits a random
+// duration in [0, min(MaxDelay, BaseDelay×2^(n-1))] ("full jitter"), or the
+// server's Retry-After when it sends one (a Retry-After longer than MaxDelay
+// ends the retries instead).
+type RetryPolicy struct {
+	// MaxAttempts is the most times a request is sent, the first included:
+	// 1 disables retries. At most 10.
+	MaxAttempts int
+	// BaseDelay is the backoff bound of the first retry.
+	BaseDelay time.Duration
+	// MaxDelay caps every wait.
+	MaxDelay time.Duration
+}
+
+// WithBaseURL sends requests to base (scheme and host, optionally a path
+// prefix) instead of DefaultBaseURL: a local sandbox or an httptest server.
+func WithBaseURL(base string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(base)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("wrapper: WithBaseURL(%q): want an absolute http or https URL", base)
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("wrapper: WithBaseURL: the URL must not carry credentials, a query or a fragment")
+		}
+		c.baseURL = strings.TrimRight(u.String(), "/")
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through a copy of hc (its Transport,
+// Timeout, Jar and CheckRedirect are kept; its Transport is wrapped to add
+// authentication). A nil hc is refused.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("wrapper: WithHTTPClient(nil)")
+		}
+		cp := *hc
+		c.httpClient = &cp
+		return nil
+	}
+}
+
+// WithLanguage sets the Accept-Language of every request: "en-US" for
+// English enum values and messages. Without it the API answers in Korean.
+func WithLanguage(tag string) Option {
+	return func(c *config) error {
+		if tag == "" || strings.ContainsFunc(tag, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+			return fmt.Errorf("wrapper: WithLanguage(%q): want a language tag such as \"en-US\"", tag)
+		}
+		c.language = tag
+		return nil
+	}
+}
+
+// WithRetry replaces DefaultRetryPolicy. MaxAttempts must be 1 to 10 and
+// 0 <= BaseDelay <= MaxDelay.
+func WithRetry(p RetryPolicy) Option {
+	return func(c *config) error {
+		if p.MaxAttempts < 1 || p.MaxAttempts > 10 {
+			return fmt.Errorf("wrapper: WithRetry: MaxAttempts %d is not in 1..10", p.MaxAttempts)
+		}
+		if p.BaseDelay < 0 || p.MaxDelay < p.BaseDelay {
+			return fmt.Errorf("wrapper: WithRetry: want 0 <= BaseDelay (%s) <= MaxDelay (%s)", p.BaseDelay, p.MaxDelay)
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt (DefaultTimeout by default), whatever the
+// HTTP client. The ctx of a call bounds the whole call, retries included.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("wrapper: WithTimeout(%s): want a positive duration", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithLogger records retry decisions and call outcomes (operation, status,
+// code, trace id, idempotency key, attempt, reason) on l. Bodies, headers and
+// secrets are never logged. By default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("wrapper: WithLogger(nil)")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithIdempotencyKeyGenerator replaces the UUID v4 generator that picks the
+// Idempotency-Key of a POST called without WithIdempotencyKey. Tests use it
+// for deterministic keys. It is called once per call, before the first
+// attempt.
+func WithIdempotencyKeyGenerator(gen func() string) Option {
+	return func(c *config) error {
+		if gen == nil {
+			return errors.New("wrapper: WithIdempotencyKeyGenerator(nil)")
+		}
+		c.newKey = gen
+		return nil
+	}
+}
+
+// WithSleeper replaces the wait between attempts. sleep must return early,
+// with ctx.Err(), when ctx ends. Tests use it to record the delays and not
+// wait.
+func WithSleeper(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *config) error {
+		if sleep == nil {
+			return errors.New("wrapper: WithSleeper(nil)")
+		}
+		c.sleep = sleep
+		return nil
+	}
+}
+
+// WithValidation switches the local validation of requests against the
+// OpenAPI document on (the default) or off. Off, malformed requests reach the
+// API and come back as 400 INVALID_REQUEST.
+func WithValidation(enabled bool) Option {
+	return func(c *config) error {
+		c.validation = enabled
+		return nil
+	}
+}
+
+// WithoutValidation is WithValidation(false).
+func WithoutValidation() Option { return WithValidation(false) }
+
+// New returns a Client that authenticates with secretKey (test_sk_…,
+// live_sk_…, or a widget key test_gsk_…/live_gsk_…). It refuses an empty key,
+// a key containing ':' or white space, and a client key (test_ck_…,
+// live_ck_…), which is for browsers only. The key never appears in errors,
+// logs or the Client's printed form.
+func New(secretKey string, opts ...Option) (*Client, error) {
+	if err := checkSecretKey(secretKey); err != nil {
+		return nil, err
+	}
+	cfg := config{
+		baseURL:    DefaultBaseURL,
+		retry:      DefaultRetryPolicy,
+		timeout:    DefaultTimeout,
+		newKey:     newUUIDv4,
+		sleep:      sleepContext,
+		validation: true,
+	}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("wrapper: nil Option")
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	ops, err := specIndex()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := openapi.Load(); err != nil {
+		return nil, err
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	hc := cfg.httpClient
+	if hc == nil {
+		hc = defaultHTTPClient()
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	u, _ := url.Parse(cfg.baseURL)
+	hc.Transport = &authTransport{
+		base:   base,
+		host:   u.Host,
+		header: secretValue("Basic " + base64.StdEncoding.EncodeToString([]byte(secretKey+":"))),
+	}
+	return &Client{
+		baseURL:    cfg.baseURL,
+		mode:       modeOf(secretKey),
+		language:   cfg.language,
+		retry:      cfg.retry,
+		timeout:    cfg.timeout,
+		logger:     cfg.logger,
+		newKey:     cfg.newKey,
+		sleep:      cfg.sleep,
+		validation: cfg.validation,
+		http:       hc,
+		ops:        ops,
+		secrets:    &secretList{secretValue(secretKey)},
+	}, nil
+}
+
+func checkSecretKey(k string) error {
+	switch {
+	case k == "":
+		return errors.New("wrapper: the secret key is empty")
+	case strings.Contains(k, ":"):
+		return errors.New("wrapper: the secret key contains ':'; pass the key alone, the client adds the colon of Basic authentication")
+	case strings.ContainsFunc(k, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
+		return errors.New("wrapper: the secret key contains white space or control characters; check how it was read (a trailing newline?)")
+	}
+	for _, p := range []string{"test_ck_", "live_ck_", "test_gck_", "live_gck_"} {
+		if strings.HasPrefix(k, p) {
+			return fmt.Errorf("wrapper: the key is a client key (%s…), which is for browsers; use the secret key (%s…)", p, strings.Replace(p, "ck_", "sk_", 1))
+		}
+	}
+	return nil
+}
+
+func modeOf(k string) Mode {
+	switch {
+	case strings.HasPrefix(k, "test_"):
+		return ModeTest
+	case strings.HasPrefix(k, "live_"):
+		return ModeLive
+	}
+	return ModeUnknown
+}
+
+// defaultHTTPClient has connection, TLS and header timeouts, TLS 1.2 at
+// least, and does not follow redirects (the API never redirects; following
+// one could send a payment request somewhere else).
+func defaultHTTPClient() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: DefaultTimeout,
+			ExpectContinueTimeout: time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConns:          100,
+			MaxIdleConnsPerHost:   16,
+		},
+		Timeout: 2 * DefaultTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// Mode reports whether the client's key is a test or a live key.
+func (c *Client) Mode() Mode { return c.mode }
+
+// IsTest reports whether the client's key is a test key (no money moves).
+func (c *Client) IsTest() bool { return c.mode == ModeTest }
+
+// BaseURL returns the URL requests are sent to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// CloseIdleConnections closes the client's idle keep-alive connections.
+// Call it when done with a Client that used the default HTTP client.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
+// String shows the mode and the base URL, never the key.
+func (c *Client) String() string {
+	if c == nil {
+		return "wrapper.Client(nil)"
+	}
+	return "wrapper.Client{mode: " + string(c.mode) + ", baseURL: " + c.baseURL + "}"
+}
+
+// GoString is String, so %#v does not print the key.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so no verb prints the key.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// LogValue shows the mode and the base URL to slog.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("wrapper.Client(nil)")
+	}
+	return slog.GroupValue(slog.String("mode", string(c.mode)), slog.String("base_url", c.baseURL))
+}
+
+// authTransport adds the Authorization header to a clone of each request
+// bound for the API host (never to a redirect or another host).
+type authTransport struct {
+	base   http.RoundTripper
+	host   string
+	header secretValue
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != t.host {
+		return t.base.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", string(t.header))
+	return t.base.RoundTrip(r)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// wrapped transport.
+func (t *authTransport) CloseIdleConnections() {
+	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// secretValue is a string that never prints.
+type secretValue string
+
+const redacted = "[REDACTED]"
+
+func (secretValue) String() string               { return redacted }
+func (secretValue) GoString() string             { return redacted }
+func (secretValue) Format(f fmt.State, _ rune)   { _, _ = f.Write([]byte(redacted)) }
+func (secretValue) LogValue() slog.Value         { return slog.StringValue(redacted) }
+func (secretValue) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// secretList scrubs secret values out of text the server sent back before it
+// goes into an error or a log record.
+type secretList []secretValue
+
+func (s secretList) scrub(text string) string {
+	for _, v := range s {
+		if len(v) >= 4 && strings.Contains(text, string(v)) {
+			text = strings.ReplaceAll(text, string(v), redacted)
+		}
+	}
+	return text
+}
+
+// sleepContext waits d or until ctx ends, whichever is first.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,354 @@
+package wrapper
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+)
+
+// Class sorts an error by what the caller should do next. Get it with
+// ClassOf; IsDeclined, IsRetryable and IsOutcomeUnknown are shorthands.
+type Class int
+
+const (
+	// ClassNone is the class of a nil error.
+	ClassNone Class = iota
+
+	// ClassInvalid: the request was refused locally (a *ValidationError) and
+	// nothing was sent. Fix the request; retrying it unchanged fails again.
+	ClassInvalid
+
+	// ClassRejected: the API refused the request definitively (a 4xx that is
+	// not a decline: INVALID_REQUEST, NOT_FOUND_PAYMENT,
+	// ALREADY_CANCELED_PAYMENT, UNAUTHORIZED_KEY, ...). Nothing happened, or
+	// the state is already what the request asked for. Do not retry it as it
+	// is: fix the request, the key or the state it depends on.
+	ClassRejected
+
+	// ClassDeclined: the payment was declined definitively by the card
+	// company, the bank or fraud detection (403 REJECT_*, FDS_ERROR, an
+	// invalid or stopped card, a limit exceeded). No money moved. Show the
+	// message to the customer and let them pay another way; never retry the
+	// same request.
+	ClassDeclined
+
+	// ClassRetryable: the request was not acted on, or is safe to repeat (a
+	// 429, a connection that failed before anything was sent, a look-up that
+	// failed). Call again later with the same idempotency key (the Meta and the
+	// error carry it).
+	ClassRetryable
+
+	// ClassOutcomeUnknown: the request may or may not have taken effect (a
+	// timeout or a lost response after the request was sent, a 5xx after the
+	// last retry, 409 IDEMPOTENT_REQUEST_PROCESSING, PROVIDER_ERROR,
+	// ALREADY_PROCESSED_PAYMENT on confirm). Do not start a new payment or
+	// cancel with a new key: settle it first, either by calling again with the
+	// same idempotency key (the API replays the first answer or finishes the
+	// work) or by looking the payment up with GetPaymentByOrderID or
+	// GetPayment and acting on its status.
+	ClassOutcomeUnknown
+
+	// ClassOther is the class of an error this package did not produce.
+	ClassOther
+)
+
+var classNames = [...]string{"none", "invalid", "rejected", "declined", "retryable", "outcome unknown", "other"}
+
+// String returns the class's name, such as "declined".
+func (c Class) String() string {
+	if c >= 0 && int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return "Class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// ClassOf returns the class of err, looking through wrapping.
+func ClassOf(err error) Class {
+	if err == nil {
+		return ClassNone
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Class()
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Class()
+	}
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ClassInvalid
+	}
+	return ClassOther
+}
+
+// IsDeclined reports whether err is a definitive decline (ClassDeclined): no
+// money moved, the customer must pay another way, and the request must not be
+// retried.
+func IsDeclined(err error) bool { return ClassOf(err) == ClassDeclined }
+
+// IsOutcomeUnknown reports whether the request behind err may or may not have
+// taken effect (ClassOutcomeUnknown). Settle it before doing anything else:
+// call again with the same idempotency key, or look the payment up by orderId
+// (GetPaymentByOrderID) and act on its status.
+func IsOutcomeUnknown(err error) bool { return ClassOf(err) == ClassOutcomeUnknown }
+
+// IsRetryable reports whether calling again later with the same idempotency
+// key (which the error carries) is safe and may give a different answer: a
+// ClassRetryable error, a transport failure, or a 5xx or 409 after the last
+// retry. A decline, a rejection, PROVIDER_ERROR and ALREADY_PROCESSED_PAYMENT
+// are not retryable: the same call would get the same answer.
+func IsRetryable(err error) bool {
+	switch ClassOf(err) {
+	case ClassRetryable:
+		return true
+	case ClassOutcomeUnknown:
+		var te *TransportError
+		if errors.As(err, &te) {
+			return true
+		}
+		var ae *APIError
+		if errors.As(err, &ae) {
+			return ae.StatusCode >= 500 || ae.StatusCode == 409
+		}
+	}
+	return false
+}
+
+// APIError is a non-2xx answer from the API (or a 2xx whose payment could not
+// be read). Use errors.As to get it; its Class says what to do next. It never
+// holds the secret key or card data.
+type APIError struct {
+	// Operation is the spec's operationId, such as "confirmPayment".
+	Operation string
+	// StatusCode is the HTTP status of the last attempt.
+	StatusCode int
+	// Code is the API's error code, such as generated.ErrorCodeRejectCardCompany.
+	// Codes the spec does not list yet are kept as they are. Empty when the
+	// body was not a Toss error (for example an HTML page from a proxy).
+	Code generated.ErrorCode
+	// Message is the API's message (Korean by default, English with
+	// WithLanguage("en-US")), or a description of a body that was not a Toss
+	// error.
+	Message string
+	// TraceID is the X-TossPayments-Trace-Id header: quote it to Toss support.
+	TraceID string
+	// IdempotencyKey is the key the request was sent with ("" for look-ups).
+	// Persist it to repeat the call safely.
+	IdempotencyKey string
+	// Attempts is how many times the request was sent.
+	Attempts int
+
+	class      Class
+	retryAfter time.Duration // the Retry-After of the answer, -1 if none
+}
+
+// Error describes the failure with its status, code, message, trace id and
+// idempotency key.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("tosspayments: ")
+	b.WriteString(e.Operation)
+	b.WriteString(": ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if e.Code != "" {
+		b.WriteByte(' ')
+		b.WriteString(string(e.Code))
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	b.WriteString(" (")
+	b.WriteString(e.class.String())
+	if e.TraceID != "" {
+		b.WriteString(", trace id ")
+		b.WriteString(e.TraceID)
+	}
+	if e.IdempotencyKey != "" {
+		b.WriteString(", idempotency key ")
+		b.WriteString(e.IdempotencyKey)
+	}
+	if e.Attempts > 1 {
+		b.WriteString(", ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		b.WriteString(" attempts")
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// Class says what the caller should do next; see the Class constants.
+func (e *APIError) Class() Class { return e.class }
+
+// TransportError is a call that ended without an answer from the API: the
+// connection failed, the response was lost or timed out, or ctx ended while
+// the client waited to retry. It says how many attempts were made and whether
+// the request may have reached the server.
+type TransportError struct {
+	// Operation is the spec's operationId, such as "confirmPayment".
+	Operation string
+	// Method is the HTTP method (a POST may have changed something; a GET
+	// never does).
+	Method string
+	// Attempts is how many times the request was sent (or tried to be).
+	Attempts int
+	// MayHaveReachedServer is true when any attempt may have been received
+	// and acted on: a failure after the connection was made, a lost response,
+	// a 5xx, or a 409 for a request still in flight. False means no attempt
+	// can have taken effect (every attempt failed to connect, or got a 429).
+	MayHaveReachedServer bool
+	// IdempotencyKey is the key every attempt carried ("" for look-ups).
+	IdempotencyKey string
+	// Err is the last failure (a net or context error).
+	Err error
+	// Last is the last answer from the API before ctx ended, if there was
+	// one (an *APIError), else nil.
+	Last error
+}
+
+// Error names the operation, the attempts, whether the request may have
+// reached the server and the cause.
+func (e *TransportError) Error() string {
+	var b strings.Builder
+	b.WriteString("tosspayments: ")
+	b.WriteString(e.Operation)
+	b.WriteString(": no answer after ")
+	b.WriteString(strconv.Itoa(e.Attempts))
+	if e.Attempts == 1 {
+		b.WriteString(" attempt")
+	} else {
+		b.WriteString(" attempts")
+	}
+	if e.MayHaveReachedServer {
+		b.WriteString(" (the request may have reached the server")
+	} else {
+		b.WriteString(" (the request did not reach the server")
+	}
+	if e.IdempotencyKey != "" {
+		b.WriteString("; idempotency key ")
+		b.WriteString(e.IdempotencyKey)
+	}
+	b.WriteString(", ")
+	b.WriteString(e.Class().String())
+	b.WriteString(")")
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.Last != nil {
+		b.WriteString("; last answer: ")
+		b.WriteString(e.Last.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns Err and Last, so errors.Is(err, context.Canceled) and
+// errors.As(err, &apiErr) work.
+func (e *TransportError) Unwrap() []error {
+	if e.Last != nil {
+		return []error{e.Err, e.Last}
+	}
+	return []error{e.Err}
+}
+
+// Class is ClassOutcomeUnknown for a POST that may have reached the server,
+// else ClassRetryable (nothing took effect, or the request was a look-up).
+func (e *TransportError) Class() Class {
+	if e.MayHaveReachedServer && e.Method != "GET" {
+		return ClassOutcomeUnknown
+	}
+	return ClassRetryable
+}
+
+// ValidationError is a request refused locally, before anything was sent:
+// it broke a rule of the OpenAPI document (or the client was misused). It
+// names the field and the rule, never the offending value.
+type ValidationError struct {
+	// Operation is the spec's operationId, such as "confirmPayment".
+	Operation string
+	// In is where the field is: "body", "path", "header" or "option".
+	In string
+	// Field names the field: a body property path such as "orderId" or
+	// "refundReceiveAccount.accountNumber", or a parameter such as
+	// "Idempotency-Key".
+	Field string
+	// Rule is the rule broken, such as `string doesn't match the regular
+	// expression "^[A-Za-z0-9_-]{6,64}$"` or "number must be more than 0".
+	Rule string
+}
+
+// Error reads "tosspayments: confirmPayment: invalid request: orderId:
+// minimum string length is 6 (nothing was sent)".
+func (e *ValidationError) Error() string {
+	return "tosspayments: " + e.Operation + ": invalid request: " + e.Field + ": " + e.Rule + " (nothing was sent)"
+}
+
+// declineCodes are the codes of a definitive refusal by the payer's card
+// company, bank or fraud detection. Every REJECT_* code is a decline too.
+var declineCodes = map[generated.ErrorCode]bool{
+	generated.ErrorCodeFdsError:                       true,
+	generated.ErrorCodeInvalidStoppedCard:             true,
+	generated.ErrorCodeInvalidCardLostOrStolen:        true,
+	generated.ErrorCodeInvalidCardNumber:              true,
+	generated.ErrorCodeInvalidCardExpiration:          true,
+	generated.ErrorCodeInvalidCardPassword:            true,
+	generated.ErrorCodeInvalidCardIdentity:            true,
+	generated.ErrorCodeInvalidPassword:                true,
+	generated.ErrorCodeInvalidRejectCard:              true,
+	generated.ErrorCodeExceedMaxAuthCount:             true,
+	generated.ErrorCodeExceedMaxOneDayAmount:          true,
+	generated.ErrorCodeExceedMaxDailyPaymentCount:     true,
+	generated.ErrorCodeExceedMaxMonthlyPaymentAmount:  true,
+	generated.ErrorCodeExceedMaxOneDayWithdrawAmount:  true,
+	generated.ErrorCodeExceedMaxOneTimeWithdrawAmount: true,
+	generated.ErrorCodeNotSupportedCardType:           true,
+}
+
+// classify sorts an API answer. final is true when no retry follows.
+func classify(op string, method string, status int, code generated.ErrorCode) Class {
+	switch {
+	case status >= 500:
+		if method == "GET" {
+			return ClassRetryable
+		}
+		return ClassOutcomeUnknown
+	case status == 409 && code == generated.ErrorCodeIdempotentRequestProcessing:
+		return ClassOutcomeUnknown
+	case status == 429:
+		return ClassRetryable
+	case code == generated.ErrorCodeProviderError:
+		return ClassOutcomeUnknown
+	case code == generated.ErrorCodeAlreadyProcessedPayment && op == opConfirm:
+		return ClassOutcomeUnknown
+	case code == generated.ErrorCodeForbiddenConsecutiveRequest:
+		return ClassRetryable
+	case strings.HasPrefix(string(code), "REJECT_") || declineCodes[code]:
+		return ClassDeclined
+	case status >= 200 && status < 300:
+		// A 2xx whose payment could not be read: it happened, but what
+		// happened must be looked up.
+		return ClassOutcomeUnknown
+	default:
+		return ClassRejected
+	}
+}
+
+// shouldRetry says whether an API answer is retried, and why.
+func shouldRetry(status int, code generated.ErrorCode) (bool, string) {
+	switch {
+	case status == 409 && code == generated.ErrorCodeIdempotentRequestProcessing:
+		return true, "409 IDEMPOTENT_REQUEST_PROCESSING: an earlier request with this key is still in flight"
+	case status == 429:
+		return true, "429: rate limited"
+	case status >= 500:
+		return true, fmt.Sprintf("%d: server error", status)
+	case status >= 400:
+		return false, fmt.Sprintf("%d %s: a definitive answer, never retried", status, code)
+	}
+	return false, fmt.Sprintf("unexpected status %d", status)
+}

@@ -1,0 +1,118 @@
+package wrapper
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"strconv"
+	"strings"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/money"
+)
+
+// newUUIDv4 returns a random (version 4) UUID from crypto/rand.
+func newUUIDv4() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead).
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+// DeriveIdempotencyKey returns a stable Idempotency-Key for one logical
+// request, made from the operation's name and the fields that identify the
+// request: the same inputs give the same key in any process, at any time.
+//
+// Use it when a retry must survive a crash or a redeploy: after an error
+// whose outcome is unknown, the process that retries may not be the one that
+// sent the request, and a new random key would let the API run the request
+// twice (a double charge or a double refund). A derived key makes the retry
+// replay the first answer instead. Toss keeps a key for 15 days and replays
+// the first response for it whatever the body, so the fields must identify
+// the request exactly:
+//
+//   - confirm: paymentKey, orderId, amount (see ConfirmIdempotencyKey);
+//   - cancel: paymentKey, the cancel's sequence number for this payment
+//     (1, 2, ...), amount (see CancelIdempotencyKey). Without the sequence
+//     number, a second partial cancel of the same amount would replay the
+//     first and refund nothing;
+//   - create and key-in: orderId and amount.
+//
+// Never pass card or personal data (cardNumber, cardPassword,
+// customerIdentityNumber): a hash of a card number can be reversed by brute
+// force.
+//
+// The key is the operation (letters, digits, '-' and '_' kept, at most 32
+// characters), a '-', and the unpadded base64url SHA-256 of the operation and
+// the fields, each length-prefixed so that ("ab", "c") and ("a", "bc") differ:
+// at most 76 characters, well under the API's 300.
+func DeriveIdempotencyKey(operation string, fields ...string) string {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	write := func(s string) {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		h.Write([]byte(s))
+	}
+	write("tosspayments-go idempotency v1")
+	write(operation)
+	for _, f := range fields {
+		write(f)
+	}
+	prefix := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return -1
+	}, operation)
+	if len(prefix) > 32 {
+		prefix = prefix[:32]
+	}
+	if prefix == "" {
+		prefix = "op"
+	}
+	return prefix + "-" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+// ConfirmIdempotencyKey derives the key of a confirm from its paymentKey,
+// orderId and amount (1000 and 1000.0 give the same key).
+func ConfirmIdempotencyKey(req generated.ConfirmPaymentRequest) string {
+	return DeriveIdempotencyKey("confirm", req.PaymentKey, req.OrderID, canonicalAmount(req.Amount))
+}
+
+// CancelIdempotencyKey derives the key of the sequence-th cancel (1, 2, ...)
+// of the payment paymentKey from the cancel amount ("full" when
+// CancelAmount is nil). Number a payment's cancels and persist the number
+// with the cancel before sending it.
+func CancelIdempotencyKey(paymentKey string, sequence int, req generated.CancelPaymentRequest) string {
+	amount := "full"
+	if req.CancelAmount != nil {
+		amount = canonicalAmount(*req.CancelAmount)
+	}
+	return DeriveIdempotencyKey("cancel", paymentKey, strconv.Itoa(sequence), amount)
+}
+
+// canonicalAmount writes an amount without trailing fractional zeros.
+func canonicalAmount(a money.Amount) string {
+	s := a.String()
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}

@@ -1,0 +1,191 @@
+package wrapper
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+)
+
+// Meta is what a call left behind besides the payment: enough to write a
+// support ticket or to repeat the call safely. Every operation returns a
+// non-nil *Meta, also with an error.
+type Meta struct {
+	// Operation is the spec's operationId, such as "confirmPayment".
+	Operation string
+	// StatusCode is the HTTP status of the last attempt (0 if no answer).
+	StatusCode int
+	// TraceID is the X-TossPayments-Trace-Id of the last answer.
+	TraceID string
+	// IdempotencyKey is the key every attempt carried ("" for look-ups).
+	IdempotencyKey string
+	// Attempts is how many times the request was sent (0 if it was refused
+	// locally).
+	Attempts int
+}
+
+// CallOption configures one call.
+type CallOption func(*callConfig)
+
+type callConfig struct {
+	key      string
+	testCode string
+	headers  [][2]string
+	err      *ValidationError
+}
+
+// WithIdempotencyKey sends key as the Idempotency-Key of a POST instead of a
+// fresh UUID v4: the key of an earlier attempt whose outcome is unknown, or a
+// key from DeriveIdempotencyKey. At most 300 characters. Look-ups (GET)
+// ignore it.
+func WithIdempotencyKey(key string) CallOption {
+	return func(c *callConfig) {
+		if key == "" {
+			c.fail("Idempotency-Key", "WithIdempotencyKey was given an empty key")
+		}
+		c.key = key
+	}
+}
+
+// WithTestCode sends TossPayments-Test-Code: code, which makes the API (with
+// a test key) answer with that error, for example "REJECT_CARD_COMPANY".
+// Live keys ignore it.
+func WithTestCode(code string) CallOption {
+	return func(c *callConfig) {
+		if code == "" || strings.ContainsAny(code, "\r\n") {
+			c.fail("TossPayments-Test-Code", "want an error code such as REJECT_CARD_COMPANY")
+		}
+		c.testCode = code
+	}
+}
+
+// WithHeader adds a header to every attempt of the call. Authorization,
+// Idempotency-Key, Content-Type, Content-Length and Host are refused: the
+// client sets them.
+func WithHeader(name, value string) CallOption {
+	return func(c *callConfig) {
+		switch http.CanonicalHeaderKey(name) {
+		case "Authorization", "Idempotency-Key", "Content-Type", "Content-Length", "Host":
+			c.fail(name, "set by the client; use WithIdempotencyKey for the key")
+			return
+		case "":
+			c.fail("header", "empty header name")
+			return
+		}
+		if strings.ContainsAny(name+value, "\r\n") || strings.ContainsAny(name, " :") {
+			c.fail(name, "invalid header name or value")
+			return
+		}
+		c.headers = append(c.headers, [2]string{name, value})
+	}
+}
+
+func (c *callConfig) fail(field, rule string) {
+	if c.err == nil {
+		c.err = &ValidationError{In: "option", Field: field, Rule: rule}
+	}
+}
+
+// headerParams are the spec's header parameters of one call, passed to the
+// generated request builders.
+type headerParams struct {
+	key, lang, testCode *string
+}
+
+// buildFunc builds one attempt's request with a generated builder.
+type buildFunc func(server string, hp *headerParams, body io.Reader) (*http.Request, error)
+
+const jsonContentType = "application/json"
+
+// CreatePayment creates a payment window (status READY) whose checkout.url
+// the customer opens. Calling again with the same Idempotency-Key returns the
+// same payment.
+func (c *Client) CreatePayment(ctx context.Context, req generated.CreatePaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, &Meta{Operation: opCreate}, fmt.Errorf("tosspayments: %s: encode request: %w", opCreate, err)
+	}
+	return c.do(ctx, opCreate, "", body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+		return generated.NewCreatePaymentRequestWithBody(server, &generated.CreatePaymentParams{
+			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
+		}, jsonContentType, body)
+	})
+}
+
+// ConfirmPayment authorizes a payment the customer authenticated (status
+// DONE on success). The amount must be the authenticated amount.
+//
+// On an error, check IsOutcomeUnknown before anything else: the payment may
+// have been authorized. Call again with the same idempotency key (in the
+// error and the Meta), or look it up with GetPaymentByOrderID.
+func (c *Client) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, &Meta{Operation: opConfirm}, fmt.Errorf("tosspayments: %s: encode request: %w", opConfirm, err)
+	}
+	return c.do(ctx, opConfirm, "", body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+		return generated.NewConfirmPaymentRequestWithBody(server, &generated.ConfirmPaymentParams{
+			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
+		}, jsonContentType, body)
+	})
+}
+
+// CancelPayment cancels the payment paymentKey: all of its balance when
+// req.CancelAmount is nil, else that amount. For crash-safe retries, send
+// WithIdempotencyKey(CancelIdempotencyKey(paymentKey, n, req)).
+func (c *Client) CancelPayment(ctx context.Context, paymentKey string, req generated.CancelPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, &Meta{Operation: opCancel}, fmt.Errorf("tosspayments: %s: encode request: %w", opCancel, err)
+	}
+	return c.do(ctx, opCancel, paymentKey, body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+		return generated.NewCancelPaymentRequestWithBody(server, paymentKey, &generated.CancelPaymentParams{
+			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
+		}, jsonContentType, body)
+	})
+}
+
+// KeyInPayment charges a card whose number was keyed in (status DONE on
+// success). The card number, password and identity number go only into the
+// request body: never into errors or logs, and text the server sends back is
+// scrubbed of them.
+func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, &Meta{Operation: opKeyIn}, fmt.Errorf("tosspayments: %s: encode request: %w", opKeyIn, err)
+	}
+	secrets := []string{req.CardNumber, req.CustomerIdentityNumber}
+	if req.CardPassword != nil {
+		secrets = append(secrets, *req.CardPassword)
+	}
+	return c.do(ctx, opKeyIn, "", body, secrets, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+		return generated.NewKeyInPaymentRequestWithBody(server, &generated.KeyInPaymentParams{
+			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
+		}, jsonContentType, body)
+	})
+}
+
+// GetPayment looks the payment paymentKey up. Look-ups are safe to retry and
+// carry no idempotency key.
+func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...CallOption) (*generated.Payment, *Meta, error) {
+	return c.do(ctx, opGet, paymentKey, nil, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
+		return generated.NewGetPaymentRequest(server, paymentKey, &generated.GetPaymentParams{
+			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
+		})
+	})
+}
+
+// GetPaymentByOrderID looks a payment up by the merchant's orderId: the way to
+// settle an outcome-unknown create, confirm or key-in when the paymentKey is
+// not known.
+func (c *Client) GetPaymentByOrderID(ctx context.Context, orderID string, opts ...CallOption) (*generated.Payment, *Meta, error) {
+	return c.do(ctx, opGetByOrder, orderID, nil, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
+		return generated.NewGetPaymentByOrderIDRequest(server, orderID, &generated.GetPaymentByOrderIDParams{
+			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
+		})
+	})
+}

@@ -1,0 +1,178 @@
+package wrapper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+)
+
+// The operationIds of the spec operations this package wraps. Paths,
+// methods and parameter names are read from the spec, not restated here.
+const (
+	opCreate     = "createPayment"
+	opConfirm    = "confirmPayment"
+	opCancel     = "cancelPayment"
+	opKeyIn      = "keyInPayment"
+	opGet        = "getPayment"
+	opGetByOrder = "getPaymentByOrderId"
+)
+
+// wrappedOperations lists the spec operations the client wraps; the contract
+// tests hold it to the spec.
+var wrappedOperations = []string{opCreate, opConfirm, opCancel, opKeyIn, opGet, opGetByOrder}
+
+// specOp is what the client knows of one operation, all of it from the spec.
+type specOp struct {
+	id        string
+	method    string
+	route     *routers.Route
+	pathParam string // the name of the operation's path parameter, if any
+}
+
+// specIndex maps operationIds to their routes. It is built once per process
+// from the embedded document, which is immutable, and shared read-only.
+var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
+	doc, err := openapi.Load()
+	if err != nil {
+		return nil, err
+	}
+	ops := make(map[string]*specOp, len(wrappedOperations))
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			so := &specOp{
+				id:     op.OperationID,
+				method: method,
+				route:  &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
+			}
+			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, p := range params {
+					if p.Value != nil && p.Value.In == openapi3.ParameterInPath {
+						so.pathParam = p.Value.Name
+					}
+				}
+			}
+			ops[op.OperationID] = so
+		}
+	}
+	for _, id := range wrappedOperations {
+		if ops[id] == nil {
+			return nil, fmt.Errorf("wrapper: the spec has no operation %q", id)
+		}
+	}
+	return ops, nil
+})
+
+var validationOptions = &openapi3filter.Options{
+	// Authentication is the transport's job and the secret key never
+	// reaches the validator.
+	AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+	SkipSettingDefaults: true,
+}
+
+// sensitiveFields are request fields whose values are card or personal
+// data. Their rules are described from the schema alone.
+var sensitiveFields = map[string]bool{
+	"cardNumber":             true,
+	"cardPassword":           true,
+	"customerIdentityNumber": true,
+}
+
+var missingProperty = regexp.MustCompile(`^property "([^"]+)" is missing$`)
+
+// validate checks req (built for op, body readable) against the spec. It
+// returns a *ValidationError naming the field and the rule, never the value.
+func validate(ctx context.Context, op *specOp, req *http.Request, pathValue string) error {
+	input := &openapi3filter.RequestValidationInput{
+		Request: req,
+		Route:   op.route,
+		Options: validationOptions,
+	}
+	if op.pathParam != "" {
+		input.PathParams = map[string]string{op.pathParam: pathValue}
+	}
+	err := openapi3filter.ValidateRequest(ctx, input)
+	if err == nil {
+		return nil
+	}
+	return describe(op.id, err)
+}
+
+// describe turns a kin-openapi error into a *ValidationError. It uses only
+// the schema's field names and rules: kin-openapi keeps offending values in
+// SchemaError.Value, which is never read here.
+func describe(opID string, err error) *ValidationError {
+	ve := &ValidationError{Operation: opID, In: "body", Field: "request", Rule: "does not match the spec"}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		switch {
+		case re.Parameter != nil:
+			ve.In = re.Parameter.In
+			ve.Field = re.Parameter.Name
+		case re.RequestBody != nil:
+			ve.In = "body"
+		}
+		ve.Rule = safeReason(re)
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		ptr := se.JSONPointer()
+		if m := missingProperty.FindStringSubmatch(se.Reason); m != nil {
+			ptr = append(ptr, m[1])
+			ve.Rule = "required property is missing"
+		} else {
+			ve.Rule = schemaRule(se, ptr)
+		}
+		if re != nil && re.Parameter == nil && len(ptr) > 0 {
+			ve.Field = strings.Join(ptr, ".")
+		}
+	}
+	return ve
+}
+
+// safeReason describes a RequestError that is not a schema error (a missing
+// required value, an undecodable body) without its cause's text.
+func safeReason(re *openapi3filter.RequestError) string {
+	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return "required value is missing"
+	case errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue):
+		return "empty value is not allowed"
+	case re.Reason != "":
+		return re.Reason
+	}
+	return "does not match the spec"
+}
+
+// schemaRule describes a schema error. kin-openapi's reasons never include
+// the value ("minimum string length is 6", "number must be more than 0");
+// for card and personal data the rule is rebuilt from the schema alone, in
+// case a future reason did.
+func schemaRule(se *openapi3.SchemaError, ptr []string) string {
+	if len(ptr) > 0 && sensitiveFields[ptr[len(ptr)-1]] {
+		s := se.Schema
+		switch {
+		case s == nil:
+		case se.SchemaField == "pattern":
+			return fmt.Sprintf("must match the regular expression %q", s.Pattern)
+		case se.SchemaField == "minLength":
+			return fmt.Sprintf("minimum string length is %d", s.MinLength)
+		case se.SchemaField == "maxLength" && s.MaxLength != nil:
+			return fmt.Sprintf("maximum string length is %d", *s.MaxLength)
+		}
+		return "breaks the schema's " + se.SchemaField + " rule"
+	}
+	if se.Reason == "" {
+		return "breaks the schema's " + se.SchemaField + " rule"
+	}
+	return se.Reason
+}
