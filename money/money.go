@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"math/bits"
 	"strconv"
 )
@@ -70,6 +71,9 @@ func MustParse(s string) Amount {
 
 var errSyntax = errors.New("not a decimal number")
 
+// maxExp bounds the exponent Parse accepts: beyond it no non-zero value fits.
+const maxExp = 40
+
 func parse(b []byte) (Amount, error) {
 	if len(b) == 0 {
 		return Amount{}, errSyntax
@@ -110,6 +114,12 @@ func parse(b []byte) (Amount, error) {
 			exp, err := strconv.Atoi(string(b[i+1:]))
 			if err != nil {
 				return Amount{}, errSyntax
+			}
+			if units == 0 {
+				return finish(neg, 0, 0)
+			}
+			if exp > maxExp || exp < -maxExp {
+				return Amount{}, ErrOverflow
 			}
 			return applyExp(neg, units, scale, exp)
 		default:
@@ -279,14 +289,8 @@ func align(a, b Amount) (x, y int64, s uint8, err error) {
 func (a Amount) Cmp(b Amount) int {
 	x, y, _, err := align(a, b)
 	if err != nil {
-		// Out of range at the common scale: compare by integer parts first.
-		ai, bi := a.units/pow10[a.scale], b.units/pow10[b.scale]
-		if ai != bi {
-			if ai < bi {
-				return -1
-			}
-			return 1
-		}
+		// Out of int64 range at the common scale: compare exactly in big.Int.
+		return a.big(max(a.scale, b.scale)).Cmp(b.big(max(a.scale, b.scale)))
 	}
 	switch {
 	case x < y:
@@ -295,6 +299,12 @@ func (a Amount) Cmp(b Amount) int {
 		return 1
 	}
 	return 0
+}
+
+// big returns the units of a at scale s (s >= a.scale) as a big.Int.
+func (a Amount) big(s uint8) *big.Int {
+	v := big.NewInt(a.units)
+	return v.Mul(v, big.NewInt(pow10[s-a.scale]))
 }
 
 // Equal reports whether a and b have the same value.
