@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
+)
+
+// Server limits of "tosspay sandbox".
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	// writeTimeout leaves room for the longest delay fault (one minute).
+	writeTimeout   = 90 * time.Second
+	idleTimeout    = 120 * time.Second
+	maxHeaderBytes = 64 << 10
+	shutdownGrace  = 10 * time.Second
+)
+
+func runSandbox(ctx context.Context, args []string, e env) int {
+	fs := flag.NewFlagSet("tosspay sandbox", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	faults := fs.String("faults", "", `random faults per request, e.g. "drop-after-commit=0.2,error-before=0.1,rate-limit=0.05"`)
+	seed := fs.Uint64("seed", 0, "seed of the random faults and payment keys (0: random)")
+	maxPayments := fs.Int("max-payments", sandbox.DefaultMaxPayments, "payments the store holds before refusing new ones")
+	maxKeys := fs.Int("max-idempotency-keys", sandbox.DefaultMaxIdempotencyKeys, "live idempotency keys kept before refusing new ones")
+	maxBody := fs.Int64("max-body-bytes", sandbox.DefaultMaxBodyBytes, "largest request body accepted")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "tosspay sandbox: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	rates, err := sandbox.ParseFaults(*faults)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tosspay sandbox: --faults: %v\n", err)
+		return exitUsage
+	}
+	opts := []sandbox.Option{
+		sandbox.WithFaults(rates),
+		sandbox.WithMaxPayments(*maxPayments),
+		sandbox.WithMaxIdempotencyKeys(*maxKeys),
+		sandbox.WithMaxBodyBytes(*maxBody),
+	}
+	if *seed != 0 {
+		opts = append(opts, sandbox.WithSeed(*seed))
+	}
+	sb, err := sandbox.New(opts...)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tosspay sandbox: %v\n", err)
+		return exitUsage
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tosspay sandbox: %v\n", err)
+		return exitAPI
+	}
+	base := "http://" + ln.Addr().String()
+	srv := &http.Server{
+		Handler:           sb.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+	fmt.Fprintf(e.stdout, "Toss Payments sandbox listening\n")
+	fmt.Fprintf(e.stdout, "  base URL:  %s\n", base)
+	fmt.Fprintf(e.stdout, "  test key:  %s   (Authorization: Basic base64(key + \":\"))\n", sandbox.TestSecretKey)
+	fmt.Fprintf(e.stdout, "  spec:      %s/openapi.yaml  (and /openapi.json)\n", base)
+	if *faults != "" {
+		fmt.Fprintf(e.stdout, "  faults:    %s (seed %d)\n", *faults, *seed)
+	}
+	fmt.Fprintf(e.stdout, "Press Ctrl-C to stop.\n")
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		fmt.Fprintf(e.stderr, "tosspay sandbox: %v\n", err)
+		return exitAPI
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(e.stderr, "tosspay sandbox: shutdown: %v\n", err)
+		return exitAPI
+	}
+	<-errc
+	c := sb.FaultCounts()
+	fmt.Fprintf(e.stdout, "stopped (faults injected: drop-after-commit %d, error-before %d, rate-limit %d, delay %d)\n",
+		c.DropAfterCommit, c.ErrorBefore, c.RateLimit, c.Delay)
+	return exitOK
+}
