@@ -112,11 +112,11 @@ func runOp(ctx context.Context, name string, args []string, e env) int {
 	fs.SetOutput(e.stderr)
 	c := addCommon(fs, e)
 	var (
-		paymentKey, orderID, orderName, returnURL, method, flowMode, easyPay, cardCompany, confirmation string
+		paymentKey, orderID, orderName, returnURL, method, flowMode, easyPay, cardCompany, confirmation  string
 		cancelReason, cardNumber, expYear, expMonth, identity, cardPassword, customerName, customerEmail string
-		amount, cancelAmount, taxFree, refundable                                                         amountFlag
-		installment                                                                                       intFlag
-		required                                                                                          []string
+		amount, cancelAmount, taxFree, refundable                                                        amountFlag
+		installment                                                                                      intFlag
+		required                                                                                         []string
 	)
 	switch name {
 	case "create":

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// runCmd runs a command line with the given environment.
+func runCmd(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code := run(context.Background(), args, env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }})
+	return code, out.String(), errb.String()
+}
+
+func TestDemoInProcess(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCmd(t, nil, "demo")
+	if code != exitOK {
+		t.Fatalf("demo exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"READY", "IN_PROGRESS", "DONE", "PARTIAL_CANCELED", "CANCELED", "REJECT_CARD_COMPANY", "replayed", "look-up by orderId", "Every step went as expected"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "FAIL") {
+		t.Errorf("a step failed:\n%s", out)
+	}
+}
+
+func TestDemoAgainstBaseURL(t *testing.T) {
+	t.Parallel()
+	sb, err := sandbox.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	defer srv.Close()
+	code, out, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "test_sk_demo_remote"}, "demo", "--base-url", srv.URL)
+	if code != exitOK || !strings.Contains(out, "skipped") {
+		t.Fatalf("demo --base-url exit %d\n%s\n%s", code, out, errs)
+	}
+	if n := len(sb.Payments("test_sk_demo_remote")); n != 2 {
+		t.Errorf("the remote demo left %d payments, want 2 (create, key-in)", n)
+	}
+	if code, _, _ := runCmd(t, nil, "demo", "--base-url", srv.URL); code != exitUsage {
+		t.Errorf("demo --base-url without a key: exit %d", code)
+	}
+}
+
+// counting is a server that counts the requests it gets.
+func counting(t *testing.T, h http.Handler) (*httptest.Server, *atomic.Int64) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestOpsRefuseBadInputBeforeSending(t *testing.T) {
+	t.Parallel()
+	sb, _ := sandbox.New()
+	srv, hits := counting(t, sb.Handler())
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	cases := [][]string{
+		{"confirm", "--payment-key", "k", "--order-id", "order-0001", "--amount", "abc"},
+		{"confirm", "--order-id", "order-0001", "--amount", "1000"},
+		{"confirm", "--payment-key", "k", "--order-id", "bad id!", "--amount", "1000"},
+		{"confirm", "--payment-key", "k", "--order-id", "order-0001", "--amount", "-5"},
+		{"cancel", "--payment-key", "k"},
+		{"get"},
+		{"get-order", "--order-id", "x"},
+		{"key-in", "--order-id", "order-0001", "--order-name", "n", "--amount", "1000", "--card-number", "4330123412341234", "--card-expiration-year", "2029", "--card-expiration-month", "07", "--customer-identity-number", "881212"},
+		{"create", "--order-id", "order-0001", "--order-name", "n", "--amount", "1000", "--return-url", "http://x.example", "--method", "BITCOIN"},
+		{"get", "--payment-key", "k", "--max-retries", "50"},
+		{"get", "--payment-key", "k", "stray"},
+	}
+	for _, c := range cases {
+		code, out, errs := runCmd(t, vars, c...)
+		if code != exitUsage || out != "" || errs == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", c, code, out, errs)
+		}
+	}
+	if code, _, errs := runCmd(t, map[string]string{"TOSS_BASE_URL": srv.URL}, "get", "--payment-key", "k"); code != exitUsage || !strings.Contains(errs, "TOSS_SECRET_KEY") {
+		t.Errorf("no key: exit %d %q", code, errs)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("bad input reached the server %d times", n)
+	}
+}
+
+func TestOpsAgainstSandbox(t *testing.T) {
+	t.Parallel()
+	sb, _ := sandbox.New()
+	srv := httptest.NewServer(sb.Handler())
+	defer srv.Close()
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	payment := func(out string) generated.Payment {
+		t.Helper()
+		var p generated.Payment
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("stdout is not a Payment: %v\n%s", err, out)
+		}
+		return p
+	}
+	code, out, errs := runCmd(t, vars, "key-in", "--order-id", "order-ops-0001", "--order-name", "T-shirt", "--amount", "15000",
+		"--card-number", "4330123412341234", "--card-expiration-year", "39", "--card-expiration-month", "07",
+		"--customer-identity-number", "881212", "--idempotency-key", "ops-key-1", "--lang", "en-US")
+	if code != exitOK {
+		t.Fatalf("key-in: exit %d %s", code, errs)
+	}
+	p := payment(out)
+	if p.Status != generated.PaymentStatusDone || *p.Method != generated.PaymentMethodCard {
+		t.Fatalf("key-in: %+v", p)
+	}
+	if code, out, _ = runCmd(t, vars, "get", "--payment-key", p.PaymentKey); code != exitOK || payment(out).OrderID != "order-ops-0001" {
+		t.Errorf("get: exit %d %s", code, out)
+	}
+	if code, out, _ = runCmd(t, vars, "get-order", "--order-id", "order-ops-0001"); code != exitOK || payment(out).PaymentKey != p.PaymentKey {
+		t.Errorf("get-order: exit %d %s", code, out)
+	}
+	if code, out, _ = runCmd(t, vars, "cancel", "--payment-key", p.PaymentKey, "--cancel-reason", "test", "--cancel-amount", "5000"); code != exitOK || payment(out).BalanceAmount.String() != "10000" {
+		t.Errorf("cancel: exit %d %s", code, out)
+	}
+	code, out, errs = runCmd(t, vars, "cancel", "--payment-key", p.PaymentKey, "--cancel-reason", "test", "--cancel-amount", "50000")
+	if code != exitAPI || out != "" || !strings.HasPrefix(errs, "NOT_CANCELABLE_AMOUNT: ") {
+		t.Errorf("over-cancel: exit %d stdout %q stderr %q", code, out, errs)
+	}
+	code, _, errs = runCmd(t, vars, "confirm", "--payment-key", "nosuchkey", "--order-id", "order-ops-0002", "--amount", "1000")
+	if code != exitAPI || !strings.HasPrefix(errs, "NOT_FOUND_PAYMENT: ") || !strings.Contains(errs, "trace id sbx") {
+		t.Errorf("confirm unknown: exit %d %q", code, errs)
+	}
+	code, out, _ = runCmd(t, vars, "create", "--order-id", "order-ops-0003", "--order-name", "T-shirt", "--amount", "1000", "--return-url", "http://localhost/return")
+	if code != exitOK || payment(out).Status != generated.PaymentStatusReady {
+		t.Errorf("create: exit %d %s", code, out)
+	}
+	// --base-url wins over TOSS_BASE_URL.
+	code, _, _ = runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}, "get-order", "--order-id", "order-ops-0003", "--base-url", srv.URL)
+	if code != exitOK {
+		t.Errorf("--base-url: exit %d", code)
+	}
+}
+
+func TestSandboxCommand(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--seed", "3"}, env{stdout: pw, stderr: &errb, getenv: func(string) string { return "" }})
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var base string
+	var lines []string
+	for sc.Scan() {
+		line := sc.Text()
+		lines = append(lines, line)
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "base URL:"); ok {
+			base = strings.TrimSpace(v)
+		}
+		if strings.HasPrefix(line, "Press Ctrl-C") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	out := strings.Join(lines, "\n")
+	if base == "" || !strings.Contains(out, sandbox.TestSecretKey) || !strings.Contains(out, base+"/openapi.yaml") {
+		t.Fatalf("banner:\n%s\n%s", out, errb.String())
+	}
+	hc := &http.Client{Timeout: 5 * time.Second}
+	resp, err := hc.Get(base + "/openapi.yaml")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("spec: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("sandbox exit %d: %s", code, errb.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("sandbox did not stop")
+	}
+	if code, _, _ := runCmd(t, nil, "sandbox", "--faults", "nope=1"); code != exitUsage {
+		t.Errorf("bad --faults: exit %d", code)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	t.Parallel()
+	if code, _, errs := runCmd(t, nil); code != exitUsage || !strings.Contains(errs, "usage") {
+		t.Errorf("no args: %d %q", code, errs)
+	}
+	if code, _, _ := runCmd(t, nil, "frobnicate"); code != exitUsage {
+		t.Errorf("unknown command: %d", code)
+	}
+	if code, out, _ := runCmd(t, nil, "help"); code != exitOK || !strings.Contains(out, "tosspay demo") {
+		t.Errorf("help: %d", code)
+	}
+}
