@@ -84,10 +84,9 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, ex
 		}
 	}
 
-	secrets := *c.secrets
+	secrets := c.clientSecrets()
 	if len(extraSecrets) > 0 {
-		secrets = make(secretList, 0, len(*c.secrets)+len(extraSecrets))
-		secrets = append(secrets, *c.secrets...)
+		secrets = secrets[:len(secrets):len(secrets)] // never append into the shared list
 		for _, s := range extraSecrets {
 			secrets = append(secrets, secretValue(s))
 		}
@@ -285,7 +284,7 @@ func (c *Client) attempt(ctx context.Context, build buildFunc, hp *headerParams,
 			return nil, c.undecodable(resp, fmt.Sprintf("the payment exceeds %d bytes", limit)), nil
 		}
 		if err := json.Unmarshal(data, p); err != nil {
-			return nil, c.undecodable(resp, secrets.scrub(err.Error())), nil
+			return nil, c.undecodable(resp, describeDecodeError(err)), nil
 		}
 		return p, nil, nil
 	}
@@ -417,6 +416,20 @@ func parseRetryAfter(v string) time.Duration {
 		return d
 	}
 	return -1
+}
+
+// describeDecodeError says why a payment could not be decoded without
+// quoting the response: json and money errors quote the offending value.
+func describeDecodeError(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("invalid JSON at offset %d", syn.Offset)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Sprintf("field %q: a JSON %s cannot be decoded into %s", typ.Field, typ.Value, typ.Type)
+	}
+	return "a field has a value of the wrong form"
 }
 
 // responseLostError is a 2xx whose body could not be read: the request

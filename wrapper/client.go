@@ -64,7 +64,10 @@ type Client struct {
 	validation bool
 	http       *http.Client
 	ops        map[string]*specOp
-	secrets    *secretList // behind a pointer so that printing a Client value shows no key
+	// clientSecrets returns the key and its Basic header, to scrub them from
+	// text the server sends back. A func, so that no way of printing a Client
+	// value reaches them.
+	clientSecrets func() secretList
 }
 
 // Option configures a Client in New. Options check their input: New returns
@@ -263,24 +266,26 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		base = http.DefaultTransport
 	}
 	u, _ := url.Parse(cfg.baseURL)
+	encoded := base64.StdEncoding.EncodeToString([]byte(secretKey + ":"))
 	hc.Transport = &authTransport{
 		base:   base,
 		host:   u.Host,
-		header: secretValue("Basic " + base64.StdEncoding.EncodeToString([]byte(secretKey+":"))),
+		header: secretValue("Basic " + encoded),
 	}
+	secrets := secretList{secretValue(secretKey), secretValue(encoded)}
 	return &Client{
-		baseURL:    cfg.baseURL,
-		mode:       modeOf(secretKey),
-		language:   cfg.language,
-		retry:      cfg.retry,
-		timeout:    cfg.timeout,
-		logger:     cfg.logger,
-		newKey:     cfg.newKey,
-		sleep:      cfg.sleep,
-		validation: cfg.validation,
-		http:       hc,
-		ops:        ops,
-		secrets:    &secretList{secretValue(secretKey)},
+		baseURL:       cfg.baseURL,
+		mode:          modeOf(secretKey),
+		language:      cfg.language,
+		retry:         cfg.retry,
+		timeout:       cfg.timeout,
+		logger:        cfg.logger,
+		newKey:        cfg.newKey,
+		sleep:         cfg.sleep,
+		validation:    cfg.validation,
+		http:          hc,
+		ops:           ops,
+		clientSecrets: func() secretList { return secrets },
 	}, nil
 }
 

@@ -6,16 +6,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
 )
 
 // The public test key of the Toss docs; tests never reach the real API.
@@ -144,3 +148,33 @@ func readBody(t *testing.T, r *http.Request) []byte {
 	}
 	return bytes.TrimSpace(b)
 }
+
+// logBuffer collects the JSON log records of a client, at every level.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func cancelReq(reason string) generated.CancelPaymentRequest {
+	return generated.CancelPaymentRequest{CancelReason: reason}
+}
+
+func httptestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }

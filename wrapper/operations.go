@@ -68,9 +68,10 @@ func WithTestCode(code string) CallOption {
 // client sets them.
 func WithHeader(name, value string) CallOption {
 	return func(c *callConfig) {
-		switch http.CanonicalHeaderKey(name) {
+		canon := http.CanonicalHeaderKey(name)
+		switch canon {
 		case "Authorization", "Idempotency-Key", "Content-Type", "Content-Length", "Host":
-			c.fail(name, "set by the client; use WithIdempotencyKey for the key")
+			c.fail(canon, "set by the client; use WithIdempotencyKey for the key")
 			return
 		case "":
 			c.fail("header", "empty header name")

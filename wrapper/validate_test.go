@@ -1,0 +1,230 @@
+package wrapper
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/money"
+)
+
+// TestValidation: each bad request is refused locally with the field and
+// the rule named, and nothing reaches the server.
+func TestValidation(t *testing.T) {
+	t.Parallel()
+	badConfirm := func(edit func(*generated.ConfirmPaymentRequest)) func(context.Context, *Client) error {
+		return func(ctx context.Context, c *Client) error {
+			r := confirmReq()
+			edit(&r)
+			_, _, err := c.ConfirmPayment(ctx, r)
+			return err
+		}
+	}
+	cases := []struct {
+		name      string
+		call      func(context.Context, *Client) error
+		in, field string
+		rule      string // a substring of the rule
+	}{
+		{"orderId too short", badConfirm(func(r *generated.ConfirmPaymentRequest) { r.OrderID = "ab" }),
+			"body", "orderId", "minimum string length is 6"},
+		{"orderId bad characters", badConfirm(func(r *generated.ConfirmPaymentRequest) { r.OrderID = "order/2024!" }),
+			"body", "orderId", "doesn't match the regular expression"},
+		{"amount zero", badConfirm(func(r *generated.ConfirmPaymentRequest) { r.Amount = money.New(0) }),
+			"body", "amount", "number must be more than 0"},
+		{"amount negative", badConfirm(func(r *generated.ConfirmPaymentRequest) { r.Amount = money.New(-5) }),
+			"body", "amount", "number must be more than 0"},
+		{"paymentKey empty", badConfirm(func(r *generated.ConfirmPaymentRequest) { r.PaymentKey = "" }),
+			"body", "paymentKey", "minimum string length is 1"},
+		{"cancelReason over 200", func(ctx context.Context, c *Client) error {
+			_, _, err := c.CancelPayment(ctx, "pk-1", cancelReq(strings.Repeat("가", 201)))
+			return err
+		}, "body", "cancelReason", "maximum string length is 200"},
+		{"cancel amount zero", func(ctx context.Context, c *Client) error {
+			r := cancelReq("refund")
+			r.CancelAmount = ptr(money.New(0))
+			_, _, err := c.CancelPayment(ctx, "pk-1", r)
+			return err
+		}, "body", "cancelAmount", "number must be more than 0"},
+		{"refund account number nested", func(ctx context.Context, c *Client) error {
+			r := cancelReq("refund")
+			r.RefundReceiveAccount = &generated.RefundReceiveAccount{Bank: "06", AccountNumber: "123-456", HolderName: "Kim"}
+			_, _, err := c.CancelPayment(ctx, "pk-1", r)
+			return err
+		}, "body", "refundReceiveAccount.accountNumber", "regular expression"},
+		{"idempotency key over 300", func(ctx context.Context, c *Client) error {
+			_, _, err := c.ConfirmPayment(ctx, confirmReq(), WithIdempotencyKey(strings.Repeat("k", 301)))
+			return err
+		}, "header", "Idempotency-Key", "maximum string length is 300"},
+		{"create without method", func(ctx context.Context, c *Client) error {
+			_, _, err := c.CreatePayment(ctx, generated.CreatePaymentRequest{Amount: money.New(1000), OrderID: "order-0001", OrderName: "x", ReturnURL: "https://example.com/r"})
+			return err
+		}, "body", "method", "allowed values"},
+		{"key-in amount not whole", func(ctx context.Context, c *Client) error {
+			r := keyInReq("4330123412341234")
+			r.Amount = money.MustParse("10.5")
+			_, _, err := c.KeyInPayment(ctx, r)
+			return err
+		}, "body", "amount", "integer"},
+		{"key-in card password", func(ctx context.Context, c *Client) error {
+			r := keyInReq("4330123412341234")
+			r.CardPassword = ptr("123")
+			_, _, err := c.KeyInPayment(ctx, r)
+			return err
+		}, "body", "cardPassword", `must match the regular expression "^[0-9]{2}$"`},
+		{"key-in card number too long", func(ctx context.Context, c *Client) error {
+			_, _, err := c.KeyInPayment(ctx, keyInReq("433012341234123456789"))
+			return err
+		}, "body", "cardNumber", "maximum string length is 20"},
+		{"look-up orderId too short", func(ctx context.Context, c *Client) error {
+			_, _, err := c.GetPaymentByOrderID(ctx, "ab")
+			return err
+		}, "path", "orderId", "minimum string length is 6"},
+		{"look-up paymentKey too long", func(ctx context.Context, c *Client) error {
+			_, _, err := c.GetPayment(ctx, strings.Repeat("p", 201))
+			return err
+		}, "path", "paymentKey", "maximum string length is 200"},
+		{"test code too long", func(ctx context.Context, c *Client) error {
+			_, _, err := c.GetPayment(ctx, "pk-1", WithTestCode(strings.Repeat("X", 101)))
+			return err
+		}, "header", "TossPayments-Test-Code", "maximum string length is 100"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := setup(t)
+			var hits atomic.Int32
+			h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+			err := tc.call(context.Background(), h.c)
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %T %v, want *ValidationError", err, err)
+			}
+			if ve.In != tc.in || ve.Field != tc.field || !strings.Contains(ve.Rule, tc.rule) {
+				t.Errorf("got in=%q field=%q rule=%q; want in=%q field=%q rule ~ %q", ve.In, ve.Field, ve.Rule, tc.in, tc.field, tc.rule)
+			}
+			if !strings.Contains(err.Error(), tc.field+": ") || !strings.Contains(err.Error(), "nothing was sent") {
+				t.Errorf("Error() = %q", err.Error())
+			}
+			if ClassOf(err) != ClassInvalid || IsRetryable(err) {
+				t.Errorf("class = %s", ClassOf(err))
+			}
+			if hits.Load() != 0 {
+				t.Errorf("%d requests reached the server", hits.Load())
+			}
+		})
+	}
+}
+
+// TestValidationOff: without validation the same bad request is sent.
+func TestValidationOff(t *testing.T) {
+	t.Parallel()
+	h := setup(t, WithoutValidation())
+	var hits atomic.Int32
+	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		writeError(w, 400, "INVALID_REQUEST", "잘못된 요청입니다.")
+	})
+	r := confirmReq()
+	r.OrderID = "ab"
+	_, _, err := h.c.ConfirmPayment(context.Background(), r)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != generated.ErrorCodeInvalidRequest || hits.Load() != 1 {
+		t.Fatalf("err = %v, hits %d", err, hits.Load())
+	}
+}
+
+// TestCallOptionMisuse: refused per-call options and empty path values are
+// caught before sending, with validation on or off.
+func TestCallOptionMisuse(t *testing.T) {
+	t.Parallel()
+	h := setup(t, WithoutValidation())
+	var hits atomic.Int32
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	ctx := context.Background()
+	checks := []struct {
+		field string
+		call  func() error
+	}{
+		{"Authorization", func() error {
+			_, _, err := h.c.ConfirmPayment(ctx, confirmReq(), WithHeader("authorization", "Basic eA=="))
+			return err
+		}},
+		{"Idempotency-Key", func() error {
+			_, _, err := h.c.ConfirmPayment(ctx, confirmReq(), WithHeader("Idempotency-Key", "x"))
+			return err
+		}},
+		{"Idempotency-Key", func() error {
+			_, _, err := h.c.ConfirmPayment(ctx, confirmReq(), WithIdempotencyKey(""))
+			return err
+		}},
+		{"X-Bad", func() error {
+			_, _, err := h.c.ConfirmPayment(ctx, confirmReq(), WithHeader("X-Bad", "a\r\nb"))
+			return err
+		}},
+		{"paymentKey", func() error {
+			_, _, err := h.c.GetPayment(ctx, "")
+			return err
+		}},
+		{"paymentKey", func() error {
+			_, _, err := h.c.CancelPayment(ctx, "", cancelReq("x"))
+			return err
+		}},
+		{"orderId", func() error {
+			_, _, err := h.c.GetPaymentByOrderID(ctx, "")
+			return err
+		}},
+	}
+	for _, c := range checks {
+		err := c.call()
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Field != c.field || ve.Operation == "" {
+			t.Errorf("err = %v, want a ValidationError on %s", err, c.field)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d requests reached the server", hits.Load())
+	}
+}
+
+func TestEmptyGeneratedKeyRefused(t *testing.T) {
+	t.Parallel()
+	h := setup(t, WithIdempotencyKeyGenerator(func() string { return "" }))
+	_, _, err := h.c.ConfirmPayment(context.Background(), confirmReq())
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != "Idempotency-Key" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestWrappedOperationsMatchSpec ties the wrapped operations to the spec:
+// each exists, and each POST takes an Idempotency-Key.
+func TestWrappedOperationsMatchSpec(t *testing.T) {
+	t.Parallel()
+	ops, err := specIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range wrappedOperations {
+		op := ops[id]
+		if op == nil {
+			t.Fatalf("spec lacks %s", id)
+		}
+		if op.method == http.MethodPost && op.route.Operation.Parameters.GetByInAndName("header", "Idempotency-Key") == nil {
+			t.Errorf("%s: a POST without an Idempotency-Key parameter", id)
+		}
+	}
+	for id := range ops {
+		found := false
+		for _, w := range wrappedOperations {
+			found = found || w == id
+		}
+		if !found {
+			t.Errorf("spec operation %s is neither wrapped nor listed as unwrapped", id)
+		}
+	}
+}
