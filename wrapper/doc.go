@@ -1,3 +1,108 @@
 // Package wrapper is the client users call: authentication, idempotency,
-// safe retries and typed errors over the generated Toss Payments client.
+// safe retries, typed errors and local validation over the generated Toss
+// Payments client. It hands back the generated types (generated.Payment and
+// the generated request types) and the call's metadata.
+//
+//	c, err := wrapper.New(os.Getenv("TOSS_SECRET_KEY"))
+//	...
+//	p, meta, err := c.ConfirmPayment(ctx, generated.ConfirmPaymentRequest{
+//		PaymentKey: paymentKey, OrderID: orderID, Amount: money.New(15000),
+//	})
+//
+// Every operation takes ctx first and returns (*generated.Payment, *Meta,
+// error). Meta always comes back, also with an error: it holds the HTTP
+// status, the X-TossPayments-Trace-Id, the idempotency key and the number of
+// attempts.
+//
+// # Authentication
+//
+// New takes the secret key (test_sk_…, live_sk_…, or a widget key
+// test_gsk_…/live_gsk_…) and sends Authorization: Basic base64(key + ":") on
+// every request, set on a clone of the request by the client's transport and
+// only for the API's host (never on a redirect elsewhere). New refuses an
+// empty key, a key containing ':' or white space, and a client key
+// (test_ck_…), which is for browsers. Mode and IsTest tell a test key from a
+// live one; both use the same host.
+//
+// The key never appears in errors, log records or the printed form of any
+// type of this package (%v, %+v, %#v, slog). Nor does card data: KeyInPayment
+// puts the card number, password and identity number in the request body
+// only, validation errors name fields and rules but never values, and text
+// the server sends back is scrubbed of the key and the card data before it
+// goes into an error or a log record. The generated.KeyInPaymentRequest you
+// pass is a plain struct: do not print it yourself.
+//
+// The default HTTP client has connection, TLS and response timeouts, TLS 1.2
+// at least, and follows no redirects; WithTimeout bounds each attempt
+// (DefaultTimeout). WithHTTPClient and WithBaseURL point the client at a local
+// sandbox or an httptest server.
+//
+// # Idempotency and retries
+//
+// Every POST carries an Idempotency-Key: the caller's (WithIdempotencyKey) or
+// a fresh UUID v4 from crypto/rand. The key is chosen once per call, before
+// the first attempt, and every attempt sends the same key and the same body.
+// It comes back in Meta and in every error: persist it with the order.
+//
+// Toss keeps a key for 15 days and identifies a request by key, API key,
+// method and URL only: a request that reuses a key replays the first response
+// whatever its body. So a key must never be reused for a different request,
+// and a request whose outcome is unknown must be repeated with its original
+// key, never a new one (a new key can charge or refund twice). For retries
+// that survive a crash or a redeploy, derive the key from what identifies the
+// request with DeriveIdempotencyKey, ConfirmIdempotencyKey or
+// CancelIdempotencyKey.
+//
+// A call is retried (DefaultRetryPolicy: 2 retries; WithRetry changes it) only
+// when that is safe: after a connection failure or a lost response, a 409
+// IDEMPOTENT_REQUEST_PROCESSING (the first request is still in flight), a
+// 429, or a 5xx; POSTs always carry their key and GETs are safe. A decline or
+// any other 4xx is never retried. Waits use capped exponential backoff with
+// full jitter, or the server's Retry-After (a Retry-After longer than the
+// policy's MaxDelay ends the retries), and end at once when ctx ends. Each
+// decision and its reason are logged with WithLogger.
+//
+// # Errors
+//
+// A failed call returns one of three error types, for errors.As:
+//
+//   - *ValidationError: the request broke a rule of the OpenAPI document
+//     (orderId "ab", a cancelReason over 200 characters, an amount ≤ 0, an
+//     idempotency key over 300 characters) and nothing was sent. It names the
+//     field and the rule. WithValidation(false) turns this check off.
+//   - *APIError: the API answered with an error: status, code (the spec's
+//     codes are the generated.ErrorCode constants, such as
+//     generated.ErrorCodeRejectCardCompany; new codes are kept as they are),
+//     message, trace id, idempotency key, operation and attempts. A body that
+//     is not a Toss error (an HTML page from a proxy) still gives the status,
+//     content type and the start of the body. At most 1 MiB of an error body
+//     is read.
+//   - *TransportError: no answer after the retries: it says how many attempts
+//     were made and whether the request may have reached the server.
+//
+// ClassOf sorts any of them by what to do next:
+//
+//   - ClassDeclined (IsDeclined): the card company, bank or fraud detection
+//     refused the payment (403 REJECT_*, FDS_ERROR, ...). No money moved. Tell
+//     the customer; do not retry.
+//   - ClassRejected: the request was refused for what it says (INVALID_REQUEST,
+//     NOT_FOUND_PAYMENT, ALREADY_CANCELED_PAYMENT, ...). Fix it; do not retry it.
+//   - ClassRetryable (IsRetryable): nothing took effect, or the call was a
+//     look-up. Call again later with the same idempotency key.
+//   - ClassOutcomeUnknown (IsOutcomeUnknown): a timeout or lost response after
+//     sending, a 5xx after the last retry, a 409 still in flight,
+//     PROVIDER_ERROR, or ALREADY_PROCESSED_PAYMENT on confirm. The payment may
+//     or may not have happened. Settle it before anything else: call again
+//     with the same idempotency key, or look the payment up with
+//     GetPaymentByOrderID (or GetPayment) and act on its status.
+//   - ClassInvalid: a *ValidationError.
+//
+// # Testing
+//
+// Point the client at an httptest server or the local sandbox with
+// WithBaseURL (and WithHTTPClient for an in-memory transport). Use
+// WithIdempotencyKeyGenerator for deterministic keys and WithSleeper to
+// record the waits between attempts instead of sleeping. With a test key,
+// WithTestCode("REJECT_CARD_COMPANY") makes the real API answer with that
+// error. The examples below run against an in-process server.
 package wrapper
