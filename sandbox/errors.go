@@ -31,8 +31,12 @@ func LanguageOf(acceptLanguage string) Language {
 // Error is a refusal by a sandbox rule: the HTTP status and the documented
 // Toss error code it answers with, and a message in the caller's language.
 type Error struct {
-	Status  int
-	Code    generated.ErrorCode
+	// Status is the HTTP status the spec documents for Code on the operation.
+	Status int
+	// Code is the documented Toss error code.
+	Code generated.ErrorCode
+	// Message is the message in the caller's language, with the sandbox's
+	// explanation appended where it helps.
 	Message string
 }
 

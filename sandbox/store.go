@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"cmp"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,11 +25,14 @@ const (
 	checkoutCard = "4330123412341234"
 )
 
-// ReservedCards maps the key-in card numbers that the sandbox declines to the
-// documented error code each one answers with. Any other well-formed number
-// with a future expiration date is approved. The HTTP status of each code is
-// read from the spec's x-toss-error-codes for keyInPayment.
-var ReservedCards = map[string]generated.ErrorCode{
+// ReservedCards returns the key-in card numbers that the sandbox declines,
+// each with the documented error code it answers with. Any other well-formed
+// number with an expiration month not in the past is approved. The HTTP
+// status of each code is read from the spec's x-toss-error-codes for
+// keyInPayment.
+func ReservedCards() map[string]generated.ErrorCode { return maps.Clone(reservedCards) }
+
+var reservedCards = map[string]generated.ErrorCode{
 	"4000000000000002": generated.ErrorCodeRejectCardCompany,       // 403: the card company declines
 	"4000000000009995": generated.ErrorCodeRejectCardPayment,       // 403: limit exceeded or insufficient balance
 	"4000000000009987": generated.ErrorCodeInvalidCardLostOrStolen, // 400: reported lost or stolen
@@ -428,7 +432,7 @@ func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.
 	if expired(req.CardExpirationYear, req.CardExpirationMonth, now) {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidCardExpiration, lang, "")
 	}
-	if code, ok := ReservedCards[req.CardNumber]; ok {
+	if code, ok := reservedCards[req.CardNumber]; ok {
 		return generated.Payment{}, s.refuse(op, code, lang, "(sandbox reserved test card)")
 	}
 	if err := s.checkCapacity(op, lang); err != nil {

@@ -19,7 +19,7 @@ import (
 )
 
 // demoCard is an ordinary test card; declineCard is a sandbox reserved card
-// that the card company declines (see sandbox.ReservedCards).
+// that the card company declines (see sandbox.ReservedCards()).
 const (
 	demoCard    = "4330123412341234"
 	declineCard = "4000000000000002"
