@@ -1428,6 +1428,10 @@ type KeyInForbidden = Error
 // extra keys (such as `"data": null`); readers ignore them.
 type KeyInServerError = Error
 
+// LookupBadRequest The error body of every failed request. Real bodies sometimes carry
+// extra keys (such as `"data": null`); readers ignore them.
+type LookupBadRequest = Error
+
 // LookupForbidden The error body of every failed request. Real bodies sometimes carry
 // extra keys (such as `"data": null`); readers ignore them.
 type LookupForbidden = Error
@@ -2984,6 +2988,11 @@ type GetPaymentByOrderIDResponse200Headers struct {
 	XTossPaymentsTraceID *string
 }
 
+// GetPaymentByOrderIDResponse400Headers the declared response headers of an HTTP 400 response for GetPaymentByOrderID
+type GetPaymentByOrderIDResponse400Headers struct {
+	XTossPaymentsTraceID *string
+}
+
 // GetPaymentByOrderIDResponse401Headers the declared response headers of an HTTP 401 response for GetPaymentByOrderID
 type GetPaymentByOrderIDResponse401Headers struct {
 	XTossPaymentsTraceID *string
@@ -3015,6 +3024,8 @@ type GetPaymentByOrderIDResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Payment
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *LookupBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3027,6 +3038,8 @@ type GetPaymentByOrderIDResponse struct {
 	JSON500 *LookupServerError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetPaymentByOrderIDResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetPaymentByOrderIDResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetPaymentByOrderIDResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
@@ -3042,6 +3055,11 @@ type GetPaymentByOrderIDResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetPaymentByOrderIDResponse) GetJSON200() *Payment {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPaymentByOrderIDResponse) GetJSON400() *LookupBadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3103,6 +3121,11 @@ type GetPaymentResponse200Headers struct {
 	XTossPaymentsTraceID *string
 }
 
+// GetPaymentResponse400Headers the declared response headers of an HTTP 400 response for GetPayment
+type GetPaymentResponse400Headers struct {
+	XTossPaymentsTraceID *string
+}
+
 // GetPaymentResponse401Headers the declared response headers of an HTTP 401 response for GetPayment
 type GetPaymentResponse401Headers struct {
 	XTossPaymentsTraceID *string
@@ -3134,6 +3157,8 @@ type GetPaymentResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Payment
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *LookupBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3146,6 +3171,8 @@ type GetPaymentResponse struct {
 	JSON500 *LookupServerError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetPaymentResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetPaymentResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetPaymentResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
@@ -3161,6 +3188,11 @@ type GetPaymentResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetPaymentResponse) GetJSON200() *Payment {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPaymentResponse) GetJSON400() *LookupBadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -4007,6 +4039,13 @@ func ParseGetPaymentByOrderIDResponse(rsp *http.Response) (*GetPaymentByOrderIDR
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest LookupBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4055,6 +4094,16 @@ func ParseGetPaymentByOrderIDResponse(rsp *http.Response) (*GetPaymentByOrderIDR
 			headers.XTossPaymentsTraceID = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetPaymentByOrderIDResponse400Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetPaymentByOrderIDResponse401Headers
 		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
@@ -4138,6 +4187,13 @@ func ParseGetPaymentResponse(rsp *http.Response) (*GetPaymentResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest LookupBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4186,6 +4242,16 @@ func ParseGetPaymentResponse(rsp *http.Response) (*GetPaymentResponse, error) {
 			headers.XTossPaymentsTraceID = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetPaymentResponse400Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetPaymentResponse401Headers
 		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
@@ -5163,6 +5229,15 @@ type KeyInServerErrorJSONResponse struct {
 	Headers KeyInServerErrorResponseHeaders
 }
 
+type LookupBadRequestResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type LookupBadRequestJSONResponse struct {
+	Body Error
+
+	Headers LookupBadRequestResponseHeaders
+}
+
 type LookupForbiddenResponseHeaders struct {
 	XTossPaymentsTraceID *string
 }
@@ -5679,6 +5754,23 @@ func (response GetPaymentByOrderID200JSONResponse) VisitGetPaymentByOrderIDRespo
 	return err
 }
 
+type GetPaymentByOrderID400JSONResponse struct{ LookupBadRequestJSONResponse }
+
+func (response GetPaymentByOrderID400JSONResponse) VisitGetPaymentByOrderIDResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetPaymentByOrderID401JSONResponse struct{ UnauthorizedJSONResponse }
 
 func (response GetPaymentByOrderID401JSONResponse) VisitGetPaymentByOrderIDResponse(w http.ResponseWriter) error {
@@ -5796,6 +5888,23 @@ func (response GetPayment200JSONResponse) VisitGetPaymentResponse(w http.Respons
 		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPayment400JSONResponse struct{ LookupBadRequestJSONResponse }
+
+func (response GetPayment400JSONResponse) VisitGetPaymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
