@@ -82,6 +82,11 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, ex
 		if err := validate(ctx, op, first, pathValue); err != nil {
 			return nil, meta, err
 		}
+		// The validator read the body; rewind it so that the first attempt
+		// sends the request that was validated.
+		if body != nil {
+			first.Body = io.NopCloser(bytes.NewReader(body))
+		}
 	}
 
 	secrets := c.clientSecrets()
@@ -101,7 +106,8 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, ex
 			return nil, meta, c.transportError(op, meta, reached, err, lastAPI)
 		}
 		meta.Attempts = attempt
-		p, apiErr, netErr := c.attempt(ctx, build, &hp, body, cc.headers, meta, secrets, op.method)
+		p, apiErr, netErr := c.attempt(ctx, first, build, &hp, body, cc.headers, meta, secrets)
+		first = nil // later attempts build a fresh request
 		if p != nil {
 			if c.logger.Enabled(ctx, slog.LevelDebug) {
 				c.logger.LogAttrs(ctx, slog.LevelDebug, "tosspayments: call succeeded", c.attrs(meta, nil)...)
@@ -251,14 +257,17 @@ func (c *Client) newRequest(build buildFunc, hp *headerParams, body []byte, head
 	return req, nil
 }
 
-// attempt sends the request once and reads the answer. It returns the
+// attempt sends the request once (req, or a fresh one when req is nil) and
+// reads the answer. It returns the
 // payment, or the API's error answer, or the transport failure.
-func (c *Client) attempt(ctx context.Context, build buildFunc, hp *headerParams, body []byte, headers [][2]string, meta *Meta, secrets secretList, method string) (*generated.Payment, *APIError, error) {
+func (c *Client) attempt(ctx context.Context, req *http.Request, build buildFunc, hp *headerParams, body []byte, headers [][2]string, meta *Meta, secrets secretList) (*generated.Payment, *APIError, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := c.newRequest(build, hp, body, headers)
-	if err != nil {
-		return nil, nil, err
+	if req == nil {
+		var err error
+		if req, err = c.newRequest(build, hp, body, headers); err != nil {
+			return nil, nil, err
+		}
 	}
 	resp, err := c.http.Do(req.WithContext(actx))
 	if err != nil {

@@ -1,0 +1,123 @@
+package wrapper
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+)
+
+// BenchmarkConfirmPayment compares one ConfirmPayment through the wrapper
+// (validation on and off) with a hand-written net/http + encoding/json call
+// of the same endpoint, against the same local server. Run:
+//
+//	go test -run '^$' -bench ConfirmPayment -benchmem -count 6 ./wrapper
+func BenchmarkConfirmPayment(b *testing.B) {
+	payment, err := os.ReadFile(filepath.Join("testdata", "payment_done.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-TossPayments-Trace-Id", "trace-bench")
+		_, _ = w.Write(payment)
+	}))
+	defer srv.Close()
+	req := confirmReq()
+	ctx := context.Background()
+
+	b.Run("impl=handwritten", func(b *testing.B) {
+		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 30 * time.Second}
+		defer hc.CloseIdleConnections()
+		auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := handwrittenConfirm(ctx, hc, srv.URL, auth, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, validation := range []bool{true, false} {
+		name := "impl=wrapper-validation-on"
+		if !validation {
+			name = "impl=wrapper-validation-off"
+		}
+		b.Run(name, func(b *testing.B) {
+			c, err := New(testKey, WithBaseURL(srv.URL), WithValidation(validation))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := c.ConfirmPayment(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// handwrittenConfirm is the call a careful user would write without the
+// wrapper: marshal, POST with auth and a random key, check the status,
+// decode. No validation, retries or typed errors.
+func handwrittenConfirm(ctx context.Context, hc *http.Client, base, auth string, req generated.ConfirmPaymentRequest) (*generated.Payment, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/payments/confirm", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("Authorization", auth)
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Idempotency-Key", newUUIDv4())
+	resp, err := hc.Do(r)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	p := new(generated.Payment)
+	if err := json.NewDecoder(resp.Body).Decode(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// BenchmarkValidateConfirm is the validation step alone: building the
+// request and checking it against the spec.
+func BenchmarkValidateConfirm(b *testing.B) {
+	ops, err := specIndex()
+	if err != nil {
+		b.Fatal(err)
+	}
+	op := ops[opConfirm]
+	body, _ := json.Marshal(confirmReq())
+	key := newUUIDv4()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := generated.NewConfirmPaymentRequestWithBody("http://127.0.0.1:1", &generated.ConfirmPaymentParams{IdempotencyKey: &key}, jsonContentType, bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := validate(ctx, op, r, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
