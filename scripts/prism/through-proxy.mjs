@@ -4,7 +4,8 @@
 //
 //   node through-proxy.mjs --proxy URL --spec openapi/dist/tosspayments.json
 //       flow + every documented error, through the proxy in front of the
-//       sandbox: fails on any response violation or unexpected status.
+//       sandbox: fails on any response violation, on an unexpected status,
+//       and when a declared (operation, status) pair was never answered.
 //   node through-proxy.mjs --proxy URL --spec ... --self-test
 //       one request through a proxy in front of an upstream that answers
 //       with a broken Payment: fails unless response violations are seen,
@@ -234,6 +235,7 @@ if (args["self-test"]) {
   const unseen = declared.filter((p) => !pairs.has(p));
   const responseViolations = results.reduce((n, r) => n + r.responseViolations.length, 0);
   console.log(`\n${results.length} requests through prism proxy, ${pairs.size} of ${declared.length} declared (operation, status) pairs seen${unseen.length ? ` (not seen: ${unseen.join(", ")})` : ""}, ${responseViolations} response violations, ${results.filter((r) => r.requestViolations.length).length} deliberately bad requests flagged by Prism`);
+  if (unseen.length) failures.push(`declared responses never seen through the proxy: ${unseen.join(", ")}`);
   if (failures.length) {
     console.error(`\n${failures.length} failures:\n` + failures.join("\n"));
     process.exit(1);
