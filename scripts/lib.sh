@@ -18,6 +18,8 @@ die() { log "$*"; exit 1; }
 # missing or was installed from another package-lock.json.
 ensure_node_tools() {
   command -v npm >/dev/null || die "npm not found: the spec gates need Node.js 20.19+ and npm"
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+    die "Node.js $(node --version) is too old: the pinned Redocly CLI needs 20.19+"
   local lock="$SCRIPTS/package-lock.json" stamp="$SCRIPTS/node_modules/.installed-lock.sha256"
   local want
   want=$(sha256sum "$lock" | cut -d' ' -f1)
