@@ -148,6 +148,8 @@ func TestTestCode(t *testing.T) {
 	e.fails(500, generated.ErrorCodeFailedPaymentInternalSystemProcessing, "POST", "/v1/payments/confirm", confirm, "TossPayments-Test-Code", "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING")
 	e.fails(400, generated.ErrorCodeInvalidCardExpiration, "POST", "/v1/payments/key-in", keyInBody("order-tc-0002", 1000, "4330123412341234"), "TossPayments-Test-Code", "INVALID_CARD_EXPIRATION")
 	e.fails(403, generated.ErrorCodeForbiddenConsecutiveRequest, "GET", "/v1/payments/some", nil, "TossPayments-Test-Code", "FORBIDDEN_CONSECUTIVE_REQUEST")
+	e.fails(400, generated.ErrorCodeInvalidRequest, "GET", "/v1/payments/some", nil, "TossPayments-Test-Code", "INVALID_REQUEST")
+	e.fails(400, generated.ErrorCodeInvalidRequest, "GET", "/v1/payments/orders/order-tc-0003", nil, "TossPayments-Test-Code", "INVALID_REQUEST")
 	e.fails(403, generated.ErrorCodeNotCancelableAmount, "POST", "/v1/payments/some/cancel", map[string]any{"cancelReason": "x"}, "TossPayments-Test-Code", "NOT_CANCELABLE_AMOUNT")
 	msg := e.fails(400, generated.ErrorCodeInvalidRequest, "POST", "/v1/payments/confirm", confirm, "TossPayments-Test-Code", "NOT_A_CODE")
 	if !strings.Contains(msg, "TossPayments-Test-Code") {

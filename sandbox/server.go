@@ -191,6 +191,8 @@ func cancelError(e *Error) generated.CancelPaymentResponseObject {
 func getError(e *Error) generated.GetPaymentResponseObject {
 	b := e.body()
 	switch e.Status {
+	case 400:
+		return generated.GetPayment400JSONResponse{LookupBadRequestJSONResponse: generated.LookupBadRequestJSONResponse{Body: b}}
 	case 401:
 		return generated.GetPayment401JSONResponse{UnauthorizedJSONResponse: generated.UnauthorizedJSONResponse{Body: b}}
 	case 403:
@@ -206,6 +208,8 @@ func getError(e *Error) generated.GetPaymentResponseObject {
 func getByOrderError(e *Error) generated.GetPaymentByOrderIDResponseObject {
 	b := e.body()
 	switch e.Status {
+	case 400:
+		return generated.GetPaymentByOrderID400JSONResponse{LookupBadRequestJSONResponse: generated.LookupBadRequestJSONResponse{Body: b}}
 	case 401:
 		return generated.GetPaymentByOrderID401JSONResponse{UnauthorizedJSONResponse: generated.UnauthorizedJSONResponse{Body: b}}
 	case 403:
