@@ -27,6 +27,9 @@ const TraceHeader = "X-TossPayments-Trace-Id"
 // ReplayHeader is set to "true" on a response replayed for an idempotency key.
 const ReplayHeader = "X-Sandbox-Idempotent-Replay"
 
+// maxSecretKeyLength is the longest secret key accepted.
+const maxSecretKeyLength = 200
+
 type ctxKey int
 
 const (
@@ -210,6 +213,12 @@ func (s *Sandbox) auth(next http.Handler) http.Handler {
 			return
 		case strings.HasPrefix(key, "test_ck_"):
 			deny(generated.ErrorCodeUnauthorizedKey, "Client keys (test_ck_) are for browsers: use a secret key (test_sk_).")
+			return
+		case len(key) > maxSecretKeyLength:
+			// Real keys are under 100 characters. The key is part of every
+			// idempotency identity and of every payment it owns, so a flood
+			// of huge keys would grow memory far past the caps' intent.
+			deny(generated.ErrorCodeUnauthorizedKey, "The key is longer than any secret key ("+strconv.Itoa(maxSecretKeyLength)+" characters at most).")
 			return
 		case !isTestSecretKey(key):
 			deny(generated.ErrorCodeUnauthorizedKey, "")
