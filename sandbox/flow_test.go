@@ -9,6 +9,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
 
 func TestCheckoutConfirmCancelFlow(t *testing.T) {
@@ -220,5 +221,25 @@ func TestRulesWithoutHTTP(t *testing.T) {
 	}
 	if ps := e.sb.Payments(e.key); len(ps) != 1 || ps[0].Status != generated.PaymentStatusDone {
 		t.Errorf("snapshot: %+v", ps)
+	}
+}
+
+// TestCancelLimit: a payment takes at most MaxCancelsPerPayment cancels, so
+// the payment (and each cached answer that holds it) stays bounded.
+func TestCancelLimit(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	p := e.ok("POST", "/v1/payments/key-in", keyInBody("order-limit-0001", 100000, "4330123412341234"))
+	cancel := "/v1/payments/" + p.PaymentKey + "/cancel"
+	for i := 0; i < sandbox.MaxCancelsPerPayment; i++ {
+		e.ok("POST", cancel, map[string]any{"cancelReason": "one more", "cancelAmount": 10})
+	}
+	e.fails(403, generated.ErrorCodeExceedCancelLimit, "POST", cancel, map[string]any{"cancelReason": "one too many", "cancelAmount": 10})
+	after := e.ok("GET", "/v1/payments/"+p.PaymentKey, nil)
+	if n := len(*after.Cancels); n != sandbox.MaxCancelsPerPayment {
+		t.Errorf("%d cancels, want %d", n, sandbox.MaxCancelsPerPayment)
+	}
+	if want := money.New(100000 - 10*sandbox.MaxCancelsPerPayment); !after.BalanceAmount.Equal(want) {
+		t.Errorf("balance %s, want %s", after.BalanceAmount, want)
 	}
 }

@@ -387,7 +387,7 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 			return
 		case idemFull:
 			s.writeOp(w, op, generated.ErrorCodeForbiddenRequest, langOf(r),
-				"The sandbox idempotency cache is full ("+strconv.Itoa(s.cfg.maxIdemKeys)+" live keys): restart it or raise its key cap.")
+				"The sandbox idempotency cache is full ("+strconv.Itoa(s.cfg.maxIdemKeys)+" live keys or "+strconv.FormatInt(s.cfg.maxIdemBytes, 10)+" bytes of answers): restart it or raise its caps.")
 			return
 		case idemReplay:
 			for k, v := range e.header {

@@ -268,6 +268,19 @@ func TestCaps(t *testing.T) {
 	}
 	i.clock.Advance(sandbox.IdempotencyTTL + time.Second)
 	i.ok("POST", "/v1/payments", createBody("order-cap-0002", 1000), "Idempotency-Key", "b")
+
+	// The byte cap: one answer (a Payment of about 1 KB) fills 512 bytes, so
+	// the next new key is refused while the first is still replayed.
+	b := setup(t, sandbox.WithMaxIdempotencyBytes(512))
+	first := b.ok("POST", "/v1/payments", createBody("order-cap-0003", 1000), "Idempotency-Key", "a")
+	if msg := b.fails(403, generated.ErrorCodeForbiddenRequest, "POST", "/v1/payments", createBody("order-cap-0004", 1000), "Idempotency-Key", "b"); !strings.Contains(msg, "512 bytes") {
+		t.Errorf("cache full (bytes) message %q", msg)
+	}
+	if again := b.ok("POST", "/v1/payments", createBody("order-cap-0003", 1000), "Idempotency-Key", "a"); again.PaymentKey != first.PaymentKey {
+		t.Errorf("replay under the byte cap: %s, want %s", again.PaymentKey, first.PaymentKey)
+	}
+	b.clock.Advance(sandbox.IdempotencyTTL + time.Second)
+	b.ok("POST", "/v1/payments", createBody("order-cap-0004", 1000), "Idempotency-Key", "b")
 }
 
 func TestServesSpec(t *testing.T) {

@@ -16,6 +16,7 @@ const (
 )
 
 type idemEntry struct {
+	size    int64 // bytes this entry holds: its id and its answer
 	done    bool
 	status  int
 	header  http.Header
@@ -25,15 +26,25 @@ type idemEntry struct {
 
 // idemCache remembers the first response of each idempotency key for 15
 // days. Its identity is secret key + method + path + key; the body is not
-// part of it.
+// part of it. It is bounded twice: by the number of live keys and by the
+// bytes of the answers it holds (a cancel's answer grows with the payment's
+// cancels, so a count alone does not bound memory).
 type idemCache struct {
-	mu  sync.Mutex
-	max int
-	m   map[string]*idemEntry
+	mu       sync.Mutex
+	max      int
+	maxBytes int64
+	bytes    int64
+	m        map[string]*idemEntry
 }
 
-func newIdemCache(max int) *idemCache {
-	return &idemCache{max: max, m: map[string]*idemEntry{}}
+func newIdemCache(max int, maxBytes int64) *idemCache {
+	return &idemCache{max: max, maxBytes: maxBytes, m: map[string]*idemEntry{}}
+}
+
+// remove forgets id; the caller holds c.mu.
+func (c *idemCache) remove(id string, e *idemEntry) {
+	c.bytes -= e.size
+	delete(c.m, id)
 }
 
 func idemID(secretKey, method, path, key string) string {
@@ -52,26 +63,39 @@ func (c *idemCache) claim(id string, now time.Time) (idemState, *idemEntry) {
 		case now.Before(e.expires):
 			return idemReplay, e
 		}
-		delete(c.m, id)
+		c.remove(id, e)
 	}
-	if len(c.m) >= c.max {
+	if len(c.m) >= c.max || c.bytes >= c.maxBytes {
 		for k, e := range c.m {
 			if e.done && !now.Before(e.expires) {
-				delete(c.m, k)
+				c.remove(k, e)
 			}
 		}
-		if len(c.m) >= c.max {
+		if len(c.m) >= c.max || c.bytes >= c.maxBytes {
 			return idemFull, nil
 		}
 	}
-	c.m[id] = &idemEntry{}
+	e := &idemEntry{size: int64(len(id))}
+	c.bytes += e.size
+	c.m[id] = e
 	return idemClaimed, nil
 }
 
 // finish stores the first response of id, replayed until now + ttl.
 func (c *idemCache) finish(id string, status int, header http.Header, body []byte, now time.Time, ttl time.Duration) {
+	size := int64(len(id) + len(body))
+	for k, vs := range header {
+		size += int64(len(k))
+		for _, v := range vs {
+			size += int64(len(v))
+		}
+	}
 	c.mu.Lock()
-	c.m[id] = &idemEntry{done: true, status: status, header: header, body: body, expires: now.Add(ttl)}
+	if old, ok := c.m[id]; ok {
+		c.bytes -= old.size
+	}
+	c.m[id] = &idemEntry{size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl)}
+	c.bytes += size
 	c.mu.Unlock()
 }
 
@@ -79,7 +103,7 @@ func (c *idemCache) finish(id string, status int, header http.Header, body []byt
 func (c *idemCache) release(id string) {
 	c.mu.Lock()
 	if e, ok := c.m[id]; ok && !e.done {
-		delete(c.m, id)
+		c.remove(id, e)
 	}
 	c.mu.Unlock()
 }

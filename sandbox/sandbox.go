@@ -17,10 +17,18 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 	// DefaultMaxPayments is how many payments the store holds before it
 	// refuses new ones with 403 FORBIDDEN_REQUEST.
-	DefaultMaxPayments = 1_000_000
+	DefaultMaxPayments = 100_000
 	// DefaultMaxIdempotencyKeys is how many live idempotency keys are kept
 	// before new ones are refused with 403 FORBIDDEN_REQUEST.
-	DefaultMaxIdempotencyKeys = 1_000_000
+	DefaultMaxIdempotencyKeys = 100_000
+	// DefaultMaxIdempotencyBytes bounds the bytes of the answers the
+	// idempotency cache holds (ids, headers and bodies); past it new keys are
+	// refused with 403 FORBIDDEN_REQUEST like past the key cap.
+	DefaultMaxIdempotencyBytes = 256 << 20
+	// MaxCancelsPerPayment is how many cancels one payment takes before
+	// further ones are refused with 403 EXCEED_CANCEL_LIMIT. It bounds the
+	// size of a payment, and so of every cached answer that holds it.
+	MaxCancelsPerPayment = 100
 	// IdempotencyTTL is how long a response is replayed for its key.
 	IdempotencyTTL = 15 * 24 * time.Hour
 	// TestSecretKey is the public test key of the Toss documentation; the
@@ -38,6 +46,7 @@ type config struct {
 	maxBody      int64
 	maxPayments  int
 	maxIdemKeys  int
+	maxIdemBytes int64
 	maxFaultWait time.Duration
 }
 
@@ -138,6 +147,19 @@ func WithMaxIdempotencyKeys(n int) Option {
 	}
 }
 
+// WithMaxIdempotencyBytes bounds the bytes of cached answers (default
+// DefaultMaxIdempotencyBytes); past it new idempotency keys are refused with
+// 403 FORBIDDEN_REQUEST.
+func WithMaxIdempotencyBytes(n int64) Option {
+	return func(cfg *config) error {
+		if n <= 0 {
+			return errors.New("sandbox: WithMaxIdempotencyBytes: must be positive")
+		}
+		cfg.maxIdemBytes = n
+		return nil
+	}
+}
+
 // Sandbox is a local, stateful emulation of the Toss Payments Core API
 // payment endpoints. Create one with New and serve its Handler. A Sandbox is
 // safe for concurrent use.
@@ -169,6 +191,7 @@ func New(opts ...Option) (*Sandbox, error) {
 		maxBody:      DefaultMaxBodyBytes,
 		maxPayments:  DefaultMaxPayments,
 		maxIdemKeys:  DefaultMaxIdempotencyKeys,
+		maxIdemBytes: DefaultMaxIdempotencyBytes,
 		maxFaultWait: time.Minute,
 	}
 	for _, o := range opts {
@@ -190,7 +213,7 @@ func New(opts ...Option) (*Sandbox, error) {
 		tenants: map[string]*tenant{},
 		global:  map[string]*payment{},
 		rng:     rand.New(rand.NewPCG(cfg.seed, 0x70557061)),
-		idem:    newIdemCache(cfg.maxIdemKeys),
+		idem:    newIdemCache(cfg.maxIdemKeys, cfg.maxIdemBytes),
 		dice:    newDice(cfg.faults, cfg.seed),
 	}
 	s.tracePrefix = s.newAlnum(8)

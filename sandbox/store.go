@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -363,6 +364,10 @@ func (s *Sandbox) Cancel(c Caller, paymentKey string, req generated.CancelPaymen
 	if req.RefundableAmount != nil && req.RefundableAmount.Cmp(p.balance) != 0 {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotMatchesRefundableAmount, lang,
 			"refundableAmount "+req.RefundableAmount.String()+" differs from the balance "+p.balance.String()+".")
+	}
+	if len(p.cancels) >= MaxCancelsPerPayment {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeExceedCancelLimit, lang,
+			fmt.Sprintf("The payment already has %d cancels, the most the sandbox takes.", MaxCancelsPerPayment))
 	}
 	amount := p.balance
 	taxFree := p.taxFree

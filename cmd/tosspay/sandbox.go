@@ -31,6 +31,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	seed := fs.Uint64("seed", 0, "seed of the random faults and payment keys (0: random)")
 	maxPayments := fs.Int("max-payments", sandbox.DefaultMaxPayments, "payments the store holds before refusing new ones")
 	maxKeys := fs.Int("max-idempotency-keys", sandbox.DefaultMaxIdempotencyKeys, "live idempotency keys kept before refusing new ones")
+	maxIdemBytes := fs.Int64("max-idempotency-bytes", sandbox.DefaultMaxIdempotencyBytes, "bytes of cached answers kept before refusing new idempotency keys")
 	maxBody := fs.Int64("max-body-bytes", sandbox.DefaultMaxBodyBytes, "largest request body accepted")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -48,6 +49,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 		sandbox.WithFaults(rates),
 		sandbox.WithMaxPayments(*maxPayments),
 		sandbox.WithMaxIdempotencyKeys(*maxKeys),
+		sandbox.WithMaxIdempotencyBytes(*maxIdemBytes),
 		sandbox.WithMaxBodyBytes(*maxBody),
 	}
 	if *seed != 0 {
