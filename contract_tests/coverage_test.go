@@ -119,7 +119,9 @@ func TestCoverageProblems(t *testing.T) {
 
 // errorCodeListProblems checks every error response of the spec: it lists
 // its codes in x-toss-error-codes, each a value of the ErrorCode enum (and
-// so a generated constant), and its example's code is one of them.
+// so a generated constant), and its example's code is one of them; its
+// x-toss-outcome-unknown codes are among them; and the ErrorCode schema's
+// x-toss-declined codes are enum values.
 func errorCodeListProblems(doc *openapi3.T) []string {
 	enum := map[string]bool{}
 	ref := doc.Components.Schemas["ErrorCode"]
@@ -130,6 +132,15 @@ func errorCodeListProblems(doc *openapi3.T) []string {
 		enum[fmt.Sprint(v)] = true
 	}
 	var problems []string
+	declined, _, err := codeList(ref.Value.Extensions, "x-toss-declined")
+	if err != nil {
+		problems = append(problems, "ErrorCode: "+err.Error())
+	}
+	for _, c := range declined {
+		if !enum[c] {
+			problems = append(problems, fmt.Sprintf("ErrorCode x-toss-declined: %s is not a value of the ErrorCode enum", c))
+		}
+	}
 	for _, path := range doc.Paths.InMatchingOrder() {
 		for _, op := range doc.Paths.Value(path).Operations() {
 			for status, resp := range op.Responses.Map() {
@@ -150,6 +161,15 @@ func errorCodeListProblems(doc *openapi3.T) []string {
 					}
 					if !generated.ErrorCode(c).Valid() {
 						problems = append(problems, fmt.Sprintf("%s %s: %s has no generated constant (regenerate)", op.OperationID, status, c))
+					}
+				}
+				unknown, _, err := codeList(resp.Value.Extensions, "x-toss-outcome-unknown")
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("%s %s: %v", op.OperationID, status, err))
+				}
+				for _, c := range unknown {
+					if !slices.Contains(codes, c) {
+						problems = append(problems, fmt.Sprintf("%s %s: x-toss-outcome-unknown code %s is not in x-toss-error-codes", op.OperationID, status, c))
 					}
 				}
 				if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Example != nil {
@@ -185,6 +205,8 @@ func TestErrorCodeListProblems(t *testing.T) {
 		{"code not in the enum", "x-toss-error-codes: [UNAUTHORIZED_KEY]", "x-toss-error-codes: [UNAUTHORIZED_KEY, MADE_UP_CODE]", "MADE_UP_CODE is not a value of the ErrorCode enum"},
 		{"list missing", "x-toss-error-codes: [UNAUTHORIZED_KEY]", "x-toss-unused: [UNAUTHORIZED_KEY]", "401: no x-toss-error-codes"},
 		{"list not a list", "x-toss-error-codes: [UNAUTHORIZED_KEY]", "x-toss-error-codes: UNAUTHORIZED_KEY", "want a list"},
+		{"outcome-unknown code not documented", "x-toss-outcome-unknown: [PROVIDER_ERROR]", "x-toss-outcome-unknown: [PROVIDER_ERROR, NOT_FOUND_PAYMENT]", "x-toss-outcome-unknown code NOT_FOUND_PAYMENT is not in x-toss-error-codes"},
+		{"declined code not in the enum", "x-toss-declined: [REJECT_CARD_PAYMENT,", "x-toss-declined: [MADE_UP_DECLINE, REJECT_CARD_PAYMENT,", "x-toss-declined: MADE_UP_DECLINE is not a value"},
 		{"example not listed", "x-toss-error-codes: [NOT_FOUND_PAYMENT]", "x-toss-error-codes: [NOT_FOUND_PAYMENT_SESSION]", "the example's code NOT_FOUND_PAYMENT is not in x-toss-error-codes"},
 	}
 	for _, tt := range tests {

@@ -390,21 +390,31 @@ func sortedKeys(m map[string]any) []string {
 
 // errorCodesOf returns the x-toss-error-codes list of a response.
 func errorCodesOf(resp *openapi3.Response) ([]string, error) {
-	raw, ok := resp.Extensions["x-toss-error-codes"]
-	if !ok {
-		return nil, errors.New("no x-toss-error-codes")
+	codes, ok, err := codeList(resp.Extensions, "x-toss-error-codes")
+	if err == nil && !ok {
+		err = errors.New("no x-toss-error-codes")
 	}
-	list, ok := raw.([]any)
+	return codes, err
+}
+
+// codeList reads the extension name as a list of error codes; ok is false
+// when the extension is absent.
+func codeList(ext map[string]any, name string) (codes []string, ok bool, err error) {
+	raw, ok := ext[name]
 	if !ok {
-		return nil, fmt.Errorf("x-toss-error-codes is %T, want a list", raw)
+		return nil, false, nil
 	}
-	codes := make([]string, 0, len(list))
+	list, isList := raw.([]any)
+	if !isList {
+		return nil, true, fmt.Errorf("%s is %T, want a list", name, raw)
+	}
+	codes = make([]string, 0, len(list))
 	for _, c := range list {
-		s, ok := c.(string)
-		if !ok {
-			return nil, fmt.Errorf("x-toss-error-codes holds %v (%T), want strings", c, c)
+		s, isString := c.(string)
+		if !isString {
+			return nil, true, fmt.Errorf("%s holds %v (%T), want strings", name, c, c)
 		}
 		codes = append(codes, s)
 	}
-	return codes, nil
+	return codes, true, nil
 }

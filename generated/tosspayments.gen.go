@@ -971,6 +971,15 @@ type Error struct {
 	// Code A documented error code. Toss adds codes without notice: readers keep an
 	// unknown code as it is, and the contract tests report it as drift. Each
 	// response lists the codes it may carry in `x-toss-error-codes`.
+	//
+	// How to act on a code, for clients in any language:
+	// `x-toss-declined` lists the definitive declines (the card company, bank or
+	// fraud detection refused; no money moved; never retry, ask for another way
+	// to pay; a code Toss adds that starts with `REJECT_` is one too); a
+	// response's `x-toss-outcome-unknown` lists the codes after which
+	// the operation may or may not have taken effect (look the payment up, or
+	// repeat the request with its original idempotency key). 5xx answers and
+	// timeouts leave the outcome unknown too.
 	Code ErrorCode `json:"code"`
 
 	// Message A human-readable message; Korean by default, English when `Accept-Language` is `en-US`.
@@ -980,6 +989,15 @@ type Error struct {
 // ErrorCode A documented error code. Toss adds codes without notice: readers keep an
 // unknown code as it is, and the contract tests report it as drift. Each
 // response lists the codes it may carry in `x-toss-error-codes`.
+//
+// How to act on a code, for clients in any language:
+// `x-toss-declined` lists the definitive declines (the card company, bank or
+// fraud detection refused; no money moved; never retry, ask for another way
+// to pay; a code Toss adds that starts with `REJECT_` is one too); a
+// response's `x-toss-outcome-unknown` lists the codes after which
+// the operation may or may not have taken effect (look the payment up, or
+// repeat the request with its original idempotency key). 5xx answers and
+// timeouts leave the outcome unknown too.
 type ErrorCode string
 
 // Failure Why the payment failed.

@@ -209,7 +209,7 @@ func (c *Client) transportError(op *specOp, meta *Meta, reached bool, err error,
 	if last != nil {
 		last.Attempts = meta.Attempts
 		last.IdempotencyKey = meta.IdempotencyKey
-		last.class = classify(op.id, op.method, last.StatusCode, last.Code)
+		last.class = classify(op, last.StatusCode, last.Code)
 		te.Last = last
 	}
 	return te
@@ -222,7 +222,7 @@ func (c *Client) finalError(op *specOp, meta *Meta, reached bool, apiErr *APIErr
 	apiErr.Operation = op.id
 	apiErr.Attempts = meta.Attempts
 	apiErr.IdempotencyKey = meta.IdempotencyKey
-	apiErr.class = classify(op.id, op.method, apiErr.StatusCode, apiErr.Code)
+	apiErr.class = classify(op, apiErr.StatusCode, apiErr.Code)
 	return apiErr
 }
 

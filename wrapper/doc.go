@@ -83,16 +83,17 @@
 // ClassOf sorts any of them by what to do next:
 //
 //   - ClassDeclined (IsDeclined): the card company, bank or fraud detection
-//     refused the payment (403 REJECT_*, FDS_ERROR, ...). No money moved. Tell
-//     the customer; do not retry.
+//     refused the payment (403 REJECT_*, FDS_ERROR, ...: the spec's
+//     x-toss-declined list). No money moved. Tell the customer; do not retry.
 //   - ClassRejected: the request was refused for what it says (INVALID_REQUEST,
 //     NOT_FOUND_PAYMENT, ALREADY_CANCELED_PAYMENT, ...). Fix it; do not retry it.
 //   - ClassRetryable (IsRetryable): nothing took effect, or the call was a
 //     look-up. Call again later with the same idempotency key.
 //   - ClassOutcomeUnknown (IsOutcomeUnknown): a timeout or lost response after
-//     sending, a 5xx after the last retry, a 409 still in flight,
-//     PROVIDER_ERROR, or ALREADY_PROCESSED_PAYMENT on confirm. The payment may
-//     or may not have happened. Settle it before anything else: call again
+//     sending, a 5xx after the last retry, a 409 still in flight, or a code
+//     the spec lists in the operation's x-toss-outcome-unknown
+//     (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on confirm and key-in). The
+//     payment may or may not have happened. Settle it before anything else: call again
 //     with the same idempotency key, or look the payment up with
 //     GetPaymentByOrderID (or GetPayment) and act on its status.
 //   - ClassInvalid: a *ValidationError.

@@ -3,6 +3,7 @@ package wrapper
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,8 @@ const (
 	// ClassOutcomeUnknown: the request may or may not have taken effect (a
 	// timeout or a lost response after the request was sent, a 5xx after the
 	// last retry, 409 IDEMPOTENT_REQUEST_PROCESSING, PROVIDER_ERROR,
-	// ALREADY_PROCESSED_PAYMENT on confirm). Do not start a new payment or
+	// ALREADY_PROCESSED_PAYMENT on confirm and key-in: the spec's
+	// x-toss-outcome-unknown). Do not start a new payment or
 	// cancel with a new key: settle it first, either by calling again with the
 	// same idempotency key (the API replays the first answer or finishes the
 	// work) or by looking the payment up with GetPaymentByOrderID or
@@ -288,32 +290,11 @@ func (e *ValidationError) Error() string {
 	return "tosspayments: " + e.Operation + ": invalid request: " + e.Field + ": " + e.Rule + " (nothing was sent)"
 }
 
-// declineCodes are the codes of a definitive refusal by the payer's card
-// company, bank or fraud detection. Every REJECT_* code is a decline too.
-var declineCodes = map[generated.ErrorCode]bool{
-	generated.ErrorCodeFdsError:                       true,
-	generated.ErrorCodeInvalidStoppedCard:             true,
-	generated.ErrorCodeInvalidCardLostOrStolen:        true,
-	generated.ErrorCodeInvalidCardNumber:              true,
-	generated.ErrorCodeInvalidCardExpiration:          true,
-	generated.ErrorCodeInvalidCardPassword:            true,
-	generated.ErrorCodeInvalidCardIdentity:            true,
-	generated.ErrorCodeInvalidPassword:                true,
-	generated.ErrorCodeInvalidRejectCard:              true,
-	generated.ErrorCodeExceedMaxAuthCount:             true,
-	generated.ErrorCodeExceedMaxOneDayAmount:          true,
-	generated.ErrorCodeExceedMaxDailyPaymentCount:     true,
-	generated.ErrorCodeExceedMaxMonthlyPaymentAmount:  true,
-	generated.ErrorCodeExceedMaxOneDayWithdrawAmount:  true,
-	generated.ErrorCodeExceedMaxOneTimeWithdrawAmount: true,
-	generated.ErrorCodeNotSupportedCardType:           true,
-}
-
 // classify sorts an API answer. final is true when no retry follows.
-func classify(op string, method string, status int, code generated.ErrorCode) Class {
+func classify(op *specOp, status int, code generated.ErrorCode) Class {
 	switch {
 	case status >= 500:
-		if method == "GET" {
+		if op.method == http.MethodGet {
 			return ClassRetryable
 		}
 		return ClassOutcomeUnknown
@@ -321,13 +302,15 @@ func classify(op string, method string, status int, code generated.ErrorCode) Cl
 		return ClassOutcomeUnknown
 	case status == 429:
 		return ClassRetryable
-	case code == generated.ErrorCodeProviderError:
-		return ClassOutcomeUnknown
-	case code == generated.ErrorCodeAlreadyProcessedPayment && op == opConfirm:
+	case op.outcomeUnknown[code]:
+		// The spec's x-toss-outcome-unknown for this operation, such as
+		// PROVIDER_ERROR, or ALREADY_PROCESSED_PAYMENT on confirm.
 		return ClassOutcomeUnknown
 	case code == generated.ErrorCodeForbiddenConsecutiveRequest:
 		return ClassRetryable
-	case strings.HasPrefix(string(code), "REJECT_") || declineCodes[code]:
+	case op.declined[code] || strings.HasPrefix(string(code), "REJECT_"):
+		// The spec's x-toss-declined, and Toss's naming of declines for
+		// REJECT_ codes the spec does not list yet.
 		return ClassDeclined
 	case status >= 200 && status < 300:
 		// A 2xx whose payment could not be read: it happened, but what

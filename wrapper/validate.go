@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
@@ -37,12 +38,23 @@ type specOp struct {
 	method    string
 	route     *routers.Route
 	pathParam string // the name of the operation's path parameter, if any
+
+	// declined holds the codes of definitive declines (the ErrorCode
+	// schema's x-toss-declined), shared by every operation.
+	declined map[generated.ErrorCode]bool
+	// outcomeUnknown holds the codes after which this operation may or may
+	// not have taken effect (its responses' x-toss-outcome-unknown).
+	outcomeUnknown map[generated.ErrorCode]bool
 }
 
 // specIndex maps operationIds to their routes. It is built once per process
 // from the embedded document, which is immutable, and shared read-only.
 var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
 	doc, err := openapi.Load()
+	if err != nil {
+		return nil, err
+	}
+	declined, err := extensionCodes(doc.Components.Schemas["ErrorCode"].Value.Extensions, "x-toss-declined")
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +70,21 @@ var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
 				id:     op.OperationID,
 				method: method,
 				route:  &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: &unsecured},
+
+				declined:       declined,
+				outcomeUnknown: map[generated.ErrorCode]bool{},
+			}
+			for _, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				codes, err := extensionCodes(resp.Value.Extensions, "x-toss-outcome-unknown")
+				if err != nil {
+					return nil, fmt.Errorf("wrapper: %s: %w", op.OperationID, err)
+				}
+				for code := range codes {
+					so.outcomeUnknown[code] = true
+				}
 			}
 			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
 				for _, p := range params {
@@ -76,6 +103,28 @@ var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
 	}
 	return ops, nil
 })
+
+// extensionCodes reads an x- extension holding a list of error codes; an
+// absent extension is an empty list.
+func extensionCodes(ext map[string]any, name string) (map[generated.ErrorCode]bool, error) {
+	codes := map[generated.ErrorCode]bool{}
+	v, ok := ext[name]
+	if !ok {
+		return codes, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("wrapper: the spec's %s is not a list", name)
+	}
+	for _, item := range list {
+		code, ok := item.(string)
+		if !ok {
+			return nil, fmt.Errorf("wrapper: the spec's %s holds a non-string %v", name, item)
+		}
+		codes[generated.ErrorCode(code)] = true
+	}
+	return codes, nil
+}
 
 var validationOptions = &openapi3filter.Options{
 	// Authentication is the transport's job and the secret key never
