@@ -51,3 +51,20 @@ func ParseData(data []byte) (*openapi3.T, error) {
 	}
 	return doc, nil
 }
+
+// The operationIds of tosspayments.yaml, for code that looks an operation up
+// in the document (routes, documented responses, x- extensions). The tests
+// of this package hold them to the document.
+const (
+	OpCreatePayment       = "createPayment"
+	OpConfirmPayment      = "confirmPayment"
+	OpCancelPayment       = "cancelPayment"
+	OpKeyInPayment        = "keyInPayment"
+	OpGetPayment          = "getPayment"
+	OpGetPaymentByOrderID = "getPaymentByOrderId"
+)
+
+// OperationIDs lists every operation of the document, in the order above.
+func OperationIDs() []string {
+	return []string{OpCreatePayment, OpConfirmPayment, OpCancelPayment, OpKeyInPayment, OpGetPayment, OpGetPaymentByOrderID}
+}

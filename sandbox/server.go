@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // server implements the generated strict server interface: it translates
@@ -40,7 +41,7 @@ func (h *server) testCode(op string, code *string, lang Language) *Error {
 
 func (h *server) CreatePayment(ctx context.Context, req generated.CreatePaymentRequestObject) (generated.CreatePaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
-	if e := h.testCode(opCreate, req.Params.TossPaymentsTestCode, c.Language); e != nil {
+	if e := h.testCode(openapi.OpCreatePayment, req.Params.TossPaymentsTestCode, c.Language); e != nil {
 		return createError(e), nil
 	}
 	p, err := h.s.Create(c, *req.Body)
@@ -52,7 +53,7 @@ func (h *server) CreatePayment(ctx context.Context, req generated.CreatePaymentR
 
 func (h *server) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymentRequestObject) (generated.ConfirmPaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
-	if e := h.testCode(opConfirm, req.Params.TossPaymentsTestCode, c.Language); e != nil {
+	if e := h.testCode(openapi.OpConfirmPayment, req.Params.TossPaymentsTestCode, c.Language); e != nil {
 		return confirmError(e), nil
 	}
 	p, err := h.s.Confirm(c, *req.Body)
@@ -64,7 +65,7 @@ func (h *server) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymen
 
 func (h *server) KeyInPayment(ctx context.Context, req generated.KeyInPaymentRequestObject) (generated.KeyInPaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
-	if e := h.testCode(opKeyIn, req.Params.TossPaymentsTestCode, c.Language); e != nil {
+	if e := h.testCode(openapi.OpKeyInPayment, req.Params.TossPaymentsTestCode, c.Language); e != nil {
 		return keyInError(e), nil
 	}
 	p, err := h.s.KeyIn(c, *req.Body)
@@ -76,7 +77,7 @@ func (h *server) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 
 func (h *server) CancelPayment(ctx context.Context, req generated.CancelPaymentRequestObject) (generated.CancelPaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
-	if e := h.testCode(opCancel, req.Params.TossPaymentsTestCode, c.Language); e != nil {
+	if e := h.testCode(openapi.OpCancelPayment, req.Params.TossPaymentsTestCode, c.Language); e != nil {
 		return cancelError(e), nil
 	}
 	p, err := h.s.Cancel(c, req.PaymentKey, *req.Body)
@@ -88,7 +89,7 @@ func (h *server) CancelPayment(ctx context.Context, req generated.CancelPaymentR
 
 func (h *server) GetPayment(ctx context.Context, req generated.GetPaymentRequestObject) (generated.GetPaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
-	if e := h.testCode(opGet, req.Params.TossPaymentsTestCode, c.Language); e != nil {
+	if e := h.testCode(openapi.OpGetPayment, req.Params.TossPaymentsTestCode, c.Language); e != nil {
 		return getError(e), nil
 	}
 	p, err := h.s.Get(c, req.PaymentKey)
@@ -100,7 +101,7 @@ func (h *server) GetPayment(ctx context.Context, req generated.GetPaymentRequest
 
 func (h *server) GetPaymentByOrderID(ctx context.Context, req generated.GetPaymentByOrderIDRequestObject) (generated.GetPaymentByOrderIDResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
-	if e := h.testCode(opGetByOrder, req.Params.TossPaymentsTestCode, c.Language); e != nil {
+	if e := h.testCode(openapi.OpGetPaymentByOrderID, req.Params.TossPaymentsTestCode, c.Language); e != nil {
 		return getByOrderError(e), nil
 	}
 	p, err := h.s.GetByOrderID(c, req.OrderID)

@@ -14,16 +14,6 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
-// The operation IDs of the spec, as the rules name them.
-const (
-	opCreate     = "createPayment"
-	opConfirm    = "confirmPayment"
-	opCancel     = "cancelPayment"
-	opKeyIn      = "keyInPayment"
-	opGet        = "getPayment"
-	opGetByOrder = "getPaymentByOrderId"
-)
-
 // spec is what the sandbox reads from openapi/tosspayments.yaml: the router
 // used for validation, and for each operation the status of each documented
 // error code (x-toss-error-codes).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
@@ -184,7 +185,7 @@ func (s *Sandbox) wholeWon(op, field string, a money.Amount, lang Language) (int
 // Create opens a payment window: the payment is READY and its checkout.url
 // points at the sandbox's checkout page.
 func (s *Sandbox) Create(c Caller, req generated.CreatePaymentRequest) (generated.Payment, error) {
-	const op = opCreate
+	const op = openapi.OpCreatePayment
 	lang := c.Language
 	if req.Method != generated.CreatePaymentMethodCard {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotSupportedMethod, lang, "The sandbox emulates card payments (method CARD) only.")
@@ -271,16 +272,16 @@ func (s *Sandbox) Fail(paymentKey string) (CheckoutResult, error) {
 func (s *Sandbox) checkoutPayment(paymentKey string) (*payment, *Error) {
 	p := s.global[paymentKey]
 	if p == nil {
-		return nil, s.refuse(opGet, generated.ErrorCodeNotFoundPayment, Korean, "")
+		return nil, s.refuse(openapi.OpGetPayment, generated.ErrorCodeNotFoundPayment, Korean, "")
 	}
 	p.expire(s.clock.Now())
 	switch p.status {
 	case generated.PaymentStatusReady:
 		return p, nil
 	case generated.PaymentStatusExpired:
-		return nil, s.refuse(opConfirm, generated.ErrorCodeNotFoundPaymentSession, Korean, "")
+		return nil, s.refuse(openapi.OpConfirmPayment, generated.ErrorCodeNotFoundPaymentSession, Korean, "")
 	default:
-		return nil, s.refuse(opConfirm, generated.ErrorCodeAlreadyProcessedPayment, Korean, "")
+		return nil, s.refuse(openapi.OpConfirmPayment, generated.ErrorCodeAlreadyProcessedPayment, Korean, "")
 	}
 }
 
@@ -309,7 +310,7 @@ func (s *Sandbox) authorize(p *payment, now time.Time) {
 // must equal the payment's; the call must come within 10 minutes of the
 // approval, after which the payment is EXPIRED.
 func (s *Sandbox) Confirm(c Caller, req generated.ConfirmPaymentRequest) (generated.Payment, error) {
-	const op = opConfirm
+	const op = openapi.OpConfirmPayment
 	lang := c.Language
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -341,7 +342,7 @@ func (s *Sandbox) Confirm(c Caller, req generated.ConfirmPaymentRequest) (genera
 
 // Cancel cancels the whole balance (no cancelAmount) or part of it.
 func (s *Sandbox) Cancel(c Caller, paymentKey string, req generated.CancelPaymentRequest) (generated.Payment, error) {
-	const op = opCancel
+	const op = openapi.OpCancelPayment
 	lang := c.Language
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -409,7 +410,7 @@ func (s *Sandbox) Cancel(c Caller, paymentKey string, req generated.CancelPaymen
 // KeyIn charges a card whose number was entered by the merchant: the
 // payment is DONE at once, or the card is declined (see ReservedCards).
 func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.Payment, error) {
-	const op = opKeyIn
+	const op = openapi.OpKeyInPayment
 	lang := c.Language
 	n, err := s.wholeWon(op, "amount", req.Amount, lang)
 	if err != nil {
@@ -475,7 +476,7 @@ func (s *Sandbox) Get(c Caller, paymentKey string) (generated.Payment, error) {
 	defer s.mu.Unlock()
 	p := s.lookup(c.SecretKey, paymentKey)
 	if p == nil {
-		return generated.Payment{}, s.refuse(opGet, generated.ErrorCodeNotFoundPayment, c.Language, "")
+		return generated.Payment{}, s.refuse(openapi.OpGetPayment, generated.ErrorCodeNotFoundPayment, c.Language, "")
 	}
 	p.expire(s.clock.Now())
 	return s.render(p, c.Language), nil
@@ -490,7 +491,7 @@ func (s *Sandbox) GetByOrderID(c Caller, orderID string) (generated.Payment, err
 		p = t.byOrder[orderID]
 	}
 	if p == nil {
-		return generated.Payment{}, s.refuse(opGetByOrder, generated.ErrorCodeNotFoundPayment, c.Language, "")
+		return generated.Payment{}, s.refuse(openapi.OpGetPaymentByOrderID, generated.ErrorCodeNotFoundPayment, c.Language, "")
 	}
 	p.expire(s.clock.Now())
 	return s.render(p, c.Language), nil

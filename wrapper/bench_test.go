@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // BenchmarkConfirmPayment compares one ConfirmPayment through the wrapper
@@ -106,7 +107,7 @@ func BenchmarkValidateConfirm(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	op := ops[opConfirm]
+	op := ops[openapi.OpConfirmPayment]
 	body, _ := json.Marshal(confirmReq())
 	key := newUUIDv4()
 	ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // Meta is what a call left behind besides the payment: enough to write a
@@ -108,9 +109,9 @@ const jsonContentType = "application/json"
 func (c *Client) CreatePayment(ctx context.Context, req generated.CreatePaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, &Meta{Operation: opCreate}, fmt.Errorf("tosspayments: %s: encode request: %w", opCreate, err)
+		return nil, &Meta{Operation: openapi.OpCreatePayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpCreatePayment, err)
 	}
-	return c.do(ctx, opCreate, "", body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpCreatePayment, "", body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewCreatePaymentRequestWithBody(server, &generated.CreatePaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		}, jsonContentType, body)
@@ -126,9 +127,9 @@ func (c *Client) CreatePayment(ctx context.Context, req generated.CreatePaymentR
 func (c *Client) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, &Meta{Operation: opConfirm}, fmt.Errorf("tosspayments: %s: encode request: %w", opConfirm, err)
+		return nil, &Meta{Operation: openapi.OpConfirmPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpConfirmPayment, err)
 	}
-	return c.do(ctx, opConfirm, "", body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpConfirmPayment, "", body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewConfirmPaymentRequestWithBody(server, &generated.ConfirmPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		}, jsonContentType, body)
@@ -141,9 +142,9 @@ func (c *Client) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymen
 func (c *Client) CancelPayment(ctx context.Context, paymentKey string, req generated.CancelPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, &Meta{Operation: opCancel}, fmt.Errorf("tosspayments: %s: encode request: %w", opCancel, err)
+		return nil, &Meta{Operation: openapi.OpCancelPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpCancelPayment, err)
 	}
-	return c.do(ctx, opCancel, paymentKey, body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpCancelPayment, paymentKey, body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewCancelPaymentRequestWithBody(server, paymentKey, &generated.CancelPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		}, jsonContentType, body)
@@ -157,13 +158,13 @@ func (c *Client) CancelPayment(ctx context.Context, paymentKey string, req gener
 func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, &Meta{Operation: opKeyIn}, fmt.Errorf("tosspayments: %s: encode request: %w", opKeyIn, err)
+		return nil, &Meta{Operation: openapi.OpKeyInPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpKeyInPayment, err)
 	}
 	secrets := []string{req.CardNumber, req.CustomerIdentityNumber}
 	if req.CardPassword != nil {
 		secrets = append(secrets, *req.CardPassword)
 	}
-	return c.do(ctx, opKeyIn, "", body, secrets, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpKeyInPayment, "", body, secrets, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewKeyInPaymentRequestWithBody(server, &generated.KeyInPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		}, jsonContentType, body)
@@ -173,7 +174,7 @@ func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 // GetPayment looks the payment paymentKey up. Look-ups are safe to retry and
 // carry no idempotency key.
 func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	return c.do(ctx, opGet, paymentKey, nil, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpGetPayment, paymentKey, nil, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
 		return generated.NewGetPaymentRequest(server, paymentKey, &generated.GetPaymentParams{
 			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		})
@@ -184,7 +185,7 @@ func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...Call
 // settle an outcome-unknown create, confirm or key-in when the paymentKey is
 // not known.
 func (c *Client) GetPaymentByOrderID(ctx context.Context, orderID string, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	return c.do(ctx, opGetByOrder, orderID, nil, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpGetPaymentByOrderID, orderID, nil, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
 		return generated.NewGetPaymentByOrderIDRequest(server, orderID, &generated.GetPaymentByOrderIDParams{
 			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -143,8 +144,8 @@ func TestOperations(t *testing.T) {
 
 func opIDOf(name string) string {
 	return map[string]string{
-		"CreatePayment": opCreate, "ConfirmPayment": opConfirm, "CancelPayment": opCancel,
-		"KeyInPayment": opKeyIn, "GetPayment": opGet, "GetPaymentByOrderID": opGetByOrder,
+		"CreatePayment": openapi.OpCreatePayment, "ConfirmPayment": openapi.OpConfirmPayment, "CancelPayment": openapi.OpCancelPayment,
+		"KeyInPayment": openapi.OpKeyInPayment, "GetPayment": openapi.OpGetPayment, "GetPaymentByOrderID": openapi.OpGetPaymentByOrderID,
 	}[name]
 }
 

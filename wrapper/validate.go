@@ -17,20 +17,10 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
-// The operationIds of the spec operations this package wraps. Paths,
-// methods and parameter names are read from the spec, not restated here.
-const (
-	opCreate     = "createPayment"
-	opConfirm    = "confirmPayment"
-	opCancel     = "cancelPayment"
-	opKeyIn      = "keyInPayment"
-	opGet        = "getPayment"
-	opGetByOrder = "getPaymentByOrderId"
-)
-
 // wrappedOperations lists the spec operations the client wraps; the contract
-// tests hold it to the spec.
-var wrappedOperations = []string{opCreate, opConfirm, opCancel, opKeyIn, opGet, opGetByOrder}
+// tests hold it to the spec. Paths, methods and parameter names are read from
+// the spec, not restated here.
+var wrappedOperations = []string{openapi.OpCreatePayment, openapi.OpConfirmPayment, openapi.OpCancelPayment, openapi.OpKeyInPayment, openapi.OpGetPayment, openapi.OpGetPaymentByOrderID}
 
 // specOp is what the client knows of one operation, all of it from the spec.
 type specOp struct {
