@@ -17,6 +17,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 )
 
 // docsTestKey is the public test secret key of the Toss Payments docs.
@@ -202,7 +203,7 @@ func validKeyIn() generated.KeyInPaymentRequest {
 		CardNumber:             "4330123412341234",
 		CardExpirationYear:     "24",
 		CardExpirationMonth:    "07",
-		CardPassword:           ptr("12"),
+		CardPassword:           ptr(sensitive.String("12")),
 		CustomerIdentityNumber: "881212",
 		CardInstallmentPlan:    ptr(3),
 		UseFreeInstallmentPlan: ptr(true),

@@ -18,6 +18,7 @@ import (
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
@@ -1042,17 +1043,17 @@ type KeyInPaymentRequest struct {
 	CardInstallmentPlan *int `json:"cardInstallmentPlan,omitempty"`
 
 	// CardNumber The card number. At most 20 characters. Card data; never log it.
-	CardNumber string `json:"cardNumber"`
+	CardNumber sensitive.String `json:"cardNumber"`
 
 	// CardPassword The first two digits of the card password (PIN). Card data; never log it.
-	CardPassword *string `json:"cardPassword,omitempty"`
+	CardPassword *sensitive.String `json:"cardPassword,omitempty"`
 
 	// CustomerEmail The customer's email, to send the payment result to. At most 100 characters.
 	CustomerEmail *openapi_types.Email `json:"customerEmail,omitempty"`
 
 	// CustomerIdentityNumber The card holder's date of birth (YYMMDD, 6 digits) or a business
 	// registration number (10 digits). Personal data; never log it.
-	CustomerIdentityNumber string `json:"customerIdentityNumber"`
+	CustomerIdentityNumber sensitive.String `json:"customerIdentityNumber"`
 
 	// CustomerName The customer's name. At most 100 characters.
 	CustomerName *string `json:"customerName,omitempty"`

@@ -16,6 +16,7 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 	"github.com/tosspayments-go/tosspayments-go/wrapper"
 )
 
@@ -375,7 +376,7 @@ func (cp *campaign) keyIn(ctx context.Context, r *rand.Rand, orderID string, tot
 	}
 	req := generated.KeyInPaymentRequest{
 		Amount: won(total), OrderID: orderID, OrderName: "campaign key-in",
-		CardNumber: card, CardExpirationYear: "30", CardExpirationMonth: "12",
+		CardNumber: sensitive.String(card), CardExpirationYear: "30", CardExpirationMonth: "12",
 		CustomerIdentityNumber: "880101",
 	}
 	key := wrapper.DeriveIdempotencyKey("keyIn", orderID, fmt.Sprint(total))

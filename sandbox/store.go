@@ -426,7 +426,7 @@ func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.
 			return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "taxFreeAmount: must not exceed amount.")
 		}
 	}
-	if !isDigits(req.CardNumber) || len(req.CardNumber) < 13 || len(req.CardNumber) > 19 {
+	if !isDigits(string(req.CardNumber)) || len(req.CardNumber) < 13 || len(req.CardNumber) > 19 {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidCardNumber, lang, "")
 	}
 	s.mu.Lock()
@@ -438,14 +438,14 @@ func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.
 	if expired(req.CardExpirationYear, req.CardExpirationMonth, now) {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidCardExpiration, lang, "")
 	}
-	if code, ok := reservedCards[req.CardNumber]; ok {
+	if code, ok := reservedCards[string(req.CardNumber)]; ok {
 		return generated.Payment{}, s.refuse(op, code, lang, "(sandbox reserved test card)")
 	}
 	if err := s.checkCapacity(op, lang); err != nil {
 		return generated.Payment{}, err
 	}
 	card := &cardRecord{
-		masked:    maskCard(req.CardNumber),
+		masked:    maskCard(string(req.CardNumber)),
 		approveNo: s.newDigits(8),
 		corporate: len(req.CustomerIdentityNumber) == 10,
 	}

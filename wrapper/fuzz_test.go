@@ -20,6 +20,7 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 	"github.com/tosspayments-go/tosspayments-go/wrapper"
 )
 
@@ -293,7 +294,7 @@ func FuzzValidation(f *testing.F) {
 				_, _, err = c.CancelPayment(context.Background(), paymentKey, generated.CancelPaymentRequest{CancelReason: reason, CancelAmount: &amount}, opts...)
 			case 2:
 				_, _, err = c.KeyInPayment(context.Background(), generated.KeyInPaymentRequest{
-					Amount: amount, OrderID: orderID, OrderName: "fuzz", CardNumber: card,
+					Amount: amount, OrderID: orderID, OrderName: "fuzz", CardNumber: sensitive.String(card),
 					CardExpirationYear: "30", CardExpirationMonth: "12", CustomerIdentityNumber: "880101",
 				}, opts...)
 			}

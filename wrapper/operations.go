@@ -160,9 +160,9 @@ func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 	if err != nil {
 		return nil, &Meta{Operation: openapi.OpKeyInPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpKeyInPayment, err)
 	}
-	secrets := []string{req.CardNumber, req.CustomerIdentityNumber}
+	secrets := []string{string(req.CardNumber), string(req.CustomerIdentityNumber)}
 	if req.CardPassword != nil {
-		secrets = append(secrets, *req.CardPassword)
+		secrets = append(secrets, string(*req.CardPassword))
 	}
 	return c.do(ctx, openapi.OpKeyInPayment, "", body, secrets, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewKeyInPaymentRequestWithBody(server, &generated.KeyInPaymentParams{

@@ -9,6 +9,7 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -84,8 +85,8 @@ func confirmReq() generated.ConfirmPaymentRequest {
 func keyInReq(card string) generated.KeyInPaymentRequest {
 	return generated.KeyInPaymentRequest{
 		Amount: money.New(15000), OrderID: "order-20210101-0002", OrderName: "Toss T-Shirts",
-		CustomerName: ptr("Tom Kim"), CardNumber: card, CardExpirationYear: "24", CardExpirationMonth: "07",
-		CardPassword: ptr("12"), CustomerIdentityNumber: "881212",
+		CustomerName: ptr("Tom Kim"), CardNumber: sensitive.String(card), CardExpirationYear: "24", CardExpirationMonth: "07",
+		CardPassword: ptr(sensitive.String("12")), CustomerIdentityNumber: "881212",
 	}
 }
 

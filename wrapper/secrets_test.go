@@ -12,6 +12,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 )
 
 const (
@@ -68,7 +69,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	badKeyIn := keyInReq(canaryCard + "12345") // 21 characters: too long
 	badKeyIn.CustomerIdentityNumber = canaryIdentity + "x"
 	badPassword := keyInReq(canaryCard)
-	badPassword.CardPassword = ptr(canaryIdentity)
+	badPassword.CardPassword = ptr(sensitive.String(canaryIdentity))
 
 	ctx := context.Background()
 	calls := map[string]func() (*generated.Payment, *Meta, error){

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 )
 
 // TestValidation: each bad request is refused locally with the field and
@@ -72,7 +73,7 @@ func TestValidation(t *testing.T) {
 		}, "body", "amount", "integer"},
 		{"key-in card password", func(ctx context.Context, c *Client) error {
 			r := keyInReq("4330123412341234")
-			r.CardPassword = ptr("123")
+			r.CardPassword = ptr(sensitive.String("123"))
 			_, _, err := c.KeyInPayment(ctx, r)
 			return err
 		}, "body", "cardPassword", `must match the regular expression "^[0-9]{2}$"`},

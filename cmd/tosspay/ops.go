@@ -14,6 +14,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 	"github.com/tosspayments-go/tosspayments-go/wrapper"
 )
 
@@ -104,6 +105,15 @@ func optString(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// optSensitive is optString for card and personal data.
+func optSensitive(s string) *sensitive.String {
+	if s == "" {
+		return nil
+	}
+	v := sensitive.String(s)
+	return &v
 }
 
 // runOp runs one of the ops commands.
@@ -226,9 +236,9 @@ func runOp(ctx context.Context, name string, args []string, e env) int {
 		p, _, err = cl.GetPaymentByOrderID(ctx, orderID, opts...)
 	case "key-in":
 		req := generated.KeyInPaymentRequest{
-			Amount: amount.v, OrderID: orderID, OrderName: orderName, CardNumber: cardNumber,
-			CardExpirationYear: expYear, CardExpirationMonth: expMonth, CustomerIdentityNumber: identity,
-			CardPassword: optString(cardPassword), CustomerName: optString(customerName),
+			Amount: amount.v, OrderID: orderID, OrderName: orderName, CardNumber: sensitive.String(cardNumber),
+			CardExpirationYear: expYear, CardExpirationMonth: expMonth, CustomerIdentityNumber: sensitive.String(identity),
+			CardPassword: optSensitive(cardPassword), CustomerName: optString(customerName),
 		}
 		if customerEmail != "" {
 			em := openapi_types.Email(customerEmail)
