@@ -22,7 +22,7 @@ func TestCheckoutConfirmCancelFlow(t *testing.T) {
 	if got := p.SuppliedAmount.String() + "+" + p.Vat.String(); got != "909+91" {
 		t.Errorf("1000 splits into %s, want 909+91", got)
 	}
-	if !strings.HasPrefix(*p.Checkout.URL, e.srv.URL+"/v1/payments/"+p.PaymentKey) {
+	if *p.Checkout.URL != e.srv.URL+"/sandbox/checkout/"+p.PaymentKey {
 		t.Errorf("checkout.url %s does not point at the sandbox", *p.Checkout.URL)
 	}
 
@@ -241,5 +241,28 @@ func TestCancelLimit(t *testing.T) {
 	}
 	if want := money.New(100000 - 10*sandbox.MaxCancelsPerPayment); !after.BalanceAmount.Equal(want) {
 		t.Errorf("balance %s, want %s", after.BalanceAmount, want)
+	}
+}
+
+// The browser pages must not shadow the API: "checkout" and "receipt" are
+// valid orderIds, and looking them up must reach getPaymentByOrderId.
+func TestBrowserPagesLeaveOrderIDsAlone(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	created := e.ok("POST", "/v1/payments", createBody("checkout", 1000))
+	keyed := e.ok("POST", "/v1/payments/key-in", keyInBody("receipt", 1000, "4330123412341234"))
+	for _, want := range []generated.Payment{created, keyed} {
+		if got := e.ok("GET", "/v1/payments/orders/"+want.OrderID, nil); got.PaymentKey != want.PaymentKey {
+			t.Errorf("orderId %s: got payment %s, want %s", want.OrderID, got.PaymentKey, want.PaymentKey)
+		}
+	}
+	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/checkout", nil, "Authorization", basic("test_sk_other"))
+	// The pages themselves still answer at checkout.url and receipt.url.
+	for _, u := range []string{*created.Checkout.URL, *keyed.Receipt.URL} {
+		resp, err := e.hc.Get(u)
+		if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("page %s: %v %v", u, resp, err)
+		}
+		resp.Body.Close()
 	}
 }

@@ -68,7 +68,7 @@ var fuzzOps = []struct{ method, path string }{
 	{"POST", "/v1/payments/key-in"},
 	{"GET", "/v1/payments/{}"},
 	{"GET", "/v1/payments/orders/{}"},
-	{"POST", "/v1/payments/{}/checkout"},
+	{"POST", "/sandbox/checkout/{}"},
 	{"DELETE", "/v1/payments/{}"},
 }
 
@@ -165,7 +165,7 @@ func FuzzHandler(f *testing.F) {
 		case 3:
 			req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("live_sk_"+rawAuth+":")))
 		}
-		if o.path == "/v1/payments/{}/checkout" {
+		if o.path == "/sandbox/checkout/{}" {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		} else if len(body) > 0 {
 			req.Header.Set("Content-Type", "application/json")
@@ -213,7 +213,7 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("%s %s: %d not injected: %s", o.method, u, status, rec.Body.Bytes())
 		case status == http.StatusTooManyRequests && fault != sandbox.FaultRateLimit:
 			t.Fatalf("%s %s: 429 not injected", o.method, u)
-		case status >= 400 && strings.HasSuffix(o.path, "/checkout"):
+		case status >= 400 && strings.HasPrefix(o.path, "/sandbox/"):
 			// The checkout page is for browsers, not an API operation:
 			// its refusals are plain text, and only must not be 5xx.
 		case status >= 400:
@@ -225,7 +225,7 @@ func FuzzHandler(f *testing.F) {
 				!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 				t.Fatalf("%s %s: %d is not a Toss-shaped error: %q", o.method, u, status, rec.Body.Bytes())
 			}
-		case status >= 200 && status < 300 && o.method != "DELETE" && !strings.HasSuffix(o.path, "/checkout"):
+		case status >= 200 && status < 300 && o.method != "DELETE" && !strings.HasPrefix(o.path, "/sandbox/"):
 			var p generated.Payment
 			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.PaymentKey == "" {
 				t.Fatalf("%s %s: %d with an unreadable payment: %v", o.method, u, status, err)

@@ -63,8 +63,10 @@ func (s *Sandbox) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/openapi.yaml", s.static("application/yaml", openapi.YAML))
 	mux.HandleFunc("/openapi.json", s.static("application/json", specJSON))
-	mux.HandleFunc("/v1/payments/{paymentKey}/checkout", s.checkout)
-	mux.HandleFunc("/v1/payments/{paymentKey}/receipt", s.receipt)
+	// The browser pages live outside the API's namespace: under /v1 they
+	// would shadow look-ups such as GET /v1/payments/orders/checkout.
+	mux.HandleFunc(checkoutPath+"{paymentKey}", s.checkout)
+	mux.HandleFunc(receiptPath+"{paymentKey}", s.receipt)
 	mux.Handle("/", s.route(apiChain))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(TraceHeader, s.newTraceID())

@@ -6,6 +6,14 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
+// The browser pages, outside the API's /v1 namespace; a payment's
+// checkout.url and receipt.url are the base URL, the prefix and the
+// paymentKey.
+const (
+	checkoutPath = "/sandbox/checkout/"
+	receiptPath  = "/sandbox/receipt/"
+)
+
 const (
 	objectVersion = "2022-11-16"
 	merchantID    = "tosspayments"
@@ -48,7 +56,7 @@ func (s *Sandbox) render(p *payment, lang Language) generated.Payment {
 		TaxExemptionAmount:  zero,
 		IsPartialCancelable: ptr(true),
 		Country:             "KR",
-		Checkout:            &generated.Checkout{URL: ptr(p.baseURL + "/v1/payments/" + p.key + "/checkout")},
+		Checkout:            &generated.Checkout{URL: ptr(p.baseURL + checkoutPath + p.key)},
 		Failure:             p.failure,
 	}
 	out.ApprovedAt = stamp(p, func(*payment) bool { return approved }, func(p *payment) tosstime.Timestamp {
@@ -65,7 +73,7 @@ func (s *Sandbox) render(p *payment, lang Language) generated.Payment {
 		out.UseEscrow = ptr(false)
 		out.LastTransactionKey = ptr(p.lastTxKey)
 		out.Secret = ptr(p.secret)
-		out.Receipt = &generated.Receipt{URL: ptr(p.baseURL + "/v1/payments/" + p.key + "/receipt")}
+		out.Receipt = &generated.Receipt{URL: ptr(p.baseURL + receiptPath + p.key)}
 		if p.card != nil {
 			out.Card = renderCard(p, lang)
 		}
