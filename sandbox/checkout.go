@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 	"strings"
@@ -40,6 +39,35 @@ var receiptPage = template.Must(template.New("receipt").Parse(`<!doctype html>
 </table></body></html>
 `))
 
+var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Toss Payments sandbox: {{.Code}}</title></head><body>
+<h1>{{.Status}} {{.Code}}</h1>
+<p>{{.Message}}</p>
+</body></html>
+`))
+
+// wantsHTML reports whether the client asked for HTML, as browsers do.
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// pageError answers a refusal of a browser page: an HTML page to a client
+// that accepts text/html (a browser), a Toss-shaped JSON error to any other.
+func (s *Sandbox) pageError(w http.ResponseWriter, r *http.Request, status int, code generated.ErrorCode, detail string) {
+	e := &Error{Status: status, Code: code, Message: message(code, langOf(r), detail)}
+	if wantsHTML(r) {
+		writeHTMLError(w, e)
+		return
+	}
+	writeJSONError(w, e)
+}
+
+func writeHTMLError(w http.ResponseWriter, e *Error) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(e.Status)
+	_ = errorPage.Execute(w, map[string]any{"Status": e.Status, "Code": string(e.Code), "Message": e.Message})
+}
+
 // checkout serves the payment window: GET shows the page, POST with the form
 // field result=approve or result=fail decides and redirects (303) to the
 // payment's returnUrl.
@@ -60,7 +88,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 		if p == nil {
-			http.Error(w, "no such payment", http.StatusNotFound)
+			s.pageError(w, r, http.StatusNotFound, generated.ErrorCodeNotFoundPayment, "")
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -68,7 +96,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "The form could not be read: send result=approve or result=fail as application/x-www-form-urlencoded.")
 			return
 		}
 		var (
@@ -81,22 +109,22 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 		case "fail":
 			res, err = s.Fail(key)
 		default:
-			http.Error(w, "form field result must be approve or fail", http.StatusBadRequest)
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve or fail (rule: form field).")
 			return
 		}
 		if err != nil {
-			var e *Error
-			if errors.As(err, &e) {
-				writeJSONError(w, e)
+			e := asError(err)
+			if wantsHTML(r) {
+				writeHTMLError(w, e)
 				return
 			}
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			writeJSONError(w, e)
 			return
 		}
 		http.Redirect(w, r, res.RedirectURL, http.StatusSeeOther)
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		s.writeError(w, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, langOf(r), "Method "+r.Method+" is not allowed on the checkout page (allowed: GET, POST).")
+		s.pageError(w, r, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, "Method "+r.Method+" is not allowed on the checkout page (allowed: GET, POST).")
 	}
 }
 
@@ -104,7 +132,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) receipt(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET")
-		s.writeError(w, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, langOf(r), "Method "+r.Method+" is not allowed on the receipt page (allowed: GET).")
+		s.pageError(w, r, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, "Method "+r.Method+" is not allowed on the receipt page (allowed: GET).")
 		return
 	}
 	s.mu.Lock()
@@ -123,7 +151,7 @@ func (s *Sandbox) receipt(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if view == nil {
-		http.Error(w, "no such receipt", http.StatusNotFound)
+		s.pageError(w, r, http.StatusNotFound, generated.ErrorCodeNotFoundPayment, "No sales slip: no such payment, or it has not been approved.")
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

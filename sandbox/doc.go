@@ -12,8 +12,9 @@
 //	srv := httptest.NewServer(sb.Handler())
 //
 // The handler serves the six API operations, a checkout page at each
-// payment's checkout.url, a sales slip at receipt.url, and the spec at
-// /openapi.yaml and /openapi.json.
+// payment's checkout.url (/sandbox/checkout/{paymentKey}), a sales slip at
+// receipt.url (/sandbox/receipt/{paymentKey}), and the spec at /openapi.yaml
+// and /openapi.json.
 //
 // # How a request is answered
 //
@@ -24,7 +25,9 @@
 // first response of key + secret key + method + path is replayed for 15 days;
 // 409 IDEMPOTENT_REQUEST_PROCESSING while it is in flight), the generated
 // strict handler, and the rules over an in-memory store. Every response
-// carries X-TossPayments-Trace-Id and every error is Toss-shaped JSON.
+// carries X-TossPayments-Trace-Id and every error is Toss-shaped JSON, except
+// that the checkout and receipt pages answer a browser (Accept: text/html)
+// with an HTML page.
 //
 // # Rules
 //

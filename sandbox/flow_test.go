@@ -1,6 +1,8 @@
 package sandbox_test
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -264,5 +266,58 @@ func TestBrowserPagesLeaveOrderIDsAlone(t *testing.T) {
 			t.Fatalf("page %s: %v %v", u, resp, err)
 		}
 		resp.Body.Close()
+	}
+}
+
+// The browser pages answer a refusal as an HTML page to a browser and as a
+// Toss-shaped JSON error to any other client.
+func TestPageErrors(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ready := e.ok("POST", "/v1/payments", createBody("order-page-0001", 1000))
+	readyReceipt := strings.Replace(*ready.Checkout.URL, "/sandbox/checkout/", "/sandbox/receipt/", 1)
+	cases := []struct {
+		method, url, form string
+		status            int
+		code              generated.ErrorCode
+	}{
+		{"GET", e.srv.URL + "/sandbox/checkout/nosuchpayment", "", 404, generated.ErrorCodeNotFoundPayment},
+		{"GET", e.srv.URL + "/sandbox/receipt/nosuchpayment", "", 404, generated.ErrorCodeNotFoundPayment},
+		{"GET", readyReceipt, "", 404, generated.ErrorCodeNotFoundPayment},
+		{"POST", *ready.Checkout.URL, "result=maybe", 400, generated.ErrorCodeInvalidRequest},
+		{"POST", *ready.Checkout.URL, "result=%zz", 400, generated.ErrorCodeInvalidRequest},
+		{"POST", e.srv.URL + "/sandbox/checkout/nosuchpayment", "result=approve", 404, generated.ErrorCodeNotFoundPayment},
+		{"PUT", *ready.Checkout.URL, "", 405, generated.ErrorCodeInvalidRequest},
+		{"POST", readyReceipt, "", 405, generated.ErrorCodeInvalidRequest},
+	}
+	for _, c := range cases {
+		for _, accept := range []string{"", "application/json", "text/html,application/xhtml+xml,*/*;q=0.8"} {
+			req, _ := http.NewRequest(c.method, c.url, strings.NewReader(c.form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if accept != "" {
+				req.Header.Set("Accept", accept)
+			}
+			resp, err := e.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			ct := resp.Header.Get("Content-Type")
+			if resp.StatusCode != c.status {
+				t.Errorf("%s %s (Accept %q): status %d, want %d: %s", c.method, c.url, accept, resp.StatusCode, c.status, b)
+				continue
+			}
+			if strings.Contains(accept, "text/html") {
+				if !strings.HasPrefix(ct, "text/html") || !strings.Contains(string(b), string(c.code)) {
+					t.Errorf("%s %s for a browser: %s %s", c.method, c.url, ct, b)
+				}
+				continue
+			}
+			var er generated.Error
+			if !strings.HasPrefix(ct, "application/json") || json.Unmarshal(b, &er) != nil || er.Code != c.code || er.Message == "" {
+				t.Errorf("%s %s (Accept %q): not a Toss-shaped %s: %s %s", c.method, c.url, accept, c.code, ct, b)
+			}
+		}
 	}
 }

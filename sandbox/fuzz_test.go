@@ -213,9 +213,6 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("%s %s: %d not injected: %s", o.method, u, status, rec.Body.Bytes())
 		case status == http.StatusTooManyRequests && fault != sandbox.FaultRateLimit:
 			t.Fatalf("%s %s: 429 not injected", o.method, u)
-		case status >= 400 && strings.HasPrefix(o.path, "/sandbox/"):
-			// The checkout page is for browsers, not an API operation:
-			// its refusals are plain text, and only must not be 5xx.
 		case status >= 400:
 			var e struct {
 				Code    string `json:"code"`
