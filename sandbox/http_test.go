@@ -124,15 +124,14 @@ func TestIdempotency(t *testing.T) {
 	var slow generated.Payment
 	go func() {
 		defer wg.Done()
-		slow = e.ok("POST", cancel, map[string]any{"cancelReason": "slow", "cancelAmount": 1000}, "Idempotency-Key", "c1", sandbox.FaultHeader, "delay=400ms")
+		slow = e.ok("POST", cancel, map[string]any{"cancelReason": "slow", "cancelAmount": 1000}, "Idempotency-Key", "c1", sandbox.FaultHeader, "delay=2s")
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for e.sb.FaultCounts().Delay == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
+	waitInFlight(t, e.sb, 1)
 	e.fails(409, generated.ErrorCodeIdempotentRequestProcessing, "POST", cancel, map[string]any{"cancelReason": "slow", "cancelAmount": 1000}, "Idempotency-Key", "c1")
 	wg.Wait()
+	if n := e.sb.InFlight(); n != 0 {
+		t.Errorf("in flight after the answer: %d keys", n)
+	}
 	replay := e.ok("POST", cancel, map[string]any{"cancelReason": "slow", "cancelAmount": 1000}, "Idempotency-Key", "c1")
 	if replay.BalanceAmount.String() != "14000" || slow.BalanceAmount.String() != "14000" {
 		t.Errorf("balance after one cancel replayed: %s / %s", replay.BalanceAmount, slow.BalanceAmount)
@@ -212,6 +211,9 @@ func TestFaults(t *testing.T) {
 	}
 	if n := len(e.sb.Payments(e.key)); n != 1 {
 		t.Errorf("store holds %d payments, want 1", n)
+	}
+	if n := e.sb.InFlight(); n != 0 {
+		t.Errorf("a dropped request left %d keys in flight", n)
 	}
 }
 
@@ -355,3 +357,17 @@ type recordingT struct {
 
 func (r *recordingT) errorf(string, ...any) { r.mu.Lock(); r.n++; r.mu.Unlock() }
 func (r *recordingT) count() int            { r.mu.Lock(); defer r.mu.Unlock(); return r.n }
+
+// waitInFlight waits until n idempotency keys are claimed and unanswered,
+// or fails the test after a deadline. It polls; no fixed pause decides
+// the outcome.
+func waitInFlight(t *testing.T, sb *sandbox.Sandbox, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for sb.InFlight() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("in flight: %d keys, want %d", sb.InFlight(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

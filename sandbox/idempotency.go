@@ -34,6 +34,7 @@ type idemCache struct {
 	max      int
 	maxBytes int64
 	bytes    int64
+	inflight int // claimed and not yet answered
 	m        map[string]*idemEntry
 }
 
@@ -78,6 +79,7 @@ func (c *idemCache) claim(id string, now time.Time) (idemState, *idemEntry) {
 	e := &idemEntry{size: int64(len(id))}
 	c.bytes += e.size
 	c.m[id] = e
+	c.inflight++
 	return idemClaimed, nil
 }
 
@@ -93,6 +95,9 @@ func (c *idemCache) finish(id string, status int, header http.Header, body []byt
 	c.mu.Lock()
 	if old, ok := c.m[id]; ok {
 		c.bytes -= old.size
+		if !old.done {
+			c.inflight--
+		}
 	}
 	c.m[id] = &idemEntry{size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl)}
 	c.bytes += size
@@ -104,6 +109,14 @@ func (c *idemCache) release(id string) {
 	c.mu.Lock()
 	if e, ok := c.m[id]; ok && !e.done {
 		c.remove(id, e)
+		c.inflight--
 	}
 	c.mu.Unlock()
+}
+
+// inFlight counts the claimed ids not yet answered.
+func (c *idemCache) inFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inflight
 }

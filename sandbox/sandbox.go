@@ -221,6 +221,12 @@ func New(opts ...Option) (*Sandbox, error) {
 	return s, nil
 }
 
+// InFlight returns how many idempotency keys are claimed by a request that
+// has not been answered yet. It is for tests: one that needs a request to
+// hold its key (say, under a delay fault) before sending a duplicate waits
+// until InFlight counts it, instead of sleeping and hoping.
+func (s *Sandbox) InFlight() int { return s.idem.inFlight() }
+
 // Handler returns the HTTP handler that serves the API, the checkout and
 // receipt pages, and the spec at /openapi.yaml and /openapi.json.
 func (s *Sandbox) Handler() http.Handler { return s.handler }
