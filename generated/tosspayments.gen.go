@@ -106,6 +106,63 @@ func (e CardType) Valid() bool {
 	}
 }
 
+// Defines values for CashReceiptIssueStatus.
+const (
+	CashReceiptIssueStatusCompleted  CashReceiptIssueStatus = "COMPLETED"
+	CashReceiptIssueStatusFailed     CashReceiptIssueStatus = "FAILED"
+	CashReceiptIssueStatusInProgress CashReceiptIssueStatus = "IN_PROGRESS"
+)
+
+// Valid indicates whether the value is a known member of the CashReceiptIssueStatus enum.
+func (e CashReceiptIssueStatus) Valid() bool {
+	switch e {
+	case CashReceiptIssueStatusCompleted:
+		return true
+	case CashReceiptIssueStatusFailed:
+		return true
+	case CashReceiptIssueStatusInProgress:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CashReceiptTransactionType.
+const (
+	CashReceiptTransactionTypeCancel  CashReceiptTransactionType = "CANCEL"
+	CashReceiptTransactionTypeConfirm CashReceiptTransactionType = "CONFIRM"
+)
+
+// Valid indicates whether the value is a known member of the CashReceiptTransactionType enum.
+func (e CashReceiptTransactionType) Valid() bool {
+	switch e {
+	case CashReceiptTransactionTypeCancel:
+		return true
+	case CashReceiptTransactionTypeConfirm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CashReceiptType.
+const (
+	CashReceiptTypeIncomeDeductionKo CashReceiptType = "소득공제"
+	CashReceiptTypeProofOfExpenseKo  CashReceiptType = "지출증빙"
+)
+
+// Valid indicates whether the value is a known member of the CashReceiptType enum.
+func (e CashReceiptType) Valid() bool {
+	switch e {
+	case CashReceiptTypeIncomeDeductionKo:
+		return true
+	case CashReceiptTypeProofOfExpenseKo:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ConfirmationMethod.
 const (
 	ConfirmationMethodAutomatic ConfirmationMethod = "AUTOMATIC"
@@ -595,6 +652,75 @@ func (e PaymentType) Valid() bool {
 	}
 }
 
+// Defines values for RefundStatus.
+const (
+	RefundStatusCompleted     RefundStatus = "COMPLETED"
+	RefundStatusFailed        RefundStatus = "FAILED"
+	RefundStatusNone          RefundStatus = "NONE"
+	RefundStatusPartialFailed RefundStatus = "PARTIAL_FAILED"
+	RefundStatusPending       RefundStatus = "PENDING"
+)
+
+// Valid indicates whether the value is a known member of the RefundStatus enum.
+func (e RefundStatus) Valid() bool {
+	switch e {
+	case RefundStatusCompleted:
+		return true
+	case RefundStatusFailed:
+		return true
+	case RefundStatusNone:
+		return true
+	case RefundStatusPartialFailed:
+		return true
+	case RefundStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SettlementStatus.
+const (
+	SettlementStatusCompleted   SettlementStatus = "COMPLETED"
+	SettlementStatusIncompleted SettlementStatus = "INCOMPLETED"
+)
+
+// Valid indicates whether the value is a known member of the SettlementStatus enum.
+func (e SettlementStatus) Valid() bool {
+	switch e {
+	case SettlementStatusCompleted:
+		return true
+	case SettlementStatusIncompleted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VirtualAccountType.
+const (
+	VirtualAccountTypeFixed    VirtualAccountType = "FIXED"
+	VirtualAccountTypeFixedKo  VirtualAccountType = "고정"
+	VirtualAccountTypeNormal   VirtualAccountType = "NORMAL"
+	VirtualAccountTypeNormalKo VirtualAccountType = "일반"
+)
+
+// Valid indicates whether the value is a known member of the VirtualAccountType enum.
+func (e VirtualAccountType) Valid() bool {
+	switch e {
+	case VirtualAccountTypeFixed:
+		return true
+	case VirtualAccountTypeFixedKo:
+		return true
+	case VirtualAccountTypeNormal:
+		return true
+	case VirtualAccountTypeNormalKo:
+		return true
+	default:
+		return false
+	}
+}
+
 // AcquireStatus The card acquisition status.
 type AcquireStatus string
 
@@ -690,10 +816,11 @@ type CancelPaymentRequest struct {
 	// account payments.
 	RefundReceiveAccount *RefundReceiveAccount `json:"refundReceiveAccount,omitempty"`
 
-	// RefundableAmount Deprecated: use the `Idempotency-Key` header to cancel safely. The amount
-	// that can still be refunded; when it differs from the balance the cancel
-	// fails with `NOT_MATCHES_REFUNDABLE_AMOUNT`.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// RefundableAmount The amount that can still be refunded; when it differs from the balance
+	// the cancel fails with `NOT_MATCHES_REFUNDABLE_AMOUNT`. Deprecated by Toss
+	// in favour of the `Idempotency-Key` header.
+	//
+	// Deprecated: Use the Idempotency-Key header to cancel safely.
 	RefundableAmount *DeprecatedRefundableAmount `json:"refundableAmount,omitempty"`
 
 	// TaxFreeAmount An amount of money, zero or more.
@@ -785,8 +912,9 @@ type CashReceipt struct {
 	// Example: 15000
 	TaxFreeAmount *Amount `json:"taxFreeAmount,omitempty"`
 
-	// Type `소득공제` (income deduction) or `지출증빙` (proof of expense).
-	Type *string `json:"type,omitempty"`
+	// Type `소득공제` (income deduction) or `지출증빙` (proof of expense). Toss publishes
+	// no English values for these; readers keep any value.
+	Type *CashReceiptType `json:"type,omitempty"`
 }
 
 // CashReceiptHistory One issue or cancel of a cash receipt.
@@ -810,8 +938,8 @@ type CashReceiptHistory struct {
 	// IssueNumber The issue number.
 	IssueNumber *string `json:"issueNumber,omitempty"`
 
-	// IssueStatus `IN_PROGRESS`, `COMPLETED` or `FAILED`.
-	IssueStatus *string `json:"issueStatus,omitempty"`
+	// IssueStatus The issue status of a cash receipt.
+	IssueStatus *CashReceiptIssueStatus `json:"issueStatus,omitempty"`
 
 	// OrderID The order ID.
 	OrderID *string `json:"orderId,omitempty"`
@@ -837,12 +965,23 @@ type CashReceiptHistory struct {
 	// Example: 15000
 	TaxFreeAmount *Amount `json:"taxFreeAmount,omitempty"`
 
-	// TransactionType `CONFIRM` or `CANCEL`.
-	TransactionType *string `json:"transactionType,omitempty"`
+	// TransactionType Whether the entry issued (`CONFIRM`) or cancelled (`CANCEL`) a receipt.
+	TransactionType *CashReceiptTransactionType `json:"transactionType,omitempty"`
 
-	// Type `소득공제` or `지출증빙`.
-	Type *string `json:"type,omitempty"`
+	// Type `소득공제` (income deduction) or `지출증빙` (proof of expense). Toss publishes
+	// no English values for these; readers keep any value.
+	Type *CashReceiptType `json:"type,omitempty"`
 }
+
+// CashReceiptIssueStatus The issue status of a cash receipt.
+type CashReceiptIssueStatus string
+
+// CashReceiptTransactionType Whether the entry issued (`CONFIRM`) or cancelled (`CANCEL`) a receipt.
+type CashReceiptTransactionType string
+
+// CashReceiptType `소득공제` (income deduction) or `지출증빙` (proof of expense). Toss publishes
+// no English values for these; readers keep any value.
+type CashReceiptType string
 
 // Checkout The payment window.
 type Checkout struct {
@@ -920,11 +1059,11 @@ type CreatePaymentRequest struct {
 	ReturnURL string `json:"returnUrl"`
 }
 
-// DeprecatedRefundableAmount Deprecated: use the `Idempotency-Key` header to cancel safely. The amount
-// that can still be refunded; when it differs from the balance the cancel
-// fails with `NOT_MATCHES_REFUNDABLE_AMOUNT`.
+// DeprecatedRefundableAmount The amount that can still be refunded; when it differs from the balance
+// the cancel fails with `NOT_MATCHES_REFUNDABLE_AMOUNT`. Deprecated by Toss
+// in favour of the `Idempotency-Key` header.
 //
-// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+// Deprecated: Use the Idempotency-Key header to cancel safely.
 type DeprecatedRefundableAmount = money.Amount
 
 // Discount The card company's instant discount.
@@ -1019,8 +1158,8 @@ type GiftCertificate struct {
 	// ApproveNo The approval number.
 	ApproveNo *string `json:"approveNo,omitempty"`
 
-	// SettlementStatus `INCOMPLETED` or `COMPLETED`.
-	SettlementStatus *string `json:"settlementStatus,omitempty"`
+	// SettlementStatus Whether the payment has been settled to the merchant.
+	SettlementStatus *SettlementStatus `json:"settlementStatus,omitempty"`
 }
 
 // InterestPayer Who pays installment interest when it is free for the buyer.
@@ -1090,8 +1229,8 @@ type MobilePhone struct {
 	// ReceiptURL The receipt URL.
 	ReceiptURL *string `json:"receiptUrl,omitempty"`
 
-	// SettlementStatus `INCOMPLETED` or `COMPLETED`.
-	SettlementStatus *string `json:"settlementStatus,omitempty"`
+	// SettlementStatus Whether the payment has been settled to the merchant.
+	SettlementStatus *SettlementStatus `json:"settlementStatus,omitempty"`
 }
 
 // NonNegativeAmount An amount of money, zero or more.
@@ -1306,6 +1445,12 @@ type RefundReceiveAccount struct {
 	HolderName string `json:"holderName"`
 }
 
+// RefundStatus The refund status of a virtual account payment.
+type RefundStatus string
+
+// SettlementStatus Whether the payment has been settled to the merchant.
+type SettlementStatus string
+
 // Timestamp ISO 8601 with an offset (`2022-01-01T11:31:29+09:00`), sometimes with fractional seconds.
 //
 // Example: 2022-01-01T11:31:29+09:00
@@ -1316,8 +1461,8 @@ type Transfer struct {
 	// BankCode The bank code, a string with leading zeros.
 	BankCode *string `json:"bankCode,omitempty"`
 
-	// SettlementStatus `INCOMPLETED` or `COMPLETED`.
-	SettlementStatus *string `json:"settlementStatus,omitempty"`
+	// SettlementStatus Whether the payment has been settled to the merchant.
+	SettlementStatus *SettlementStatus `json:"settlementStatus,omitempty"`
 }
 
 // Vbv 3-D Secure authentication result, for cards issued abroad. Required when
@@ -1338,8 +1483,8 @@ type VirtualAccount struct {
 	// AccountNumber The account number to deposit to.
 	AccountNumber string `json:"accountNumber"`
 
-	// AccountType `일반` (normal) or `고정` (fixed); `NORMAL` / `FIXED` in English.
-	AccountType *string `json:"accountType,omitempty"`
+	// AccountType `일반` (normal) or `고정` (fixed); `NORMAL` / `FIXED` with `Accept-Language: en-US`.
+	AccountType *VirtualAccountType `json:"accountType,omitempty"`
 
 	// BankCode The bank code, a string with leading zeros (`"06"`).
 	BankCode string `json:"bankCode"`
@@ -1355,24 +1500,30 @@ type VirtualAccount struct {
 	// Expired Whether the account has expired.
 	Expired bool `json:"expired"`
 
-	// RefundReceiveAccount The account the customer gave for refunds.
-	RefundReceiveAccount *struct {
-		// AccountNumber The account number.
-		AccountNumber *string `json:"accountNumber,omitempty"`
+	// RefundReceiveAccount The account the customer gave for refunds of a virtual account payment.
+	RefundReceiveAccount *VirtualAccountRefundReceiveAccount `json:"refundReceiveAccount,omitempty"`
 
-		// BankCode The bank code.
-		BankCode *string `json:"bankCode,omitempty"`
+	// RefundStatus The refund status of a virtual account payment.
+	RefundStatus RefundStatus `json:"refundStatus"`
 
-		// HolderName The account holder.
-		HolderName *string `json:"holderName,omitempty"`
-	} `json:"refundReceiveAccount,omitempty"`
-
-	// RefundStatus `NONE`, `PENDING`, `FAILED`, `PARTIAL_FAILED` or `COMPLETED`.
-	RefundStatus string `json:"refundStatus"`
-
-	// SettlementStatus `INCOMPLETED` or `COMPLETED`.
-	SettlementStatus string `json:"settlementStatus"`
+	// SettlementStatus Whether the payment has been settled to the merchant.
+	SettlementStatus SettlementStatus `json:"settlementStatus"`
 }
+
+// VirtualAccountRefundReceiveAccount The account the customer gave for refunds of a virtual account payment.
+type VirtualAccountRefundReceiveAccount struct {
+	// AccountNumber The account number.
+	AccountNumber *string `json:"accountNumber,omitempty"`
+
+	// BankCode The bank code, a string with leading zeros.
+	BankCode *string `json:"bankCode,omitempty"`
+
+	// HolderName The account holder.
+	HolderName *string `json:"holderName,omitempty"`
+}
+
+// VirtualAccountType `일반` (normal) or `고정` (fixed); `NORMAL` / `FIXED` with `Accept-Language: en-US`.
+type VirtualAccountType string
 
 // WholeAmount A whole amount of money greater than zero (key-in takes integers only).
 //
