@@ -489,6 +489,17 @@ func TestRequestBodyIsExact(t *testing.T) {
 			t.Errorf("amount %s: body %s does not contain %s", tt.amount, body, tt.want)
 		}
 	}
+	// Won computed from amounts a response wrote with decimals (a USD-style
+	// taxFreeAmount of 0.0) still go out as integers.
+	total, err := money.New(15000).Add(amt("0.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := validConfirm()
+	b.Amount = total
+	if _, body := send(t, basicAuth(docsTestKey), confirmCall(b, generated.ConfirmPaymentParams{})); !bytes.Contains(body, []byte(`"amount":15000,`)) && !bytes.Contains(body, []byte(`"amount":15000}`)) {
+		t.Errorf("15000 + 0.0 went out as %s, want the integer 15000", body)
+	}
 }
 
 func generatedEmail(s string) openapi_types.Email { return openapi_types.Email(s) }

@@ -38,7 +38,7 @@ func ExampleAmount_DivRound() {
 	// 15000 = 13636 + 1364 VAT
 }
 
-// Arithmetic is exact and keeps the larger scale; values compare as
+// Arithmetic is exact and drops trailing zero decimals; values compare as
 // numbers, whatever their scale.
 func ExampleAmount_Add() {
 	a := money.MustParse("726.24")
@@ -47,7 +47,7 @@ func ExampleAmount_Add() {
 	fmt.Println(sum, err)
 	fmt.Println(sum.Cmp(money.New(727)), sum.Equal(money.MustParse("727.0")))
 	// Output:
-	// 727.00 <nil>
+	// 727 <nil>
 	// 0 true
 }
 

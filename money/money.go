@@ -28,11 +28,18 @@ var ErrOverflow = errors.New("money: amount out of range")
 // Amount is an exact decimal amount. The zero value is 0.
 //
 // An Amount is the integer units scaled by 10^-scale: 726.24 is 72624 units
-// at scale 2. The scale records how many decimals the value was written
-// with, so 0.0 re-encodes as 0.0 and 1000 as 1000.
+// at scale 2. A decoded Amount records how many decimals the value was
+// written with, so 0.0 re-encodes as 0.0 and 1000 as 1000; the results of
+// arithmetic drop trailing zero decimals (15000 + 0.0 is 15000), so amounts
+// a program computes in won go out as integers.
+//
+// A JSON null decodes into an Amount that reports IsNull, re-encodes as
+// null, and otherwise behaves as 0: the API documents its amounts as
+// non-null, so a null one is drift that the caller may want to see.
 type Amount struct {
 	units int64
 	scale uint8
+	null  bool
 }
 
 var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
@@ -162,7 +169,7 @@ func finish(neg bool, units uint64, scale int) (Amount, error) {
 }
 
 // String returns the amount with the decimals it was written with:
-// "15000", "726.24", "0.0".
+// "15000", "726.24", "0.0" ("0" for a null Amount).
 func (a Amount) String() string { return string(a.AppendText(nil)) }
 
 // AppendText appends String's text to b.
@@ -188,15 +195,37 @@ func (a Amount) AppendText(b []byte) []byte {
 	return append(b, frac...)
 }
 
-// MarshalJSON encodes the amount as a JSON number with its exact digits.
-func (a Amount) MarshalJSON() ([]byte, error) { return a.AppendText(nil), nil }
+// MarshalJSON encodes the amount as a JSON number with its exact digits, or
+// null for an Amount decoded from null.
+func (a Amount) MarshalJSON() ([]byte, error) {
+	if a.null {
+		return []byte("null"), nil
+	}
+	return a.AppendText(nil), nil
+}
+
+// IsNull reports whether the amount was decoded from a JSON null. A null
+// Amount is 0 in arithmetic and comparisons.
+func (a Amount) IsNull() bool { return a.null }
+
+// Canonical returns the amount without trailing zero decimals: 15000.00
+// becomes 15000 and 726.240 becomes 726.24. It has the same value.
+func (a Amount) Canonical() Amount {
+	u, sc := a.units, a.scale
+	for sc > 0 && u%10 == 0 {
+		u /= 10
+		sc--
+	}
+	return Amount{units: u, scale: sc}
+}
 
 // UnmarshalJSON decodes a JSON number exactly. It is a tolerant reader: a
-// numeric string ("1000") is accepted too, and null leaves the amount
-// unchanged. The contract tests, not the decoder, report such drift.
+// numeric string ("1000") is accepted too, and null gives an Amount that
+// reports IsNull. The contract tests, not the decoder, report such drift.
 func (a *Amount) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {
+		*a = Amount{null: true}
 		return nil
 	}
 	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
@@ -320,7 +349,7 @@ func (a Amount) Add(b Amount) (Amount, error) {
 	if (x > 0 && y > 0 && sum < 0) || (x < 0 && y < 0 && sum >= 0) {
 		return Amount{}, ErrOverflow
 	}
-	return Amount{units: sum, scale: s}, nil
+	return Amount{units: sum, scale: s}.Canonical(), nil
 }
 
 // Sub returns a − b at the larger of their scales, or ErrOverflow.
@@ -345,5 +374,5 @@ func (a Amount) DivRound(d int64) Amount {
 			q++
 		}
 	}
-	return Amount{units: q, scale: a.scale}
+	return Amount{units: q, scale: a.scale}.Canonical()
 }

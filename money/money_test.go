@@ -130,10 +130,24 @@ func TestUnmarshalTolerance(t *testing.T) {
 	if err := json.Unmarshal([]byte(`"1000"`), &a); err != nil || a.String() != "1000" {
 		t.Errorf(`Unmarshal("1000") = %v, %v`, a, err)
 	}
-	// null leaves the value alone.
+	// null decodes into a null Amount, distinguishable from 0, that
+	// re-encodes as null and is 0 in arithmetic.
 	b := money.New(7)
-	if err := json.Unmarshal([]byte(`null`), &b); err != nil || b.String() != "7" {
-		t.Errorf("Unmarshal(null) = %v, %v; want 7 unchanged", b, err)
+	if err := json.Unmarshal([]byte(`null`), &b); err != nil || !b.IsNull() || !b.IsZero() {
+		t.Errorf("Unmarshal(null) = %v (null %v), %v; want a null amount", b, b.IsNull(), err)
+	}
+	if out, err := json.Marshal(b); err != nil || string(out) != "null" {
+		t.Errorf("Marshal(null amount) = %s, %v; want null", out, err)
+	}
+	if sum, err := b.Add(money.New(5)); err != nil || sum.IsNull() || sum.String() != "5" {
+		t.Errorf("null + 5 = %v (null %v), %v; want 5", sum, sum.IsNull(), err)
+	}
+	var zero money.Amount
+	if zero.IsNull() {
+		t.Error("the zero Amount reports IsNull")
+	}
+	if err := json.Unmarshal([]byte(`0`), &b); err != nil || b.IsNull() {
+		t.Errorf("Unmarshal(0) after null: null %v, %v", b.IsNull(), err)
 	}
 	// Text round trip.
 	var c money.Amount
@@ -231,8 +245,9 @@ func TestAddSub(t *testing.T) {
 		a, b, sum, diff string
 	}{
 		{"1000", "500", "1500", "500"},
-		{"726.24", "0.76", "727.00", "725.48"},
-		{"0.0", "15000", "15000.0", "-15000.0"},
+		{"726.24", "0.76", "727", "725.48"}, // results drop trailing zero decimals
+		{"0.0", "15000", "15000", "-15000"}, // so won computed with a 0.0 go out as integers
+		{"1.10", "2.20", "3.3", "-1.1"},
 		{"13636", "1364", "15000", "12272"},
 		{"50000000000", "50000000000", "100000000000", "0"},
 		{"-3000", "1000", "-2000", "-4000"},
@@ -350,7 +365,7 @@ func TestDivRound(t *testing.T) {
 		{"7", 2, "4"},
 		{"4", 3, "1"},
 		{"5", -2, "-3"},
-		{"0.0", 11, "0.0"},
+		{"0.0", 11, "0"},
 	}
 	for _, tt := range tests {
 		if got := money.MustParse(tt.a).DivRound(tt.d); got.String() != tt.want {
