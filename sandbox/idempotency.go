@@ -29,6 +29,11 @@ type idemEntry struct {
 // part of it. It is bounded twice: by the number of live keys and by the
 // bytes of the answers it holds (a cancel's answer grows with the payment's
 // cancels, so a count alone does not bound memory).
+//
+// Answers expire in the order they were stored, since the TTL is fixed and
+// the clock moves forward, so they are queued in that order and expired ones
+// are evicted from the front: each claim costs O(1) amortized, and a cache
+// full of unexpired answers refuses after looking at the front alone.
 type idemCache struct {
 	mu       sync.Mutex
 	max      int
@@ -36,6 +41,16 @@ type idemCache struct {
 	bytes    int64
 	inflight int // claimed and not yet answered
 	m        map[string]*idemEntry
+	// queue holds the answered entries in the order they were stored, from
+	// queue[head] on. An item whose entry is no longer c.m[id] is stale
+	// (only a clock set backwards makes one) and is dropped when reached.
+	queue []idemItem
+	head  int
+}
+
+type idemItem struct {
+	id string
+	e  *idemEntry
 }
 
 func newIdemCache(max int, maxBytes int64) *idemCache {
@@ -57,6 +72,7 @@ func idemID(secretKey, method, path, key string) string {
 func (c *idemCache) claim(id string, now time.Time) (idemState, *idemEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.evictExpired(now)
 	if e, ok := c.m[id]; ok {
 		switch {
 		case !e.done:
@@ -64,17 +80,11 @@ func (c *idemCache) claim(id string, now time.Time) (idemState, *idemEntry) {
 		case now.Before(e.expires):
 			return idemReplay, e
 		}
+		// Expired behind an unexpired front: only after the clock was set back.
 		c.remove(id, e)
 	}
 	if len(c.m) >= c.max || c.bytes >= c.maxBytes {
-		for k, e := range c.m {
-			if e.done && !now.Before(e.expires) {
-				c.remove(k, e)
-			}
-		}
-		if len(c.m) >= c.max || c.bytes >= c.maxBytes {
-			return idemFull, nil
-		}
+		return idemFull, nil
 	}
 	e := &idemEntry{size: int64(len(id))}
 	c.bytes += e.size
@@ -99,9 +109,37 @@ func (c *idemCache) finish(id string, status int, header http.Header, body []byt
 			c.inflight--
 		}
 	}
-	c.m[id] = &idemEntry{size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl)}
+	e := &idemEntry{size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl)}
+	c.m[id] = e
 	c.bytes += size
+	c.queue = append(c.queue, idemItem{id: id, e: e})
 	c.mu.Unlock()
+}
+
+// evictExpired forgets the expired answers at the front of the queue and
+// stops at the first unexpired one; the caller holds c.mu. Every item is
+// dropped once, so the cost is O(1) amortized per stored answer.
+func (c *idemCache) evictExpired(now time.Time) {
+	for c.head < len(c.queue) {
+		it := c.queue[c.head]
+		if cur, ok := c.m[it.id]; ok && cur == it.e {
+			if now.Before(it.e.expires) {
+				break
+			}
+			c.remove(it.id, it.e)
+		}
+		c.queue[c.head] = idemItem{}
+		c.head++
+	}
+	switch {
+	case c.head == len(c.queue):
+		c.queue, c.head = c.queue[:0], 0
+	case c.head >= 1024 && 2*c.head >= len(c.queue):
+		// Reclaim the dropped front so the slice does not grow for ever.
+		n := copy(c.queue, c.queue[c.head:])
+		clear(c.queue[n:])
+		c.queue, c.head = c.queue[:n], 0
+	}
 }
 
 // release forgets a claim whose request produced no response.
