@@ -66,6 +66,12 @@ type campaign struct {
 
 	settleCalls atomic.Int64
 	retries     atomic.Int64
+
+	// The "nothing happened" invariant: every error the wrapper classed
+	// declined, rejected or retryable on a POST is checked against the
+	// sandbox's store, which must show no effect of the operation.
+	noEffectChecks     atomic.Int64
+	noEffectViolations atomic.Int64
 }
 
 // belief is what a caller believes about one purchase once it is over.
@@ -112,10 +118,19 @@ type callFunc func() (*generated.Payment, *wrapper.Meta, error)
 // (applied reports whether the look-up shows the operation's effect) and,
 // while it is not seen, by calling again with the same idempotency key,
 // which replays the first answer or finishes the work.
-func (cp *campaign) do(ctx context.Context, op string, call callFunc, lookup callFunc, applied func(*generated.Payment) bool) (*generated.Payment, error) {
+//
+// effect reads the sandbox's store directly and describes what the
+// operation changed there ("" for nothing). When the first call fails with
+// a class that says nothing happened (declined, rejected, retryable), the
+// store must show no effect. Only the first call is checked: before it the
+// store holds no effect of the operation by construction, while a later
+// same-key call may meet the effect of an earlier one whose outcome was
+// unknown.
+func (cp *campaign) do(ctx context.Context, op string, call callFunc, lookup callFunc, applied func(*generated.Payment) bool, effect func() string) (*generated.Payment, error) {
 	p, meta, err := call()
 	cp.w.record(p, meta, err)
 	cp.retries.Add(int64(max(0, meta.Attempts-1)))
+	cp.checkNoEffect(op, err, effect)
 	switch {
 	case err == nil:
 		cp.note(op, outSuccess)
@@ -154,6 +169,38 @@ func (cp *campaign) do(ctx context.Context, op string, call callFunc, lookup cal
 	cp.note(op, outUnsettled)
 	cp.fail("%s: outcome still unknown after %d rounds: %v", op, maxSettleRounds, err)
 	return nil, err
+}
+
+// checkNoEffect holds an error that says nothing happened to the sandbox's
+// store.
+func (cp *campaign) checkNoEffect(op string, err error, effect func() string) {
+	switch wrapper.ClassOf(err) {
+	case wrapper.ClassDeclined, wrapper.ClassRejected, wrapper.ClassRetryable:
+	default:
+		return
+	}
+	if effect == nil {
+		return
+	}
+	cp.noEffectChecks.Add(1)
+	if e := effect(); e != "" {
+		cp.noEffectViolations.Add(1)
+		cp.fail("%s: the wrapper classed the error %s (nothing happened), but %s: %v", op, wrapper.ClassOf(err), e, err)
+	}
+}
+
+// caller is the campaign's identity in the sandbox's rule methods.
+var caller = sandbox.Caller{SecretKey: canaryKey}
+
+// orderEffect describes the payment of orderID in the store, if any, that
+// pred picks.
+func (cp *campaign) orderEffect(orderID string, pred func(generated.Payment) bool) func() string {
+	return func() string {
+		if p, err := cp.w.sb.GetByOrderID(caller, orderID); err == nil && pred(p) {
+			return fmt.Sprintf("the sandbox holds payment %s of %s (%s)", p.PaymentKey, orderID, p.Status)
+		}
+		return ""
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -215,6 +262,12 @@ func (cp *campaign) purchase(ctx context.Context, id int) {
 			},
 			func() (*generated.Payment, *wrapper.Meta, error) { return cp.c.GetPayment(ctx, b.paymentKey) },
 			func(lp *generated.Payment) bool { return lp.Cancels != nil && len(*lp.Cancels) > applied },
+			func() string {
+				if p, err := cp.w.sb.Get(caller, b.paymentKey); err == nil && p.Cancels != nil && len(*p.Cancels) > applied {
+					return fmt.Sprintf("the sandbox applied %d cancels to %s, the caller %d", len(*p.Cancels), b.orderID, applied)
+				}
+				return ""
+			},
 		)
 	}
 	apply := func(p *generated.Payment, amount int64) {
@@ -254,6 +307,11 @@ func (cp *campaign) purchase(ctx context.Context, id int) {
 		}
 	}
 	cp.lookups(ctx, b)
+}
+
+// charged reports whether a payment in this status took the money.
+func charged(s generated.PaymentStatus) bool {
+	return s == generated.PaymentStatusDone || s == generated.PaymentStatusPartialCanceled || s == generated.PaymentStatusCanceled
 }
 
 func sum(xs []int64) int64 {
@@ -331,6 +389,7 @@ func (cp *campaign) checkout(ctx context.Context, r *rand.Rand, orderID string, 
 		},
 		func() (*generated.Payment, *wrapper.Meta, error) { return cp.c.GetPaymentByOrderID(ctx, orderID) },
 		func(*generated.Payment) bool { return true },
+		cp.orderEffect(orderID, func(generated.Payment) bool { return true }),
 	)
 	if err != nil {
 		if definitive(err) {
@@ -357,6 +416,7 @@ func (cp *campaign) checkout(ctx context.Context, r *rand.Rand, orderID string, 
 		},
 		func() (*generated.Payment, *wrapper.Meta, error) { return cp.c.GetPayment(ctx, creq.PaymentKey) },
 		func(lp *generated.Payment) bool { return lp.Status == generated.PaymentStatusDone },
+		cp.orderEffect(orderID, func(p generated.Payment) bool { return charged(p.Status) }),
 	)
 	if err != nil {
 		if definitive(err) {
@@ -386,6 +446,7 @@ func (cp *campaign) keyIn(ctx context.Context, r *rand.Rand, orderID string, tot
 		},
 		func() (*generated.Payment, *wrapper.Meta, error) { return cp.c.GetPaymentByOrderID(ctx, orderID) },
 		func(*generated.Payment) bool { return true },
+		cp.orderEffect(orderID, func(p generated.Payment) bool { return charged(p.Status) }),
 	)
 	switch {
 	case err == nil && declined:
@@ -470,9 +531,6 @@ func TestFaultCampaign(t *testing.T) {
 			cancelMismatches++
 			t.Errorf("%s: balanceAmount %d, totalAmount − cancels = %d", p.OrderID, got, want)
 		}
-	}
-	charged := func(s generated.PaymentStatus) bool {
-		return s == generated.PaymentStatusDone || s == generated.PaymentStatusPartialCanceled || s == generated.PaymentStatusCanceled
 	}
 	for id := range purchases {
 		b := cp.beliefs[id]
@@ -564,6 +622,8 @@ func TestFaultCampaign(t *testing.T) {
 	fmt.Fprintf(&b, "  answers seen: 409 %d, 429 %d, 500 %d, transport errors %d\n",
 		in.statusCount(409), in.statusCount(429), in.statusCount(500), in.netErrs.Load())
 	fmt.Fprintf(&b, "  retries by the wrapper: %d (backoff waits %d)\n", cp.retries.Load(), sleeps.Load())
+	fmt.Fprintf(&b, "  errors classed declined, rejected or retryable on a POST: %d, of which the sandbox shows an effect: %d\n",
+		cp.noEffectChecks.Load(), cp.noEffectViolations.Load())
 	fmt.Fprintf(&b, "  payments in the sandbox: %d; double charges: %d; cancel mismatches: %d; belief mismatches: %d; unsettled outcomes: %d",
 		len(payments), doubleCharges, cancelMismatches, beliefMismatches, unsettled)
 	t.Log(b.String())
@@ -585,8 +645,12 @@ func TestFaultCampaign(t *testing.T) {
 	if in.statusCount(409) == 0 {
 		t.Error("no 409 IDEMPOTENT_REQUEST_PROCESSING was seen")
 	}
-	if unsettled != 0 || doubleCharges != 0 {
-		t.Errorf("unsettled %d, double charges %d: want 0", unsettled, doubleCharges)
+	if unsettled != 0 || doubleCharges != 0 || cp.noEffectViolations.Load() != 0 {
+		t.Errorf("unsettled %d, double charges %d, \"nothing happened\" errors with an effect %d: want 0",
+			unsettled, doubleCharges, cp.noEffectViolations.Load())
+	}
+	if cp.noEffectChecks.Load() == 0 {
+		t.Error("no error was classed declined, rejected or retryable on a POST: the invariant checked nothing")
 	}
 
 	// Secret hygiene over everything the campaign produced.

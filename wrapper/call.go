@@ -98,7 +98,7 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, ex
 	}
 
 	var (
-		reached bool      // an attempt may have been acted on
+		reached bool      // an attempt may have reached the server and been acted on
 		lastAPI *APIError // the last answer, if any
 	)
 	for attempt := 1; ; attempt++ {
@@ -130,7 +130,7 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, ex
 			retry, reason = true, "transport failure: "+netErr.Error()
 		} else {
 			lastAPI = apiErr
-			if apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusConflict {
+			if mayHaveActed(apiErr.StatusCode) {
 				reached = true
 			}
 			retry, reason = shouldRetry(apiErr.StatusCode, apiErr.Code)
@@ -207,9 +207,10 @@ func (c *Client) transportError(op *specOp, meta *Meta, reached bool, err error,
 		Err:                  err,
 	}
 	if last != nil {
+		last.Operation = op.id
 		last.Attempts = meta.Attempts
 		last.IdempotencyKey = meta.IdempotencyKey
-		last.class = classify(op, last.StatusCode, last.Code)
+		last.class = finalClass(op, last.StatusCode, last.Code, reached)
 		te.Last = last
 	}
 	return te
@@ -222,8 +223,38 @@ func (c *Client) finalError(op *specOp, meta *Meta, reached bool, apiErr *APIErr
 	apiErr.Operation = op.id
 	apiErr.Attempts = meta.Attempts
 	apiErr.IdempotencyKey = meta.IdempotencyKey
-	apiErr.class = classify(op, apiErr.StatusCode, apiErr.Code)
+	apiErr.class = finalClass(op, apiErr.StatusCode, apiErr.Code, reached)
 	return apiErr
+}
+
+// mayHaveActed reports whether an answer with this status leaves open that
+// the request was acted on: a 5xx (the server may have failed after doing
+// the work), a 409 (a request with the same key is in flight), a 2xx whose
+// payment could not be read, or a 3xx (the API never redirects; whatever
+// answered may have processed the POST first, as a 303 says it did).
+func mayHaveActed(status int) bool {
+	return status >= 500 || status == http.StatusConflict || status < 400
+}
+
+// finalClass is the class of the last answer of a call, reached being
+// whether any attempt may have reached the server and been acted on.
+//
+// After such an attempt of a POST, only a definitive Toss answer about the
+// idempotency key says what happened: a 4xx with a Toss error code, which
+// is the first answer replayed (Toss replays the first answer of a key
+// whatever comes after) or the answer every attempt got. A 429, a 409 still
+// in flight, FORBIDDEN_CONSECUTIVE_REQUEST, a 5xx, a 3xx or a body that is
+// not a Toss error (a proxy's page) says nothing about the earlier attempt:
+// it may have taken effect, so the outcome is unknown.
+func finalClass(op *specOp, status int, code generated.ErrorCode, reached bool) Class {
+	class := classify(op, status, code)
+	if op.method != http.MethodPost || !reached || class == ClassOutcomeUnknown {
+		return class
+	}
+	if status >= 400 && status < 500 && code != "" && class != ClassRetryable {
+		return class
+	}
+	return ClassOutcomeUnknown
 }
 
 // backoff is the full-jitter wait before retry n (n = 1 after the first

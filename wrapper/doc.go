@@ -87,12 +87,17 @@
 //     x-toss-declined list). No money moved. Tell the customer; do not retry.
 //   - ClassRejected: the request was refused for what it says (INVALID_REQUEST,
 //     NOT_FOUND_PAYMENT, ALREADY_CANCELED_PAYMENT, ...). Fix it; do not retry it.
-//   - ClassRetryable (IsRetryable): nothing took effect, or the call was a
+//   - ClassRetryable (IsRetryable): nothing took effect (a 429, or every
+//     attempt failed before a connection was used), or the call was a
 //     look-up. Call again later with the same idempotency key.
 //   - ClassOutcomeUnknown (IsOutcomeUnknown): a timeout or lost response after
-//     sending, a 5xx after the last retry, a 409 still in flight, or a code
-//     the spec lists in the operation's x-toss-outcome-unknown
-//     (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on confirm and key-in). The
+//     sending, a 5xx after the last retry, a 409 still in flight, a 3xx to a
+//     POST, or a code the spec lists in the operation's x-toss-outcome-unknown
+//     (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on confirm and key-in). Also,
+//     once an attempt of a POST may have reached the server, any last answer
+//     that is not a 4xx with a Toss error code (with the same key, Toss
+//     replays the first answer, so such a 4xx is definitive; a 429, a 5xx or a
+//     proxy's page says nothing about the earlier attempt). The
 //     payment may or may not have happened. Settle it before anything else: call again
 //     with the same idempotency key, or look the payment up with
 //     GetPaymentByOrderID (or GetPayment) and act on its status.

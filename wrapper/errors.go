@@ -39,15 +39,18 @@ const (
 
 	// ClassRetryable: the request was not acted on, or is safe to repeat (a
 	// 429, a connection that failed before anything was sent, a look-up that
-	// failed). Call again later with the same idempotency key (the Meta and the
-	// error carry it).
+	// failed), and no earlier attempt of the call may have reached the server
+	// (if one may have, the class is ClassOutcomeUnknown). Call again later
+	// with the same idempotency key (the Meta and the error carry it).
 	ClassRetryable
 
 	// ClassOutcomeUnknown: the request may or may not have taken effect (a
 	// timeout or a lost response after the request was sent, a 5xx after the
 	// last retry, 409 IDEMPOTENT_REQUEST_PROCESSING, PROVIDER_ERROR,
 	// ALREADY_PROCESSED_PAYMENT on confirm and key-in: the spec's
-	// x-toss-outcome-unknown). Do not start a new payment or
+	// x-toss-outcome-unknown; a 3xx to a POST; and, after an earlier attempt
+	// of a POST may have reached the server, any last answer that is not a
+	// 4xx with a Toss error code: a 429, a page from a proxy). Do not start a new payment or
 	// cancel with a new key: settle it first, either by calling again with the
 	// same idempotency key (the API replays the first answer or finishes the
 	// work) or by looking the payment up with GetPaymentByOrderID or
@@ -101,9 +104,12 @@ func IsOutcomeUnknown(err error) bool { return ClassOf(err) == ClassOutcomeUnkno
 
 // IsRetryable reports whether calling again later with the same idempotency
 // key (which the error carries) is safe and may give a different answer: a
-// ClassRetryable error, a transport failure, or a 5xx or 409 after the last
-// retry. A decline, a rejection, PROVIDER_ERROR and ALREADY_PROCESSED_PAYMENT
-// are not retryable: the same call would get the same answer.
+// ClassRetryable error, a transport failure, or an outcome-unknown answer
+// that was not a definitive Toss answer (a 5xx, 409, 429 or
+// FORBIDDEN_CONSECUTIVE_REQUEST, or a body that is not a Toss error, after
+// an earlier attempt may have reached the server). A decline, a rejection,
+// PROVIDER_ERROR and ALREADY_PROCESSED_PAYMENT are not retryable: the same
+// call would get the same answer.
 func IsRetryable(err error) bool {
 	switch ClassOf(err) {
 	case ClassRetryable:
@@ -115,7 +121,8 @@ func IsRetryable(err error) bool {
 		}
 		var ae *APIError
 		if errors.As(err, &ae) {
-			return ae.StatusCode >= 500 || ae.StatusCode == 409
+			retry, _ := shouldRetry(ae.StatusCode, ae.Code)
+			return retry || ae.Code == generated.ErrorCodeForbiddenConsecutiveRequest || ae.StatusCode >= 400 && ae.Code == ""
 		}
 	}
 	return false
@@ -200,9 +207,10 @@ type TransportError struct {
 	// Attempts is how many times the request was sent (or tried to be).
 	Attempts int
 	// MayHaveReachedServer is true when any attempt may have been received
-	// and acted on: a failure after the connection was made, a lost response,
-	// a 5xx, or a 409 for a request still in flight. False means no attempt
-	// can have taken effect (every attempt failed to connect, or got a 429).
+	// and acted on: a failure after a connection was used, a lost response,
+	// a 5xx, a 3xx, or a 409 for a request still in flight. False means no
+	// attempt can have taken effect (every attempt failed before a
+	// connection was used, or got a 429 or a 4xx with a Toss code).
 	MayHaveReachedServer bool
 	// IdempotencyKey is the key every attempt carried ("" for look-ups).
 	IdempotencyKey string
@@ -290,7 +298,8 @@ func (e *ValidationError) Error() string {
 	return "tosspayments: " + e.Operation + ": invalid request: " + e.Field + ": " + e.Rule + " (nothing was sent)"
 }
 
-// classify sorts an API answer. final is true when no retry follows.
+// classify sorts one API answer on its own; finalClass adds what earlier
+// attempts of the call imply.
 func classify(op *specOp, status int, code generated.ErrorCode) Class {
 	switch {
 	case status >= 500:
@@ -308,6 +317,10 @@ func classify(op *specOp, status int, code generated.ErrorCode) Class {
 		return ClassOutcomeUnknown
 	case code == generated.ErrorCodeForbiddenConsecutiveRequest:
 		return ClassRetryable
+	case status >= 300 && status < 400 && op.method == http.MethodPost:
+		// The API never redirects and the client follows no redirect: what
+		// answered may have processed the request (a 303 says it did).
+		return ClassOutcomeUnknown
 	case op.declined[code] || strings.HasPrefix(string(code), "REJECT_"):
 		// The spec's x-toss-declined, and Toss's naming of declines for
 		// REJECT_ codes the spec does not list yet.
@@ -332,6 +345,8 @@ func shouldRetry(status int, code generated.ErrorCode) (bool, string) {
 		return true, fmt.Sprintf("%d: server error", status)
 	case status >= 400:
 		return false, fmt.Sprintf("%d %s: a definitive answer, never retried", status, code)
+	case status >= 300:
+		return false, fmt.Sprintf("%d: a redirect, which the API never sends; not followed", status)
 	}
 	return false, fmt.Sprintf("unexpected status %d", status)
 }

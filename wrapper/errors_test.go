@@ -3,6 +3,7 @@ package wrapper
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -301,5 +302,106 @@ func TestClassOfForeignErrors(t *testing.T) {
 	}
 	if Class(99).String() != "Class(99)" || ClassDeclined.String() != "declined" {
 		t.Error("Class.String")
+	}
+}
+
+// TestLostOutcomeNotHiddenByLaterAnswer: when an earlier attempt of a POST
+// may have reached the server (its response was dropped), a last answer
+// that is not a definitive Toss answer about the key (a 429, a proxy's
+// codeless 4xx) must not say "nothing happened": the charge may have gone
+// through. A 4xx with a Toss code is the first answer replayed and stays
+// definitive.
+func TestLostOutcomeNotHiddenByLaterAnswer(t *testing.T) {
+	t.Parallel()
+	proxyPage := func(status int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, "<html>blocked</html>")
+		}
+	}
+	tooMany := func(retryAfter string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if retryAfter != "" {
+				w.Header().Set("Retry-After", retryAfter)
+			}
+			writeError(w, 429, "TOO_MANY_REQUESTS", "slow down")
+		}
+	}
+	cases := []struct {
+		name      string
+		then      http.HandlerFunc
+		wantClass Class
+		wantHits  int32
+		retryable bool
+	}{
+		{"drop then 429 until attempts run out", tooMany(""), ClassOutcomeUnknown, 3, true},
+		{"drop then 429 with Retry-After beyond MaxDelay", tooMany("3600"), ClassOutcomeUnknown, 2, true},
+		{"drop then a codeless 403 from a proxy", proxyPage(403), ClassOutcomeUnknown, 2, true},
+		{"drop then a redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/elsewhere", http.StatusSeeOther)
+		}, ClassOutcomeUnknown, 2, false},
+		{"drop then a decline (the replayed first answer)", func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, 403, "REJECT_CARD_COMPANY", "declined")
+		}, ClassDeclined, 2, false},
+		{"drop then INVALID_REQUEST (the replayed first answer)", func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, 400, "INVALID_REQUEST", "bad")
+		}, ClassRejected, 2, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := setup(t)
+			var hits atomic.Int32
+			drop := hijackClose(&hits)
+			h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
+				if hits.Load() == 0 {
+					drop(w, r)
+					return
+				}
+				hits.Add(1)
+				tc.then(w, r)
+			})
+			_, meta, err := h.c.ConfirmPayment(context.Background(), confirmReq())
+			var ae *APIError
+			if !errors.As(err, &ae) {
+				t.Fatalf("err = %T %v, want *APIError", err, err)
+			}
+			if got := ClassOf(err); got != tc.wantClass {
+				t.Errorf("class = %s, want %s (%v)", got, tc.wantClass, err)
+			}
+			if IsOutcomeUnknown(err) != (tc.wantClass == ClassOutcomeUnknown) || IsRetryable(err) != tc.retryable {
+				t.Errorf("IsOutcomeUnknown %v, IsRetryable %v; want class %s, retryable %v", IsOutcomeUnknown(err), IsRetryable(err), tc.wantClass, tc.retryable)
+			}
+			if hits.Load() != tc.wantHits || meta.Attempts != int(tc.wantHits) || ae.IdempotencyKey != "key-1" {
+				t.Errorf("hits %d, attempts %d, key %q; want %d hits", hits.Load(), meta.Attempts, ae.IdempotencyKey, tc.wantHits)
+			}
+			if !strings.Contains(err.Error(), tc.wantClass.String()) {
+				t.Errorf("Error() = %q lacks the class", err)
+			}
+		})
+	}
+}
+
+// TestRedirectToPOSTIsOutcomeUnknown: a 3xx answer to a POST (the client
+// follows no redirect) may follow processing; a look-up that gets one is
+// refused, not retried.
+func TestRedirectToPOSTIsOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	var hits atomic.Int32
+	redirect := func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, "/v1/elsewhere", http.StatusSeeOther)
+	}
+	h.mux.HandleFunc("POST /v1/payments/confirm", redirect)
+	h.mux.HandleFunc("GET /v1/payments/{paymentKey}", redirect)
+	_, _, err := h.c.ConfirmPayment(context.Background(), confirmReq())
+	if !IsOutcomeUnknown(err) || hits.Load() != 1 {
+		t.Errorf("POST: class %s, hits %d: %v", ClassOf(err), hits.Load(), err)
+	}
+	_, _, err = h.c.GetPayment(context.Background(), "pk-1")
+	if ClassOf(err) != ClassRejected || hits.Load() != 2 {
+		t.Errorf("GET: class %s, hits %d: %v", ClassOf(err), hits.Load(), err)
 	}
 }
