@@ -2,15 +2,18 @@ package sandbox_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/money"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
@@ -369,5 +372,39 @@ func waitInFlight(t *testing.T, sb *sandbox.Sandbox, n int) {
 			t.Fatalf("in flight: %d keys, want %d", sb.InFlight(), n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// Seed reports the seed in use, chosen at random without WithSeed, and that
+// seed reproduces the run.
+func TestSeedReproduces(t *testing.T) {
+	t.Parallel()
+	if sb, _ := sandbox.New(sandbox.WithSeed(42)); sb.Seed() != 42 {
+		t.Errorf("Seed() = %d, want 42", sb.Seed())
+	}
+	run := func(opts ...sandbox.Option) (*sandbox.Sandbox, []string) {
+		sb, err := sandbox.New(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for i := range 3 {
+			p, err := sb.KeyIn(callerFor(sandbox.TestSecretKey), generated.KeyInPaymentRequest{
+				Amount: money.New(1000), OrderID: fmt.Sprintf("order-seed-%04d", i), OrderName: "x", CardNumber: "4330123412341234",
+				CardExpirationYear: "39", CardExpirationMonth: "12", CustomerIdentityNumber: "881212",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, p.PaymentKey)
+		}
+		return sb, keys
+	}
+	first, keys := run()
+	if first.Seed() == 0 {
+		t.Error("Seed() = 0 without WithSeed: the random seed is not reported")
+	}
+	if _, again := run(sandbox.WithSeed(first.Seed())); !slices.Equal(keys, again) {
+		t.Errorf("WithSeed(Seed()) gave payment keys %v, the first run %v", again, keys)
 	}
 }

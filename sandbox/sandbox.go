@@ -221,6 +221,11 @@ func New(opts ...Option) (*Sandbox, error) {
 	return s, nil
 }
 
+// Seed returns the seed the sandbox draws its payment keys and random faults
+// from: the one given to WithSeed, or the random one New chose without it.
+// Passing it to WithSeed reproduces the run.
+func (s *Sandbox) Seed() uint64 { return s.cfg.seed }
+
 // InFlight returns how many idempotency keys are claimed by a request that
 // has not been answered yet. It is for tests: one that needs a request to
 // hold its key (say, under a delay fault) before sending a duplicate waits

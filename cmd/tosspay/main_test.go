@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -170,19 +171,20 @@ func TestOpsAgainstSandbox(t *testing.T) {
 	}
 }
 
-func TestSandboxCommand(t *testing.T) {
-	t.Parallel()
+// startSandbox runs "tosspay sandbox" with args on a free port until the
+// test ends, and returns its banner, its base URL and a stop function that
+// cancels its context and returns its exit status.
+func startSandbox(t *testing.T, args ...string) (banner, base string, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	pr, pw := io.Pipe()
 	var errb syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--seed", "3"}, env{stdout: pw, stderr: &errb, getenv: func(string) string { return "" }})
+		done <- run(ctx, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...), env{stdout: pw, stderr: &errb, getenv: func(string) string { return "" }})
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)
-	var base string
 	var lines []string
 	for sc.Scan() {
 		line := sc.Text()
@@ -194,10 +196,38 @@ func TestSandboxCommand(t *testing.T) {
 			break
 		}
 	}
-	go io.Copy(io.Discard, pr)
-	out := strings.Join(lines, "\n")
-	if base == "" || !strings.Contains(out, sandbox.TestSecretKey) || !strings.Contains(out, base+"/openapi.yaml") {
-		t.Fatalf("banner:\n%s\n%s", out, errb.String())
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	stopped := false
+	code := 0
+	stop = func() int {
+		if stopped {
+			return code
+		}
+		stopped = true
+		cancel()
+		select {
+		case code = <-done:
+		case <-time.After(15 * time.Second):
+			t.Fatal("sandbox did not stop")
+		}
+		if code != exitOK {
+			t.Errorf("sandbox exit %d: %s", code, errb.String())
+		}
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	banner = strings.Join(lines, "\n")
+	if base == "" {
+		t.Fatalf("no base URL in the banner:\n%s\n%s", banner, errb.String())
+	}
+	return banner, base, stop
+}
+
+func TestSandboxCommand(t *testing.T) {
+	t.Parallel()
+	out, base, stop := startSandbox(t, "--seed", "3")
+	if !strings.Contains(out, sandbox.TestSecretKey) || !strings.Contains(out, base+"/openapi.yaml") || !strings.Contains(out, "seed:      3 ") {
+		t.Fatalf("banner:\n%s", out)
 	}
 	hc := &http.Client{Timeout: 5 * time.Second}
 	resp, err := hc.Get(base + "/openapi.yaml")
@@ -205,17 +235,21 @@ func TestSandboxCommand(t *testing.T) {
 		t.Fatalf("spec: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("sandbox exit %d: %s", code, errb.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("sandbox did not stop")
-	}
+	hc.CloseIdleConnections()
+	stop()
 	if code, _, _ := runCmd(t, nil, "sandbox", "--faults", "nope=1"); code != exitUsage {
 		t.Errorf("bad --faults: exit %d", code)
+	}
+}
+
+// Without --seed the sandbox picks a seed, and prints it so that a run with
+// random faults can be reproduced.
+func TestSandboxCommandPrintsRandomSeed(t *testing.T) {
+	t.Parallel()
+	out, _, _ := startSandbox(t, "--faults", "error-before=0.5")
+	m := regexp.MustCompile(`seed:\s+(\d+) .*\n\s*faults:\s+error-before=0.5 \(seed (\d+)\)`).FindStringSubmatch(out)
+	if m == nil || m[1] == "0" || m[1] != m[2] {
+		t.Fatalf("banner does not give the seed in use:\n%s", out)
 	}
 }
 
