@@ -15,3 +15,4 @@ package tosspayments
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config openapi/codegen.yaml openapi/tosspayments.yaml
 //go:generate go run ./openapi/internal/specbundle -in openapi/tosspayments.yaml -out openapi/dist
+//go:generate go run ./openapi/internal/errorcodes -in openapi/tosspayments.yaml -out generated/errorcodes.gen.go
