@@ -408,3 +408,33 @@ func TestSeedReproduces(t *testing.T) {
 		t.Errorf("WithSeed(Seed()) gave payment keys %v, the first run %v", again, keys)
 	}
 }
+
+// The server of "tosspay sandbox" has every limit set, with the values
+// docs/reliability.md states.
+func TestNewServerLimits(t *testing.T) {
+	t.Parallel()
+	h := http.NotFoundHandler()
+	srv := sandbox.NewServer("127.0.0.1:8080", h)
+	if srv.Addr != "127.0.0.1:8080" || srv.Handler == nil {
+		t.Errorf("addr %q, handler %v", srv.Addr, srv.Handler)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want time.Duration
+	}{
+		{"ReadHeaderTimeout", srv.ReadHeaderTimeout, 5 * time.Second},
+		{"ReadTimeout", srv.ReadTimeout, 30 * time.Second},
+		{"WriteTimeout", srv.WriteTimeout, 90 * time.Second},
+		{"IdleTimeout", srv.IdleTimeout, 120 * time.Second},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if srv.MaxHeaderBytes != 64<<10 {
+		t.Errorf("MaxHeaderBytes = %d, want 64 KiB", srv.MaxHeaderBytes)
+	}
+	// The write timeout outlasts the longest delay fault a request may ask for.
+	e := setup(t)
+	e.fails(400, generated.ErrorCodeInvalidRequest, "GET", "/v1/payments/orders/order-delay-0001", nil, sandbox.FaultHeader, "delay="+(srv.WriteTimeout).String())
+}

@@ -192,7 +192,7 @@ func New(opts ...Option) (*Sandbox, error) {
 		maxPayments:  DefaultMaxPayments,
 		maxIdemKeys:  DefaultMaxIdempotencyKeys,
 		maxIdemBytes: DefaultMaxIdempotencyBytes,
-		maxFaultWait: time.Minute,
+		maxFaultWait: maxFaultDelay,
 	}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {

@@ -12,16 +12,8 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
 
-// Server limits of "tosspay sandbox".
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 30 * time.Second
-	// writeTimeout leaves room for the longest delay fault (one minute).
-	writeTimeout   = 90 * time.Second
-	idleTimeout    = 120 * time.Second
-	maxHeaderBytes = 64 << 10
-	shutdownGrace  = 10 * time.Second
-)
+// shutdownGrace is how long Ctrl-C waits for requests in flight.
+const shutdownGrace = 10 * time.Second
 
 func runSandbox(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("tosspay sandbox", flag.ContinueOnError)
@@ -66,14 +58,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 		return exitAPI
 	}
 	base := "http://" + ln.Addr().String()
-	srv := &http.Server{
-		Handler:           sb.Handler(),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-	}
+	srv := sandbox.NewServer(ln.Addr().String(), sb.Handler())
 	fmt.Fprintf(e.stdout, "Toss Payments sandbox listening\n")
 	fmt.Fprintf(e.stdout, "  base URL:  %s\n", base)
 	fmt.Fprintf(e.stdout, "  test key:  %s   (Authorization: Basic base64(key + \":\"))\n", sandbox.TestSecretKey)
