@@ -13,8 +13,10 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -66,8 +68,8 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, ex
 		key := cc.key
 		if key == "" {
 			key = c.newKey()
-			if key == "" {
-				return nil, meta, &ValidationError{Operation: opID, In: "header", Field: "Idempotency-Key", Rule: "the idempotency key generator returned an empty key"}
+			if rule := checkIdempotencyKey(key); rule != "" {
+				return nil, meta, &ValidationError{Operation: opID, In: "header", Field: "Idempotency-Key", Rule: "the idempotency key generator returned a bad key: " + rule}
 			}
 		}
 		meta.IdempotencyKey = key
@@ -292,16 +294,27 @@ func (c *Client) newRequest(build buildFunc, hp *headerParams, body []byte, head
 // reads the answer. It returns the
 // payment, or the API's error answer, or the transport failure.
 func (c *Client) attempt(ctx context.Context, req *http.Request, build buildFunc, hp *headerParams, body []byte, headers [][2]string, meta *Meta, secrets secretList) (*generated.Payment, *APIError, error) {
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
 	if req == nil {
 		var err error
 		if req, err = c.newRequest(build, hp, body, headers); err != nil {
-			return nil, nil, err
+			return nil, nil, &notSentError{err: err}
 		}
+	}
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var watch *connWatch
+	if c.connTraced {
+		watch = newConnWatch()
+		actx = httptrace.WithClientTrace(actx, &watch.trace)
 	}
 	resp, err := c.http.Do(req.WithContext(actx))
 	if err != nil {
+		if watch != nil && !watch.used.Load() {
+			// The transport never got a connection for the request: it
+			// failed while preparing it (a header net/http refuses, a proxy
+			// setting) or while connecting, and nothing was written.
+			return nil, nil, &notSentError{err: err}
+		}
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
@@ -479,9 +492,39 @@ type responseLostError struct{ err error }
 func (e *responseLostError) Error() string { return "reading the response: " + e.err.Error() }
 func (e *responseLostError) Unwrap() error { return e.err }
 
+// notSentError is a failure before any byte of the request was written: the
+// request was not built, or the transport (an *http.Transport, which reports
+// the connections it uses) never got a connection for it.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// connWatch records whether the *http.Transport under the client got a
+// connection for an attempt (httptrace's GotConn, which it calls for HTTP/1
+// and HTTP/2 before writing anything).
+type connWatch struct {
+	used  atomic.Bool
+	trace httptrace.ClientTrace
+}
+
+func newConnWatch() *connWatch {
+	w := new(connWatch)
+	w.trace.GotConn = w.gotConn
+	return w
+}
+
+func (w *connWatch) gotConn(httptrace.GotConnInfo) { w.used.Store(true) }
+
 // mayHaveReached reports whether a transport failure may have happened after
-// the request reached the server. Only failures to connect are known not to.
+// the request reached the server. Only failures before a connection was used
+// (known when the transport is an *http.Transport) and failures to connect
+// are known not to.
 func mayHaveReached(err error) bool {
+	var ns *notSentError
+	if errors.As(err, &ns) {
+		return false
+	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
 		return false

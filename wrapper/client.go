@@ -63,6 +63,10 @@ type Client struct {
 	sleep      func(context.Context, time.Duration) error
 	validation bool
 	http       *http.Client
+	// connTraced is true when the transport under the authentication is an
+	// *http.Transport, which reports through httptrace whether an attempt
+	// got a connection.
+	connTraced bool
 	ops        map[string]*specOp
 	// clientSecrets returns the key and its Basic header, to scrub them from
 	// text the server sends back. A func, so that no way of printing a Client
@@ -265,6 +269,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	_, traced := base.(*http.Transport)
 	u, _ := url.Parse(cfg.baseURL)
 	encoded := base64.StdEncoding.EncodeToString([]byte(secretKey + ":"))
 	hc.Transport = &authTransport{
@@ -284,6 +289,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		sleep:         cfg.sleep,
 		validation:    cfg.validation,
 		http:          hc,
+		connTraced:    traced,
 		ops:           ops,
 		clientSecrets: func() secretList { return secrets },
 	}, nil

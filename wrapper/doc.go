@@ -42,7 +42,10 @@
 // Every POST carries an Idempotency-Key: the caller's (WithIdempotencyKey) or
 // a fresh UUID v4 from crypto/rand. The key is chosen once per call, before
 // the first attempt, and every attempt sends the same key and the same body.
-// It comes back in Meta and in every error: persist it with the order.
+// It comes back in Meta and in every error: persist it with the order. A key
+// (the caller's or a generator's) must be 1 to 300 characters of printable
+// ASCII, not starting or ending with a space; another is refused with a
+// *ValidationError before anything is sent, even with validation off.
 //
 // Toss keeps a key for 15 days and identifies a request by key, API key,
 // method and URL only: a request that reuses a key replays the first response
@@ -69,7 +72,8 @@
 //   - *ValidationError: the request broke a rule of the OpenAPI document
 //     (orderId "ab", a cancelReason over 200 characters, an amount ≤ 0, an
 //     idempotency key over 300 characters) and nothing was sent. It names the
-//     field and the rule. WithValidation(false) turns this check off.
+//     field and the rule. WithValidation(false) turns this check off, but not
+//     the checks of the call options (an idempotency key, a header).
 //   - *APIError: the API answered with an error: status, code (the spec's
 //     codes are the generated.ErrorCode constants, such as
 //     generated.ErrorCodeRejectCardCompany; new codes are kept as they are),
@@ -78,7 +82,9 @@
 //     content type and the start of the body. At most 1 MiB of an error body
 //     is read.
 //   - *TransportError: no answer after the retries: it says how many attempts
-//     were made and whether the request may have reached the server.
+//     were made and whether the request may have reached the server (with an
+//     *http.Transport, the default, a failure before it used any connection
+//     did not).
 //
 // ClassOf sorts any of them by what to do next:
 //

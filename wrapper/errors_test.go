@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -403,5 +404,48 @@ func TestRedirectToPOSTIsOutcomeUnknown(t *testing.T) {
 	_, _, err = h.c.GetPayment(context.Background(), "pk-1")
 	if ClassOf(err) != ClassRejected || hits.Load() != 2 {
 		t.Errorf("GET: class %s, hits %d: %v", ClassOf(err), hits.Load(), err)
+	}
+}
+
+// TestNotSentIsNotReached: a failure before the transport used any
+// connection (a proxy setting that fails, a header value net/http refuses)
+// did not reach the server: the call is retryable, not outcome unknown.
+func TestNotSentIsNotReached(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	proxyFails := &http.Transport{Proxy: func(*http.Request) (*url.URL, error) { return nil, errors.New("no proxy for you") }}
+	defer proxyFails.CloseIdleConnections()
+	cases := map[string]struct {
+		opts []Option
+		call []CallOption
+	}{
+		"proxy setting fails":          {opts: []Option{WithHTTPClient(&http.Client{Transport: proxyFails})}},
+		"header net/http refuses":      {call: []CallOption{WithHeader("X-Note", "a\x00b")}},
+		"header name net/http refuses": {call: []CallOption{WithHeader("X(Note)", "a")}},
+	}
+	for name, tc := range cases {
+		s := &sleeper{}
+		c, err := New(testKey, append([]Option{WithBaseURL(srv.URL), WithSleeper(s.sleep)}, tc.opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, meta, err := c.ConfirmPayment(context.Background(), confirmReq(), tc.call...)
+		c.CloseIdleConnections()
+		var te *TransportError
+		if !errors.As(err, &te) {
+			t.Errorf("%s: err = %T %v", name, err, err)
+			continue
+		}
+		if te.MayHaveReachedServer || ClassOf(err) != ClassRetryable || IsOutcomeUnknown(err) || meta.Attempts != 3 {
+			t.Errorf("%s: %v (class %s, attempts %d)", name, err, ClassOf(err), meta.Attempts)
+		}
+		if !strings.Contains(err.Error(), "did not reach the server") {
+			t.Errorf("%s: Error() = %q", name, err)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d requests reached the server", hits.Load())
 	}
 }

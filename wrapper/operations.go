@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -41,15 +42,36 @@ type callConfig struct {
 
 // WithIdempotencyKey sends key as the Idempotency-Key of a POST instead of a
 // fresh UUID v4: the key of an earlier attempt whose outcome is unknown, or a
-// key from DeriveIdempotencyKey. At most 300 characters. Look-ups (GET)
-// ignore it.
+// key from DeriveIdempotencyKey. It must be 1 to MaxIdempotencyKeyLength (300)
+// characters of printable ASCII (space to '~'), not starting or ending with
+// a space; another key is refused with a *ValidationError before anything is
+// sent, even with validation off. Look-ups (GET) ignore it.
 func WithIdempotencyKey(key string) CallOption {
 	return func(c *callConfig) {
-		if key == "" {
-			c.fail("Idempotency-Key", "WithIdempotencyKey was given an empty key")
+		if rule := checkIdempotencyKey(key); rule != "" {
+			c.fail("Idempotency-Key", rule)
+			return
 		}
 		c.key = key
 	}
+}
+
+// checkIdempotencyKey returns the rule key breaks, or "". A key that could not
+// be sent as it is (a control character, a newline, a byte outside ASCII, a
+// space that a server trims) would fail before leaving the client or address
+// another request; the rule never quotes the key.
+func checkIdempotencyKey(key string) string {
+	switch {
+	case key == "":
+		return "the key is empty"
+	case len(key) > MaxIdempotencyKeyLength:
+		return "longer than " + strconv.Itoa(MaxIdempotencyKeyLength) + " characters"
+	case strings.ContainsFunc(key, func(r rune) bool { return r < ' ' || r > '~' }):
+		return "only printable ASCII characters (space to '~') are allowed"
+	case key[0] == ' ' || key[len(key)-1] == ' ':
+		return "must not start or end with a space"
+	}
+	return ""
 }
 
 // WithTestCode sends TossPayments-Test-Code: code, which makes the API (with

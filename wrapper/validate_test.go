@@ -60,7 +60,7 @@ func TestValidation(t *testing.T) {
 		{"idempotency key over 300", func(ctx context.Context, c *Client) error {
 			_, _, err := c.ConfirmPayment(ctx, confirmReq(), WithIdempotencyKey(strings.Repeat("k", 301)))
 			return err
-		}, "header", "Idempotency-Key", "maximum string length is 300"},
+		}, "option", "Idempotency-Key", "longer than 300 characters"},
 		{"create without method", func(ctx context.Context, c *Client) error {
 			_, _, err := c.CreatePayment(ctx, generated.CreatePaymentRequest{Amount: money.New(1000), OrderID: "order-0001", OrderName: "x", ReturnURL: "https://example.com/r"})
 			return err
@@ -226,6 +226,92 @@ func TestWrappedOperationsMatchSpec(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("spec operation %s is neither wrapped nor listed as unwrapped", id)
+		}
+	}
+}
+
+// TestIdempotencyKeyRefused: a key that cannot be sent as it is (empty, over
+// 300 characters, a control character, a byte outside ASCII, an edge space)
+// is refused before anything is sent, with validation on or off, and the
+// error neither quotes the key nor claims the request may have been sent.
+func TestIdempotencyKeyRefused(t *testing.T) {
+	t.Parallel()
+	bad := map[string]string{
+		"empty":            "",
+		"newline":          "abc\ndef",
+		"carriage return":  "abc\rdef",
+		"NUL":              "abc\x00def",
+		"tab":              "abc\tdef",
+		"DEL":              "abc\x7fdef",
+		"not ASCII":        "키-abc",
+		"leading space":    " abc",
+		"trailing space":   "abc ",
+		"301 characters":   strings.Repeat("k", 301),
+		"1000 characters":  strings.Repeat("k", 1000),
+		"control at start": "\x1babc",
+	}
+	for _, validation := range []bool{true, false} {
+		h := setup(t, WithValidation(validation))
+		var hits atomic.Int32
+		h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+		for name, key := range bad {
+			_, meta, err := h.c.ConfirmPayment(context.Background(), confirmReq(), WithIdempotencyKey(key))
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != "Idempotency-Key" || ve.Rule == "" || ClassOf(err) != ClassInvalid {
+				t.Errorf("validation %v, %s: err = %T %v, want a ValidationError on Idempotency-Key", validation, name, err, err)
+				continue
+			}
+			if meta.Attempts != 0 || meta.IdempotencyKey != "" {
+				t.Errorf("validation %v, %s: meta %+v", validation, name, meta)
+			}
+			if msg := err.Error(); strings.ContainsAny(msg, "\r\n\x00\x1b\x7f") || len(key) > 3 && strings.Contains(msg, key) {
+				t.Errorf("validation %v, %s: Error() = %q quotes the key", validation, name, msg)
+			}
+		}
+		if hits.Load() != 0 {
+			t.Errorf("validation %v: %d requests reached the server", validation, hits.Load())
+		}
+	}
+	good := []string{"k", strings.Repeat("k", MaxIdempotencyKeyLength), "order 42 / confirm ~!@#$%^&*()"}
+	h := setup(t)
+	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "payment_done.json"))
+	})
+	for _, key := range good {
+		if _, meta, err := h.c.ConfirmPayment(context.Background(), confirmReq(), WithIdempotencyKey(key)); err != nil || meta.IdempotencyKey != key {
+			t.Errorf("key of %d characters: err %v, meta key %q", len(key), err, meta.IdempotencyKey)
+		}
+	}
+}
+
+// TestGeneratedKeyChecked: a key generator's output meets the same rules.
+func TestGeneratedKeyChecked(t *testing.T) {
+	t.Parallel()
+	h := setup(t, WithIdempotencyKeyGenerator(func() string { return "abc\ndef" }))
+	var hits atomic.Int32
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	_, _, err := h.c.ConfirmPayment(context.Background(), confirmReq())
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != "Idempotency-Key" || strings.Contains(err.Error(), "\n") || hits.Load() != 0 {
+		t.Fatalf("err = %q, hits %d", err, hits.Load())
+	}
+}
+
+// TestMaxIdempotencyKeyLengthMatchesSpec: the constant is the spec's
+// maxLength of the Idempotency-Key header.
+func TestMaxIdempotencyKeyLengthMatchesSpec(t *testing.T) {
+	t.Parallel()
+	ops, err := specIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, op := range ops {
+		p := op.route.Operation.Parameters.GetByInAndName("header", "Idempotency-Key")
+		if p == nil {
+			continue
+		}
+		if ml := p.Schema.Value.MaxLength; ml == nil || *ml != MaxIdempotencyKeyLength {
+			t.Errorf("%s: the spec's Idempotency-Key maxLength is %v, MaxIdempotencyKeyLength %d", id, ml, MaxIdempotencyKeyLength)
 		}
 	}
 }
