@@ -81,6 +81,10 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
+	if fs.NArg() > 0 {
+		unexpectedArg(e, "demo", args, fs)
+		return exitUsage
+	}
 	key := sandbox.TestSecretKey
 	inProcess := *base == ""
 	if inProcess {

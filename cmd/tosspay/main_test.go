@@ -265,3 +265,50 @@ func TestUsage(t *testing.T) {
 		t.Errorf("help: %d", code)
 	}
 }
+
+// Card and personal data typed on the command line never come back in an
+// error: not the rest of a card number typed with spaces (a positional
+// argument), not a value the flag package refuses.
+func TestOpsNeverEchoCardData(t *testing.T) {
+	t.Parallel()
+	sb, _ := sandbox.New()
+	srv, hits := counting(t, sb.Handler())
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	// Canary groups: each appears nowhere else on the command lines.
+	card := []string{"4330", "9876", "5432", "1098"}
+	keyIn := func(extra ...string) []string {
+		return append([]string{"key-in", "--order-id", "order-echo-0001", "--order-name", "n", "--amount", "1000",
+			"--card-expiration-year", "39", "--card-expiration-month", "07"}, extra...)
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{keyIn("--card-number", card[0], card[1], card[2], card[3], "--customer-identity-number", "770707"), "unexpected argument #13 (values are not echoed)"},
+		{keyIn("--customer-identity-number", "7707", "0712", "--card-number", strings.Join(card, "")), "unexpected argument #13 (values are not echoed)"},
+		{keyIn("--card-number", strings.Join(card, ""), "--card-password", "65", "4321"), "unexpected argument #15 (values are not echoed)"},
+		{append(keyIn("--card-number", strings.Join(card, ""), "--"), card...), "unexpected argument #14 (values are not echoed)"},
+		// The flag package refuses these; the card data flags are strings
+		// and take any value, so the refusal is about the other flag.
+		{keyIn("--card-number", strings.Join(card, ""), "--customer-identity-number", "770707", "--installment", "x"), `invalid value "x" for flag -installment`},
+		{keyIn("--card-number", strings.Join(card, ""), "--nope", card[0]), "flag provided but not defined: -nope"},
+		{keyIn("--card-number", strings.Join(card, ""), "--card-password"), "flag needs an argument: -card-password"},
+		{keyIn("--card-number=-"+strings.Join(card, ""), "--card-password=-"+card[0], "--customer-identity-number", "-770707", "--amount", "abc"), `invalid value "abc" for flag -amount`},
+		{[]string{"demo", card[0]}, "unexpected argument #1 (values are not echoed)"},
+		{[]string{"sandbox", "--addr", "127.0.0.1:0", card[0]}, "unexpected argument #3 (values are not echoed)"},
+	}
+	for _, c := range cases {
+		code, out, errs := runCmd(t, vars, c.args...)
+		if code != exitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args, code, errs, c.want)
+		}
+		for _, secret := range append(card, "770707", "7707", "0712", "4321") {
+			if strings.Contains(out+errs, secret) {
+				t.Errorf("%v: the output echoes %q:\n%s%s", c.args, secret, out, errs)
+			}
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("bad usage reached the server %d times", n)
+	}
+}

@@ -116,6 +116,14 @@ func optSensitive(s string) *sensitive.String {
 	return &v
 }
 
+// unexpectedArg reports the first positional argument by its position among
+// the command's arguments, never by its value: it is often the rest of a
+// card number typed with spaces ("--card-number 4330 1234 ...").
+func unexpectedArg(e env, name string, args []string, fs *flag.FlagSet) {
+	fmt.Fprintf(e.stderr, "tosspay %s: unexpected argument #%d (values are not echoed); quote a value that contains spaces\n",
+		name, len(args)-fs.NArg()+1)
+}
+
 // runOp runs one of the ops commands.
 func runOp(ctx context.Context, name string, args []string, e env) int {
 	fs := flag.NewFlagSet("tosspay "+name, flag.ContinueOnError)
@@ -177,7 +185,7 @@ func runOp(ctx context.Context, name string, args []string, e env) int {
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "tosspay %s: unexpected argument %q\n", name, fs.Arg(0))
+		unexpectedArg(e, name, args, fs)
 		return exitUsage
 	}
 	set := map[string]bool{}

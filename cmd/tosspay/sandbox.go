@@ -29,7 +29,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "tosspay sandbox: unexpected argument %q\n", fs.Arg(0))
+		unexpectedArg(e, "sandbox", args, fs)
 		return exitUsage
 	}
 	rates, err := sandbox.ParseFaults(*faults)
