@@ -40,10 +40,10 @@ func TestCheckLiveKey(t *testing.T) {
 func TestScrub(t *testing.T) {
 	t.Parallel()
 	in := []byte(`{"secret":"ps_realSecretValue","receipt":{"url":"https://x/merchant/test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq/receipt"},
-"card":{"number":"4330123412341234"},"virtualAccount":{"accountNumber":"11012345678"},"totalAmount":726.24,"taxFreeAmount":0.0,
+"card":{"number":"4330123412341234"},"virtualAccount":{"accountNumber":"11012345678","customerName":"Kim Minji","refundReceiveAccount":{"holderName":"Lee Jiwoo"}},"totalAmount":726.24,"taxFreeAmount":0.0,
 "mobilePhone":{"customerMobilePhone":"01012345678"},"note":"key test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"}`)
 	out := string(scrub(in))
-	for _, leak := range []string{"ps_realSecretValue", "D5GePWvyJnrK0W0k6q8gLzN97Eoq", "zXLkKEypNArWmo50nX3lmeaxYG5R", "4330123412341234", "11012345678", "01012345678"} {
+	for _, leak := range []string{"ps_realSecretValue", "D5GePWvyJnrK0W0k6q8gLzN97Eoq", "zXLkKEypNArWmo50nX3lmeaxYG5R", "4330123412341234", "11012345678", "01012345678", "Kim Minji", "Lee Jiwoo"} {
 		if strings.Contains(out, leak) {
 			t.Errorf("scrubbed body still holds %q:\n%s", leak, out)
 		}

@@ -284,7 +284,64 @@ func TestRequests(t *testing.T) {
 		{"get by order", "getPaymentByOrderId", getByOrderCall("order-20210101-0001", generated.GetPaymentByOrderIDParams{}), ""},
 		{"get by order with headers", "getPaymentByOrderId", getByOrderCall("order_2021-01-01_0001", generated.GetPaymentByOrderIDParams{AcceptLanguage: ptr("en-US"), TossPaymentsTestCode: ptr("NOT_FOUND_PAYMENT")}), ""},
 
+		// Boundaries: the largest values each limit allows.
+		{"create orderId 64 chars, orderName 100", "createPayment", createCall(func() generated.CreatePaymentRequest {
+			b := validCreate()
+			b.OrderID = strings.Repeat("a", 64)
+			b.OrderName = long(100)
+			return b
+		}(), createParams()), ""},
+		{"confirm idempotency key 300 chars", "confirmPayment", confirmCall(validConfirm(), generated.ConfirmPaymentParams{IdempotencyKey: ptr(long(300))}), ""},
+		{"cancel accountNumber 20 digits", "cancelPayment", cancelCall("dxRrMScPUSvrdmfYps_UG", func() generated.CancelPaymentRequest {
+			b := validCancel()
+			b.RefundReceiveAccount.AccountNumber = strings.Repeat("1", 20)
+			return b
+		}(), cancelParams()), ""},
+		{"key-in 10-digit identity, 20-char card, 100-char email and name", "keyInPayment", keyInCall(func() generated.KeyInPaymentRequest {
+			b := validKeyIn()
+			b.CustomerIdentityNumber = "1234567890"
+			b.CardNumber = sensitive.String(strings.Repeat("4", 20))
+			b.CustomerEmail = ptr(generatedEmail(strings.Repeat("a", 88) + "@example.com"))
+			b.CustomerName = ptr(long(100))
+			return b
+		}(), keyInParams()), ""},
+
 		// Broken constraints: each must be caught.
+		{"create orderId 65 chars", "createPayment", createCall(func() generated.CreatePaymentRequest {
+			b := validCreate()
+			b.OrderID = strings.Repeat("a", 65)
+			return b
+		}(), createParams()), "orderId"},
+		{"cancel accountNumber 21 digits", "cancelPayment", cancelCall("dxRrMScPUSvrdmfYps_UG", func() generated.CancelPaymentRequest {
+			b := validCancel()
+			b.RefundReceiveAccount.AccountNumber = strings.Repeat("1", 21)
+			return b
+		}(), cancelParams()), "accountNumber"},
+		{"key-in cardNumber 21 chars", "keyInPayment", keyInCall(func() generated.KeyInPaymentRequest {
+			b := validKeyIn()
+			b.CardNumber = sensitive.String(strings.Repeat("4", 21))
+			return b
+		}(), keyInParams()), "cardNumber"},
+		{"key-in customerIdentityNumber 11 digits", "keyInPayment", keyInCall(func() generated.KeyInPaymentRequest {
+			b := validKeyIn()
+			b.CustomerIdentityNumber = "12345678901"
+			return b
+		}(), keyInParams()), "customerIdentityNumber"},
+		{"key-in customerEmail 101 chars", "keyInPayment", keyInCall(func() generated.KeyInPaymentRequest {
+			b := validKeyIn()
+			b.CustomerEmail = ptr(generatedEmail(strings.Repeat("a", 89) + "@example.com"))
+			return b
+		}(), keyInParams()), "customerEmail"},
+		{"key-in customerName 101 chars", "keyInPayment", keyInCall(func() generated.KeyInPaymentRequest {
+			b := validKeyIn()
+			b.CustomerName = ptr(long(101))
+			return b
+		}(), keyInParams()), "customerName"},
+		{"cancel currency not a code", "cancelPayment", cancelCall("dxRrMScPUSvrdmfYps_UG", func() generated.CancelPaymentRequest {
+			b := validCancel()
+			b.Currency = ptr("us$")
+			return b
+		}(), cancelParams()), "currency"},
 		{"create orderId ab", "createPayment", createCall(func() generated.CreatePaymentRequest {
 			b := validCreate()
 			b.OrderID = "ab"
