@@ -312,3 +312,25 @@ func TestOpsNeverEchoCardData(t *testing.T) {
 		t.Errorf("bad usage reached the server %d times", n)
 	}
 }
+
+// A POST whose answer is lost (the sandbox commits it, then drops the
+// connection) has an unknown outcome: exit 3, with the key to repeat it.
+func TestOpsOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	sb, err := sandbox.New(sandbox.WithFaults(sandbox.FaultRates{DropAfterCommit: 1}), sandbox.WithSeed(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	defer srv.Close()
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	code, out, errs := runCmd(t, vars, "key-in", "--order-id", "order-lost-0001", "--order-name", "T-shirt", "--amount", "15000",
+		"--card-number", "4330123412341234", "--card-expiration-year", "39", "--card-expiration-month", "07",
+		"--customer-identity-number", "881212", "--idempotency-key", "lost-key-0001", "--max-retries", "0")
+	if code != exitUnknown || out != "" || !strings.Contains(errs, "repeat with --idempotency-key lost-key-0001") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 3 and the --idempotency-key hint", code, out, errs)
+	}
+	if n := len(sb.Payments(sandbox.TestSecretKey)); n != 1 {
+		t.Errorf("the sandbox holds %d payments, want the 1 committed", n)
+	}
+}
