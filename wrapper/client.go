@@ -161,8 +161,11 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
-// WithTimeout bounds each attempt (DefaultTimeout by default), whatever the
-// HTTP client. The ctx of a call bounds the whole call, retries included.
+// WithTimeout bounds each attempt (DefaultTimeout by default), from sending
+// the request to reading the whole response. The default HTTP client's own
+// timeouts follow it; a client given to WithHTTPClient keeps its own, which
+// may end an attempt sooner. The ctx of a call bounds the whole call, retries
+// included.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -263,7 +266,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	}
 	hc := cfg.httpClient
 	if hc == nil {
-		hc = defaultHTTPClient()
+		hc = defaultHTTPClient(cfg.timeout)
 	}
 	base := hc.Transport
 	if base == nil {
@@ -322,10 +325,17 @@ func modeOf(k string) Mode {
 	return ModeUnknown
 }
 
+// backstopMargin is how much later than the per-attempt timeout the default
+// client's own timeouts fire: the attempt's ctx ends an attempt, they are a
+// backstop that must never cut it shorter.
+const backstopMargin = time.Second
+
 // defaultHTTPClient has connection, TLS and header timeouts, TLS 1.2 at
 // least, and does not follow redirects (the API never redirects; following
-// one could send a payment request somewhere else).
-func defaultHTTPClient() *http.Client {
+// one could send a payment request somewhere else). Its response-header and
+// overall timeouts follow the per-attempt timeout (WithTimeout) plus
+// backstopMargin, so that they never end an attempt before it.
+func defaultHTTPClient(attempt time.Duration) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
@@ -333,13 +343,13 @@ func defaultHTTPClient() *http.Client {
 			ForceAttemptHTTP2:     true,
 			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: DefaultTimeout,
+			ResponseHeaderTimeout: attempt + backstopMargin,
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       90 * time.Second,
 			MaxIdleConns:          100,
 			MaxIdleConnsPerHost:   16,
 		},
-		Timeout: 2 * DefaultTimeout,
+		Timeout: attempt + backstopMargin,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

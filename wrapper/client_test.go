@@ -236,3 +236,28 @@ func TestTypedIdempotencyKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultClientFollowsTimeout: with WithTimeout longer than the default,
+// neither the transport's header timeout nor the client's timeout ends an
+// attempt before the per-attempt timeout; dial, TLS handshake and the TLS
+// 1.2 minimum are kept.
+func TestDefaultClientFollowsTimeout(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{90 * time.Second, 10 * time.Minute, 50 * time.Millisecond} {
+		c, err := New(testKey, WithTimeout(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := c.http.Transport.(*authTransport).base.(*http.Transport)
+		if tr.ResponseHeaderTimeout < d || c.http.Timeout < d {
+			t.Errorf("WithTimeout(%s): ResponseHeaderTimeout %s, Client.Timeout %s cut the attempt short", d, tr.ResponseHeaderTimeout, c.http.Timeout)
+		}
+		if tr.ResponseHeaderTimeout == 0 || c.http.Timeout == 0 || tr.TLSHandshakeTimeout == 0 || tr.DialContext == nil ||
+			tr.TLSClientConfig == nil || tr.TLSClientConfig.MinVersion < tls.VersionTLS12 {
+			t.Errorf("WithTimeout(%s): a timeout or the TLS minimum was lost: %+v", d, tr)
+		}
+		if c.timeout != d {
+			t.Errorf("attempt timeout %s, want %s", c.timeout, d)
+		}
+	}
+}

@@ -34,8 +34,9 @@
 //
 // The default HTTP client has connection, TLS and response timeouts, TLS 1.2
 // at least, and follows no redirects; WithTimeout bounds each attempt
-// (DefaultTimeout). WithHTTPClient and WithBaseURL point the client at a local
-// sandbox or an httptest server.
+// (DefaultTimeout), and the default client's response timeouts follow it (a
+// client given to WithHTTPClient keeps its own). WithHTTPClient and
+// WithBaseURL point the client at a local sandbox or an httptest server.
 //
 // # Idempotency and retries
 //
