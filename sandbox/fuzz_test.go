@@ -78,7 +78,8 @@ func headerSafe(v string) bool { return !strings.ContainsAny(v, "\r\n\x00") }
 
 // FuzzHandler sends arbitrary bodies, path values and headers to every
 // operation of the sandbox (and the checkout page). It must never panic, never answer 5xx or 429
-// unless that fault was injected, and always answer a Toss-shaped error
+// unless it was asked to (X-Sandbox-Fault, or a TossPayments-Test-Code
+// documented with that status), and always answer a Toss-shaped error
 // (JSON with code and message) with a trace ID.
 func FuzzHandler(f *testing.F) {
 	create := `{"method":"CARD","amount":15000,"orderId":"fuzz-order-01","orderName":"x","returnUrl":"https://a.example/r"}`
@@ -118,6 +119,8 @@ func FuzzHandler(f *testing.F) {
 		{0, 3, "", create, "", "", "", "", ""},
 		{0, 0, "", create, strings.Repeat("k", 301), "", "", "", ""},
 		{0, 0, "", create, "", "", "REJECT_CARD_COMPANY", "", ""},
+		{0, 0, "", create, "", "", "FAILED_INTERNAL_SYSTEM_PROCESSING", "", ""},
+		{1, 4, "", confirm, "", "", "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING", "", ""},
 		{0, 0, "", create, "", "", "", "error-before", ""},
 		{0, 0, "", create, "", "", "", "rate-limit", ""},
 		{0, 0, "", create, "", "", "", "drop-after-commit", ""},
@@ -208,8 +211,15 @@ func FuzzHandler(f *testing.F) {
 		if resp.Header.Get(sandbox.TraceHeader) == "" {
 			t.Errorf("%s %s: no trace id", o.method, u)
 		}
+		// A TossPayments-Test-Code names the error to answer: a documented
+		// 5xx code answered as asked is injected, like error-before.
+		var answered struct {
+			Code string `json:"code"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &answered)
+		byTestCode := testCode != "" && answered.Code == testCode
 		switch {
-		case status >= 500 && fault != sandbox.FaultErrorBefore:
+		case status >= 500 && fault != sandbox.FaultErrorBefore && !byTestCode:
 			t.Fatalf("%s %s: %d not injected: %s", o.method, u, status, rec.Body.Bytes())
 		case status == http.StatusTooManyRequests && fault != sandbox.FaultRateLimit:
 			t.Fatalf("%s %s: 429 not injected", o.method, u)
