@@ -106,6 +106,10 @@ type RetryPolicy struct {
 
 // WithBaseURL sends requests to base (scheme and host, optionally a path
 // prefix) instead of DefaultBaseURL: a local sandbox or an httptest server.
+// With a live key (or a key of unknown mode), New refuses an http:// base
+// URL unless its host is loopback (127.0.0.0/8, ::1, localhost): the key
+// would cross the network in cleartext. A test key may use http:// to any
+// host (a sandbox on another machine in CI).
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)
@@ -254,6 +258,10 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	mode := modeOf(secretKey)
+	if err := checkCleartext(cfg.baseURL, mode); err != nil {
+		return nil, err
+	}
 	ops, err := specIndex()
 	if err != nil {
 		return nil, err
@@ -283,7 +291,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	secrets := secretList{secretValue(secretKey), secretValue(encoded)}
 	return &Client{
 		baseURL:       cfg.baseURL,
-		mode:          modeOf(secretKey),
+		mode:          mode,
 		language:      cfg.language,
 		retry:         cfg.retry,
 		timeout:       cfg.timeout,
@@ -313,6 +321,26 @@ func checkSecretKey(k string) error {
 		}
 	}
 	return nil
+}
+
+// checkCleartext refuses to send a key that may be live over http:// to a
+// host that is not loopback. Options run before New looks at the key, so New
+// calls it once both are known.
+func checkCleartext(base string, mode Mode) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" || mode == ModeTest || isLoopback(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("wrapper: WithBaseURL(%q): http:// would send a %s secret key in cleartext; use https://, a loopback host (127.0.0.1, ::1, localhost), or a test key", base, mode)
+}
+
+// isLoopback reports whether host is localhost or a loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func modeOf(k string) Mode {

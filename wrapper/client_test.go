@@ -261,3 +261,42 @@ func TestDefaultClientFollowsTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestCleartextBaseURL: a live key (or one of unknown mode) is never sent
+// over http:// to a host that is not loopback; a test key may be (a sandbox
+// on another host in CI), and https:// is always fine.
+func TestCleartextBaseURL(t *testing.T) {
+	t.Parallel()
+	const live, unknown = "live_sk_abcdefgh", "sandbox_abcdefgh"
+	cases := []struct {
+		key, base string
+		ok        bool
+	}{
+		{live, "http://api.tosspayments.com", false},
+		{live, "http://10.0.0.5:8080", false},
+		{live, "http://sandbox.ci.internal:8080/prefix", false},
+		{live, "http://[2001:db8::1]:8080", false},
+		{live, "http://localhost.evil.example", false},
+		{unknown, "http://sandbox.ci.internal:8080", false},
+		{live, "https://api.tosspayments.com", true},
+		{live, "https://10.0.0.5:8443", true},
+		{live, "http://127.0.0.1:8080", true},
+		{live, "http://127.8.9.10", true},
+		{live, "http://[::1]:8080", true},
+		{live, "http://localhost:8080", true},
+		{live, "http://LOCALHOST", true},
+		{unknown, "http://127.0.0.1:8080", true},
+		{testKey, "http://sandbox.ci.internal:8080", true},
+		{testKey, "http://10.0.0.5:8080", true},
+	}
+	for _, tc := range cases {
+		c, err := New(tc.key, WithBaseURL(tc.base))
+		if tc.ok != (err == nil) {
+			t.Errorf("New(%.8s…, WithBaseURL(%q)) = %v, %v; want ok %v", tc.key, tc.base, c, err, tc.ok)
+			continue
+		}
+		if err != nil && (!strings.Contains(err.Error(), "cleartext") || strings.Contains(err.Error(), tc.key)) {
+			t.Errorf("error %q does not say why or quotes the key", err)
+		}
+	}
+}

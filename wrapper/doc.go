@@ -36,7 +36,10 @@
 // at least, and follows no redirects; WithTimeout bounds each attempt
 // (DefaultTimeout), and the default client's response timeouts follow it (a
 // client given to WithHTTPClient keeps its own). WithHTTPClient and
-// WithBaseURL point the client at a local sandbox or an httptest server.
+// WithBaseURL point the client at a local sandbox or an httptest server. New
+// refuses an http:// base URL for a live key (or one of unknown mode) unless
+// the host is loopback, so that a live key never crosses a network in
+// cleartext; a test key may use http:// to any host.
 //
 // # Idempotency and retries
 //
