@@ -54,10 +54,20 @@ type env struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
 	stop()
 	os.Exit(code)
+}
+
+// interruptContext returns a context that the first Ctrl-C (or SIGTERM)
+// cancels, asking the command to stop cleanly. From then on the signals
+// have their default action again, so a second Ctrl-C during the shutdown
+// grace kills the process instead of being swallowed.
+func interruptContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // run dispatches a command line and returns the exit status.
