@@ -156,13 +156,7 @@ func (s *story) tell(browser bool, prefix string) {
 	if browser {
 		if s.approve(created) {
 			done, _, err := cl.ConfirmPayment(ctx, generated.ConfirmPaymentRequest{PaymentKey: created.PaymentKey, OrderID: order, Amount: amount})
-			if s.payment("confirm", done, err, generated.PaymentStatusDone, func(p *generated.Payment) string {
-				card := ""
-				if p.Card != nil {
-					card = "card " + p.Card.Number
-				}
-				return card
-			}) {
+			if s.payment("confirm", done, err, generated.PaymentStatusDone, cardDetail) {
 				target = done
 			}
 		}
@@ -176,9 +170,7 @@ func (s *story) tell(browser bool, prefix string) {
 		CardExpirationYear: fmt.Sprintf("%02d", (time.Now().Year()+3)%100), CardExpirationMonth: "12", CustomerIdentityNumber: "881212",
 	}
 	keyed, meta, err := cl.KeyInPayment(ctx, keyInReq)
-	s.payment("key-in (card entered by the merchant)", keyed, err, generated.PaymentStatusDone, func(p *generated.Payment) string {
-		return "card " + p.Card.Number
-	})
+	s.payment("key-in (card entered by the merchant)", keyed, err, generated.PaymentStatusDone, cardDetail)
 	if target == nil && err == nil {
 		target = keyed
 	}
@@ -263,6 +255,15 @@ func (s *story) approve(p *generated.Payment) bool {
 	return s.payment("approve at checkout (form POST)", got, err, generated.PaymentStatusInProgress, func(*generated.Payment) string {
 		return "303 to returnUrl?paymentKey=…&orderId=…&amount=" + loc.Query().Get("amount")
 	})
+}
+
+// cardDetail names the payment's (masked) card; a server may send no card
+// object, and the demo must not panic on it.
+func cardDetail(p *generated.Payment) string {
+	if p.Card == nil {
+		return "no card object"
+	}
+	return "card " + p.Card.Number
 }
 
 func checkoutURL(p *generated.Payment) string {

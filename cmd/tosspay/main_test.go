@@ -334,3 +334,49 @@ func TestOpsOutcomeUnknown(t *testing.T) {
 		t.Errorf("the sandbox holds %d payments, want the 1 committed", n)
 	}
 }
+
+// The demo prints a payment whose card is null without panicking: the real
+// API sends "card": null for other methods, and any server may.
+func TestDemoCardDetail(t *testing.T) {
+	t.Parallel()
+	var p generated.Payment
+	if err := json.Unmarshal([]byte(`{"card":null}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	if got := cardDetail(&p); got != "no card object" {
+		t.Errorf("null card: %q", got)
+	}
+	p.Card = &generated.Card{Number: "43301234****123*"}
+	if got := cardDetail(&p); got != "card 43301234****123*" {
+		t.Errorf("card: %q", got)
+	}
+}
+
+// The whole demo against a server that sends "card": null on key-in.
+func TestDemoWithoutCardObject(t *testing.T) {
+	t.Parallel()
+	sb, _ := sandbox.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		sb.Handler().ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if r.URL.Path == "/v1/payments/key-in" && rec.Code == http.StatusOK {
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err == nil {
+				m["card"] = nil
+				body, _ = json.Marshal(m)
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	code, out, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}, "demo", "--base-url", srv.URL)
+	if code != exitOK || !strings.Contains(out, "no card object") {
+		t.Fatalf("demo exit %d\n%s\n%s", code, out, errs)
+	}
+}
