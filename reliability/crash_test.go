@@ -211,12 +211,24 @@ func TestCrashSafeRetry(t *testing.T) {
 		key := wrapper.ConfirmIdempotencyKey(req)
 		hung := w.client(nil, wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 1}))
 		first := make(chan *generated.Payment, 1)
+		held := w.sb.InFlight()
 		go func() {
 			p, meta, err := hung.ConfirmPayment(ctx, req, wrapper.WithIdempotencyKey(key), wrapper.WithHeader(sandbox.FaultHeader, "delay=300ms"))
 			w.record(p, meta, err)
 			first <- p
 		}()
-		time.Sleep(50 * time.Millisecond) // the first request holds the key
+		// Wait until the first request holds its key on the sandbox (it is
+		// paused by the delay after claiming it), not for a guessed time.
+		for w.sb.InFlight() <= held {
+			if err := sleepCtx(ctx, time.Millisecond); err != nil {
+				t.Fatalf("the first request never claimed its key: %v", err)
+			}
+			select {
+			case p := <-first:
+				t.Fatalf("the first request ended (%v) before it was seen holding its key", p)
+			default:
+			}
+		}
 		c := w.client(obs, wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 10, MaxDelay: time.Second}), wrapper.WithSleeper(fixedSleep(50*time.Millisecond)))
 		conflicts := obs.count(http.StatusConflict)
 		p, meta, err := c.ConfirmPayment(ctx, req, wrapper.WithIdempotencyKey(wrapper.ConfirmIdempotencyKey(req)))
