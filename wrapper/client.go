@@ -459,13 +459,84 @@ func (secretValue) MarshalText() ([]byte, error) { return []byte(redacted), nil 
 // goes into an error or a log record.
 type secretList []secretValue
 
+// A value of at least minScrubLen characters is removed in its exact form. A
+// value of at least minDigitScrubLen digits (a card number, an identity
+// number) is also removed when written with separators between its digits
+// (spaces, '-', '.', '/'), as in "4330-1234-1234-1234". Shorter values (a
+// two-digit card password) are not scrubbed: removing every such pair of
+// digits would garble the text, and the API does not echo them.
 func (s secretList) scrub(text string) string {
 	for _, v := range s {
-		if len(v) >= 4 && strings.Contains(text, string(v)) {
+		if len(v) < minScrubLen {
+			continue
+		}
+		if strings.Contains(text, string(v)) {
 			text = strings.ReplaceAll(text, string(v), redacted)
+		}
+		if len(v) >= minDigitScrubLen && isDigits(string(v)) {
+			text = scrubDigits(text, string(v))
 		}
 	}
 	return text
+}
+
+const (
+	// minScrubLen is the shortest secret removed from text.
+	minScrubLen = 4
+	// minDigitScrubLen is the shortest all-digit secret also removed when
+	// written with separators.
+	minDigitScrubLen = 6
+)
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isDigitSeparator(b byte) bool { return b == ' ' || b == '-' || b == '.' || b == '/' }
+
+// scrubDigits replaces every run of text that spells digits with separators
+// between them.
+func scrubDigits(text, digits string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(text); {
+		if end := matchDigits(text, i, digits); end > 0 {
+			b.WriteString(text[last:i])
+			b.WriteString(redacted)
+			i, last = end, end
+			continue
+		}
+		i++
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// matchDigits returns the end of the run of text at i that spells digits
+// (separators allowed between digits, not before the first), or 0.
+func matchDigits(text string, i int, digits string) int {
+	if text[i] != digits[0] {
+		return 0
+	}
+	j := i + 1
+	for k := 1; k < len(digits); k++ {
+		for j < len(text) && isDigitSeparator(text[j]) {
+			j++
+		}
+		if j >= len(text) || text[j] != digits[k] {
+			return 0
+		}
+		j++
+	}
+	return j
 }
 
 // sleepContext waits d or until ctx ends, whichever is first.

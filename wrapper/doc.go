@@ -29,8 +29,14 @@
 // puts the card number, password and identity number in the request body
 // only, validation errors name fields and rules but never values, and text
 // the server sends back is scrubbed of the key and the card data before it
-// goes into an error or a log record. The generated.KeyInPaymentRequest you
-// pass is a plain struct: do not print it yourself.
+// goes into an error or a log record. The scrubbing removes each value of at
+// least 4 characters as it is, and a card or identity number (6 digits or
+// more) also when written with spaces, '-', '.' or '/' between its digits
+// ("9440-6172-8391-0245"). It does not remove a value shorter than 4
+// characters, such as the two-digit cardPassword: removing every such pair of
+// digits would garble the text, and the API does not echo it. The
+// generated.KeyInPaymentRequest you pass prints its card fields as
+// [REDACTED].
 //
 // The default HTTP client has connection, TLS and response timeouts, TLS 1.2
 // at least, and follows no redirects; WithTimeout bounds each attempt

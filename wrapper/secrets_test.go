@@ -130,3 +130,34 @@ func newServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// TestScrubCardNumberWithSeparators: a card number echoed with dashes,
+// spaces or dots is scrubbed like the bare number; short values are not
+// (documented in doc.go).
+func TestScrubCardNumberWithSeparators(t *testing.T) {
+	t.Parallel()
+	secrets := secretList{secretValue(canaryCard), secretValue(canaryIdentity), secretValue("12")}
+	for _, echo := range []string{
+		canaryCard, "9999-8888-7777-6666", "9999 8888 7777 6666", "9999.8888.7777.6666", "9999 - 8888 - 7777 - 6666",
+		"9-9-9-9-8-8-8-8-7-7-7-7-6-6-6-6", "771231", "77-12-31",
+	} {
+		got := secrets.scrub("card " + echo + " refused")
+		if got != "card "+redacted+" refused" {
+			t.Errorf("scrub(%q) = %q", echo, got)
+		}
+	}
+	for _, keep := range []string{"9999-8888-7777-666", "order 12 of 12", "99998888777766", "amount 1,000"} {
+		if got := secrets.scrub(keep); got != keep {
+			t.Errorf("scrub(%q) = %q, want it unchanged", keep, got)
+		}
+	}
+	// Through the client: a decline that echoes the card number with dashes.
+	h := setup(t)
+	h.mux.HandleFunc("POST /v1/payments/key-in", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, 403, "REJECT_CARD_COMPANY", "card 9999-8888-7777-6666 refused")
+	})
+	_, _, err := h.c.KeyInPayment(context.Background(), keyInReq(canaryCard))
+	if err == nil || strings.Contains(err.Error(), "9999-8888-7777-6666") || !strings.Contains(err.Error(), redacted) {
+		t.Errorf("err = %v", err)
+	}
+}
