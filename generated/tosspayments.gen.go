@@ -74,11 +74,8 @@ func (e CancelStatus) Valid() bool {
 const (
 	CardTypeCredit    CardType = "CREDIT"
 	CardTypeCreditKo  CardType = "신용"
-	CardTypeDebit     CardType = "DEBIT"
 	CardTypeDebitKo   CardType = "체크"
-	CardTypeGift      CardType = "GIFT"
 	CardTypeGiftKo    CardType = "기프트"
-	CardTypeUnknown   CardType = "UNKNOWN"
 	CardTypeUnknownKo CardType = "미확인"
 )
 
@@ -89,15 +86,9 @@ func (e CardType) Valid() bool {
 		return true
 	case CardTypeCreditKo:
 		return true
-	case CardTypeDebit:
-		return true
 	case CardTypeDebitKo:
 		return true
-	case CardTypeGift:
-		return true
 	case CardTypeGiftKo:
-		return true
-	case CardTypeUnknown:
 		return true
 	case CardTypeUnknownKo:
 		return true
@@ -498,26 +489,20 @@ func (e InterestPayer) Valid() bool {
 
 // Defines values for OwnerType.
 const (
-	OwnerTypeCorporate   OwnerType = "CORPORATE"
 	OwnerTypeCorporateKo OwnerType = "법인"
 	OwnerTypePersonal    OwnerType = "PERSONAL"
 	OwnerTypePersonalKo  OwnerType = "개인"
-	OwnerTypeUnknown     OwnerType = "UNKNOWN"
 	OwnerTypeUnknownKo   OwnerType = "미확인"
 )
 
 // Valid indicates whether the value is a known member of the OwnerType enum.
 func (e OwnerType) Valid() bool {
 	switch e {
-	case OwnerTypeCorporate:
-		return true
 	case OwnerTypeCorporateKo:
 		return true
 	case OwnerTypePersonal:
 		return true
 	case OwnerTypePersonalKo:
-		return true
-	case OwnerTypeUnknown:
 		return true
 	case OwnerTypeUnknownKo:
 		return true
@@ -875,7 +860,9 @@ type Card struct {
 	Number string `json:"number"`
 
 	// OwnerType `개인` (personal), `법인` (corporate) or `미확인` (unknown). With
-	// `Accept-Language: en-US`: `PERSONAL` is known; readers keep any value.
+	// `Accept-Language: en-US`: `PERSONAL` is known; Toss publishes no list of
+	// the other English values, so they are not listed here (the contract
+	// tests report the first one seen) and readers keep any value.
 	OwnerType OwnerType `json:"ownerType"`
 
 	// UseCardPoint Whether card points were used.
@@ -1253,7 +1240,9 @@ type OrderID = string
 type OrderName = string
 
 // OwnerType `개인` (personal), `법인` (corporate) or `미확인` (unknown). With
-// `Accept-Language: en-US`: `PERSONAL` is known; readers keep any value.
+// `Accept-Language: en-US`: `PERSONAL` is known; Toss publishes no list of
+// the other English values, so they are not listed here (the contract
+// tests report the first one seen) and readers keep any value.
 type OwnerType string
 
 // Payment The Payment object, version 2022-11-16. Fields documented as non-null

@@ -172,6 +172,13 @@ func TestEnglish(t *testing.T) {
 	if *ko.Method != generated.PaymentMethodCardKo || ko.Card.CardType != generated.CardTypeCreditKo {
 		t.Errorf("Korean payment: %s %s", *ko.Method, ko.Card.CardType)
 	}
+	// A corporate card (10-digit business number): Toss publishes no English
+	// ownerType for it, so the sandbox keeps the Korean value.
+	corp := keyInBody("order-en-0002", 15000, "4330123412341234")
+	corp["customerIdentityNumber"] = "1234567890"
+	if c := e.ok("POST", "/v1/payments/key-in", corp, "Accept-Language", "en-US"); c.Card.OwnerType != generated.OwnerTypeCorporateKo || c.Card.CardType != generated.CardTypeCredit {
+		t.Errorf("English corporate card: cardType %s ownerType %s", c.Card.CardType, c.Card.OwnerType)
+	}
 	msg := e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/none", nil, "Accept-Language", "en-US")
 	if msg != "The payment does not exist." {
 		t.Errorf("English message %q", msg)

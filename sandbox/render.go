@@ -106,9 +106,11 @@ func renderCard(p *payment, lang Language) *generated.Card {
 		ownerType = generated.OwnerTypeCorporateKo
 	}
 	if lang == English {
-		cardType, ownerType = generated.CardTypeCredit, generated.OwnerTypePersonal
-		if c.corporate {
-			ownerType = generated.OwnerTypeCorporate
+		cardType = generated.CardTypeCredit
+		// Toss publishes no English value for a corporate owner; rather than
+		// invent one, the sandbox keeps 법인 in English too.
+		if !c.corporate {
+			ownerType = generated.OwnerTypePersonal
 		}
 	}
 	var payer *generated.InterestPayer
