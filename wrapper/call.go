@@ -81,13 +81,8 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, ex
 		return nil, meta, fmt.Errorf("tosspayments: %s: build request: %w", opID, err)
 	}
 	if c.validation {
-		if err := validate(ctx, op, first, pathValue); err != nil {
+		if err := validate(op, first.Header, body, pathValue); err != nil {
 			return nil, meta, err
-		}
-		// The validator read the body; rewind it so that the first attempt
-		// sends the request that was validated.
-		if body != nil {
-			first.Body = io.NopCloser(bytes.NewReader(body))
 		}
 	}
 

@@ -360,9 +360,12 @@ const backstopMargin = time.Second
 
 // defaultHTTPClient has connection, TLS and header timeouts, TLS 1.2 at
 // least, and does not follow redirects (the API never redirects; following
-// one could send a payment request somewhere else). Its response-header and
-// overall timeouts follow the per-attempt timeout (WithTimeout) plus
-// backstopMargin, so that they never end an attempt before it.
+// one could send a payment request somewhere else). Its response-header
+// timeout follows the per-attempt timeout (WithTimeout) plus backstopMargin,
+// so that it never ends an attempt before it. It sets no overall
+// http.Client.Timeout: every attempt runs under a context with the attempt
+// timeout, which bounds it whole, body included, without the extra timer and
+// goroutine per request that Client.Timeout costs.
 func defaultHTTPClient(attempt time.Duration) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
@@ -377,7 +380,6 @@ func defaultHTTPClient(attempt time.Duration) *http.Client {
 			MaxIdleConns:          100,
 			MaxIdleConnsPerHost:   16,
 		},
-		Timeout: attempt + backstopMargin,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

@@ -84,8 +84,10 @@ func TestDefaultHTTPClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.http == http.DefaultClient || c.http.Timeout == 0 {
-		t.Fatalf("default client %+v has no timeout", c.http)
+	// The attempt timeout bounds every attempt (its context); the transport
+	// adds dial, TLS and response-header timeouts.
+	if c.http == http.DefaultClient || c.timeout <= 0 {
+		t.Fatalf("default client %+v, attempt timeout %s", c.http, c.timeout)
 	}
 	at, ok := c.http.Transport.(*authTransport)
 	if !ok {
@@ -249,10 +251,11 @@ func TestDefaultClientFollowsTimeout(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr := c.http.Transport.(*authTransport).base.(*http.Transport)
-		if tr.ResponseHeaderTimeout < d || c.http.Timeout < d {
+		// No overall Client.Timeout: the attempt's context bounds the attempt.
+		if tr.ResponseHeaderTimeout < d || (c.http.Timeout != 0 && c.http.Timeout < d) {
 			t.Errorf("WithTimeout(%s): ResponseHeaderTimeout %s, Client.Timeout %s cut the attempt short", d, tr.ResponseHeaderTimeout, c.http.Timeout)
 		}
-		if tr.ResponseHeaderTimeout == 0 || c.http.Timeout == 0 || tr.TLSHandshakeTimeout == 0 || tr.DialContext == nil ||
+		if tr.ResponseHeaderTimeout == 0 || tr.TLSHandshakeTimeout == 0 || tr.DialContext == nil ||
 			tr.TLSClientConfig == nil || tr.TLSClientConfig.MinVersion < tls.VersionTLS12 {
 			t.Errorf("WithTimeout(%s): a timeout or the TLS minimum was lost: %+v", d, tr)
 		}

@@ -215,7 +215,7 @@ func TestWrappedOperationsMatchSpec(t *testing.T) {
 		if op == nil {
 			t.Fatalf("spec lacks %s", id)
 		}
-		if op.method == http.MethodPost && op.route.Operation.Parameters.GetByInAndName("header", "Idempotency-Key") == nil {
+		if op.method == http.MethodPost && op.param("header", "Idempotency-Key") == nil {
 			t.Errorf("%s: a POST without an Idempotency-Key parameter", id)
 		}
 	}
@@ -306,7 +306,7 @@ func TestMaxIdempotencyKeyLengthMatchesSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, op := range ops {
-		p := op.route.Operation.Parameters.GetByInAndName("header", "Idempotency-Key")
+		p := op.param("header", "Idempotency-Key")
 		if p == nil {
 			continue
 		}
