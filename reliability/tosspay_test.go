@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,19 @@ func TestTosspayKeepsSecrets(t *testing.T) {
 	codes[code]++
 	_, code = keyIn("canary-order-badcard", canaryCard+"00000") // too long a card number
 	codes[code]++
+	// A card number typed with spaces: the shell splits it, and the stray
+	// groups are refused without being echoed.
+	before := all.Len()
+	_, code = run("key-in", "--order-id", "canary-order-spaced", "--order-name", "canary", "--amount", "20000",
+		"--card-number", canaryCard[:4], canaryCard[4:8], canaryCard[8:12], canaryCard[12:],
+		"--card-expiration-year", "30", "--card-expiration-month", "12", "--customer-identity-number", "880101")
+	codes[code]++
+	if code != 2 {
+		t.Errorf("a spaced card number: exit %d, want 2 (bad input)", code)
+	}
+	if spacedOut := all.String()[before:]; strings.Contains(spacedOut, canaryCard[4:8]) || strings.Contains(spacedOut, canaryCard[12:]) {
+		t.Errorf("a spaced card number's groups were echoed: %q", spacedOut)
+	}
 	if paymentKey != "" {
 		for _, args := range [][]string{
 			{"cancel", "--payment-key", paymentKey, "--cancel-reason", "canary", "--cancel-amount", "1000", "--max-retries", "9"},
