@@ -194,7 +194,8 @@ func (s *story) tell(browser bool, prefix string) {
 	declined := keyInReq
 	declined.OrderID = prefix + "-declined"
 	var callOpts []wrapper.CallOption
-	how := "reserved card " + declineCard
+	// The demo prints card numbers masked, as Toss does, even test ones.
+	how := "reserved card " + declineCard[:8] + "****" + declineCard[12:]
 	if browser {
 		declined.CardNumber = declineCard
 	} else {

@@ -54,6 +54,11 @@ func TestDemoInProcess(t *testing.T) {
 	if strings.Contains(out, "FAIL") {
 		t.Errorf("a step failed:\n%s", out)
 	}
+	for _, card := range []string{demoCard, declineCard} {
+		if strings.Contains(out+errs, card) {
+			t.Errorf("the demo printed the card number %s unmasked:\n%s", card, out)
+		}
+	}
 }
 
 func TestDemoAgainstBaseURL(t *testing.T) {
