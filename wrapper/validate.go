@@ -23,12 +23,12 @@ var wrappedOperations = []string{openapi.OpCreatePayment, openapi.OpConfirmPayme
 
 // specOp is what the client knows of one operation, all of it from the spec.
 type specOp struct {
-	id        string
-	method    string
+	id     string
+	method string
 	// params are the operation's path and header parameters, and body its
 	// request body (nil for a GET): what validate checks.
-	params []*openapi3.Parameter
-	body   *openapi3.RequestBody
+	params    []*openapi3.Parameter
+	body      *openapi3.RequestBody
 	pathParam string // the name of the operation's path parameter, if any
 
 	// declined holds the codes of definitive declines (the ErrorCode
@@ -126,7 +126,6 @@ func extensionCodes(ext map[string]any, name string) (map[generated.ErrorCode]bo
 	}
 	return codes, nil
 }
-
 
 // sensitiveFields are request fields whose values are card or personal
 // data. Their rules are described from the schema alone.
