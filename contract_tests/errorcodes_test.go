@@ -59,3 +59,44 @@ func TestDocumentedErrorCodes(t *testing.T) {
 		t.Error("DocumentedErrorCodes shares its slices between calls")
 	}
 }
+
+// TestGeneratedErrorClasses: IsDeclinedErrorCode and IsOutcomeUnknownErrorCode
+// answer what the spec's x-toss-declined and x-toss-outcome-unknown list, for
+// every ErrorCode value and every operation.
+func TestGeneratedErrorClasses(t *testing.T) {
+	t.Parallel()
+	doc := spec(t)
+	errorCode := doc.Components.Schemas["ErrorCode"].Value
+	declined, _, err := codeList(errorCode.Extensions, "x-toss-declined")
+	if err != nil || len(declined) == 0 {
+		t.Fatalf("x-toss-declined: %v (%d codes)", err, len(declined))
+	}
+	unknown := map[string][]string{}
+	var ops []string
+	for _, path := range doc.Paths.InMatchingOrder() {
+		for _, op := range doc.Paths.Value(path).Operations() {
+			ops = append(ops, op.OperationID)
+			for _, resp := range op.Responses.Map() {
+				codes, _, err := codeList(resp.Value.Extensions, "x-toss-outcome-unknown")
+				if err != nil {
+					t.Fatal(err)
+				}
+				unknown[op.OperationID] = append(unknown[op.OperationID], codes...)
+			}
+		}
+	}
+	if len(unknown["confirmPayment"]) == 0 {
+		t.Fatal("confirmPayment lists no outcome-unknown code")
+	}
+	for _, v := range append(errorCode.Enum, "MADE_UP_CODE") {
+		code := v.(string)
+		if got, want := generated.IsDeclinedErrorCode(generated.ErrorCode(code)), slices.Contains(declined, code); got != want {
+			t.Errorf("IsDeclinedErrorCode(%s) = %v, the spec says %v (run go generate ./...)", code, got, want)
+		}
+		for _, op := range ops {
+			if got, want := generated.IsOutcomeUnknownErrorCode(op, generated.ErrorCode(code)), slices.Contains(unknown[op], code); got != want {
+				t.Errorf("IsOutcomeUnknownErrorCode(%s, %s) = %v, the spec says %v (run go generate ./...)", op, code, got, want)
+			}
+		}
+	}
+}

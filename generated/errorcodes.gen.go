@@ -106,3 +106,39 @@ func DocumentedErrorCodes(operationID string, status int) []ErrorCode {
 	}
 	return nil
 }
+
+// IsDeclinedErrorCode reports whether code is a definitive decline: the card
+// company, bank or fraud detection refused and no money moved (the ErrorCode
+// schema's x-toss-declined). Such a request must not be retried.
+func IsDeclinedErrorCode(code ErrorCode) bool {
+	switch code {
+	case ErrorCodeRejectCardPayment, ErrorCodeRejectCardCompany, ErrorCodeRejectAccountPayment, ErrorCodeRejectTosspayInvalidAccount, ErrorCodeInvalidRejectCard, ErrorCodeFdsError, ErrorCodeInvalidStoppedCard, ErrorCodeInvalidCardLostOrStolen, ErrorCodeInvalidCardNumber, ErrorCodeInvalidCardExpiration, ErrorCodeInvalidCardPassword, ErrorCodeInvalidCardIdentity, ErrorCodeInvalidPassword, ErrorCodeExceedMaxAuthCount, ErrorCodeExceedMaxOneDayAmount, ErrorCodeExceedMaxDailyPaymentCount, ErrorCodeExceedMaxMonthlyPaymentAmount, ErrorCodeExceedMaxOneDayWithdrawAmount, ErrorCodeExceedMaxOneTimeWithdrawAmount, ErrorCodeNotSupportedCardType:
+		return true
+	}
+	return false
+}
+
+// IsOutcomeUnknownErrorCode reports whether an answer with code to the
+// operation (by operationId) leaves it unknown whether the operation took
+// effect (its error responses' x-toss-outcome-unknown): look the payment up, or
+// repeat the request with its idempotency key, before anything else.
+func IsOutcomeUnknownErrorCode(operationID string, code ErrorCode) bool {
+	switch operationID {
+	case "cancelPayment":
+		switch code {
+		case ErrorCodeProviderError:
+			return true
+		}
+	case "confirmPayment":
+		switch code {
+		case ErrorCodeAlreadyProcessedPayment, ErrorCodeProviderError:
+			return true
+		}
+	case "keyInPayment":
+		switch code {
+		case ErrorCodeAlreadyProcessedPayment, ErrorCodeProviderError:
+			return true
+		}
+	}
+	return false
+}

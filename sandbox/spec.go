@@ -16,7 +16,7 @@ import (
 
 // spec is what the sandbox reads from openapi/tosspayments.yaml: the router
 // used for validation, and for each operation the status of each documented
-// error code (x-toss-error-codes).
+// error code (x-toss-error-codes, through generated.DocumentedErrorCodes).
 type spec struct {
 	doc     *openapi3.T
 	router  routers.Router
@@ -44,12 +44,12 @@ func loadSpec() (*spec, error) {
 				s.methods = append(s.methods, method)
 			}
 			codes := map[generated.ErrorCode]int{}
-			for status, ref := range op.Responses.Map() {
+			for status := range op.Responses.Map() {
 				n, err := strconv.Atoi(status)
-				if err != nil || ref.Value == nil {
+				if err != nil {
 					continue
 				}
-				for _, c := range errorCodesOf(ref.Value) {
+				for _, c := range generated.DocumentedErrorCodes(op.OperationID, n) {
 					if old, ok := codes[c]; !ok || n < old {
 						codes[c] = n
 					}
@@ -60,21 +60,6 @@ func loadSpec() (*spec, error) {
 	}
 	slices.Sort(s.methods)
 	return s, nil
-}
-
-// errorCodesOf reads a response's x-toss-error-codes.
-func errorCodesOf(r *openapi3.Response) []generated.ErrorCode {
-	raw, ok := r.Extensions["x-toss-error-codes"].([]any)
-	if !ok {
-		return nil
-	}
-	out := make([]generated.ErrorCode, 0, len(raw))
-	for _, v := range raw {
-		if s, ok := v.(string); ok {
-			out = append(out, generated.ErrorCode(s))
-		}
-	}
-	return out
 }
 
 // status returns the documented status of code for the operation, and

@@ -311,7 +311,7 @@ func classify(op *specOp, status int, code generated.ErrorCode) Class {
 		return ClassOutcomeUnknown
 	case status == 429:
 		return ClassRetryable
-	case op.outcomeUnknown[code]:
+	case generated.IsOutcomeUnknownErrorCode(op.id, code):
 		// The spec's x-toss-outcome-unknown for this operation, such as
 		// PROVIDER_ERROR, or ALREADY_PROCESSED_PAYMENT on confirm.
 		return ClassOutcomeUnknown
@@ -321,7 +321,7 @@ func classify(op *specOp, status int, code generated.ErrorCode) Class {
 		// The API never redirects and the client follows no redirect: what
 		// answered may have processed the request (a 303 says it did).
 		return ClassOutcomeUnknown
-	case op.declined[code] || strings.HasPrefix(string(code), "REJECT_"):
+	case generated.IsDeclinedErrorCode(code) || strings.HasPrefix(string(code), "REJECT_"):
 		// The spec's x-toss-declined, and Toss's naming of declines for
 		// REJECT_ codes the spec does not list yet.
 		return ClassDeclined

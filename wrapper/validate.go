@@ -12,7 +12,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
-	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
@@ -30,13 +29,6 @@ type specOp struct {
 	params    []*openapi3.Parameter
 	body      *openapi3.RequestBody
 	pathParam string // the name of the operation's path parameter, if any
-
-	// declined holds the codes of definitive declines (the ErrorCode
-	// schema's x-toss-declined), shared by every operation.
-	declined map[generated.ErrorCode]bool
-	// outcomeUnknown holds the codes after which this operation may or may
-	// not have taken effect (its responses' x-toss-outcome-unknown).
-	outcomeUnknown map[generated.ErrorCode]bool
 }
 
 // specIndex maps operationIds to their routes. It is built once per process
@@ -46,31 +38,12 @@ var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
 	if err != nil {
 		return nil, err
 	}
-	declined, err := extensionCodes(doc.Components.Schemas["ErrorCode"].Value.Extensions, "x-toss-declined")
-	if err != nil {
-		return nil, err
-	}
 	ops := make(map[string]*specOp, len(wrappedOperations))
 	for _, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			so := &specOp{
 				id:     op.OperationID,
 				method: method,
-
-				declined:       declined,
-				outcomeUnknown: map[generated.ErrorCode]bool{},
-			}
-			for _, resp := range op.Responses.Map() {
-				if resp.Value == nil {
-					continue
-				}
-				codes, err := extensionCodes(resp.Value.Extensions, "x-toss-outcome-unknown")
-				if err != nil {
-					return nil, fmt.Errorf("wrapper: %s: %w", op.OperationID, err)
-				}
-				for code := range codes {
-					so.outcomeUnknown[code] = true
-				}
 			}
 			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
 				for _, p := range params {
@@ -104,28 +77,6 @@ var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
 	}
 	return ops, nil
 })
-
-// extensionCodes reads an x- extension holding a list of error codes; an
-// absent extension is an empty list.
-func extensionCodes(ext map[string]any, name string) (map[generated.ErrorCode]bool, error) {
-	codes := map[generated.ErrorCode]bool{}
-	v, ok := ext[name]
-	if !ok {
-		return codes, nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("wrapper: the spec's %s is not a list", name)
-	}
-	for _, item := range list {
-		code, ok := item.(string)
-		if !ok {
-			return nil, fmt.Errorf("wrapper: the spec's %s holds a non-string %v", name, item)
-		}
-		codes[generated.ErrorCode(code)] = true
-	}
-	return codes, nil
-}
 
 // sensitiveFields are request fields whose values are card or personal
 // data. Their rules are described from the schema alone.

@@ -33,22 +33,28 @@ func TestGenerateIsStable(t *testing.T) {
 	}
 }
 
-// TestGenerateRefusesUnknownCode: a response listing a code that is not an
-// ErrorCode value has no constant, and generation fails naming it.
-func TestGenerateRefusesUnknownCode(t *testing.T) {
+// TestGenerateRefusesBadLists: a listed code that is not an ErrorCode value
+// has no constant, and an outcome-unknown code must be one the response
+// documents; generation fails naming the code.
+func TestGenerateRefusesBadLists(t *testing.T) {
 	src, err := os.ReadFile(specPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := []byte("x-toss-error-codes: [UNAUTHORIZED_KEY]")
-	if !bytes.Contains(src, old) {
-		t.Fatalf("the spec no longer contains %s", old)
-	}
-	path := filepath.Join(t.TempDir(), "spec.yaml")
-	if err := os.WriteFile(path, bytes.Replace(src, old, []byte("x-toss-error-codes: [UNAUTHORIZED_KEY, MADE_UP_CODE]"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := generate(path); err == nil || !strings.Contains(err.Error(), "MADE_UP_CODE") {
-		t.Errorf("generate = %v, want an error naming MADE_UP_CODE", err)
+	for _, tc := range []struct{ old, new, want string }{
+		{"x-toss-error-codes: [UNAUTHORIZED_KEY]", "x-toss-error-codes: [UNAUTHORIZED_KEY, MADE_UP_CODE]", "MADE_UP_CODE"},
+		{"x-toss-declined: [REJECT_CARD_PAYMENT,", "x-toss-declined: [MADE_UP_DECLINE, REJECT_CARD_PAYMENT,", "MADE_UP_DECLINE"},
+		{"x-toss-outcome-unknown: [PROVIDER_ERROR]", "x-toss-outcome-unknown: [PROVIDER_ERROR, NOT_FOUND_PAYMENT]", "NOT_FOUND_PAYMENT"},
+	} {
+		if !strings.Contains(string(src), tc.old) {
+			t.Fatalf("the spec no longer contains %s", tc.old)
+		}
+		path := filepath.Join(t.TempDir(), "spec.yaml")
+		if err := os.WriteFile(path, bytes.Replace(src, []byte(tc.old), []byte(tc.new), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := generate(path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: generate = %v, want an error naming %s", tc.new, err, tc.want)
+		}
 	}
 }
