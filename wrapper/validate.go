@@ -78,14 +78,6 @@ var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
 	return ops, nil
 })
 
-// sensitiveFields are request fields whose values are card or personal
-// data. Their rules are described from the schema alone.
-var sensitiveFields = map[string]bool{
-	"cardNumber":             true,
-	"cardPassword":           true,
-	"customerIdentityNumber": true,
-}
-
 var missingProperty = regexp.MustCompile(`^property "([^"]+)" is missing$`)
 
 // param returns the operation's parameter in (path or header) named name.
@@ -168,7 +160,7 @@ func describe(opID string, err error) *ValidationError {
 			ptr = append(ptr, m[1])
 			ve.Rule = "required property is missing"
 		} else {
-			ve.Rule = schemaRule(se, ptr)
+			ve.Rule = schemaRule(se)
 		}
 		if re != nil && re.Parameter == nil && len(ptr) > 0 {
 			ve.Field = strings.Join(ptr, ".")
@@ -191,21 +183,26 @@ func safeReason(re *openapi3filter.RequestError) string {
 	return "does not match the spec"
 }
 
+// sensitiveGoType is the x-go-type the spec gives card and personal data
+// (cardNumber, cardPassword, customerIdentityNumber): the spec, not this
+// package, says which fields are sensitive.
+const sensitiveGoType = "sensitive.String"
+
 // schemaRule describes a schema error. kin-openapi's reasons never include
 // the value ("minimum string length is 6", "number must be more than 0");
-// for card and personal data the rule is rebuilt from the schema alone, in
-// case a future reason did.
-func schemaRule(se *openapi3.SchemaError, ptr []string) string {
-	if len(ptr) > 0 && sensitiveFields[ptr[len(ptr)-1]] {
-		s := se.Schema
-		switch {
-		case s == nil:
-		case se.SchemaField == "pattern":
+// for a field the spec marks as sensitive the rule is rebuilt from the schema
+// alone, in case a future reason did.
+func schemaRule(se *openapi3.SchemaError) string {
+	if s := se.Schema; s != nil && s.Extensions["x-go-type"] == sensitiveGoType {
+		switch se.SchemaField {
+		case "pattern":
 			return fmt.Sprintf("must match the regular expression %q", s.Pattern)
-		case se.SchemaField == "minLength":
+		case "minLength":
 			return fmt.Sprintf("minimum string length is %d", s.MinLength)
-		case se.SchemaField == "maxLength" && s.MaxLength != nil:
-			return fmt.Sprintf("maximum string length is %d", *s.MaxLength)
+		case "maxLength":
+			if s.MaxLength != nil {
+				return fmt.Sprintf("maximum string length is %d", *s.MaxLength)
+			}
 		}
 		return "breaks the schema's " + se.SchemaField + " rule"
 	}

@@ -8,8 +8,11 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sensitive"
 )
 
@@ -312,6 +315,38 @@ func TestMaxIdempotencyKeyLengthMatchesSpec(t *testing.T) {
 		}
 		if ml := p.Schema.Value.MaxLength; ml == nil || *ml != MaxIdempotencyKeyLength {
 			t.Errorf("%s: the spec's Idempotency-Key maxLength is %v, MaxIdempotencyKeyLength %d", id, ml, MaxIdempotencyKeyLength)
+		}
+	}
+}
+
+// TestSensitiveRulesComeFromTheSchema: for a field the spec types as
+// sensitive.String the rule is rebuilt from the schema, so a reason that
+// quoted the value could not leak it; other fields keep kin-openapi's reason.
+// The spec marks the three card and personal data fields of key-in.
+func TestSensitiveRulesComeFromTheSchema(t *testing.T) {
+	t.Parallel()
+	maxLen := uint64(20)
+	leaky := "value 4330123412341234 is too long"
+	card := &openapi3.Schema{MaxLength: &maxLen, Extensions: map[string]any{"x-go-type": sensitiveGoType}}
+	if got := schemaRule(&openapi3.SchemaError{Schema: card, SchemaField: "maxLength", Reason: leaky}); got != "maximum string length is 20" {
+		t.Errorf("sensitive rule = %q", got)
+	}
+	if got := schemaRule(&openapi3.SchemaError{Schema: card, SchemaField: "enum", Reason: leaky}); strings.Contains(got, "4330") {
+		t.Errorf("sensitive rule leaks: %q", got)
+	}
+	plain := &openapi3.Schema{MaxLength: &maxLen}
+	if got := schemaRule(&openapi3.SchemaError{Schema: plain, SchemaField: "maxLength", Reason: "maximum string length is 20"}); got != "maximum string length is 20" {
+		t.Errorf("plain rule = %q", got)
+	}
+
+	ops, err := specIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := ops[openapi.OpKeyInPayment].body.Content.Get(jsonContentType).Schema.Value.Properties
+	for _, name := range []string{"cardNumber", "cardPassword", "customerIdentityNumber"} {
+		if p := props[name]; p == nil || p.Value.Extensions["x-go-type"] != sensitiveGoType {
+			t.Errorf("the spec does not type key-in's %s as %s", name, sensitiveGoType)
 		}
 	}
 }
