@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"cmp"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,19 +21,10 @@ import (
 const (
 	specPath     = "../../openapi/tosspayments.yaml"
 	baselinePath = "../../openapi/baseline/tosspayments.yaml"
-	script       = "../spec-breaking"
 )
 
 func TestSpecBreaking(t *testing.T) {
-	cases := []struct {
-		name string
-		// mutate edits the document; nil leaves it unchanged.
-		mutate func(t *testing.T, doc *yaml.Node)
-		// wantFail is whether the gate must exit non-zero.
-		wantFail bool
-		// wantOutput lists strings the report must contain.
-		wantOutput []string
-	}{
+	testGate(t, "spec-breaking", []gateCase{
 		{
 			name:     "unchanged spec passes",
 			wantFail: false,
@@ -70,30 +60,7 @@ func TestSpecBreaking(t *testing.T) {
 			},
 			wantFail: false,
 		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			revision := specPath
-			if tc.mutate != nil {
-				revision = mutatedCopy(t, tc.mutate)
-			}
-			cmd := exec.Command(script, baselinePath, revision)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			err := cmd.Run()
-			if _, isExit := err.(*exec.ExitError); err != nil && !isExit {
-				t.Fatalf("run %s: %v", script, err)
-			}
-			if failed := err != nil; failed != tc.wantFail {
-				t.Fatalf("spec-breaking failed=%v, want %v; output:\n%s", failed, tc.wantFail, out.String())
-			}
-			for _, want := range tc.wantOutput {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("output lacks %q; output:\n%s", want, out.String())
-				}
-			}
-		})
-	}
+	}, baselinePath)
 }
 
 // TestBaselineIsReleased checks that the baseline is a recorded release: its

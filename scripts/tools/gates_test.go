@@ -34,14 +34,17 @@ type gateCase struct {
 	wantOutput []string
 }
 
-func testGate(t *testing.T, script string, cases []gateCase) {
+// testGate runs script on the spec, or on each case's mutated copy of it,
+// after the leading args (spec-breaking takes the baseline first), and
+// checks whether it fails and what it prints.
+func testGate(t *testing.T, script string, cases []gateCase, leading ...string) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := specPath
 			if tc.mutate != nil {
 				spec = mutatedCopy(t, tc.mutate)
 			}
-			out, failed := runGate(t, script, spec)
+			out, failed := runGate(t, script, append(leading[:len(leading):len(leading)], spec)...)
 			if failed != tc.wantFail {
 				t.Fatalf("%s failed=%v, want %v; output:\n%s", script, failed, tc.wantFail, out)
 			}
