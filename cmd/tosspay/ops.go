@@ -139,7 +139,7 @@ func runOp(ctx context.Context, name string, args []string, e env) int {
 	switch name {
 	case "create":
 		fs.StringVar(&method, "method", "CARD", "payment method")
-		fs.StringVar(&orderID, "order-id", "", "order ID, 6 to 64 of A-Z a-z 0-9 - _")
+		fs.StringVar(&orderID, "order-id", "", "order ID (the spec's rules are checked before sending)")
 		fs.StringVar(&orderName, "order-name", "", "order name")
 		fs.Var(&amount, "amount", "amount")
 		fs.StringVar(&returnURL, "return-url", "", "URL the customer returns to")
