@@ -12,11 +12,11 @@ func DocumentedErrorCodes(operationID string, status int) []ErrorCode {
 	case "cancelPayment":
 		switch status {
 		case 400:
-			return []ErrorCode{ErrorCodeAlreadyCanceledPayment, ErrorCodeInvalidRequest, ErrorCodeInvalidIdempotencyKey, ErrorCodeInvalidRefundAccountInfo, ErrorCodeInvalidRefundAccountNumber, ErrorCodeInvalidBank, ErrorCodeNotMatchesRefundableAmount, ErrorCodeProviderError, ErrorCodeRefundRejected, ErrorCodeAlreadyRefundPayment, ErrorCodeExceedCancelAmountDiscountAmount, ErrorCodeForbiddenBankRefundRequest, ErrorCodeInvalidUnregisteredSubmall, ErrorCodeNotCancelableAmountGreaterThanRemainHistory, ErrorCodeExceedMaxRefundAmount}
+			return []ErrorCode{ErrorCodeAlreadyCanceledPayment, ErrorCodeInvalidRefundAccountInfo, ErrorCodeExceedCancelAmountDiscountAmount, ErrorCodeInvalidRequest, ErrorCodeInvalidRefundAccountNumber, ErrorCodeInvalidBank, ErrorCodeNotMatchesRefundableAmount, ErrorCodeProviderError, ErrorCodeRefundRejected, ErrorCodeAlreadyRefundPayment, ErrorCodeForbiddenBankRefundRequest, ErrorCodeInvalidIdempotencyKey, ErrorCodeInvalidTestCode}
 		case 401:
 			return []ErrorCode{ErrorCodeUnauthorizedKey}
 		case 403:
-			return []ErrorCode{ErrorCodeNotCancelableAmount, ErrorCodeNotCancelablePayment, ErrorCodeForbiddenConsecutiveRequest, ErrorCodeForbiddenRequest, ErrorCodeNotAllowedPartialRefund, ErrorCodeExceedMaxRefundDue, ErrorCodeExceedCancelLimit, ErrorCodeIncorrectBasicAuthFormat, ErrorCodeNotAllowedPartialRefundWaitingDeposit, ErrorCodeNotCancelablePaymentForDormantUser}
+			return []ErrorCode{ErrorCodeNotCancelableAmount, ErrorCodeForbiddenConsecutiveRequest, ErrorCodeForbiddenRequest, ErrorCodeNotCancelablePayment, ErrorCodeExceedMaxRefundDue, ErrorCodeNotAllowedPartialRefundWaitingDeposit, ErrorCodeNotAllowedPartialRefund, ErrorCodeNotAvailableBank, ErrorCodeIncorrectBasicAuthFormat, ErrorCodeNotCancelablePaymentForDormantUser, ErrorCodeExceedCancelLimit, ErrorCodeExceedMaxRefundAmount}
 		case 404:
 			return []ErrorCode{ErrorCodeNotFoundPayment}
 		case 409:
@@ -24,16 +24,16 @@ func DocumentedErrorCodes(operationID string, status int) []ErrorCode {
 		case 429:
 			return []ErrorCode{ErrorCodeTooManyRequests}
 		case 500:
-			return []ErrorCode{ErrorCodeFailedRefundProcess, ErrorCodeFailedPartialRefund, ErrorCodeFailedMethodHandlingCancel, ErrorCodeCommonError, ErrorCodeFailedInternalSystemProcessing}
+			return []ErrorCode{ErrorCodeFailedInternalSystemProcessing, ErrorCodeFailedRefundProcess, ErrorCodeFailedMethodHandlingCancel, ErrorCodeFailedPartialRefund, ErrorCodeCommonError, ErrorCodeFailedPaymentInternalSystemProcessing}
 		}
 	case "confirmPayment":
 		switch status {
 		case 400:
-			return []ErrorCode{ErrorCodeAlreadyProcessedPayment, ErrorCodeProviderError, ErrorCodeInvalidRequest, ErrorCodeInvalidAPIKey, ErrorCodeInvalidIdempotencyKey, ErrorCodeExceedMaxCardInstallmentPlan, ErrorCodeInvalidCardExpiration, ErrorCodeInvalidStoppedCard, ErrorCodeInvalidCardNumber, ErrorCodeInvalidCardLostOrStolen, ErrorCodeBelowMinimumAmount, ErrorCodeExceedMaxPaymentAmount, ErrorCodeExceedMaxAmount, ErrorCodeCardProcessingError, ErrorCodeNotAvailablePayment, ErrorCodeUnapprovedOrderID, ErrorCodeInvalidRejectCard, ErrorCodeInvalidCardInstallmentPlan, ErrorCodeNotSupportedInstallmentPlanCardOrMerchant, ErrorCodeNotSupportedMonthlyInstallmentPlan, ErrorCodeExceedMaxDailyPaymentCount, ErrorCodeNotSupportedMethod, ErrorCodeInvalidAccountInfoReRegister, ErrorCodeExceedMaxMonthlyPaymentAmount}
+			return []ErrorCode{ErrorCodeAlreadyProcessedPayment, ErrorCodeProviderError, ErrorCodeExceedMaxCardInstallmentPlan, ErrorCodeInvalidRequest, ErrorCodeNotAllowedPointUse, ErrorCodeInvalidAPIKey, ErrorCodeInvalidRejectCard, ErrorCodeBelowMinimumAmount, ErrorCodeInvalidCardExpiration, ErrorCodeInvalidStoppedCard, ErrorCodeExceedMaxDailyPaymentCount, ErrorCodeNotSupportedInstallmentPlanCardOrMerchant, ErrorCodeInvalidCardInstallmentPlan, ErrorCodeNotSupportedMonthlyInstallmentPlan, ErrorCodeExceedMaxPaymentAmount, ErrorCodeNotFoundTerminalID, ErrorCodeInvalidAuthorizeAuth, ErrorCodeInvalidCardLostOrStolen, ErrorCodeRestrictedTransferAccount, ErrorCodeInvalidCardNumber, ErrorCodeInvalidUnregisteredSubmall, ErrorCodeNotRegisteredBusiness, ErrorCodeExceedMaxOneDayWithdrawAmount, ErrorCodeExceedMaxOneTimeWithdrawAmount, ErrorCodeCardProcessingError, ErrorCodeExceedMaxAmount, ErrorCodeInvalidAccountInfoReRegister, ErrorCodeNotAvailablePayment, ErrorCodeUnapprovedOrderID, ErrorCodeExceedMaxMonthlyPaymentAmount, ErrorCodeInvalidIdempotencyKey, ErrorCodeInvalidTestCode}
 		case 401:
 			return []ErrorCode{ErrorCodeUnauthorizedKey}
 		case 403:
-			return []ErrorCode{ErrorCodeRejectCardPayment, ErrorCodeRejectCardCompany, ErrorCodeRejectAccountPayment, ErrorCodeForbiddenRequest, ErrorCodeExceedMaxAuthCount, ErrorCodeExceedMaxOneDayAmount, ErrorCodeInvalidPassword, ErrorCodeIncorrectBasicAuthFormat, ErrorCodeFdsError, ErrorCodeNotAvailableBank, ErrorCodeExceedMaxOneDayWithdrawAmount, ErrorCodeExceedMaxOneTimeWithdrawAmount, ErrorCodeCardProcessingError, ErrorCodeExceedMaxAmount, ErrorCodeInvalidAccountInfoReRegister, ErrorCodeNotAvailablePayment, ErrorCodeUnapprovedOrderID, ErrorCodeRejectTosspayInvalidAccount}
+			return []ErrorCode{ErrorCodeRejectAccountPayment, ErrorCodeRejectCardPayment, ErrorCodeRejectCardCompany, ErrorCodeForbiddenRequest, ErrorCodeRejectTosspayInvalidAccount, ErrorCodeExceedMaxAuthCount, ErrorCodeExceedMaxOneDayAmount, ErrorCodeNotAvailableBank, ErrorCodeInvalidPassword, ErrorCodeIncorrectBasicAuthFormat, ErrorCodeFdsError}
 		case 404:
 			return []ErrorCode{ErrorCodeNotFoundPayment, ErrorCodeNotFoundPaymentSession}
 		case 409:
@@ -46,7 +46,7 @@ func DocumentedErrorCodes(operationID string, status int) []ErrorCode {
 	case "createPayment":
 		switch status {
 		case 400:
-			return []ErrorCode{ErrorCodeInvalidRequest, ErrorCodeInvalidAPIKey, ErrorCodeInvalidIdempotencyKey, ErrorCodeDuplicatedOrderID, ErrorCodeNotSupportedMethod, ErrorCodeBelowMinimumAmount, ErrorCodeExceedMaxPaymentAmount, ErrorCodeNotAvailablePayment}
+			return []ErrorCode{ErrorCodeInvalidRequest, ErrorCodeInvalidAPIKey, ErrorCodeInvalidIdempotencyKey, ErrorCodeDuplicatedOrderID, ErrorCodeNotSupportedMethod, ErrorCodeInvalidFlowModeParameters, ErrorCodeBelowMinimumAmount, ErrorCodeExceedMaxPaymentAmount, ErrorCodeNotAvailablePayment, ErrorCodeInvalidTestCode}
 		case 401:
 			return []ErrorCode{ErrorCodeUnauthorizedKey}
 		case 403:
@@ -61,13 +61,13 @@ func DocumentedErrorCodes(operationID string, status int) []ErrorCode {
 	case "getPayment":
 		switch status {
 		case 400:
-			return []ErrorCode{ErrorCodeInvalidRequest}
+			return []ErrorCode{ErrorCodeNotSupportedMonthlyInstallmentPlanBelowAmount, ErrorCodeInvalidRequest, ErrorCodeInvalidTestCode}
 		case 401:
 			return []ErrorCode{ErrorCodeUnauthorizedKey}
 		case 403:
 			return []ErrorCode{ErrorCodeForbiddenConsecutiveRequest, ErrorCodeIncorrectBasicAuthFormat}
 		case 404:
-			return []ErrorCode{ErrorCodeNotFoundPayment}
+			return []ErrorCode{ErrorCodeNotFoundPayment, ErrorCodeNotFound}
 		case 429:
 			return []ErrorCode{ErrorCodeTooManyRequests}
 		case 500:
@@ -76,13 +76,13 @@ func DocumentedErrorCodes(operationID string, status int) []ErrorCode {
 	case "getPaymentByOrderId":
 		switch status {
 		case 400:
-			return []ErrorCode{ErrorCodeInvalidRequest}
+			return []ErrorCode{ErrorCodeNotSupportedMonthlyInstallmentPlanBelowAmount, ErrorCodeInvalidRequest, ErrorCodeInvalidTestCode}
 		case 401:
 			return []ErrorCode{ErrorCodeUnauthorizedKey}
 		case 403:
 			return []ErrorCode{ErrorCodeForbiddenConsecutiveRequest, ErrorCodeIncorrectBasicAuthFormat}
 		case 404:
-			return []ErrorCode{ErrorCodeNotFoundPayment}
+			return []ErrorCode{ErrorCodeNotFoundPayment, ErrorCodeNotFound}
 		case 429:
 			return []ErrorCode{ErrorCodeTooManyRequests}
 		case 500:
@@ -91,17 +91,17 @@ func DocumentedErrorCodes(operationID string, status int) []ErrorCode {
 	case "keyInPayment":
 		switch status {
 		case 400:
-			return []ErrorCode{ErrorCodeAlreadyProcessedPayment, ErrorCodeProviderError, ErrorCodeInvalidRequest, ErrorCodeInvalidAPIKey, ErrorCodeInvalidIdempotencyKey, ErrorCodeExceedMaxCardInstallmentPlan, ErrorCodeInvalidCardExpiration, ErrorCodeInvalidStoppedCard, ErrorCodeInvalidCardNumber, ErrorCodeInvalidCardLostOrStolen, ErrorCodeBelowMinimumAmount, ErrorCodeExceedMaxPaymentAmount, ErrorCodeExceedMaxAmount, ErrorCodeCardProcessingError, ErrorCodeNotAvailablePayment, ErrorCodeInvalidCardPassword, ErrorCodeInvalidCardIdentity, ErrorCodeInvalidBirthDayFormat, ErrorCodeNotSupportedCardType, ErrorCodeNotRegisteredCardCompany, ErrorCodeInvalidEmail, ErrorCodeNotSupportedMethod, ErrorCodeDuplicatedOrderID}
+			return []ErrorCode{ErrorCodeInvalidCardExpiration, ErrorCodeInvalidCardNumber, ErrorCodeInvalidCardPassword, ErrorCodeInvalidCardIdentity, ErrorCodeInvalidStoppedCard, ErrorCodeInvalidRejectCard, ErrorCodeInvalidBirthDayFormat, ErrorCodeNotSupportedCardType, ErrorCodeNotRegisteredCardCompany, ErrorCodeInvalidRequest, ErrorCodeNotSupportedMonthlyInstallmentPlan, ErrorCodeInvalidCardInstallmentPlan, ErrorCodeNotSupportedInstallmentPlanCardOrMerchant, ErrorCodeInvalidEmail, ErrorCodeBelowMinimumAmount, ErrorCodeDuplicatedOrderID, ErrorCodeInvalidOrderID, ErrorCodeNotAllowedPointUse, ErrorCodeInvalidRequiredParam, ErrorCodeNotSupportedMonthlyInstallmentPlanBelowAmount, ErrorCodeInvalidIdempotencyKey, ErrorCodeInvalidTestCode, ErrorCodeAlreadyProcessedPayment, ErrorCodeProviderError, ErrorCodeInvalidCardLostOrStolen, ErrorCodeCardProcessingError, ErrorCodeNotSupportedMethod}
 		case 401:
 			return []ErrorCode{ErrorCodeUnauthorizedKey}
 		case 403:
-			return []ErrorCode{ErrorCodeRejectCardPayment, ErrorCodeRejectCardCompany, ErrorCodeFdsError, ErrorCodeForbiddenRequest, ErrorCodeIncorrectBasicAuthFormat, ErrorCodeExceedMaxAuthCount, ErrorCodeExceedMaxOneDayAmount, ErrorCodeInvalidPassword}
+			return []ErrorCode{ErrorCodeRejectCardPayment, ErrorCodeExceedMaxAuthCount, ErrorCodeRejectAccountPayment, ErrorCodeRejectCardCompany, ErrorCodeIncorrectBasicAuthFormat, ErrorCodeFdsError, ErrorCodeForbiddenRequest}
 		case 409:
 			return []ErrorCode{ErrorCodeIdempotentRequestProcessing}
 		case 429:
 			return []ErrorCode{ErrorCodeTooManyRequests}
 		case 500:
-			return []ErrorCode{ErrorCodeFailedPaymentInternalSystemProcessing, ErrorCodeFailedInternalSystemProcessing, ErrorCodeUnknownPaymentError}
+			return []ErrorCode{ErrorCodeFailedInternalSystemProcessing, ErrorCodeFailedDBProcessing, ErrorCodeFailedPaymentInternalSystemProcessing, ErrorCodeFailedCardCompanyResponse}
 		}
 	}
 	return nil

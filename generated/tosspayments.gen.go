@@ -210,82 +210,94 @@ func (e CreatePaymentMethod) Valid() bool {
 
 // Defines values for ErrorCode.
 const (
-	ErrorCodeAlreadyCanceledPayment                      ErrorCode = "ALREADY_CANCELED_PAYMENT"
-	ErrorCodeAlreadyProcessedPayment                     ErrorCode = "ALREADY_PROCESSED_PAYMENT"
-	ErrorCodeAlreadyRefundPayment                        ErrorCode = "ALREADY_REFUND_PAYMENT"
-	ErrorCodeBelowMinimumAmount                          ErrorCode = "BELOW_MINIMUM_AMOUNT"
-	ErrorCodeCardProcessingError                         ErrorCode = "CARD_PROCESSING_ERROR"
-	ErrorCodeCommonError                                 ErrorCode = "COMMON_ERROR"
-	ErrorCodeDuplicatedOrderID                           ErrorCode = "DUPLICATED_ORDER_ID"
-	ErrorCodeExceedCancelAmountDiscountAmount            ErrorCode = "EXCEED_CANCEL_AMOUNT_DISCOUNT_AMOUNT"
-	ErrorCodeExceedCancelLimit                           ErrorCode = "EXCEED_CANCEL_LIMIT"
-	ErrorCodeExceedMaxAmount                             ErrorCode = "EXCEED_MAX_AMOUNT"
-	ErrorCodeExceedMaxAuthCount                          ErrorCode = "EXCEED_MAX_AUTH_COUNT"
-	ErrorCodeExceedMaxCardInstallmentPlan                ErrorCode = "EXCEED_MAX_CARD_INSTALLMENT_PLAN"
-	ErrorCodeExceedMaxDailyPaymentCount                  ErrorCode = "EXCEED_MAX_DAILY_PAYMENT_COUNT"
-	ErrorCodeExceedMaxMonthlyPaymentAmount               ErrorCode = "EXCEED_MAX_MONTHLY_PAYMENT_AMOUNT"
-	ErrorCodeExceedMaxOneDayAmount                       ErrorCode = "EXCEED_MAX_ONE_DAY_AMOUNT"
-	ErrorCodeExceedMaxOneDayWithdrawAmount               ErrorCode = "EXCEED_MAX_ONE_DAY_WITHDRAW_AMOUNT"
-	ErrorCodeExceedMaxOneTimeWithdrawAmount              ErrorCode = "EXCEED_MAX_ONE_TIME_WITHDRAW_AMOUNT"
-	ErrorCodeExceedMaxPaymentAmount                      ErrorCode = "EXCEED_MAX_PAYMENT_AMOUNT"
-	ErrorCodeExceedMaxRefundAmount                       ErrorCode = "EXCEED_MAX_REFUND_AMOUNT"
-	ErrorCodeExceedMaxRefundDue                          ErrorCode = "EXCEED_MAX_REFUND_DUE"
-	ErrorCodeFailedInternalSystemProcessing              ErrorCode = "FAILED_INTERNAL_SYSTEM_PROCESSING"
-	ErrorCodeFailedMethodHandlingCancel                  ErrorCode = "FAILED_METHOD_HANDLING_CANCEL"
-	ErrorCodeFailedPartialRefund                         ErrorCode = "FAILED_PARTIAL_REFUND"
-	ErrorCodeFailedPaymentInternalSystemProcessing       ErrorCode = "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING"
-	ErrorCodeFailedRefundProcess                         ErrorCode = "FAILED_REFUND_PROCESS"
-	ErrorCodeFdsError                                    ErrorCode = "FDS_ERROR"
-	ErrorCodeForbiddenBankRefundRequest                  ErrorCode = "FORBIDDEN_BANK_REFUND_REQUEST"
-	ErrorCodeForbiddenConsecutiveRequest                 ErrorCode = "FORBIDDEN_CONSECUTIVE_REQUEST"
-	ErrorCodeForbiddenRequest                            ErrorCode = "FORBIDDEN_REQUEST"
-	ErrorCodeIdempotentRequestProcessing                 ErrorCode = "IDEMPOTENT_REQUEST_PROCESSING"
-	ErrorCodeIncorrectBasicAuthFormat                    ErrorCode = "INCORRECT_BASIC_AUTH_FORMAT"
-	ErrorCodeInvalidAPIKey                               ErrorCode = "INVALID_API_KEY"
-	ErrorCodeInvalidAccountInfoReRegister                ErrorCode = "INVALID_ACCOUNT_INFO_RE_REGISTER"
-	ErrorCodeInvalidBank                                 ErrorCode = "INVALID_BANK"
-	ErrorCodeInvalidBirthDayFormat                       ErrorCode = "INVALID_BIRTH_DAY_FORMAT"
-	ErrorCodeInvalidCardExpiration                       ErrorCode = "INVALID_CARD_EXPIRATION"
-	ErrorCodeInvalidCardIdentity                         ErrorCode = "INVALID_CARD_IDENTITY"
-	ErrorCodeInvalidCardInstallmentPlan                  ErrorCode = "INVALID_CARD_INSTALLMENT_PLAN"
-	ErrorCodeInvalidCardLostOrStolen                     ErrorCode = "INVALID_CARD_LOST_OR_STOLEN"
-	ErrorCodeInvalidCardNumber                           ErrorCode = "INVALID_CARD_NUMBER"
-	ErrorCodeInvalidCardPassword                         ErrorCode = "INVALID_CARD_PASSWORD"
-	ErrorCodeInvalidEmail                                ErrorCode = "INVALID_EMAIL"
-	ErrorCodeInvalidIdempotencyKey                       ErrorCode = "INVALID_IDEMPOTENCY_KEY"
-	ErrorCodeInvalidPassword                             ErrorCode = "INVALID_PASSWORD"
-	ErrorCodeInvalidRefundAccountInfo                    ErrorCode = "INVALID_REFUND_ACCOUNT_INFO"
-	ErrorCodeInvalidRefundAccountNumber                  ErrorCode = "INVALID_REFUND_ACCOUNT_NUMBER"
-	ErrorCodeInvalidRejectCard                           ErrorCode = "INVALID_REJECT_CARD"
-	ErrorCodeInvalidRequest                              ErrorCode = "INVALID_REQUEST"
-	ErrorCodeInvalidStoppedCard                          ErrorCode = "INVALID_STOPPED_CARD"
-	ErrorCodeInvalidUnregisteredSubmall                  ErrorCode = "INVALID_UNREGISTERED_SUBMALL"
-	ErrorCodeNotAllowedPartialRefund                     ErrorCode = "NOT_ALLOWED_PARTIAL_REFUND"
-	ErrorCodeNotAllowedPartialRefundWaitingDeposit       ErrorCode = "NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT"
-	ErrorCodeNotAvailableBank                            ErrorCode = "NOT_AVAILABLE_BANK"
-	ErrorCodeNotAvailablePayment                         ErrorCode = "NOT_AVAILABLE_PAYMENT"
-	ErrorCodeNotCancelableAmount                         ErrorCode = "NOT_CANCELABLE_AMOUNT"
-	ErrorCodeNotCancelableAmountGreaterThanRemainHistory ErrorCode = "NOT_CANCELABLE_AMOUNT_GREATER_THAN_REMAIN_HISTORY"
-	ErrorCodeNotCancelablePayment                        ErrorCode = "NOT_CANCELABLE_PAYMENT"
-	ErrorCodeNotCancelablePaymentForDormantUser          ErrorCode = "NOT_CANCELABLE_PAYMENT_FOR_DORMANT_USER"
-	ErrorCodeNotFoundPayment                             ErrorCode = "NOT_FOUND_PAYMENT"
-	ErrorCodeNotFoundPaymentSession                      ErrorCode = "NOT_FOUND_PAYMENT_SESSION"
-	ErrorCodeNotMatchesRefundableAmount                  ErrorCode = "NOT_MATCHES_REFUNDABLE_AMOUNT"
-	ErrorCodeNotRegisteredCardCompany                    ErrorCode = "NOT_REGISTERED_CARD_COMPANY"
-	ErrorCodeNotSupportedCardType                        ErrorCode = "NOT_SUPPORTED_CARD_TYPE"
-	ErrorCodeNotSupportedInstallmentPlanCardOrMerchant   ErrorCode = "NOT_SUPPORTED_INSTALLMENT_PLAN_CARD_OR_MERCHANT"
-	ErrorCodeNotSupportedMethod                          ErrorCode = "NOT_SUPPORTED_METHOD"
-	ErrorCodeNotSupportedMonthlyInstallmentPlan          ErrorCode = "NOT_SUPPORTED_MONTHLY_INSTALLMENT_PLAN"
-	ErrorCodeProviderError                               ErrorCode = "PROVIDER_ERROR"
-	ErrorCodeRefundRejected                              ErrorCode = "REFUND_REJECTED"
-	ErrorCodeRejectAccountPayment                        ErrorCode = "REJECT_ACCOUNT_PAYMENT"
-	ErrorCodeRejectCardCompany                           ErrorCode = "REJECT_CARD_COMPANY"
-	ErrorCodeRejectCardPayment                           ErrorCode = "REJECT_CARD_PAYMENT"
-	ErrorCodeRejectTosspayInvalidAccount                 ErrorCode = "REJECT_TOSSPAY_INVALID_ACCOUNT"
-	ErrorCodeTooManyRequests                             ErrorCode = "TOO_MANY_REQUESTS"
-	ErrorCodeUnapprovedOrderID                           ErrorCode = "UNAPPROVED_ORDER_ID"
-	ErrorCodeUnauthorizedKey                             ErrorCode = "UNAUTHORIZED_KEY"
-	ErrorCodeUnknownPaymentError                         ErrorCode = "UNKNOWN_PAYMENT_ERROR"
+	ErrorCodeAlreadyCanceledPayment                        ErrorCode = "ALREADY_CANCELED_PAYMENT"
+	ErrorCodeAlreadyProcessedPayment                       ErrorCode = "ALREADY_PROCESSED_PAYMENT"
+	ErrorCodeAlreadyRefundPayment                          ErrorCode = "ALREADY_REFUND_PAYMENT"
+	ErrorCodeBelowMinimumAmount                            ErrorCode = "BELOW_MINIMUM_AMOUNT"
+	ErrorCodeCardProcessingError                           ErrorCode = "CARD_PROCESSING_ERROR"
+	ErrorCodeCommonError                                   ErrorCode = "COMMON_ERROR"
+	ErrorCodeDuplicatedOrderID                             ErrorCode = "DUPLICATED_ORDER_ID"
+	ErrorCodeExceedCancelAmountDiscountAmount              ErrorCode = "EXCEED_CANCEL_AMOUNT_DISCOUNT_AMOUNT"
+	ErrorCodeExceedCancelLimit                             ErrorCode = "EXCEED_CANCEL_LIMIT"
+	ErrorCodeExceedMaxAmount                               ErrorCode = "EXCEED_MAX_AMOUNT"
+	ErrorCodeExceedMaxAuthCount                            ErrorCode = "EXCEED_MAX_AUTH_COUNT"
+	ErrorCodeExceedMaxCardInstallmentPlan                  ErrorCode = "EXCEED_MAX_CARD_INSTALLMENT_PLAN"
+	ErrorCodeExceedMaxDailyPaymentCount                    ErrorCode = "EXCEED_MAX_DAILY_PAYMENT_COUNT"
+	ErrorCodeExceedMaxMonthlyPaymentAmount                 ErrorCode = "EXCEED_MAX_MONTHLY_PAYMENT_AMOUNT"
+	ErrorCodeExceedMaxOneDayAmount                         ErrorCode = "EXCEED_MAX_ONE_DAY_AMOUNT"
+	ErrorCodeExceedMaxOneDayWithdrawAmount                 ErrorCode = "EXCEED_MAX_ONE_DAY_WITHDRAW_AMOUNT"
+	ErrorCodeExceedMaxOneTimeWithdrawAmount                ErrorCode = "EXCEED_MAX_ONE_TIME_WITHDRAW_AMOUNT"
+	ErrorCodeExceedMaxPaymentAmount                        ErrorCode = "EXCEED_MAX_PAYMENT_AMOUNT"
+	ErrorCodeExceedMaxRefundAmount                         ErrorCode = "EXCEED_MAX_REFUND_AMOUNT"
+	ErrorCodeExceedMaxRefundDue                            ErrorCode = "EXCEED_MAX_REFUND_DUE"
+	ErrorCodeFailedCardCompanyResponse                     ErrorCode = "FAILED_CARD_COMPANY_RESPONSE"
+	ErrorCodeFailedDBProcessing                            ErrorCode = "FAILED_DB_PROCESSING"
+	ErrorCodeFailedInternalSystemProcessing                ErrorCode = "FAILED_INTERNAL_SYSTEM_PROCESSING"
+	ErrorCodeFailedMethodHandlingCancel                    ErrorCode = "FAILED_METHOD_HANDLING_CANCEL"
+	ErrorCodeFailedPartialRefund                           ErrorCode = "FAILED_PARTIAL_REFUND"
+	ErrorCodeFailedPaymentInternalSystemProcessing         ErrorCode = "FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING"
+	ErrorCodeFailedRefundProcess                           ErrorCode = "FAILED_REFUND_PROCESS"
+	ErrorCodeFdsError                                      ErrorCode = "FDS_ERROR"
+	ErrorCodeForbiddenBankRefundRequest                    ErrorCode = "FORBIDDEN_BANK_REFUND_REQUEST"
+	ErrorCodeForbiddenConsecutiveRequest                   ErrorCode = "FORBIDDEN_CONSECUTIVE_REQUEST"
+	ErrorCodeForbiddenRequest                              ErrorCode = "FORBIDDEN_REQUEST"
+	ErrorCodeIdempotentRequestProcessing                   ErrorCode = "IDEMPOTENT_REQUEST_PROCESSING"
+	ErrorCodeIncorrectBasicAuthFormat                      ErrorCode = "INCORRECT_BASIC_AUTH_FORMAT"
+	ErrorCodeInvalidAPIKey                                 ErrorCode = "INVALID_API_KEY"
+	ErrorCodeInvalidAccountInfoReRegister                  ErrorCode = "INVALID_ACCOUNT_INFO_RE_REGISTER"
+	ErrorCodeInvalidAuthorizeAuth                          ErrorCode = "INVALID_AUTHORIZE_AUTH"
+	ErrorCodeInvalidBank                                   ErrorCode = "INVALID_BANK"
+	ErrorCodeInvalidBirthDayFormat                         ErrorCode = "INVALID_BIRTH_DAY_FORMAT"
+	ErrorCodeInvalidCardExpiration                         ErrorCode = "INVALID_CARD_EXPIRATION"
+	ErrorCodeInvalidCardIdentity                           ErrorCode = "INVALID_CARD_IDENTITY"
+	ErrorCodeInvalidCardInstallmentPlan                    ErrorCode = "INVALID_CARD_INSTALLMENT_PLAN"
+	ErrorCodeInvalidCardLostOrStolen                       ErrorCode = "INVALID_CARD_LOST_OR_STOLEN"
+	ErrorCodeInvalidCardNumber                             ErrorCode = "INVALID_CARD_NUMBER"
+	ErrorCodeInvalidCardPassword                           ErrorCode = "INVALID_CARD_PASSWORD"
+	ErrorCodeInvalidEmail                                  ErrorCode = "INVALID_EMAIL"
+	ErrorCodeInvalidFlowModeParameters                     ErrorCode = "INVALID_FLOW_MODE_PARAMETERS"
+	ErrorCodeInvalidIdempotencyKey                         ErrorCode = "INVALID_IDEMPOTENCY_KEY"
+	ErrorCodeInvalidOrderID                                ErrorCode = "INVALID_ORDER_ID"
+	ErrorCodeInvalidPassword                               ErrorCode = "INVALID_PASSWORD"
+	ErrorCodeInvalidRefundAccountInfo                      ErrorCode = "INVALID_REFUND_ACCOUNT_INFO"
+	ErrorCodeInvalidRefundAccountNumber                    ErrorCode = "INVALID_REFUND_ACCOUNT_NUMBER"
+	ErrorCodeInvalidRejectCard                             ErrorCode = "INVALID_REJECT_CARD"
+	ErrorCodeInvalidRequest                                ErrorCode = "INVALID_REQUEST"
+	ErrorCodeInvalidRequiredParam                          ErrorCode = "INVALID_REQUIRED_PARAM"
+	ErrorCodeInvalidStoppedCard                            ErrorCode = "INVALID_STOPPED_CARD"
+	ErrorCodeInvalidTestCode                               ErrorCode = "INVALID_TEST_CODE"
+	ErrorCodeInvalidUnregisteredSubmall                    ErrorCode = "INVALID_UNREGISTERED_SUBMALL"
+	ErrorCodeNotAllowedPartialRefund                       ErrorCode = "NOT_ALLOWED_PARTIAL_REFUND"
+	ErrorCodeNotAllowedPartialRefundWaitingDeposit         ErrorCode = "NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT"
+	ErrorCodeNotAllowedPointUse                            ErrorCode = "NOT_ALLOWED_POINT_USE"
+	ErrorCodeNotAvailableBank                              ErrorCode = "NOT_AVAILABLE_BANK"
+	ErrorCodeNotAvailablePayment                           ErrorCode = "NOT_AVAILABLE_PAYMENT"
+	ErrorCodeNotCancelableAmount                           ErrorCode = "NOT_CANCELABLE_AMOUNT"
+	ErrorCodeNotCancelablePayment                          ErrorCode = "NOT_CANCELABLE_PAYMENT"
+	ErrorCodeNotCancelablePaymentForDormantUser            ErrorCode = "NOT_CANCELABLE_PAYMENT_FOR_DORMANT_USER"
+	ErrorCodeNotFound                                      ErrorCode = "NOT_FOUND"
+	ErrorCodeNotFoundPayment                               ErrorCode = "NOT_FOUND_PAYMENT"
+	ErrorCodeNotFoundPaymentSession                        ErrorCode = "NOT_FOUND_PAYMENT_SESSION"
+	ErrorCodeNotFoundTerminalID                            ErrorCode = "NOT_FOUND_TERMINAL_ID"
+	ErrorCodeNotMatchesRefundableAmount                    ErrorCode = "NOT_MATCHES_REFUNDABLE_AMOUNT"
+	ErrorCodeNotRegisteredBusiness                         ErrorCode = "NOT_REGISTERED_BUSINESS"
+	ErrorCodeNotRegisteredCardCompany                      ErrorCode = "NOT_REGISTERED_CARD_COMPANY"
+	ErrorCodeNotSupportedCardType                          ErrorCode = "NOT_SUPPORTED_CARD_TYPE"
+	ErrorCodeNotSupportedInstallmentPlanCardOrMerchant     ErrorCode = "NOT_SUPPORTED_INSTALLMENT_PLAN_CARD_OR_MERCHANT"
+	ErrorCodeNotSupportedMethod                            ErrorCode = "NOT_SUPPORTED_METHOD"
+	ErrorCodeNotSupportedMonthlyInstallmentPlan            ErrorCode = "NOT_SUPPORTED_MONTHLY_INSTALLMENT_PLAN"
+	ErrorCodeNotSupportedMonthlyInstallmentPlanBelowAmount ErrorCode = "NOT_SUPPORTED_MONTHLY_INSTALLMENT_PLAN_BELOW_AMOUNT"
+	ErrorCodeProviderError                                 ErrorCode = "PROVIDER_ERROR"
+	ErrorCodeRefundRejected                                ErrorCode = "REFUND_REJECTED"
+	ErrorCodeRejectAccountPayment                          ErrorCode = "REJECT_ACCOUNT_PAYMENT"
+	ErrorCodeRejectCardCompany                             ErrorCode = "REJECT_CARD_COMPANY"
+	ErrorCodeRejectCardPayment                             ErrorCode = "REJECT_CARD_PAYMENT"
+	ErrorCodeRejectTosspayInvalidAccount                   ErrorCode = "REJECT_TOSSPAY_INVALID_ACCOUNT"
+	ErrorCodeRestrictedTransferAccount                     ErrorCode = "RESTRICTED_TRANSFER_ACCOUNT"
+	ErrorCodeTooManyRequests                               ErrorCode = "TOO_MANY_REQUESTS"
+	ErrorCodeUnapprovedOrderID                             ErrorCode = "UNAPPROVED_ORDER_ID"
+	ErrorCodeUnauthorizedKey                               ErrorCode = "UNAUTHORIZED_KEY"
+	ErrorCodeUnknownPaymentError                           ErrorCode = "UNKNOWN_PAYMENT_ERROR"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
@@ -331,6 +343,10 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeExceedMaxRefundDue:
 		return true
+	case ErrorCodeFailedCardCompanyResponse:
+		return true
+	case ErrorCodeFailedDBProcessing:
+		return true
 	case ErrorCodeFailedInternalSystemProcessing:
 		return true
 	case ErrorCodeFailedMethodHandlingCancel:
@@ -357,6 +373,8 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeInvalidAccountInfoReRegister:
 		return true
+	case ErrorCodeInvalidAuthorizeAuth:
+		return true
 	case ErrorCodeInvalidBank:
 		return true
 	case ErrorCodeInvalidBirthDayFormat:
@@ -375,7 +393,11 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeInvalidEmail:
 		return true
+	case ErrorCodeInvalidFlowModeParameters:
+		return true
 	case ErrorCodeInvalidIdempotencyKey:
+		return true
+	case ErrorCodeInvalidOrderID:
 		return true
 	case ErrorCodeInvalidPassword:
 		return true
@@ -387,7 +409,11 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeInvalidRequest:
 		return true
+	case ErrorCodeInvalidRequiredParam:
+		return true
 	case ErrorCodeInvalidStoppedCard:
+		return true
+	case ErrorCodeInvalidTestCode:
 		return true
 	case ErrorCodeInvalidUnregisteredSubmall:
 		return true
@@ -395,23 +421,29 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeNotAllowedPartialRefundWaitingDeposit:
 		return true
+	case ErrorCodeNotAllowedPointUse:
+		return true
 	case ErrorCodeNotAvailableBank:
 		return true
 	case ErrorCodeNotAvailablePayment:
 		return true
 	case ErrorCodeNotCancelableAmount:
 		return true
-	case ErrorCodeNotCancelableAmountGreaterThanRemainHistory:
-		return true
 	case ErrorCodeNotCancelablePayment:
 		return true
 	case ErrorCodeNotCancelablePaymentForDormantUser:
+		return true
+	case ErrorCodeNotFound:
 		return true
 	case ErrorCodeNotFoundPayment:
 		return true
 	case ErrorCodeNotFoundPaymentSession:
 		return true
+	case ErrorCodeNotFoundTerminalID:
+		return true
 	case ErrorCodeNotMatchesRefundableAmount:
+		return true
+	case ErrorCodeNotRegisteredBusiness:
 		return true
 	case ErrorCodeNotRegisteredCardCompany:
 		return true
@@ -422,6 +454,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeNotSupportedMethod:
 		return true
 	case ErrorCodeNotSupportedMonthlyInstallmentPlan:
+		return true
+	case ErrorCodeNotSupportedMonthlyInstallmentPlanBelowAmount:
 		return true
 	case ErrorCodeProviderError:
 		return true
@@ -434,6 +468,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeRejectCardPayment:
 		return true
 	case ErrorCodeRejectTosspayInvalidAccount:
+		return true
+	case ErrorCodeRestrictedTransferAccount:
 		return true
 	case ErrorCodeTooManyRequests:
 		return true
@@ -1099,6 +1135,16 @@ type Error struct {
 	// unknown code as it is, and the contract tests report it as drift. Each
 	// response lists the codes it may carry in `x-toss-error-codes`.
 	//
+	// Where each code comes from: `x-toss-code-sources` names, per code, the
+	// official per-endpoint error table(s) that list it with their status
+	// (https://docs.tosspayments.com/reference/error-codes, sections 결제 승인,
+	// 결제 조회, 결제 취소, 카드 번호 결제), or the full list (전체 에러 목록),
+	// or another page; a code no page names says `assumed:` and why. Each
+	// operation names its table in `x-toss-error-table`, and a response lists
+	// in `x-toss-assumed` (code: reason) every code it carries that the
+	// operation's table does not, so the per-operation lists are the official
+	// tables plus marked assumptions.
+	//
 	// How to act on a code, for clients in any language:
 	// `x-toss-declined` lists the definitive declines (the card company, bank or
 	// fraud detection refused; no money moved; never retry, ask for another way
@@ -1116,6 +1162,16 @@ type Error struct {
 // ErrorCode A documented error code. Toss adds codes without notice: readers keep an
 // unknown code as it is, and the contract tests report it as drift. Each
 // response lists the codes it may carry in `x-toss-error-codes`.
+//
+// Where each code comes from: `x-toss-code-sources` names, per code, the
+// official per-endpoint error table(s) that list it with their status
+// (https://docs.tosspayments.com/reference/error-codes, sections 결제 승인,
+// 결제 조회, 결제 취소, 카드 번호 결제), or the full list (전체 에러 목록),
+// or another page; a code no page names says `assumed:` and why. Each
+// operation names its table in `x-toss-error-table`, and a response lists
+// in `x-toss-assumed` (code: reason) every code it carries that the
+// operation's table does not, so the per-operation lists are the official
+// tables plus marked assumptions.
 //
 // How to act on a code, for clients in any language:
 // `x-toss-declined` lists the definitive declines (the card company, bank or
@@ -1594,6 +1650,10 @@ type LookupBadRequest = Error
 // LookupForbidden The error body of every failed request. Real bodies sometimes carry
 // extra keys (such as `"data": null`); readers ignore them.
 type LookupForbidden = Error
+
+// LookupNotFound The error body of every failed request. Real bodies sometimes carry
+// extra keys (such as `"data": null`); readers ignore them.
+type LookupNotFound = Error
 
 // LookupServerError The error body of every failed request. Real bodies sometimes carry
 // extra keys (such as `"data": null`); readers ignore them.
@@ -3190,7 +3250,7 @@ type GetPaymentByOrderIDResponse struct {
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *LookupForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFoundPayment
+	JSON404 *LookupNotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3232,7 +3292,7 @@ func (r GetPaymentByOrderIDResponse) GetJSON403() *LookupForbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetPaymentByOrderIDResponse) GetJSON404() *NotFoundPayment {
+func (r GetPaymentByOrderIDResponse) GetJSON404() *LookupNotFound {
 	return r.JSON404
 }
 
@@ -3323,7 +3383,7 @@ type GetPaymentResponse struct {
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *LookupForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFoundPayment
+	JSON404 *LookupNotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3365,7 +3425,7 @@ func (r GetPaymentResponse) GetJSON403() *LookupForbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetPaymentResponse) GetJSON404() *NotFoundPayment {
+func (r GetPaymentResponse) GetJSON404() *LookupNotFound {
 	return r.JSON404
 }
 
@@ -4220,7 +4280,7 @@ func ParseGetPaymentByOrderIDResponse(rsp *http.Response) (*GetPaymentByOrderIDR
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFoundPayment
+		var dest LookupNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4368,7 +4428,7 @@ func ParseGetPaymentResponse(rsp *http.Response) (*GetPaymentResponse, error) {
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFoundPayment
+		var dest LookupNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5406,6 +5466,15 @@ type LookupForbiddenJSONResponse struct {
 	Headers LookupForbiddenResponseHeaders
 }
 
+type LookupNotFoundResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type LookupNotFoundJSONResponse struct {
+	Body Error
+
+	Headers LookupNotFoundResponseHeaders
+}
+
 type LookupServerErrorResponseHeaders struct {
 	XTossPaymentsTraceID *string
 }
@@ -5964,7 +6033,7 @@ func (response GetPaymentByOrderID403JSONResponse) VisitGetPaymentByOrderIDRespo
 	return err
 }
 
-type GetPaymentByOrderID404JSONResponse struct{ NotFoundPaymentJSONResponse }
+type GetPaymentByOrderID404JSONResponse struct{ LookupNotFoundJSONResponse }
 
 func (response GetPaymentByOrderID404JSONResponse) VisitGetPaymentByOrderIDResponse(w http.ResponseWriter) error {
 
@@ -6102,7 +6171,7 @@ func (response GetPayment403JSONResponse) VisitGetPaymentResponse(w http.Respons
 	return err
 }
 
-type GetPayment404JSONResponse struct{ NotFoundPaymentJSONResponse }
+type GetPayment404JSONResponse struct{ LookupNotFoundJSONResponse }
 
 func (response GetPayment404JSONResponse) VisitGetPaymentResponse(w http.ResponseWriter) error {
 

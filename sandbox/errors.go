@@ -68,6 +68,8 @@ var messages = map[generated.ErrorCode][2]string{
 	generated.ErrorCodeInvalidCardNumber:                     {"카드번호를 다시 확인해주세요.", "Check the card number."},
 	generated.ErrorCodeInvalidIdempotencyKey:                 {"멱등키는 300자 이하로 입력해주세요.", "The idempotency key must be at most 300 characters."},
 	generated.ErrorCodeInvalidRequest:                        {"잘못된 요청입니다.", "The request is invalid."},
+	generated.ErrorCodeInvalidFlowModeParameters:             {"인증 창을 먼저 띄우려면 카드사 코드 또는 은행 코드 또는 간편결제수단이 같이 전달되어야 합니다.", "If you want to open the payment authentication window first, the credit card company code, bank code, or easy payment method must be delivered together."},
+	generated.ErrorCodeInvalidTestCode:                       {"유효하지 않은 테스트 코드입니다.", "Invalid test code"},
 	generated.ErrorCodeInvalidStoppedCard:                    {"정지된 카드 입니다.", "The card has been suspended."},
 	generated.ErrorCodeNotCancelableAmount:                   {"취소 할 수 없는 금액 입니다.", "The amount cannot be canceled."},
 	generated.ErrorCodeNotCancelablePayment:                  {"취소 할 수 없는 결제 입니다.", "The payment cannot be canceled."},

@@ -319,7 +319,7 @@ func (s *Sandbox) validate(next http.Handler) http.Handler {
 		}
 		if tc := r.Header.Get("TossPayments-Test-Code"); tc != "" {
 			if _, ok := s.spec.status(op, generated.ErrorCode(tc)); !ok {
-				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang,
+				s.writeOp(w, op, generated.ErrorCodeInvalidTestCode, lang,
 					fmt.Sprintf("header TossPayments-Test-Code: %q is not an error code documented for %s (rule: x-toss-error-codes).", tc, op))
 				return
 			}

@@ -199,7 +199,7 @@ func getError(e *Error) generated.GetPaymentResponseObject {
 	case 403:
 		return generated.GetPayment403JSONResponse{LookupForbiddenJSONResponse: generated.LookupForbiddenJSONResponse{Body: b}}
 	case 404:
-		return generated.GetPayment404JSONResponse{NotFoundPaymentJSONResponse: generated.NotFoundPaymentJSONResponse{Body: b}}
+		return generated.GetPayment404JSONResponse{LookupNotFoundJSONResponse: generated.LookupNotFoundJSONResponse{Body: b}}
 	case 429:
 		return generated.GetPayment429JSONResponse{TooManyRequestsJSONResponse: generated.TooManyRequestsJSONResponse{Body: b, Headers: generated.TooManyRequestsResponseHeaders{RetryAfter: retryAfter()}}}
 	}
@@ -216,7 +216,7 @@ func getByOrderError(e *Error) generated.GetPaymentByOrderIDResponseObject {
 	case 403:
 		return generated.GetPaymentByOrderID403JSONResponse{LookupForbiddenJSONResponse: generated.LookupForbiddenJSONResponse{Body: b}}
 	case 404:
-		return generated.GetPaymentByOrderID404JSONResponse{NotFoundPaymentJSONResponse: generated.NotFoundPaymentJSONResponse{Body: b}}
+		return generated.GetPaymentByOrderID404JSONResponse{LookupNotFoundJSONResponse: generated.LookupNotFoundJSONResponse{Body: b}}
 	case 429:
 		return generated.GetPaymentByOrderID429JSONResponse{TooManyRequestsJSONResponse: generated.TooManyRequestsJSONResponse{Body: b, Headers: generated.TooManyRequestsResponseHeaders{RetryAfter: retryAfter()}}}
 	}

@@ -201,7 +201,7 @@ func (s *Sandbox) Create(c Caller, req generated.CreatePaymentRequest) (generate
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "returnUrl: must be an absolute http or https URL with its origin (rule: format uri).")
 	}
 	if req.FlowMode != nil && *req.FlowMode == generated.FlowModeDirect && req.EasyPay == nil && req.CardCompany == nil {
-		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "easyPay or cardCompany: one is required when flowMode is DIRECT.")
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidFlowModeParameters, lang, "easyPay or cardCompany: one is required when flowMode is DIRECT.")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
