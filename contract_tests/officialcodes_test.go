@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +15,7 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
-// officialTables is testdata/error-tables.json: the per-endpoint error tables
+// officialTables is official_error_tables.json: the per-endpoint error tables
 // of https://docs.tosspayments.com/reference/error-codes, and the status the
 // page's full list gives the codes no table lists.
 type officialTables struct {
@@ -39,7 +38,7 @@ func tableOf(op string) string {
 
 func loadOfficialTables(t *testing.T) officialTables {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "error-tables.json"))
+	b, err := os.ReadFile("official_error_tables.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +219,7 @@ func TestErrorCodesMatchOfficialTables(t *testing.T) {
 	t.Parallel()
 	ot := loadOfficialTables(t)
 	if n := len(ot.tableCodes()); n != 81 {
-		t.Errorf("the official tables hold %d distinct codes, want 81 (testdata/error-tables.json)", n)
+		t.Errorf("the official tables hold %d distinct codes, want 81 (official_error_tables.json)", n)
 	}
 	if problems := officialCodeProblems(spec(t), ot); len(problems) > 0 {
 		t.Errorf("the spec's error codes disagree with the official tables:\n  %s", strings.Join(problems, "\n  "))
