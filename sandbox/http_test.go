@@ -65,6 +65,7 @@ func TestValidation(t *testing.T) {
 	}
 	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", "/v1/payments", `{"method":`)
 	e.fails(400, generated.ErrorCodeNotSupportedMethod, "POST", "/v1/payments", map[string]any{"method": "VIRTUAL_ACCOUNT", "amount": 1000, "orderId": "order-val-0003", "orderName": "x", "returnUrl": "http://x.example/r"})
+	e.fails(400, generated.ErrorCodeInvalidFlowModeParameters, "POST", "/v1/payments", map[string]any{"method": "CARD", "amount": 1000, "orderId": "order-val-0013", "orderName": "x", "returnUrl": "http://x.example/r", "flowMode": "DIRECT"})
 	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", "/v1/payments", map[string]any{"method": "CARD", "amount": 1000.5, "orderId": "order-val-0004", "orderName": "x", "returnUrl": "http://x.example/r"})
 	e.fails(400, generated.ErrorCodeBelowMinimumAmount, "POST", "/v1/payments", createBody("order-val-0005", 50))
 	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", "/v1/payments/key-in", map[string]any{"amount": 1000, "orderId": "order-val-0006", "orderName": "x", "cardNumber": "4330123412341234", "cardExpirationYear": "2029", "cardExpirationMonth": "07", "customerIdentityNumber": "881212"})
@@ -153,7 +154,7 @@ func TestTestCode(t *testing.T) {
 	e.fails(400, generated.ErrorCodeInvalidRequest, "GET", "/v1/payments/some", nil, "TossPayments-Test-Code", "INVALID_REQUEST")
 	e.fails(400, generated.ErrorCodeInvalidRequest, "GET", "/v1/payments/orders/order-tc-0003", nil, "TossPayments-Test-Code", "INVALID_REQUEST")
 	e.fails(403, generated.ErrorCodeNotCancelableAmount, "POST", "/v1/payments/some/cancel", map[string]any{"cancelReason": "x"}, "TossPayments-Test-Code", "NOT_CANCELABLE_AMOUNT")
-	msg := e.fails(400, generated.ErrorCodeInvalidRequest, "POST", "/v1/payments/confirm", confirm, "TossPayments-Test-Code", "NOT_A_CODE")
+	msg := e.fails(400, generated.ErrorCodeInvalidTestCode, "POST", "/v1/payments/confirm", confirm, "TossPayments-Test-Code", "NOT_A_CODE")
 	if !strings.Contains(msg, "TossPayments-Test-Code") {
 		t.Errorf("unknown test code message %q", msg)
 	}
