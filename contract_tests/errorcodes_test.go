@@ -100,3 +100,23 @@ func TestGeneratedErrorClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedErrorCodeSources: ErrorCodeSource answers the spec's
+// x-toss-code-sources for every ErrorCode value, and "" for a made-up code.
+func TestGeneratedErrorCodeSources(t *testing.T) {
+	t.Parallel()
+	errorCode := spec(t).Components.Schemas["ErrorCode"].Value
+	sources, ok := errorCode.Extensions["x-toss-code-sources"].(map[string]any)
+	if !ok {
+		t.Fatal("ErrorCode has no x-toss-code-sources map")
+	}
+	for _, v := range errorCode.Enum {
+		code := v.(string)
+		if got, want := generated.ErrorCodeSource(generated.ErrorCode(code)), sources[code]; got != want {
+			t.Errorf("ErrorCodeSource(%s) = %q, the spec says %q (run go generate ./...)", code, got, want)
+		}
+	}
+	if got := generated.ErrorCodeSource("MADE_UP_CODE"); got != "" {
+		t.Errorf("ErrorCodeSource(MADE_UP_CODE) = %q", got)
+	}
+}

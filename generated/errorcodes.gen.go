@@ -118,6 +118,192 @@ func IsDeclinedErrorCode(code ErrorCode) bool {
 	return false
 }
 
+// ErrorCodeSource returns where the spec's ErrorCode schema says code is
+// documented (x-toss-code-sources): the official error table or page that
+// lists it, or "assumed: " and the reason for a code no page names. It
+// returns "" for a code the spec does not know.
+func ErrorCodeSource(code ErrorCode) string {
+	switch code {
+	case ErrorCodeAlreadyCanceledPayment:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeAlreadyProcessedPayment:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeAlreadyRefundPayment:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeBelowMinimumAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeCardProcessingError:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeCommonError:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (500)"
+	case ErrorCodeDuplicatedOrderID:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeExceedCancelAmountDiscountAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeExceedCancelLimit:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (403)"
+	case ErrorCodeExceedMaxAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeExceedMaxAuthCount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403), #카드-번호-결제 (403)"
+	case ErrorCodeExceedMaxCardInstallmentPlan:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeExceedMaxDailyPaymentCount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeExceedMaxMonthlyPaymentAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeExceedMaxOneDayAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403)"
+	case ErrorCodeExceedMaxOneDayWithdrawAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeExceedMaxOneTimeWithdrawAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeExceedMaxPaymentAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeExceedMaxRefundAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#전체-에러-목록 (403)"
+	case ErrorCodeExceedMaxRefundDue:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (403)"
+	case ErrorCodeFailedCardCompanyResponse:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (500)"
+	case ErrorCodeFailedDBProcessing:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (500)"
+	case ErrorCodeFailedInternalSystemProcessing:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (500), #결제-취소 (500), #카드-번호-결제 (500)"
+	case ErrorCodeFailedMethodHandlingCancel:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (500)"
+	case ErrorCodeFailedPartialRefund:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (500)"
+	case ErrorCodeFailedPaymentInternalSystemProcessing:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (500), #결제-조회 (500), #결제-취소 (500), #카드-번호-결제 (500)"
+	case ErrorCodeFailedRefundProcess:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (500)"
+	case ErrorCodeFdsError:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403)"
+	case ErrorCodeForbiddenBankRefundRequest:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeForbiddenConsecutiveRequest:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-조회 (403), #결제-취소 (403)"
+	case ErrorCodeForbiddenRequest:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403), #결제-취소 (403)"
+	case ErrorCodeIdempotentRequestProcessing:
+		return "https://docs.tosspayments.com/reference/using-api/idempotency-key (409)"
+	case ErrorCodeIncorrectBasicAuthFormat:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403), #결제-조회 (403), #결제-취소 (403), #카드-번호-결제 (403)"
+	case ErrorCodeInvalidAccountInfoReRegister:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeInvalidAPIKey:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeInvalidAuthorizeAuth:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeInvalidBank:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeInvalidBirthDayFormat:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeInvalidCardExpiration:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeInvalidCardIdentity:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeInvalidCardInstallmentPlan:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeInvalidCardLostOrStolen:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeInvalidCardNumber:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeInvalidCardPassword:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeInvalidEmail:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeInvalidFlowModeParameters:
+		return "https://docs.tosspayments.com/reference/error-codes#전체-에러-목록 (400)"
+	case ErrorCodeInvalidIdempotencyKey:
+		return "https://docs.tosspayments.com/reference/using-api/idempotency-key (400)"
+	case ErrorCodeInvalidOrderID:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeInvalidPassword:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403)"
+	case ErrorCodeInvalidRefundAccountInfo:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeInvalidRefundAccountNumber:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeInvalidRejectCard:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeInvalidRequest:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #결제-취소 (400), #카드-번호-결제 (400)"
+	case ErrorCodeInvalidRequiredParam:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeInvalidStoppedCard:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeInvalidTestCode:
+		return "https://docs.tosspayments.com/reference/error-codes#전체-에러-목록 (400)"
+	case ErrorCodeInvalidUnregisteredSubmall:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeNotAllowedPartialRefund:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (403)"
+	case ErrorCodeNotAllowedPartialRefundWaitingDeposit:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (403)"
+	case ErrorCodeNotAllowedPointUse:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeNotAvailableBank:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403), #결제-취소 (403)"
+	case ErrorCodeNotAvailablePayment:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeNotCancelableAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (403)"
+	case ErrorCodeNotCancelablePayment:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (403)"
+	case ErrorCodeNotCancelablePaymentForDormantUser:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (403)"
+	case ErrorCodeNotFound:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-조회 (404)"
+	case ErrorCodeNotFoundPayment:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (404), #결제-조회 (404), #결제-취소 (404)"
+	case ErrorCodeNotFoundPaymentSession:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (404)"
+	case ErrorCodeNotFoundTerminalID:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeNotMatchesRefundableAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeNotRegisteredBusiness:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeNotRegisteredCardCompany:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeNotSupportedCardType:
+		return "https://docs.tosspayments.com/reference/error-codes#카드-번호-결제 (400)"
+	case ErrorCodeNotSupportedInstallmentPlanCardOrMerchant:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeNotSupportedMethod:
+		return "https://docs.tosspayments.com/reference/error-codes#전체-에러-목록 (400)"
+	case ErrorCodeNotSupportedMonthlyInstallmentPlan:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #카드-번호-결제 (400)"
+	case ErrorCodeNotSupportedMonthlyInstallmentPlanBelowAmount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-조회 (400), #카드-번호-결제 (400)"
+	case ErrorCodeProviderError:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400), #결제-취소 (400)"
+	case ErrorCodeRefundRejected:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-취소 (400)"
+	case ErrorCodeRejectAccountPayment:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403), #카드-번호-결제 (403)"
+	case ErrorCodeRejectCardCompany:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403), #카드-번호-결제 (403)"
+	case ErrorCodeRejectCardPayment:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403), #카드-번호-결제 (403)"
+	case ErrorCodeRejectTosspayInvalidAccount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (403)"
+	case ErrorCodeRestrictedTransferAccount:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeTooManyRequests:
+		return "assumed: Toss documents abnormal request volume but names no code for its 429; this one is what the sandbox sends, and the live contract tests report another as drift"
+	case ErrorCodeUnapprovedOrderID:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (400)"
+	case ErrorCodeUnauthorizedKey:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (401), #결제-조회 (401), #결제-취소 (401), #카드-번호-결제 (401)"
+	case ErrorCodeUnknownPaymentError:
+		return "https://docs.tosspayments.com/reference/error-codes#결제-승인 (500)"
+	}
+	return ""
+}
+
 // IsOutcomeUnknownErrorCode reports whether an answer with code to the
 // operation (by operationId) leaves it unknown whether the operation took
 // effect (its error responses' x-toss-outcome-unknown): look the payment up, or

@@ -1,8 +1,11 @@
 // Command errorcodes writes generated/errorcodes.gen.go from the spec's
 // x-toss extensions, as functions over the ErrorCode constants oapi-codegen
 // generates: the codes each operation and status documents
-// (x-toss-error-codes), the definitive declines (x-toss-declined), and the
-// codes after which an operation's outcome is unknown (x-toss-outcome-unknown).
+// (x-toss-error-codes), the definitive declines (x-toss-declined), the
+// codes after which an operation's outcome is unknown (x-toss-outcome-unknown),
+// and where each code is documented (x-toss-code-sources). It checks that every
+// ErrorCode value has a source and that a response's x-toss-assumed marks only
+// codes the response lists.
 // It runs from `go generate ./...` (see generate.go); it is the one place Go
 // code reads those extensions.
 //
@@ -16,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -72,6 +76,17 @@ func generate(path string) ([]byte, error) {
 					return nil, fmt.Errorf("%s %d: x-toss-error-codes: %w", op.OperationID, status, err)
 				}
 				byOp[op.OperationID] = append(byOp[op.OperationID], entry{status, codes})
+				if raw, ok := resp.Value.Extensions["x-toss-assumed"]; ok {
+					assumed, err := reasonMap(raw)
+					if err != nil {
+						return nil, fmt.Errorf("%s %d: x-toss-assumed: %w", op.OperationID, status, err)
+					}
+					for _, c := range slices.Sorted(maps.Keys(assumed)) {
+						if !slices.Contains(codes, c) {
+							return nil, fmt.Errorf("%s %d: x-toss-assumed code %s is not in its x-toss-error-codes", op.OperationID, status, c)
+						}
+					}
+				}
 				if raw, ok := resp.Value.Extensions["x-toss-outcome-unknown"]; ok {
 					unknown, err := stringList(raw)
 					if err != nil {
@@ -93,6 +108,15 @@ func generate(path string) ([]byte, error) {
 	declined, err := stringList(doc.Components.Schemas["ErrorCode"].Value.Extensions["x-toss-declined"])
 	if err != nil {
 		return nil, fmt.Errorf("ErrorCode x-toss-declined: %w", err)
+	}
+	sources, err := reasonMap(doc.Components.Schemas["ErrorCode"].Value.Extensions["x-toss-code-sources"])
+	if err != nil {
+		return nil, fmt.Errorf("ErrorCode x-toss-code-sources: %w", err)
+	}
+	for _, c := range slices.Sorted(maps.Keys(names)) {
+		if _, ok := sources[c]; !ok {
+			return nil, fmt.Errorf("ErrorCode x-toss-code-sources: %s has no source (a URL, or `assumed: reason`)", c)
+		}
 	}
 
 	var b bytes.Buffer
@@ -146,6 +170,20 @@ func generate(path string) ([]byte, error) {
 	}
 	b.WriteString(":\nreturn true\n}\nreturn false\n}\n\n")
 
+	b.WriteString("// ErrorCodeSource returns where the spec's ErrorCode schema says code is\n")
+	b.WriteString("// documented (x-toss-code-sources): the official error table or page that\n")
+	b.WriteString("// lists it, or \"assumed: \" and the reason for a code no page names. It\n")
+	b.WriteString("// returns \"\" for a code the spec does not know.\n")
+	b.WriteString("func ErrorCodeSource(code ErrorCode) string {\nswitch code {\n")
+	for _, c := range slices.Sorted(maps.Keys(sources)) {
+		name, ok := names[c]
+		if !ok {
+			return nil, fmt.Errorf("x-toss-code-sources: %s is not a value of the ErrorCode enum", c)
+		}
+		fmt.Fprintf(&b, "case %s:\nreturn %q\n", name, sources[c])
+	}
+	b.WriteString("}\nreturn \"\"\n}\n\n")
+
 	b.WriteString("// IsOutcomeUnknownErrorCode reports whether an answer with code to the\n")
 	b.WriteString("// operation (by operationId) leaves it unknown whether the operation took\n")
 	b.WriteString("// effect (its error responses' x-toss-outcome-unknown): look the payment up, or\n")
@@ -189,6 +227,24 @@ func constNames(doc *openapi3.T) (map[string]string, error) {
 		names[s] = "ErrorCode" + varNames[i]
 	}
 	return names, nil
+}
+
+// reasonMap reads a map of error codes to non-empty strings (a source or
+// the reason for an assumption).
+func reasonMap(v any) (map[string]string, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("want a map of codes to strings, got %T", v)
+	}
+	out := make(map[string]string, len(m))
+	for c, r := range m {
+		s, ok := r.(string)
+		if !ok || s == "" {
+			return nil, fmt.Errorf("%s: want a non-empty string, got %v (%T)", c, r, r)
+		}
+		out[c] = s
+	}
+	return out, nil
 }
 
 func stringList(v any) ([]string, error) {

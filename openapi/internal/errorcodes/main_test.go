@@ -34,8 +34,9 @@ func TestGenerateIsStable(t *testing.T) {
 }
 
 // TestGenerateRefusesBadLists: a listed code that is not an ErrorCode value
-// has no constant, and an outcome-unknown code must be one the response
-// documents; generation fails naming the code.
+// has no constant, an outcome-unknown or assumed code must be one the
+// response documents, and every ErrorCode value needs a source; generation
+// fails naming the code.
 func TestGenerateRefusesBadLists(t *testing.T) {
 	src, err := os.ReadFile(specPath)
 	if err != nil {
@@ -45,6 +46,8 @@ func TestGenerateRefusesBadLists(t *testing.T) {
 		{"x-toss-error-codes: [UNAUTHORIZED_KEY]", "x-toss-error-codes: [UNAUTHORIZED_KEY, MADE_UP_CODE]", "MADE_UP_CODE"},
 		{"x-toss-declined: [REJECT_CARD_PAYMENT,", "x-toss-declined: [MADE_UP_DECLINE, REJECT_CARD_PAYMENT,", "MADE_UP_DECLINE"},
 		{"x-toss-outcome-unknown: [PROVIDER_ERROR]", "x-toss-outcome-unknown: [PROVIDER_ERROR, NOT_FOUND_PAYMENT]", "NOT_FOUND_PAYMENT"},
+		{"        NOT_FOUND_PAYMENT: 'https://", "        NOT_FOUND_PAYMENT_X: 'https://", "NOT_FOUND_PAYMENT has no source"},
+		{"      x-toss-assumed:\n        INVALID_IDEMPOTENCY_KEY:", "      x-toss-assumed:\n        NOT_FOUND_PAYMENT: 'made up'\n        INVALID_IDEMPOTENCY_KEY:", "x-toss-assumed code NOT_FOUND_PAYMENT"},
 	} {
 		if !strings.Contains(string(src), tc.old) {
 			t.Fatalf("the spec no longer contains %s", tc.old)
