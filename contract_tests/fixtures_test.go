@@ -85,7 +85,8 @@ func strictEqual(a, b any) bool {
 }
 
 // TestDiffTrees proves the round-trip comparison bites: each case must be
-// reported, except the documented null ↔ absent tolerance.
+// reported, except the documented tolerances (null ↔ absent, and absent →
+// the zero value of an optional property kept as a value).
 func TestDiffTrees(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -98,7 +99,9 @@ func TestDiffTrees(t *testing.T) {
 		{"null may appear", `{"a":1}`, `{"a":1,"receipt":null}`, ""},
 		{"lost field is drift", `{"a":1,"newField":"x"}`, `{"a":1}`, "$.newField: lost on re-encoding: drift, field not in the spec"},
 		{"lost nested field", `{"card":{"issuerCode":"4V","brand":"VISA"}}`, `{"card":{"issuerCode":"4V"}}`, "$.card.brand: lost"},
-		{"added value", `{"a":1}`, `{"a":1,"b":0}`, "$.b: added by re-encoding"},
+		{"added value", `{"a":1}`, `{"a":1,"b":1}`, "$.b: added by re-encoding"},
+		{"added string", `{"a":1}`, `{"a":1,"s":"KR"}`, "$.s: added by re-encoding"},
+		{"absent may come back zero", `{"a":1}`, `{"a":1,"b":0,"s":"","f":false}`, ""},
 		{"decimal changed", `{"v":726.24}`, `{"v":726.2399902}`, "number 726.24 became number 726.2399902"},
 		{"0.0 became 0", `{"v":0.0}`, `{"v":0}`, "number 0.0 became number 0"},
 		{"large amount to float", `{"v":50000000000}`, `{"v":5e+10}`, "number 50000000000 became number 5e+10"},

@@ -311,7 +311,10 @@ func roundTripDiffs(status int, body []byte) ([]string, error) {
 
 // diffTrees compares two JSON trees decoded with UseNumber. Numbers must be
 // written the same (726.24 stays 726.24, 0.0 stays 0.0). A key whose value
-// is null on one side may be absent on the other; nothing else may differ.
+// is null in want may be absent from got; a key absent from want may come
+// back null or as the zero value of its type ("", false, 0), which is how the
+// generated types write an optional property they keep as a value (the
+// README's "absent or zero"); nothing else may differ.
 func diffTrees(path string, want, got any) []string {
 	switch w := want.(type) {
 	case map[string]any:
@@ -332,7 +335,7 @@ func diffTrees(path string, want, got any) []string {
 			diffs = append(diffs, diffTrees(path+"."+k, w[k], gv)...)
 		}
 		for _, k := range sortedKeys(g) {
-			if _, ok := w[k]; !ok && g[k] != nil {
+			if _, ok := w[k]; !ok && !isZeroJSON(g[k]) {
 				diffs = append(diffs, fmt.Sprintf("%s.%s: added by re-encoding (value %s)", path, k, describe(g[k])))
 			}
 		}
@@ -360,6 +363,21 @@ func diffTrees(path string, want, got any) []string {
 		}
 	}
 	return nil
+}
+
+// isZeroJSON reports whether v is null, "", false or the number 0.
+func isZeroJSON(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case bool:
+		return !x
+	case json.Number:
+		return x == "0"
+	}
+	return false
 }
 
 func describe(v any) string {

@@ -70,9 +70,9 @@ func TestValidatorRejects(t *testing.T) {
 		{
 			name: "nested required field removed", op: "confirmPayment", status: 200,
 			body: func(t *testing.T) []byte {
-				return mutate(t, seedConfirm, func(m map[string]any) { delete(field(m, "card"), "issuerCode") })
+				return mutate(t, seedConfirm, func(m map[string]any) { delete(field(m, "card"), "number") })
 			},
-			wantErr: []string{`property "issuerCode" is missing`},
+			wantErr: []string{`property "number" is missing`},
 		},
 		{
 			name: "amount as a string", op: "confirmPayment", status: 200,

@@ -764,46 +764,53 @@ type Cancel struct {
 	CancelReason string `json:"cancelReason"`
 
 	// CancelRequestID The ID of an asynchronous cancel request.
-	CancelRequestID *string `json:"cancelRequestId,omitempty"`
+	CancelRequestID *string `json:"cancelRequestId"`
 
 	// CancelStatus `DONE`, `IN_PROGRESS` or `ABORTED`. Absent on older cancels.
-	CancelStatus *CancelStatus `json:"cancelStatus,omitempty"`
+	CancelStatus *CancelStatus `json:"cancelStatus"`
 
 	// CanceledAt ISO 8601 with an offset (`2022-01-01T11:31:29+09:00`), sometimes with fractional seconds.
 	//
 	// Example: 2022-01-01T11:31:29+09:00
 	CanceledAt Timestamp `json:"canceledAt"`
 
+	// CardDiscountAmount An amount of money. A JSON number, possibly a decimal (USD: `726.24`) or
+	// large (`50000000000`). Never decode it into a binary float.
+	//
+	//
+	// Example: 15000
+	CardDiscountAmount *Amount `json:"cardDiscountAmount"`
+
 	// EasyPayDiscountAmount An amount of money. A JSON number, possibly a decimal (USD: `726.24`) or
 	// large (`50000000000`). Never decode it into a binary float.
 	//
 	//
 	// Example: 15000
-	EasyPayDiscountAmount *Amount `json:"easyPayDiscountAmount,omitempty"`
+	EasyPayDiscountAmount *Amount `json:"easyPayDiscountAmount"`
 
 	// ReceiptKey The key of the cash receipt cancel, when there is one.
-	ReceiptKey *string `json:"receiptKey,omitempty"`
+	ReceiptKey *string `json:"receiptKey"`
 
 	// RefundableAmount An amount of money. A JSON number, possibly a decimal (USD: `726.24`) or
 	// large (`50000000000`). Never decode it into a binary float.
 	//
 	//
 	// Example: 15000
-	RefundableAmount *Amount `json:"refundableAmount,omitempty"`
+	RefundableAmount *Amount `json:"refundableAmount"`
 
 	// TaxExemptionAmount An amount of money. A JSON number, possibly a decimal (USD: `726.24`) or
 	// large (`50000000000`). Never decode it into a binary float.
 	//
 	//
 	// Example: 15000
-	TaxExemptionAmount *Amount `json:"taxExemptionAmount,omitempty"`
+	TaxExemptionAmount *Amount `json:"taxExemptionAmount"`
 
 	// TaxFreeAmount An amount of money. A JSON number, possibly a decimal (USD: `726.24`) or
 	// large (`50000000000`). Never decode it into a binary float.
 	//
 	//
 	// Example: 15000
-	TaxFreeAmount *Amount `json:"taxFreeAmount,omitempty"`
+	TaxFreeAmount *Amount `json:"taxFreeAmount"`
 
 	// TransactionKey The key of the cancel transaction.
 	TransactionKey string `json:"transactionKey"`
@@ -813,7 +820,7 @@ type Cancel struct {
 	//
 	//
 	// Example: 15000
-	TransferDiscountAmount *Amount `json:"transferDiscountAmount,omitempty"`
+	TransferDiscountAmount *Amount `json:"transferDiscountAmount"`
 }
 
 // CancelPaymentRequest Cancel a payment. Omit `cancelAmount` for a full cancel.
@@ -833,8 +840,15 @@ type CancelPaymentRequest struct {
 	// Example: KRW
 	Currency *string `json:"currency,omitempty"`
 
-	// RefundReceiveAccount The customer's account for the refund. Required only to cancel virtual
-	// account payments.
+	// RefundReceiveAccount The customer's account for the refund. Required only to cancel a
+	// virtual-account payment after the deposit; before it (`WAITING_FOR_DEPOSIT`)
+	// the cancel needs none and must be full
+	// (`NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT`). An invalid one is
+	// refused with 400: `INVALID_REFUND_ACCOUNT_INFO` (number and holder do
+	// not match), `INVALID_REFUND_ACCOUNT_NUMBER`, `INVALID_BANK`,
+	// `FORBIDDEN_BANK_REFUND_REQUEST` (the account cannot take deposits).
+	// The reference names no code for a missing one; `INVALID_REQUEST` is
+	// assumed.
 	RefundReceiveAccount *RefundReceiveAccount `json:"refundReceiveAccount,omitempty"`
 
 	// RefundableAmount The amount that can still be refunded; when it differs from the balance
@@ -868,7 +882,7 @@ type Card struct {
 	//
 	//
 	// Example: 15000
-	Amount *Amount `json:"amount,omitempty"`
+	Amount *Amount `json:"amount"`
 
 	// ApproveNo The card company's approval number.
 	ApproveNo string `json:"approveNo"`
@@ -1237,6 +1251,9 @@ type KeyInPaymentRequest struct {
 	// registration number (10 digits). Personal data; never log it.
 	CustomerIdentityNumber sensitive.String `json:"customerIdentityNumber"`
 
+	// CustomerIP The customer's IP address (IPv4 or IPv6), for fraud detection.
+	CustomerIP *string `json:"customerIp,omitempty"`
+
 	// CustomerName The customer's name. At most 100 characters.
 	CustomerName *string `json:"customerName,omitempty"`
 
@@ -1255,6 +1272,9 @@ type KeyInPaymentRequest struct {
 	// TaxFreeAmount The tax-free part of the amount. Default 0.
 	TaxFreeAmount *money.Amount `json:"taxFreeAmount,omitempty"`
 
+	// UseCardPoint Pay with the card's points, where the card allows it (else `NOT_ALLOWED_POINT_USE`). Default false.
+	UseCardPoint *bool `json:"useCardPoint,omitempty"`
+
 	// UseFreeInstallmentPlan Apply the card company's interest-free installments for the months of
 	// `cardInstallmentPlan`; the store pays the fee. Default false.
 	UseFreeInstallmentPlan *bool `json:"useFreeInstallmentPlan,omitempty"`
@@ -1263,6 +1283,19 @@ type KeyInPaymentRequest struct {
 	// the 3DS result has to be sent.
 	Vbv *Vbv `json:"vbv,omitempty"`
 }
+
+// LegacyEasyPayAmount What the digital wallet paid, at the top level of Payment objects
+// before version 2022-06-08 (`easyPay.amount` since).
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type LegacyEasyPayAmount = money.Amount
+
+// LegacyEasyPayDiscountAmount What the digital wallet's points or coupons discounted, at the top
+// level of Payment objects before version 2022-06-08
+// (`easyPay.discountAmount` since).
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type LegacyEasyPayDiscountAmount = money.Amount
 
 // MobilePhone Mobile phone payment details.
 type MobilePhone struct {
@@ -1347,6 +1380,17 @@ type Payment struct {
 	// form (`"토스페이"`, `"TOSSPAY"`, `""`) on older payments, or `null`.
 	EasyPay EasyPayField `json:"easyPay"`
 
+	// EasyPayAmount What the digital wallet paid, at the top level of Payment objects
+	// before version 2022-06-08 (`easyPay.amount` since).
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	EasyPayAmount *LegacyEasyPayAmount `json:"easyPayAmount,omitempty"`
+
+	// EasyPayDiscountAmount What the digital wallet's points or coupons discounted, at the top
+	// level of Payment objects before version 2022-06-08
+	// (`easyPay.discountAmount` since).
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	EasyPayDiscountAmount *LegacyEasyPayDiscountAmount `json:"easyPayDiscountAmount,omitempty"`
+
 	// Failure Why the payment failed.
 	Failure *Failure `json:"failure"`
 
@@ -1354,7 +1398,7 @@ type Payment struct {
 	GiftCertificate *GiftCertificate `json:"giftCertificate"`
 
 	// IsPartialCancelable Whether a partial cancel is allowed.
-	IsPartialCancelable *bool `json:"isPartialCancelable,omitempty"`
+	IsPartialCancelable *bool `json:"isPartialCancelable"`
 
 	// LastTransactionKey The key of the last transaction (approval or cancel) of the payment.
 	LastTransactionKey *string `json:"lastTransactionKey"`
@@ -1363,7 +1407,7 @@ type Payment struct {
 	MID string `json:"mId"`
 
 	// Metadata Up to five key-value pairs the merchant attached to the payment.
-	Metadata *map[string]string `json:"metadata,omitempty"`
+	Metadata *map[string]string `json:"metadata"`
 
 	// Method The payment method: Korean by default (`카드`), English with
 	// `Accept-Language: en-US` (`CARD`). `null` or `""` before the customer
@@ -1383,14 +1427,19 @@ type Payment struct {
 	PaymentKey string `json:"paymentKey"`
 
 	// Receipt The sales slip.
-	Receipt *Receipt `json:"receipt,omitempty"`
+	Receipt *Receipt `json:"receipt"`
 
 	// RequestedAt ISO 8601 with an offset (`2022-01-01T11:31:29+09:00`), sometimes with fractional seconds.
 	//
 	// Example: 2022-01-01T11:31:29+09:00
 	RequestedAt Timestamp `json:"requestedAt"`
 
-	// Secret Compare it with a webhook's `data.secret` to verify the webhook. `null` for some payments.
+	// Secret The payment's secret. Confirm answers a virtual-account payment
+	// (`WAITING_FOR_DEPOSIT`) with it, and the webhooks about the payment
+	// repeat it (`DEPOSIT_CALLBACK`'s `secret`, `PAYMENT_STATUS_CHANGED`'s
+	// `data.secret`): compare them to verify a webhook. `null` on many
+	// payments (EXPIRED and ABORTED ones always), absent from some webhook
+	// `data`.
 	Secret *string `json:"secret"`
 
 	// Status `READY` (created) → `IN_PROGRESS` (authenticated; confirm within 10 minutes)
@@ -1426,6 +1475,11 @@ type Payment struct {
 	//
 	// Example: 15000
 	TotalAmount Amount `json:"totalAmount"`
+
+	// TransactionKey The key of the payment's transaction in Payment objects before
+	// version 2022-11-16 (`lastTransactionKey` since); still sent, `null`,
+	// on some payments.
+	TransactionKey *string `json:"transactionKey,omitempty"`
 
 	// Transfer Bank transfer payment details.
 	Transfer *Transfer `json:"transfer"`
@@ -1477,8 +1531,15 @@ type Receipt struct {
 	URL *string `json:"url,omitempty"`
 }
 
-// RefundReceiveAccount The customer's account for the refund. Required only to cancel virtual
-// account payments.
+// RefundReceiveAccount The customer's account for the refund. Required only to cancel a
+// virtual-account payment after the deposit; before it (`WAITING_FOR_DEPOSIT`)
+// the cancel needs none and must be full
+// (`NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT`). An invalid one is
+// refused with 400: `INVALID_REFUND_ACCOUNT_INFO` (number and holder do
+// not match), `INVALID_REFUND_ACCOUNT_NUMBER`, `INVALID_BANK`,
+// `FORBIDDEN_BANK_REFUND_REQUEST` (the account cannot take deposits).
+// The reference names no code for a missing one; `INVALID_REQUEST` is
+// assumed.
 type RefundReceiveAccount struct {
 	// AccountNumber The account number, digits only (no `-`). At most 20 characters.
 	AccountNumber string `json:"accountNumber"`
@@ -1529,13 +1590,16 @@ type VirtualAccount struct {
 	AccountNumber string `json:"accountNumber"`
 
 	// AccountType `일반` (normal) or `고정` (fixed); `NORMAL` / `FIXED` with `Accept-Language: en-US`.
-	AccountType *VirtualAccountType `json:"accountType,omitempty"`
+	AccountType *VirtualAccountType `json:"accountType"`
 
 	// BankCode The bank code, a string with leading zeros (`"06"`).
 	BankCode string `json:"bankCode"`
 
 	// CustomerName The name of the customer who was issued the account.
 	CustomerName string `json:"customerName"`
+
+	// DepositorName The name of who paid into the account; `null` until a deposit.
+	DepositorName *string `json:"depositorName"`
 
 	// DueDate ISO 8601 with an offset (`2022-01-01T11:31:29+09:00`), sometimes with fractional seconds.
 	//
@@ -1546,7 +1610,7 @@ type VirtualAccount struct {
 	Expired bool `json:"expired"`
 
 	// RefundReceiveAccount The account the customer gave for refunds of a virtual account payment.
-	RefundReceiveAccount *VirtualAccountRefundReceiveAccount `json:"refundReceiveAccount,omitempty"`
+	RefundReceiveAccount *VirtualAccountRefundReceiveAccount `json:"refundReceiveAccount"`
 
 	// RefundStatus The refund status of a virtual account payment.
 	RefundStatus RefundStatus `json:"refundStatus"`

@@ -88,6 +88,7 @@ func (s *Sandbox) render(p *payment, lang Language) generated.Payment {
 				TaxExemptionAmount:     ptr(zero),
 				RefundableAmount:       ptr(c.refundable),
 				EasyPayDiscountAmount:  ptr(zero),
+				CardDiscountAmount:     ptr(zero),
 				TransferDiscountAmount: ptr(zero),
 				CanceledAt:             tosstime.From(c.at.In(tosstime.Seoul)),
 				TransactionKey:         c.txKey,
