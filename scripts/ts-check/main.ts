@@ -64,21 +64,28 @@ export function describe(p: Payment): string {
     `${p.orderId} (${p.orderName}) ${p.status}${done ? " settled" : ""}`,
     `paid ${total} ${p.currency}, balance ${balance}, cancelled ${cancelled}`,
     `method ${methodName(p)}, wallet ${walletName(p.easyPay)}`,
-    p.card === null ? "no card" : `card ${p.card.number}`,
-    p.failure === null ? "" : `failed: ${p.failure.code ?? "?"}`,
+    p.card == null ? "no card" : `card ${p.card.number}`,
+    p.failure == null ? "" : `failed: ${p.failure.code ?? "?"}`,
   ].join("\n");
 }
 
-// method is null (or "") until the customer chooses one.
+// method is null (or "") until the customer chooses one, and absent from
+// some answers (only the payment's identity and state are always sent).
 function methodName(p: Payment): string {
-  // @ts-expect-error method may be null
+  // @ts-expect-error method may be absent
   p.method.length;
-  return p.method === null || p.method === "" ? "(not chosen)" : p.method;
+  return p.method == null || p.method === "" ? "(not chosen)" : p.method;
+}
+
+// When sent, method may still be null.
+export function sentMethodName(m: Exclude<Payment["method"], undefined>): number {
+  // @ts-expect-error method may be null
+  return m.length;
 }
 
 // easyPay is an object since 2022-06-08, a legacy string before, or null.
 function walletName(e: Payment["easyPay"]): string {
-  if (e === null) {
+  if (e === null || e === undefined) {
     return "(none)";
   }
   if (typeof e === "string") {
