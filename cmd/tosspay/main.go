@@ -50,7 +50,7 @@ var exitCodes = []struct {
 	{exitAPI, "the API refused or declined the request: a definitive answer, nothing to repeat (the code and message are on stderr)"},
 	{exitUsage, "bad usage or a value the spec does not allow: refused locally, nothing was sent"},
 	{exitUnknown, "the outcome is unknown: the request may have taken effect; repeat it with the --idempotency-key printed on stderr, or look the payment up"},
-	{exitUnreachable, "could not reach the server (connection refused, DNS, TLS, a timeout before any answer): nothing happened; repeat the command"},
+	{exitUnreachable, "could not reach the server (connection refused, DNS, TLS, or a look-up that got no answer): nothing happened; repeat the command"},
 	{exitLater, "the API asked to try again later (rate limited, or a server error to a look-up): nothing happened; repeat later"},
 }
 

@@ -295,10 +295,10 @@ func TestOpsNeverEchoCardData(t *testing.T) {
 		{append(keyIn("--card-number", strings.Join(card, ""), "--"), card...), "unexpected argument 15 (counting"},
 		// The flag package refuses these; the card data flags are strings
 		// and take any value, so the refusal is about the other flag.
-		{keyIn("--card-number", strings.Join(card, ""), "--customer-identity-number", "770707", "--card-installment-plan", "x"), `invalid value "x" for flag -card-installment-plan`},
-		{keyIn("--card-number", strings.Join(card, ""), "--nope", card[0]), "flag provided but not defined: -nope"},
-		{keyIn("--card-number", strings.Join(card, ""), "--card-password"), "flag needs an argument: -card-password"},
-		{keyIn("--card-number=-"+strings.Join(card, ""), "--card-password=-"+card[0], "--customer-identity-number", "-770707", "--amount", "abc"), `invalid value "abc" for flag -amount`},
+		{keyIn("--card-number", strings.Join(card, ""), "--customer-identity-number", "770707", "--card-installment-plan", "x"), `invalid value "x" for flag --card-installment-plan`},
+		{keyIn("--card-number", strings.Join(card, ""), "--nope", card[0]), "flag provided but not defined: --nope"},
+		{keyIn("--card-number", strings.Join(card, ""), "--card-password"), "flag needs an argument: --card-password"},
+		{keyIn("--card-number=-"+strings.Join(card, ""), "--card-password=-"+card[0], "--customer-identity-number", "-770707", "--amount", "abc"), `invalid value "abc" for flag --amount`},
 		{[]string{"demo", card[0]}, "unexpected argument 2 (counting"},
 		{[]string{"sandbox", "--addr", "127.0.0.1:0", card[0]}, "unexpected argument 4 (counting"},
 	}

@@ -37,20 +37,44 @@ type request struct {
 type callFunc func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)
 
 // buildError is a request the flags describe but the generated types cannot
-// hold (an email address its type refuses): refused locally.
-type buildError struct{ err error }
+// hold (an email address its type refuses): refused locally. field is the
+// body property at fault, when one is.
+type buildError struct {
+	field string
+	err   error
+}
 
-func (e *buildError) Error() string { return "the request cannot be built: " + e.err.Error() }
+func (e *buildError) Error() string { return e.err.Error() }
 
 // decode reads the body built from the flags into the generated request type.
+// When that fails, it finds the property at fault by decoding each one alone.
 func decode[Req any](body []byte) (Req, error) {
 	var req Req
+	if err := decodeStrict(body, &req); err == nil {
+		return req, nil
+	} else {
+		var props map[string]json.RawMessage
+		_ = json.Unmarshal(body, &props)
+		names := make([]string, 0, len(props))
+		for n := range props {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			one, _ := json.Marshal(map[string]json.RawMessage{n: props[n]})
+			var r Req
+			if e := decodeStrict(one, &r); e != nil {
+				return req, &buildError{field: n, err: e}
+			}
+		}
+		return req, &buildError{err: err}
+	}
+}
+
+func decodeStrict(body []byte, v any) error {
 	d := json.NewDecoder(strings.NewReader(string(body)))
 	d.DisallowUnknownFields()
-	if err := d.Decode(&req); err != nil {
-		return req, &buildError{err}
-	}
-	return req, nil
+	return d.Decode(v)
 }
 
 // post calls a wrapper method that takes a request body.
@@ -451,7 +475,9 @@ func parseFlags(fs *flag.FlagSet, name string, args []string, e env, help func(i
 		help(e.stdout)
 		return exitOK
 	case err != nil:
-		fmt.Fprintf(e.stderr, "tosspay %s: %v\n%s\n", name, err, hint(name))
+		// The flag package names flags with one dash; the help uses two.
+		msg := strings.Replace(err.Error(), " -", " --", 1)
+		fmt.Fprintf(e.stderr, "tosspay %s: %s\n%s\n", name, msg, hint(name))
 		return exitUsage
 	case fs.NArg() > 0:
 		unexpectedArg(e, name, args, fs)
@@ -684,18 +710,15 @@ func report(e env, name string, flags []apiFlag, base string, meta *wrapper.Meta
 	code := exitStatus(meta, err)
 	var (
 		ve *wrapper.ValidationError
+		be *buildError
 		ae *wrapper.APIError
 		te *wrapper.TransportError
 	)
 	switch {
 	case errors.As(err, &ve):
-		field := ve.Field
-		for _, f := range flags {
-			if f.field == ve.Field {
-				field = "--" + f.name + " (" + ve.Field + ")"
-			}
-		}
-		fmt.Fprintf(e.stderr, "INVALID_INPUT: %s: %s (the spec's rule for %s; nothing was sent)\n%s\n", field, ve.Rule, ve.Operation, hint(name))
+		fmt.Fprintf(e.stderr, "INVALID_INPUT: %s: %s (the spec's rule for %s; nothing was sent)\n%s\n", flagOf(flags, ve.Field), ve.Rule, ve.Operation, hint(name))
+	case errors.As(err, &be) && be.field != "":
+		fmt.Fprintf(e.stderr, "INVALID_INPUT: %s: %v (nothing was sent)\n%s\n", flagOf(flags, be.field), be.err, hint(name))
 	case code == exitUsage:
 		fmt.Fprintf(e.stderr, "INVALID_INPUT: %v (nothing was sent)\n%s\n", err, hint(name))
 	case errors.As(err, &te) && code == exitUnreachable:
@@ -723,6 +746,17 @@ func report(e env, name string, flags []apiFlag, base string, meta *wrapper.Meta
 		fmt.Fprintf(e.stderr, "  the outcome is unknown: repeat with --idempotency-key %s, or look the payment up\n", key)
 	}
 	return code
+}
+
+// flagOf names the flag that sets field (a body property path, a parameter
+// or a header), with the field.
+func flagOf(flags []apiFlag, field string) string {
+	for _, f := range flags {
+		if f.field == field {
+			return "--" + f.name + " (" + field + ")"
+		}
+	}
+	return field
 }
 
 func orDash(s string) string {
