@@ -110,6 +110,15 @@ func violations(t *testing.T, c *command, f apiFlag) []ruleCase {
 	default:
 		t.Errorf("--%s: the spec's format %q has no case here: add one", f.name, s.Format)
 	}
+	if s.MultipleOf != nil {
+		cases = append(cases, ruleCase{rule: "multipleOf", value: plain(*s.MultipleOf * 1.5), want: "multiple of"})
+	}
+	// A rule kind this walk does not know fails the test, so that a rule
+	// added to the spec cannot go unchecked.
+	if s.MinItems != 0 || s.MaxItems != nil || s.UniqueItems || s.MinProps != 0 || s.MaxProps != nil ||
+		s.Not != nil || len(s.OneOf) > 0 || len(s.AnyOf) > 0 || len(s.AllOf) > 0 {
+		t.Errorf("--%s: its schema has a rule this test generates no case for: add one", f.name)
+	}
 	if s.Type.Is(openapi3.TypeInteger) {
 		want := "integer"
 		if f.kind == kindInt {
