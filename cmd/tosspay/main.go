@@ -1,9 +1,9 @@
 // Command tosspay runs the local Toss Payments sandbox, tells the whole
 // payment story against it, and calls the API from scripts.
 //
-//	tosspay sandbox [--addr 127.0.0.1:8080] [--faults ...] [--seed N]
-//	tosspay demo [--base-url URL]
-//	tosspay create|confirm|cancel|get|get-order|key-in [flags]
+//	tosspay COMMAND [flags]
+//	tosspay --help             (the commands and the exit statuses)
+//	tosspay COMMAND --help     (a command's flags)
 //
 // The commands are one table (commands.go): its rows give each command's
 // name, summary and either the spec operation it calls or the function that
