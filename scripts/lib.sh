@@ -54,7 +54,9 @@ go_tool() {
 # are noise in a CI log. Everything else, errors included, passes through,
 # and the exit status is Redocly's.
 redocly() {
-  { command redocly "$@" 2>&1 1>&3 3>&- | drop_notice_boxes 3>&- >&2; } 3>&1
+  local status
+  { command redocly "$@" 2>&1 1>&3 3>&- | drop_notice_boxes 3>&- >&2; status=${PIPESTATUS[0]}; } 3>&1
+  return "$status"
 }
 
 # drop_notice_boxes copies its input without the boxes drawn with ╔ ... ╚
