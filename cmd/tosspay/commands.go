@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
@@ -99,11 +101,20 @@ func (c *command) synopsisLine() string {
 }
 
 // printRunHelp is "tosspay COMMAND --help" for a command that is not an API
-// call: its usage line, summary and flags.
+// call: its usage line, summary and flags, in the API commands' style.
 func printRunHelp(w io.Writer, name string, fs *flag.FlagSet) {
 	c := lookup(name)
 	fmt.Fprintf(w, "usage: tosspay %s %s\n\n%s.\n\nflags:\n", name, c.synopsis, c.summary)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fs.VisitAll(func(f *flag.Flag) {
+		meta, usage := flag.UnquoteUsage(f)
+		if meta != "" {
+			meta = " " + strings.ToUpper(meta)
+		}
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+			usage += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(tw, "  --%s%s\t%s\n", f.Name, meta, usage)
+	})
+	_ = tw.Flush()
 }
