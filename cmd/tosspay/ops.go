@@ -263,11 +263,12 @@ func apiFlags(c *command) ([]apiFlag, error) {
 		if p.Schema != nil {
 			s = p.Schema.Value
 		}
-		usage := firstSentence(p.Description)
+		usage, required := firstSentence(p.Description), p.Required
 		if p.Name == "Idempotency-Key" {
-			usage = "the Idempotency-Key (default: a fresh UUID); repeat a call with the key it printed to repeat it safely"
+			// The client always sends one, a fresh UUID unless given.
+			usage, required = "the Idempotency-Key (default: a fresh UUID); repeat a call with the key it printed to repeat it safely", false
 		}
-		flags = append(flags, apiFlag{name: name, in: inHeader, field: p.Name, schema: s, required: p.Required, kind: kindText, usage: usage})
+		flags = append(flags, apiFlag{name: name, in: inHeader, field: p.Name, schema: s, required: required, kind: kindText, usage: usage})
 	}
 	flags = append(flags,
 		apiFlag{name: "base-url", in: inClient, kind: kindText, usage: "API base URL (default: $TOSS_BASE_URL, else " + wrapper.DefaultBaseURL + ")"},
@@ -528,7 +529,7 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 		}
 	}
 	if len(missing) > 0 {
-		fmt.Fprintf(e.stderr, "tosspay %s: missing %s (the spec requires it; nothing was sent)\n%s\n", c.name, strings.Join(missing, ", "), hint(c.name))
+		fmt.Fprintf(e.stderr, "tosspay %s: missing %s, required by the spec (nothing was sent)\n%s\n", c.name, strings.Join(missing, ", "), hint(c.name))
 		return exitUsage
 	}
 
