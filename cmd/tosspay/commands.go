@@ -37,7 +37,15 @@ type command struct {
 
 // commands is the command table: "tosspay --help", the dispatch in run and
 // every API command's flags are built from it. Adding a command is adding a
-// row. (It is filled in init because the commands' help reads it.)
+// row (it is filled in init because the commands' help reads it):
+//
+//   - an API command: name, summary, op (the spec's operationId) and call,
+//     post, postAt or lookupBy over the wrapper method; its flags, required
+//     flags, rules and usage line follow from the spec;
+//   - any other command: name, summary, synopsis and run, whose flags are
+//     parsed with parseFlags(fs, name, args, e, func(w io.Writer) {
+//     printRunHelp(w, name, fs) }), so that --help exits 0 and a usage error
+//     is one line and a hint (the tests hold every row to both).
 var commands []*command
 
 func init() {
