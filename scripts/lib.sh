@@ -45,3 +45,28 @@ go_tool() {
   fi
   printf '%s\n' "$bin"
 }
+
+# redocly runs the pinned Redocly CLI with its boxed notices dropped from
+# stderr: on Node 20 it prints a "Node.js 20 support is ending" box on every
+# run, and build-docs a "now renders docs with Redoc 3" box. Both are known
+# and pinned (Redocly CLI 2.77.0 in package.json, whose build-docs is Redoc 3;
+# the gates need Node 20.19+, and Redocly's next releases 22.12+), so they
+# are noise in a CI log. Everything else, errors included, passes through,
+# and the exit status is Redocly's.
+redocly() {
+  local status
+  { command redocly "$@" 2>&1 1>&3 3>&- | drop_notice_boxes 3>&- >&2; status=${PIPESTATUS[0]}; } 3>&1
+  return "$status"
+}
+
+# drop_notice_boxes copies its input without the boxes drawn with ╔ ... ╚
+# and the blank lines around them.
+drop_notice_boxes() {
+  awk '
+    /^[[:space:]]*╔/ { box = 1; blanks = 0; next }
+    box && /^[[:space:]]*╚/ { box = 0; after = 1; next }
+    box { next }
+    /^[[:space:]]*$/ { if (!after) blanks++; next }
+    { while (blanks > 0) { print ""; blanks-- } after = 0; print; fflush() }
+  '
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -75,15 +76,10 @@ func (s *story) payment(call string, p *generated.Payment, err error, want gener
 
 func runDemo(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("tosspay demo", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	base := fs.String("base-url", "", "run against this server with TOSS_SECRET_KEY instead of an in-process sandbox (browser steps are skipped)")
 	lang := fs.String("lang", "", `Accept-Language, e.g. "en-US"`)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		unexpectedArg(e, "demo", args, fs)
-		return exitUsage
+	if code := parseFlags(fs, "demo", args, e, func(w io.Writer) { printRunHelp(w, "demo", fs) }); code >= 0 {
+		return code
 	}
 	key := sandbox.TestSecretKey
 	inProcess := *base == ""

@@ -1,15 +1,22 @@
 // Command tosspay runs the local Toss Payments sandbox, tells the whole
 // payment story against it, and calls the API from scripts.
 //
-//	tosspay sandbox [--addr 127.0.0.1:8080] [--faults ...] [--seed N]
-//	tosspay demo [--base-url URL]
-//	tosspay create|confirm|cancel|get|get-order|key-in [flags]
+//	tosspay COMMAND [flags]
+//	tosspay --help             (the commands and the exit statuses)
+//	tosspay COMMAND --help     (a command's flags)
 //
-// The ops commands read the secret key from TOSS_SECRET_KEY and the base URL
+// The commands are one table (commands.go): its rows give each command's
+// name, summary and either the spec operation it calls or the function that
+// runs it. An API command's flags, which of them are required and the rules
+// their values must follow all come from the operation in
+// openapi/tosspayments.yaml, and every rule is checked before anything is
+// sent.
+//
+// The API commands read the secret key from TOSS_SECRET_KEY and the base URL
 // from --base-url, else TOSS_BASE_URL, else the real API. They print the
 // Payment as JSON on stdout; a failure prints the error code and message on
-// stderr. Exit status: 0 success, 1 the API refused or declined, 2 bad usage
-// or input (nothing was sent), 3 the outcome is unknown (look the payment up).
+// stderr, and the exit status says what happened (exitCodes; "tosspay
+// --help" prints the table).
 package main
 
 import (
@@ -18,44 +25,45 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
-// Exit statuses.
+// Exit statuses. exitCodes describes them; README.md holds the same table,
+// and a test keeps the two equal.
 const (
-	exitOK      = 0
-	exitAPI     = 1
-	exitUsage   = 2
-	exitUnknown = 3
+	exitOK          = 0
+	exitAPI         = 1
+	exitUsage       = 2
+	exitUnknown     = 3
+	exitUnreachable = 4
+	exitLater       = 5
 )
 
-const usage = `tosspay: a local Toss Payments sandbox and a command-line client
-
-usage:
-  tosspay sandbox [--addr 127.0.0.1:8080] [--faults SPEC] [--seed N]
-  tosspay demo [--base-url URL]            (key from TOSS_SECRET_KEY with --base-url)
-  tosspay create    --order-id O --order-name N --amount A --return-url U [--method CARD]
-  tosspay confirm   --payment-key K --order-id O --amount N
-  tosspay cancel    --payment-key K --cancel-reason R [--cancel-amount N]
-  tosspay get       --payment-key K
-  tosspay get-order --order-id O
-  tosspay key-in    --order-id O --order-name N --amount A --card-number C
-                    --card-expiration-year YY --card-expiration-month MM
-                    --customer-identity-number D
-
-ops commands also take --idempotency-key, --max-retries N, --base-url, --lang;
-the key comes from TOSS_SECRET_KEY. Run "tosspay COMMAND -h" for a command's flags.
-`
+// exitCodes is the one description of the exit statuses: "tosspay --help"
+// prints it and README.md quotes it.
+var exitCodes = []struct {
+	code    int
+	meaning string
+}{
+	{exitOK, "success: an API command printed the payment as JSON on stdout"},
+	{exitAPI, "the API refused or declined the request: a definitive answer, nothing to repeat (the code and message are on stderr)"},
+	{exitUsage, "bad usage or a value the spec does not allow: refused locally, nothing was sent"},
+	{exitUnknown, "the outcome is unknown: the request may have taken effect; repeat it with the --idempotency-key printed on stderr, or look the payment up"},
+	{exitUnreachable, "could not reach the server (connection refused, DNS, TLS, or a look-up that got no answer): nothing happened; repeat the command"},
+	{exitLater, "the API asked to try again later (rate limited, or a server error to a look-up): nothing happened; repeat later"},
+}
 
 // env is the process environment, injectable in tests.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 }
 
 func main() {
 	ctx, stop := interruptContext()
-	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
 	stop()
 	os.Exit(code)
 }
@@ -73,21 +81,52 @@ func interruptContext() (context.Context, context.CancelFunc) {
 // run dispatches a command line and returns the exit status.
 func run(ctx context.Context, args []string, e env) int {
 	if len(args) == 0 {
-		fmt.Fprint(e.stderr, usage)
+		fmt.Fprint(e.stderr, usage())
 		return exitUsage
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "sandbox":
-		return runSandbox(ctx, rest, e)
-	case "demo":
-		return runDemo(ctx, rest, e)
-	case "create", "confirm", "cancel", "get", "get-order", "key-in":
-		return runOp(ctx, cmd, rest, e)
-	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, usage)
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(e.stdout, usage())
 		return exitOK
 	}
-	fmt.Fprintf(e.stderr, "tosspay: unknown command %q\n\n%s", cmd, usage)
-	return exitUsage
+	cmd := lookup(name)
+	if cmd == nil {
+		fmt.Fprintf(e.stderr, "tosspay: unknown command %q\nRun 'tosspay --help' for the commands.\n", name)
+		return exitUsage
+	}
+	if cmd.run != nil {
+		return cmd.run(ctx, rest, e)
+	}
+	return runAPI(ctx, cmd, rest, e)
+}
+
+// usage is the text of "tosspay --help", built from the command table.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("tosspay: a local Toss Payments sandbox and a command-line client\n\nusage:\n")
+	width := 0
+	for _, c := range commands {
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  tosspay %-*s %s\n", width, c.name, c.synopsisLine())
+	}
+	b.WriteString("\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-*s %s\n", width, c.name, c.summary)
+	}
+	b.WriteString(`
+API commands read the secret key from TOSS_SECRET_KEY (for a local sandbox,
+the key it prints) and also take --base-url (else $TOSS_BASE_URL, else the
+real API), --test-code, --lang, --max-retries and --timeout; the POST ones
+take --idempotency-key. Every value is checked against the spec before
+anything is sent. Run "tosspay COMMAND --help" for a command's flags.
+
+exit status:
+`)
+	for _, x := range exitCodes {
+		fmt.Fprintf(&b, "  %d  %s\n", x.code, x.meaning)
+	}
+	return b.String()
 }

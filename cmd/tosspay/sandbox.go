@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -17,7 +18,6 @@ const shutdownGrace = 10 * time.Second
 
 func runSandbox(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("tosspay sandbox", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	faults := fs.String("faults", "", `random faults per request, e.g. "drop-after-commit=0.2,error-before=0.1,rate-limit=0.05"`)
 	seed := fs.Uint64("seed", 0, "seed of the random faults and payment keys (0: random)")
@@ -25,12 +25,8 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	maxKeys := fs.Int("max-idempotency-keys", sandbox.DefaultMaxIdempotencyKeys, "live idempotency keys kept before refusing new ones")
 	maxIdemBytes := fs.Int64("max-idempotency-bytes", sandbox.DefaultMaxIdempotencyBytes, "bytes of cached answers kept before refusing new idempotency keys")
 	maxBody := fs.Int64("max-body-bytes", sandbox.DefaultMaxBodyBytes, "largest request body accepted")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		unexpectedArg(e, "sandbox", args, fs)
-		return exitUsage
+	if code := parseFlags(fs, "sandbox", args, e, func(w io.Writer) { printRunHelp(w, "sandbox", fs) }); code >= 0 {
+		return code
 	}
 	rates, err := sandbox.ParseFaults(*faults)
 	if err != nil {
