@@ -149,8 +149,8 @@ func parse(body []byte, h http.Header) (*Event, *rejection) {
 	}
 
 	switch {
-	case probe.EventType == nil:
-		// DEPOSIT_CALLBACK: flat, no eventType.
+	case probe.EventType == nil || Type(*probe.EventType) == DepositCallback:
+		// DEPOSIT_CALLBACK: flat, without eventType (tolerated when present).
 		ev.Type = DepositCallback
 		var d generated.DepositCallbackEvent
 		if err := json.Unmarshal(trimmed, &d); err != nil {
