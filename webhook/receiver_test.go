@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/wrapper"
@@ -330,19 +332,31 @@ func keysOf(evs []*Event) []string {
 
 // 16 concurrent deliveries of one event reach the function once (in-memory
 // store; TestSQLStoreConcurrentDeliveries does the same across a database).
+// The function holds the claim until the 15 others wait for it.
 func TestConcurrentDeliveriesMemory(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
+	store := NewMemoryStore()
 	var rec recorder
-	rec.fail = func(*Event) error { <-release; return nil }
-	r := mustNew(t, rec.handle, WithSecretLookup(secrets(map[string]string{"order_va": testSecret})))
+	rec.fail = func(*Event) error {
+		deadline := time.Now().Add(20 * time.Second) // a guard against hanging, not a timing assertion
+		for time.Now().Before(deadline) {
+			store.mu.Lock()
+			n := store.waiting
+			store.mu.Unlock()
+			if n == 15 {
+				return nil
+			}
+			runtime.Gosched()
+		}
+		return errors.New("the other deliveries never waited for the claim")
+	}
+	r := mustNew(t, rec.handle, WithStore(store), WithSecretLookup(secrets(map[string]string{"order_va": testSecret})))
 	body := depositEvent("order_va", "DONE", testSecret)
 	var wg sync.WaitGroup
 	codes := make([]int, 16)
 	for i := range codes {
 		wg.Go(func() { codes[i] = deliver(t, r, "whtrans_c", i, body).Code })
 	}
-	close(release)
 	wg.Wait()
 	for i, c := range codes {
 		if c != http.StatusOK {

@@ -67,6 +67,7 @@ type MemoryStore struct {
 	done     map[string]struct{}
 	order    []string // processed keys, oldest first, for eviction
 	inFlight map[string]chan struct{}
+	waiting  int // claims waiting for an in-flight one, for tests
 }
 
 // NewMemoryStore returns a MemoryStore of DefaultMemoryStoreSize keys.
@@ -92,11 +93,19 @@ func (s *MemoryStore) Claim(ctx context.Context, key string) (Claim, error) {
 			s.mu.Unlock()
 			return &memClaim{s: s, key: key}, nil
 		}
+		s.waiting++
 		s.mu.Unlock()
+		var err error
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			err = ctx.Err()
+		}
+		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
+		if err != nil {
+			return nil, err
 		}
 	}
 }
