@@ -231,8 +231,16 @@ func loadFixtures(t testing.TB, dir string) []fixture {
 	t.Helper()
 	var out []fixture
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			// A directory with an index.yaml (testdata/real/...) describes its
+			// bodies there, schema included; they are not named fixtures.
+			if _, err := os.Stat(filepath.Join(path, "index.yaml")); err == nil {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		if filepath.Ext(path) != ".json" {
 			return nil

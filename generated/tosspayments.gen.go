@@ -70,6 +70,21 @@ func (e CancelStatus) Valid() bool {
 	}
 }
 
+// Defines values for CancelStatusChangedEventEventType.
+const (
+	CancelStatusChangedEventEventTypeCancelStatusChanged CancelStatusChangedEventEventType = "CANCEL_STATUS_CHANGED"
+)
+
+// Valid indicates whether the value is a known member of the CancelStatusChangedEventEventType enum.
+func (e CancelStatusChangedEventEventType) Valid() bool {
+	switch e {
+	case CancelStatusChangedEventEventTypeCancelStatusChanged:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CardType.
 const (
 	CardTypeCredit    CardType = "CREDIT"
@@ -652,6 +667,21 @@ func (e PaymentStatus) Valid() bool {
 	}
 }
 
+// Defines values for PaymentStatusChangedEventEventType.
+const (
+	PaymentStatusChangedEventEventTypePaymentStatusChanged PaymentStatusChangedEventEventType = "PAYMENT_STATUS_CHANGED"
+)
+
+// Valid indicates whether the value is a known member of the PaymentStatusChangedEventEventType enum.
+func (e PaymentStatusChangedEventEventType) Valid() bool {
+	switch e {
+	case PaymentStatusChangedEventEventTypePaymentStatusChanged:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentType.
 const (
 	PaymentTypeBilling  PaymentType = "BILLING"
@@ -866,6 +896,27 @@ type CancelPaymentRequest struct {
 
 // CancelStatus `DONE`, `IN_PROGRESS` or `ABORTED`. Absent on older cancels.
 type CancelStatus string
+
+// CancelStatusChangedEvent The body of a `CANCEL_STATUS_CHANGED` webhook.
+type CancelStatusChangedEvent struct {
+	// CreatedAt When Toss Payments created the event: ISO 8601 without an offset, in
+	// Korean time (UTC+9), with up to six fractional digits
+	// (`2022-01-01T00:00:00.000000`). The order of `createdAt` is the order in
+	// which the events were created.
+	//
+	//
+	// Example: 2026-01-02T14:46:59.65327
+	CreatedAt WebhookTimestamp `json:"createdAt"`
+
+	// Data One cancel of the payment. Older entries lack `cancelStatus`.
+	Data Cancel `json:"data"`
+
+	// EventType `CANCEL_STATUS_CHANGED`.
+	EventType CancelStatusChangedEventEventType `json:"eventType"`
+}
+
+// CancelStatusChangedEventEventType `CANCEL_STATUS_CHANGED`.
+type CancelStatusChangedEventEventType string
 
 // Card Card payment details. `null` unless the method is a card.
 type Card struct {
@@ -1094,6 +1145,34 @@ type CreatePaymentRequest struct {
 
 	// ReturnURL URL the customer is redirected to after the payment. The origin must be included.
 	ReturnURL string `json:"returnUrl"`
+}
+
+// DepositCallbackEvent The body of a `DEPOSIT_CALLBACK` webhook: flat, without `eventType` or
+// `data`, and without the paymentKey (look the payment up by `orderId`).
+type DepositCallbackEvent struct {
+	// CreatedAt When Toss Payments created the event: ISO 8601 without an offset, in
+	// Korean time (UTC+9), with up to six fractional digits
+	// (`2022-01-01T00:00:00.000000`). The order of `createdAt` is the order in
+	// which the events were created.
+	//
+	//
+	// Example: 2026-01-02T14:46:59.65327
+	CreatedAt WebhookTimestamp `json:"createdAt"`
+
+	// OrderID The merchant's order ID of the payment.
+	OrderID string `json:"orderId"`
+
+	// Secret Equals the `secret` of the Payment the confirm answer returned when the webhook is genuine.
+	Secret sensitive.String `json:"secret"`
+
+	// Status `READY` (created) → `IN_PROGRESS` (authenticated; confirm within 10 minutes)
+	// → `DONE`. Also `WAITING_FOR_DEPOSIT` (virtual account), `CANCELED`,
+	// `PARTIAL_CANCELED`, `ABORTED` (confirm failed), `EXPIRED` (unused for 30
+	// minutes, or not confirmed within 10 minutes).
+	Status PaymentStatus `json:"status"`
+
+	// TransactionKey Identifies the virtual account transaction (issue, deposit or cancel) that changed.
+	TransactionKey string `json:"transactionKey"`
 }
 
 // DeprecatedRefundableAmount The amount that can still be refunded; when it differs from the balance
@@ -1517,6 +1596,30 @@ type PaymentMethod string
 // minutes, or not confirmed within 10 minutes).
 type PaymentStatus string
 
+// PaymentStatusChangedEvent The body of a `PAYMENT_STATUS_CHANGED` webhook.
+type PaymentStatusChangedEvent struct {
+	// CreatedAt When Toss Payments created the event: ISO 8601 without an offset, in
+	// Korean time (UTC+9), with up to six fractional digits
+	// (`2022-01-01T00:00:00.000000`). The order of `createdAt` is the order in
+	// which the events were created.
+	//
+	//
+	// Example: 2026-01-02T14:46:59.65327
+	CreatedAt WebhookTimestamp `json:"createdAt"`
+
+	// Data The Payment object, version 2022-11-16. Fields documented as non-null
+	// come back `null` on some payments (an EXPIRED one has `method`,
+	// `useEscrow`, `receipt`, `secret` and `lastTransactionKey` null) and new
+	// fields appear without a version bump: readers ignore unknown fields.
+	Data Payment `json:"data"`
+
+	// EventType `PAYMENT_STATUS_CHANGED`.
+	EventType PaymentStatusChangedEventEventType `json:"eventType"`
+}
+
+// PaymentStatusChangedEventEventType `PAYMENT_STATUS_CHANGED`.
+type PaymentStatusChangedEventEventType string
+
 // PaymentType `NORMAL` (ordinary), `BILLING` (automatic billing) or `BRANDPAY`.
 type PaymentType string
 
@@ -1634,6 +1737,14 @@ type VirtualAccountRefundReceiveAccount struct {
 // VirtualAccountType `일반` (normal) or `고정` (fixed); `NORMAL` / `FIXED` with `Accept-Language: en-US`.
 type VirtualAccountType string
 
+// WebhookTimestamp When Toss Payments created the event: ISO 8601 without an offset, in
+// Korean time (UTC+9), with up to six fractional digits
+// (`2022-01-01T00:00:00.000000`). The order of `createdAt` is the order in
+// which the events were created.
+//
+// Example: 2026-01-02T14:46:59.65327
+type WebhookTimestamp = tosstime.Timestamp
+
 // WholeAmount A whole amount of money greater than zero (key-in takes integers only).
 //
 // Example: 15000
@@ -1650,6 +1761,15 @@ type PaymentKey = string
 
 // TestCode defines model for TestCode.
 type TestCode = string
+
+// WebhookTransmissionID Example: whtrans_a01j70335nkqqeg0zwzz2r4py9z
+type WebhookTransmissionID = string
+
+// WebhookTransmissionRetriedCount defines model for WebhookTransmissionRetriedCount.
+type WebhookTransmissionRetriedCount = int
+
+// WebhookTransmissionTime Example: 2024-09-05T12:19:21+09:00
+type WebhookTransmissionTime = string
 
 // CancelBadRequest The error body of every failed request. Real bodies sometimes carry
 // extra keys (such as `"data": null`); readers ignore them.

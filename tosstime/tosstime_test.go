@@ -24,6 +24,8 @@ func TestTime(t *testing.T) {
 		// Without an offset (webhook createdAt): Korean time.
 		{"2022-01-01T11:31:29", time.Date(2022, 1, 1, 2, 31, 29, 0, time.UTC)},
 		{"2022-01-01T11:31:29.000123", time.Date(2022, 1, 1, 2, 31, 29, 123_000, time.UTC)},
+		// A real PAYMENT_STATUS_CHANGED createdAt: five fractional digits.
+		{"2026-01-02T14:46:59.65327", time.Date(2026, 1, 2, 5, 46, 59, 653_270_000, time.UTC)},
 	}
 	for _, tt := range tests {
 		got, err := tt.in.Time()
