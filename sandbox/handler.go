@@ -382,14 +382,14 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 		op := routeOf(r).route.Operation.OperationID
 		ci, _ := r.Context().Value(callerKey).(callerInfo)
 		id := idemID(ci.secretKey, r.Method, r.URL.Path, key)
-		state, e := s.idem.claim(id, s.clock.Now())
+		state, e := s.idem.claim(ci.secretKey, id, s.clock.Now())
 		switch state {
 		case idemInFlight:
 			s.writeOp(w, op, generated.ErrorCodeIdempotentRequestProcessing, langOf(r), "")
 			return
 		case idemFull:
 			s.writeOp(w, op, generated.ErrorCodeForbiddenRequest, langOf(r),
-				"The sandbox idempotency cache is full ("+strconv.Itoa(s.cfg.maxIdemKeys)+" live keys or "+strconv.FormatInt(s.cfg.maxIdemBytes, 10)+" bytes of answers): restart it or raise its caps.")
+				"Every idempotency key this secret key may hold ("+strconv.Itoa(s.cfg.tenant.IdempotencyKeys)+") is in flight: wait for an answer.")
 			return
 		case idemReplay:
 			for k, v := range e.header {
