@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-		"sync/atomic"
+	"sync/atomic"
 	"time"
 )
 
