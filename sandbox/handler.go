@@ -41,7 +41,7 @@ const (
 // trace id → route (404/405) → body cap → auth → faults → spec validation
 // → idempotency → generated strict handler → rules over the store.
 func (s *Sandbox) buildHandler() http.Handler {
-	strict := generated.NewStrictHandlerWithOptions(&server{s: s}, nil, generated.StrictHTTPServerOptions{
+	strict := generated.NewStrictHandlerWithOptions(&server{st: s.Store, spec: s.spec}, nil, generated.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), "body: "+err.Error())
 		},
