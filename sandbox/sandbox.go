@@ -210,3 +210,22 @@ func isTestSecretKey(k string) bool {
 	return (strings.HasPrefix(k, "test_sk_") && len(k) > len("test_sk_")) ||
 		(strings.HasPrefix(k, "test_gsk_") && len(k) > len("test_gsk_"))
 }
+
+// Usage is what a sandbox holds, over all secret keys.
+type Usage struct {
+	// Tenants is how many secret keys hold payments.
+	Tenants int
+	// Payments and Cancels are the payments kept and the cancels they hold.
+	Payments, Cancels int
+	// IdempotencyKeys and IdempotencyBytes are the keys remembered (answered
+	// or in flight) and the bytes of their cached answers.
+	IdempotencyKeys  int
+	IdempotencyBytes int64
+}
+
+// Usage returns what the sandbox holds now, to compare with its Limits.
+func (s *Sandbox) Usage() Usage {
+	u := s.Store.usage()
+	u.IdempotencyKeys, u.IdempotencyBytes = s.idem.usage()
+	return u
+}

@@ -731,3 +731,9 @@ func maskCard(n string) string {
 	b[len(b)-1] = '*'
 	return string(b)
 }
+
+func (s *Store) usage() Usage {
+	s.mu.Lock()
+	defer s.unlock()
+	return Usage{Tenants: len(s.tenants), Payments: s.payments, Cancels: s.cancels}
+}
