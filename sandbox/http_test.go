@@ -439,7 +439,7 @@ func TestNewServerLimits(t *testing.T) {
 		{"ReadHeaderTimeout", srv.ReadHeaderTimeout, 5 * time.Second},
 		{"ReadTimeout", srv.ReadTimeout, 30 * time.Second},
 		{"WriteTimeout", srv.WriteTimeout, 90 * time.Second},
-		{"IdleTimeout", srv.IdleTimeout, 120 * time.Second},
+		{"IdleTimeout", srv.IdleTimeout, 10 * time.Second},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
