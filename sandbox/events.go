@@ -31,7 +31,8 @@ const (
 // of the latest events of each secret key (Store.Events), and hands each new
 // event to the hook set with WithEventHook. It holds no secret.
 type Event struct {
-	// Seq orders the events of one secret key: 1, 2, 3, ...
+	// Seq orders the events: it grows with each event of the sandbox, so
+	// the Seqs of one secret key grow too, with gaps.
 	Seq uint64
 	// At is the store's clock when the change happened.
 	At time.Time
@@ -79,20 +80,55 @@ func (s *Store) emit(p *payment, e Event) {
 	if t == nil {
 		return
 	}
-	t.eventSeq++
-	e.Seq = t.eventSeq
+	s.eventSeq++
+	e.Seq = s.eventSeq
 	e.PaymentKey, e.OrderID = p.key, p.orderID
 	if len(p.timeline) < maxTimeline {
 		p.timeline = append(p.timeline, e)
 	}
 	if len(t.outbox) < s.eventsPerKey {
 		t.outbox = append(t.outbox, e)
+		s.outboxEvents++
+		if s.outboxEvents > s.maxOutbox {
+			s.trimOutboxes()
+		}
 	} else {
 		t.outbox[t.outHead] = e
 		t.outHead = (t.outHead + 1) % len(t.outbox)
 	}
 	if s.hook != nil {
 		s.pending = append(s.pending, pendingEvent{tenant: p.tenant, e: e})
+	}
+}
+
+// maxOutboxEvents bounds the events of all outboxes together (about 200 B
+// each, so about 50 MB).
+const maxOutboxEvents = 256 << 10
+
+// trimOutboxes halves the largest outbox, keeping its newest events, and
+// drops its tenant once it holds neither payments nor events.
+func (s *Store) trimOutboxes() {
+	var name string
+	var big *tenant
+	for k, t := range s.tenants {
+		if big == nil || len(t.outbox) > len(big.outbox) {
+			name, big = k, t
+		}
+	}
+	if big == nil {
+		return
+	}
+	n := len(big.outbox)
+	linear := make([]Event, 0, n)
+	for i := range n {
+		linear = append(linear, big.outbox[(big.outHead+i)%n])
+	}
+	keep := linear[n/2:]
+	big.outbox = append([]Event(nil), keep...)
+	big.outHead = 0
+	s.outboxEvents -= n - len(keep)
+	if big.payments == 0 && len(big.outbox) == 0 {
+		delete(s.tenants, name)
 	}
 }
 
@@ -126,8 +162,9 @@ func (s *Store) setStatus(p *payment, status generated.PaymentStatus, at time.Ti
 }
 
 // Events returns the events of secretKey's outbox with a Seq above after,
-// oldest first. The outbox keeps the latest DefaultEventsPerKey events; a
-// consumer that falls further behind sees a gap in Seq.
+// oldest first. The outbox keeps the latest DefaultEventsPerKey events (fewer
+// when all outboxes together pass their bound, the largest losing its
+// oldest half); a consumer that falls further behind misses the older ones.
 func (s *Store) Events(secretKey string, after uint64) []Event {
 	s.mu.Lock()
 	defer s.unlock()

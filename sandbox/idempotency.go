@@ -270,3 +270,13 @@ func (c *idemCache) usage() (keys int, bytes int64) {
 	defer c.mu.Unlock()
 	return c.keys, c.bytes
 }
+
+// usageOf returns how many keys and bytes one secret key holds.
+func (c *idemCache) usageOf(secretKey string) (keys int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.tenants[secretKey]; t != nil {
+		return t.keys, t.bytes
+	}
+	return 0, 0
+}

@@ -229,3 +229,11 @@ func (s *Sandbox) Usage() Usage {
 	u.IdempotencyKeys, u.IdempotencyBytes = s.idem.usage()
 	return u
 }
+
+// UsageOf returns what one secret key holds now, to compare with the limits
+// of WithTenantLimits (Tenants is 1 when it holds payments).
+func (s *Sandbox) UsageOf(secretKey string) Usage {
+	u := s.Store.usageOf(secretKey)
+	u.IdempotencyKeys, u.IdempotencyBytes = s.idem.usageOf(secretKey)
+	return u
+}

@@ -119,9 +119,8 @@ type tenant struct {
 	payments int
 	cancels  int
 	// outbox is a ring of the latest events; outHead is its oldest once full.
-	outbox   []Event
-	outHead  int
-	eventSeq uint64
+	outbox  []Event
+	outHead int
 }
 
 // Store holds the payments, one set per secret key, and applies the
@@ -147,6 +146,9 @@ type Store struct {
 
 	hook         EventHook
 	eventsPerKey int
+	eventSeq     uint64 // the last Event.Seq given, over all keys
+	outboxEvents int    // events in all outboxes
+	maxOutbox    int
 	pending      []pendingEvent
 }
 
@@ -162,6 +164,7 @@ func newStore(cfg config, sp *spec) *Store {
 		byKey:        map[string]*payment{},
 		hook:         cfg.hook,
 		eventsPerKey: DefaultEventsPerKey,
+		maxOutbox:    maxOutboxEvents,
 	}
 }
 
@@ -219,19 +222,20 @@ func (s *Store) forget(t *tenant, p *payment) {
 	t.cancels -= len(p.cancels)
 	s.cancels -= len(p.cancels)
 	if t.payments == 0 {
-		delete(s.tenants, p.tenant)
+		// Keep the outbox (it tells of this), not the grown maps.
+		t.byKey, t.byOrder, t.queue, t.head = map[string]*payment{}, map[string]*payment{}, nil, 0
 	}
 }
 
-// forgetOldest drops the oldest payment of t other than keep, and reports
-// whether there was one.
-func (s *Store) forgetOldest(t *tenant, keep *payment) bool {
+// forgetOldest drops the oldest payment of t other than keep (the oldest
+// with cancels when withCancels), and reports whether there was one.
+func (s *Store) forgetOldest(t *tenant, keep *payment, withCancels bool) bool {
 	if t == nil {
 		return false
 	}
 	found := false
 	for i := t.head; i < len(t.queue); i++ {
-		if p := t.queue[i]; !p.gone && p != keep {
+		if p := t.queue[i]; !p.gone && p != keep && (!withCancels || len(p.cancels) > 0) {
 			s.forget(t, p)
 			found = true
 			break
@@ -266,22 +270,22 @@ func (s *Store) heaviest(weigh func(*tenant) int) *tenant {
 // the tenant that holds the most of it.
 func (s *Store) makeRoom(t *tenant, keep *payment, addPayments, addCancels int) {
 	for t.payments+addPayments > s.tenant.Payments && t.payments > 0 {
-		if !s.forgetOldest(t, keep) {
+		if !s.forgetOldest(t, keep, false) {
 			break
 		}
 	}
 	for t.cancels+addCancels > s.tenant.Cancels && t.cancels > 0 {
-		if !s.forgetOldest(t, keep) {
+		if !s.forgetOldest(t, keep, true) {
 			break
 		}
 	}
 	for s.payments+addPayments > s.global.Payments && s.payments > 0 {
-		if !s.forgetOldest(s.heaviest(func(t *tenant) int { return t.payments }), keep) {
+		if !s.forgetOldest(s.heaviest(func(t *tenant) int { return t.payments }), keep, false) {
 			break
 		}
 	}
 	for s.cancels+addCancels > s.global.Cancels && s.cancels > 0 {
-		if !s.forgetOldest(s.heaviest(func(t *tenant) int { return t.cancels }), keep) {
+		if !s.forgetOldest(s.heaviest(func(t *tenant) int { return t.cancels }), keep, true) {
 			break
 		}
 	}
@@ -736,4 +740,14 @@ func (s *Store) usage() Usage {
 	s.mu.Lock()
 	defer s.unlock()
 	return Usage{Tenants: len(s.tenants), Payments: s.payments, Cancels: s.cancels}
+}
+
+func (s *Store) usageOf(secretKey string) Usage {
+	s.mu.Lock()
+	defer s.unlock()
+	t := s.tenants[secretKey]
+	if t == nil {
+		return Usage{}
+	}
+	return Usage{Tenants: 1, Payments: t.payments, Cancels: t.cancels}
 }
