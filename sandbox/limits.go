@@ -48,10 +48,10 @@ const (
 	// DefaultMaxIdempotencyBytes bounds the bytes of the answers cached for
 	// one secret key (ids, headers and bodies); past it the key's oldest
 	// answered keys are forgotten.
-	DefaultMaxIdempotencyBytes = 32 << 20
+	DefaultMaxIdempotencyBytes = 16 << 20
 	// DefaultMaxCancels is how many cancels the payments of one secret key
 	// hold in all; past it the key's oldest payments are forgotten.
-	DefaultMaxCancels = 50_000
+	DefaultMaxCancels = 20_000
 	// MaxCancelsPerPayment is how many cancels one payment takes before
 	// further ones are refused with 403 EXCEED_CANCEL_LIMIT. It bounds the
 	// size of a payment, and so of every cached answer that holds it.
@@ -74,13 +74,13 @@ var DefaultTenantLimits = Limits{
 	Cancels:          DefaultMaxCancels,
 }
 
-// DefaultGlobalLimits bound the whole sandbox, whatever the number of keys:
-// about 600 MB at most (see docs/reliability.md for the measured RSS).
+// DefaultGlobalLimits bound the whole sandbox, whatever the number of keys
+// (docs/reliability.md has the RSS each flood reaches).
 var DefaultGlobalLimits = Limits{
 	IdempotencyKeys:  100_000,
-	IdempotencyBytes: 256 << 20,
+	IdempotencyBytes: 128 << 20,
 	Payments:         100_000,
-	Cancels:          500_000,
+	Cancels:          200_000,
 }
 
 // WithTenantLimits sets the limits of each secret key.
