@@ -448,6 +448,9 @@ func TestNewServerLimits(t *testing.T) {
 	if srv.MaxHeaderBytes != 64<<10 {
 		t.Errorf("MaxHeaderBytes = %d, want 64 KiB", srv.MaxHeaderBytes)
 	}
+	if srv.MaxConns != 1024 || sandbox.DefaultMaxConnections != 1024 {
+		t.Errorf("MaxConns = %d, want 1,024", srv.MaxConns)
+	}
 	// The write timeout outlasts the longest delay fault a request may ask for.
 	e := setup(t)
 	e.fails(400, generated.ErrorCodeInvalidRequest, "GET", "/v1/payments/orders/order-delay-0001", nil, sandbox.FaultHeader, "delay="+(srv.WriteTimeout).String())
