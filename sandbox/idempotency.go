@@ -204,6 +204,7 @@ func (c *idemCache) claim(secretKey, id string, now time.Time) (idemState, *idem
 		}
 		return idemFull, nil
 	}
+	c.tenants[secretKey] = t // forgetting its last entry may have dropped it
 	e := &idemEntry{tenant: t, size: size}
 	c.m[id] = e
 	t.keys++

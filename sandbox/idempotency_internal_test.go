@@ -143,3 +143,20 @@ func TestIdemCacheExpiresInOrder(t *testing.T) {
 	}
 	checkBytes(t, c)
 }
+
+// A tenant whose limit is one key: each new key forgets the last one, and
+// the accounting stays exact (the tenant is never dropped while it holds a
+// key).
+func TestIdemCacheLimitOfOne(t *testing.T) {
+	c := newIdemCache(limits(1, 1<<20), limits(100, 1<<30))
+	for i := range 5 {
+		store(t, c, "one", fmt.Sprint("k", i), 10, idemT0)
+		checkBytes(t, c)
+		if c.tenants["one"] == nil || c.tenants["one"].keys != 1 || len(c.m) != 1 {
+			t.Fatalf("after k%d: tenant %+v, %d entries", i, c.tenants["one"], len(c.m))
+		}
+	}
+	if st, _ := c.claim("one", "k4", idemT0); st != idemReplay {
+		t.Errorf("the newest key: state %d, want replay", st)
+	}
+}
