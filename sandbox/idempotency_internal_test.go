@@ -159,4 +159,12 @@ func TestIdemCacheLimitOfOne(t *testing.T) {
 	if st, _ := c.claim("one", "k4", idemT0); st != idemReplay {
 		t.Errorf("the newest key: state %d, want replay", st)
 	}
+	// In flight, the new key's tenant is listed with it.
+	if st, _ := c.claim("one", "k5", idemT0); st != idemClaimed {
+		t.Fatalf("k5: state %d", st)
+	}
+	checkBytes(t, c)
+	if tn := c.tenants["one"]; tn == nil || tn.inflight != 1 || c.inFlight() != 1 {
+		t.Errorf("with k5 in flight: tenant %+v, in flight %d", tn, c.inFlight())
+	}
 }
