@@ -75,19 +75,8 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("paymentKey")
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		s.mu.Lock()
-		p := s.global[key]
-		var view map[string]any
-		if p != nil {
-			p.expire(s.clock.Now())
-			view = map[string]any{
-				"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
-				"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
-				"Note": "This payment can no longer be approved here.",
-			}
-		}
-		s.mu.Unlock()
-		if p == nil {
+		view := s.checkoutView(key)
+		if view == nil {
 			s.pageError(w, r, http.StatusNotFound, generated.ErrorCodeNotFoundPayment, "")
 			return
 		}
@@ -135,25 +124,46 @@ func (s *Sandbox) receipt(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, "Method "+r.Method+" is not allowed on the receipt page (allowed: GET).")
 		return
 	}
-	s.mu.Lock()
-	p := s.global[r.PathValue("paymentKey")]
-	var view map[string]any
-	if p != nil && !p.approvedAt.IsZero() {
-		card := ""
-		if p.card != nil {
-			card = p.card.masked
-		}
-		view = map[string]any{
-			"OrderName": p.orderName, "OrderID": p.orderID, "Card": card,
-			"Total": p.total.String(), "Balance": p.balance.String(), "Status": string(p.status),
-			"ApprovedAt": p.approvedAt.Format("2006-01-02 15:04:05 MST"),
-		}
-	}
-	s.mu.Unlock()
+	view := s.receiptView(r.PathValue("paymentKey"))
 	if view == nil {
 		s.pageError(w, r, http.StatusNotFound, generated.ErrorCodeNotFoundPayment, "No sales slip: no such payment, or it has not been approved.")
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = receiptPage.Execute(w, view)
+}
+
+// checkoutView is what the checkout page shows of a payment, or nil.
+func (s *Store) checkoutView(key string) map[string]any {
+	s.mu.Lock()
+	defer s.unlock()
+	p := s.byKey[key]
+	if p == nil {
+		return nil
+	}
+	s.expire(p, s.clock.Now())
+	return map[string]any{
+		"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
+		"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
+		"Note": "This payment can no longer be approved here.",
+	}
+}
+
+// receiptView is what the sales slip shows of an approved payment, or nil.
+func (s *Store) receiptView(key string) map[string]any {
+	s.mu.Lock()
+	defer s.unlock()
+	p := s.byKey[key]
+	if p == nil || p.approvedAt.IsZero() {
+		return nil
+	}
+	card := ""
+	if p.card != nil {
+		card = p.card.masked
+	}
+	return map[string]any{
+		"OrderName": p.orderName, "OrderID": p.orderID, "Card": card,
+		"Total": p.total.String(), "Balance": p.balance.String(), "Status": string(p.status),
+		"ApprovedAt": p.approvedAt.Format("2006-01-02 15:04:05 MST"),
+	}
 }

@@ -18,7 +18,8 @@
 //
 // # How a request is answered
 //
-// Layers, in order: routing (unknown path 404, wrong method 405), body cap
+// Layers, in order: routing (unknown or non-canonical path 404, wrong
+// method 405, before anything is stored), body cap
 // (1 MiB), authentication as Toss does it (Basic base64(key + ":"), test keys
 // only, payments isolated per secret key), faults, validation against the
 // spec (400 INVALID_REQUEST naming the field and the rule), idempotency (the
@@ -31,8 +32,20 @@
 //
 // # Rules
 //
-// The rules (Create, Approve, Fail, Confirm, Cancel, KeyIn, Get, GetByOrderID)
-// are plain methods, usable without HTTP. Time comes from an injectable Clock
+// The Store holds the state and the rules (Create, Approve, Fail, Confirm,
+// Cancel, KeyIn, Get, GetByOrderID): plain methods, usable without HTTP,
+// which a Sandbox has too. The HTTP side (the layers above and the
+// generated strict handler) only translates. Every state change is an
+// Event, kept per payment (Timeline) and per secret key (Events) and handed
+// to the hook of WithEventHook.
+//
+// # Limits
+//
+// Every limit (idempotency keys, cached bytes, payments, cancels) applies
+// per secret key, with a global bound on top (WithTenantLimits,
+// WithGlobalLimits). A key past its limit forgets its own oldest entries
+// rather than being refused, so one tenant never locks out another;
+// NewServer also caps open connections. Time comes from an injectable Clock
 // (see FakeClock), so tests cross the 10-minute confirm window or the 15-day
 // idempotency window without sleeping.
 //

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -97,4 +99,13 @@ func message(code generated.ErrorCode, lang Language, detail string) string {
 		msg += " " + detail
 	}
 	return msg
+}
+
+// asError turns a rule's error into an *Error (an unexpected one is a 500).
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Status: http.StatusInternalServerError, Code: generated.ErrorCodeFailedInternalSystemProcessing, Message: err.Error()}
 }

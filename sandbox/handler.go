@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -41,7 +43,7 @@ const (
 // trace id → route (404/405) → body cap → auth → faults → spec validation
 // → idempotency → generated strict handler → rules over the store.
 func (s *Sandbox) buildHandler() http.Handler {
-	strict := generated.NewStrictHandlerWithOptions(&server{s: s}, nil, generated.StrictHTTPServerOptions{
+	strict := generated.NewStrictHandlerWithOptions(&server{st: s.Store, spec: s.spec}, nil, generated.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), "body: "+err.Error())
 		},
@@ -49,7 +51,9 @@ func (s *Sandbox) buildHandler() http.Handler {
 			s.writeError(w, http.StatusInternalServerError, generated.ErrorCodeFailedInternalSystemProcessing, langOf(r), "")
 		},
 	})
+	apiMux := http.NewServeMux()
 	api := generated.HandlerWithOptions(strict, generated.StdHTTPServerOptions{
+		BaseRouter: apiMux,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), err.Error())
 		},
@@ -67,9 +71,16 @@ func (s *Sandbox) buildHandler() http.Handler {
 	// would shadow look-ups such as GET /v1/payments/orders/checkout.
 	mux.HandleFunc(checkoutPath+"{paymentKey}", s.checkout)
 	mux.HandleFunc(receiptPath+"{paymentKey}", s.receipt)
-	mux.Handle("/", s.route(apiChain))
+	mux.Handle("/", s.route(apiMux, apiChain))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(TraceHeader, s.newTraceID())
+		// A path that is not canonical (a trailing slash, "//", "." or
+		// "..") names no endpoint: answer as the API does, where
+		// http.ServeMux would redirect or answer in plain text.
+		if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p {
+			s.noEndpoint(w, r)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
 }
@@ -113,6 +124,13 @@ type routeKey struct{}
 type routed struct {
 	route  *routers.Route
 	params map[string]string
+	body   []byte
+}
+
+// noEndpoint answers a request for a path the spec does not have.
+func (s *Sandbox) noEndpoint(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, http.StatusNotFound, generated.ErrorCodeInvalidRequest, langOf(r),
+		fmt.Sprintf("No endpoint %s %s: see /openapi.yaml.", r.Method, r.URL.Path))
 }
 
 // route finds the operation of the request in the spec. An unknown path
@@ -120,9 +138,17 @@ type routed struct {
 // with INVALID_REQUEST: no documented code says "no such endpoint", and
 // NOT_FOUND_PAYMENT would tell a client settling an unknown outcome that
 // its payment does not exist when its URL is wrong.
-func (s *Sandbox) route(next http.Handler) http.Handler {
+func (s *Sandbox) route(api *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, params, err := s.spec.find(r)
+		if err == nil {
+			// The generated router must take the request too, or it would
+			// answer in plain text after the idempotency layer stored it.
+			if _, pattern := api.Handler(r); pattern == "" {
+				s.noEndpoint(w, r)
+				return
+			}
+		}
 		if err != nil {
 			if allowed := s.spec.allowed(r); len(allowed) > 0 {
 				w.Header().Set("Allow", strings.Join(allowed, ", "))
@@ -130,17 +156,17 @@ func (s *Sandbox) route(next http.Handler) http.Handler {
 					fmt.Sprintf("Method %s is not allowed on %s (allowed: %s).", r.Method, r.URL.Path, strings.Join(allowed, ", ")))
 				return
 			}
-			s.writeError(w, http.StatusNotFound, generated.ErrorCodeInvalidRequest, langOf(r),
-				fmt.Sprintf("No endpoint %s %s: see /openapi.yaml.", r.Method, r.URL.Path))
+			s.noEndpoint(w, r)
 			return
 		}
 		// Body cap: read at most the cap, refuse anything larger.
+		var body []byte
 		if r.Body != nil && r.Body != http.NoBody {
 			if r.ContentLength > s.cfg.maxBody {
 				s.refuseBody(w, r, route)
 				return
 			}
-			body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.maxBody+1))
+			body, err = io.ReadAll(io.LimitReader(r.Body, s.cfg.maxBody+1))
 			_ = r.Body.Close()
 			if err != nil {
 				s.writeOp(w, route.Operation.OperationID, generated.ErrorCodeInvalidRequest, langOf(r), "body: could not be read.")
@@ -152,7 +178,7 @@ func (s *Sandbox) route(next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		ctx := context.WithValue(r.Context(), routeKey{}, routed{route: route, params: params})
+		ctx := context.WithValue(r.Context(), routeKey{}, routed{route: route, params: params, body: body})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -297,6 +323,14 @@ func (s *Sandbox) validate(next http.Handler) http.Handler {
 		rt := routeOf(r)
 		op := rt.route.Operation.OperationID
 		lang := langOf(r)
+		if detail := badText(rt.body); detail != "" {
+			s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, detail)
+			return
+		}
+		if detail := badIdempotencyKey(r); detail != "" {
+			s.writeOp(w, op, generated.ErrorCodeInvalidIdempotencyKey, lang, detail)
+			return
+		}
 		err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 			Request: r, PathParams: rt.params, Route: rt.route, Options: opts,
 		})
@@ -326,6 +360,71 @@ func (s *Sandbox) validate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// badText says why a JSON body is not text the API takes, or returns "".
+// Go's JSON decoder would turn invalid UTF-8, and an escaped lone surrogate
+// such as "\ud800", into U+FFFD and store that; the API refuses both.
+func badText(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	if !utf8.Valid(body) {
+		return "body: not valid UTF-8 (rule: JSON text is UTF-8, RFC 8259)."
+	}
+	// Only a string that decodes to U+FFFD the body does not spell out can
+	// hide a lone surrogate.
+	if bytes.Contains(body, []byte("\\u")) && !bytes.Contains(body, []byte("\uFFFD")) && !bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`)) {
+		var v any
+		if json.Unmarshal(body, &v) == nil && hasReplacement(v) {
+			return "body: a string escapes a lone UTF-16 surrogate, which is not a character (rule: JSON text is Unicode, RFC 8259)."
+		}
+	}
+	return ""
+}
+
+func hasReplacement(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, utf8.RuneError)
+	case []any:
+		for _, e := range v {
+			if hasReplacement(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if strings.ContainsRune(k, utf8.RuneError) || hasReplacement(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// badIdempotencyKey says why the Idempotency-Key of a POST is not one the
+// sandbox takes, or returns "": sent twice, or with a byte that is not
+// printable ASCII (a tab, a control character, a byte over 0x7E). net/http
+// itself refuses, before any handler, a header with CR, LF, NUL or another
+// control character other than tab (see docs/reliability.md).
+func badIdempotencyKey(r *http.Request) string {
+	if r.Method != http.MethodPost {
+		return ""
+	}
+	vs := r.Header.Values("Idempotency-Key")
+	if len(vs) > 1 {
+		return "header Idempotency-Key: sent more than once."
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	for i := 0; i < len(vs[0]); i++ {
+		if c := vs[0][i]; c < 0x20 || c > 0x7e {
+			return fmt.Sprintf("header Idempotency-Key: byte %d is 0x%02X; a key is printable ASCII (rule: printable ASCII).", i, c)
+		}
+	}
+	return ""
 }
 
 // describe names the field and the rule a validation error is about.
@@ -382,14 +481,14 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 		op := routeOf(r).route.Operation.OperationID
 		ci, _ := r.Context().Value(callerKey).(callerInfo)
 		id := idemID(ci.secretKey, r.Method, r.URL.Path, key)
-		state, e := s.idem.claim(id, s.clock.Now())
+		state, e := s.idem.claim(ci.secretKey, id, s.clock.Now())
 		switch state {
 		case idemInFlight:
 			s.writeOp(w, op, generated.ErrorCodeIdempotentRequestProcessing, langOf(r), "")
 			return
 		case idemFull:
 			s.writeOp(w, op, generated.ErrorCodeForbiddenRequest, langOf(r),
-				"The sandbox idempotency cache is full ("+strconv.Itoa(s.cfg.maxIdemKeys)+" live keys or "+strconv.FormatInt(s.cfg.maxIdemBytes, 10)+" bytes of answers): restart it or raise its caps.")
+				"Every idempotency key this secret key may hold ("+strconv.Itoa(s.cfg.tenant.IdempotencyKeys)+") is in flight: wait for an answer.")
 			return
 		case idemReplay:
 			for k, v := range e.header {

@@ -267,33 +267,40 @@ func TestRandomFaultsAreReproducible(t *testing.T) {
 	}
 }
 
-func TestCaps(t *testing.T) {
+// TestLimitsForgetTheOldest: a secret key at one of its limits forgets its
+// own oldest payments or answered idempotency keys; it is never refused.
+func TestLimitsForgetTheOldest(t *testing.T) {
 	t.Parallel()
-	e := setup(t, sandbox.WithMaxPayments(1))
+	e := setup(t, sandbox.WithMaxPayments(2))
+	first := e.ok("POST", "/v1/payments", createBody("order-cap-0001", 1000))
+	e.ok("POST", "/v1/payments/key-in", keyInBody("order-cap-0002", 1000, "4330123412341234"))
+	e.ok("POST", "/v1/payments/key-in", keyInBody("order-cap-0003", 1000, "4330123412341234"))
+	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/"+first.PaymentKey, nil)
+	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-cap-0001", nil)
+	if n := len(e.sb.Payments(e.key)); n != 2 {
+		t.Errorf("%d payments kept, want 2", n)
+	}
+	// The order ID of a forgotten payment is free again.
 	e.ok("POST", "/v1/payments", createBody("order-cap-0001", 1000))
-	if msg := e.fails(403, generated.ErrorCodeForbiddenRequest, "POST", "/v1/payments/key-in", keyInBody("order-cap-0002", 1000, "4330123412341234")); !strings.Contains(msg, "full") {
-		t.Errorf("store full message %q", msg)
-	}
-	i := setup(t, sandbox.WithMaxIdempotencyKeys(1))
-	i.ok("POST", "/v1/payments", createBody("order-cap-0001", 1000), "Idempotency-Key", "a")
-	if msg := i.fails(403, generated.ErrorCodeForbiddenRequest, "POST", "/v1/payments", createBody("order-cap-0002", 1000), "Idempotency-Key", "b"); !strings.Contains(msg, "full") {
-		t.Errorf("cache full message %q", msg)
-	}
-	i.clock.Advance(sandbox.IdempotencyTTL + time.Second)
-	i.ok("POST", "/v1/payments", createBody("order-cap-0002", 1000), "Idempotency-Key", "b")
 
-	// The byte cap: one answer (a Payment of about 1 KB) fills 512 bytes, so
-	// the next new key is refused while the first is still replayed.
-	b := setup(t, sandbox.WithMaxIdempotencyBytes(512))
-	first := b.ok("POST", "/v1/payments", createBody("order-cap-0003", 1000), "Idempotency-Key", "a")
-	if msg := b.fails(403, generated.ErrorCodeForbiddenRequest, "POST", "/v1/payments", createBody("order-cap-0004", 1000), "Idempotency-Key", "b"); !strings.Contains(msg, "512 bytes") {
-		t.Errorf("cache full (bytes) message %q", msg)
+	i := setup(t, sandbox.WithMaxIdempotencyKeys(1))
+	a := i.ok("POST", "/v1/payments", createBody("order-cap-0001", 1000), "Idempotency-Key", "a")
+	i.ok("POST", "/v1/payments", createBody("order-cap-0002", 1000), "Idempotency-Key", "b")
+	// "a" was forgotten: the request runs again, and meets its own order ID.
+	i.fails(400, generated.ErrorCodeDuplicatedOrderID, "POST", "/v1/payments", createBody("order-cap-0001", 1000), "Idempotency-Key", "a")
+	if got := i.ok("GET", "/v1/payments/"+a.PaymentKey, nil); got.PaymentKey != a.PaymentKey {
+		t.Errorf("the payment of a forgotten key is gone: %+v", got)
 	}
-	if again := b.ok("POST", "/v1/payments", createBody("order-cap-0003", 1000), "Idempotency-Key", "a"); again.PaymentKey != first.PaymentKey {
-		t.Errorf("replay under the byte cap: %s, want %s", again.PaymentKey, first.PaymentKey)
+
+	// The byte limit: one answer (a Payment of about 1 KB) fills 1,500
+	// bytes, so the next answer pushes the first out.
+	b := setup(t, sandbox.WithMaxIdempotencyBytes(1500))
+	b.ok("POST", "/v1/payments", createBody("order-cap-0003", 1000), "Idempotency-Key", "a")
+	second := b.ok("POST", "/v1/payments", createBody("order-cap-0004", 1000), "Idempotency-Key", "b")
+	if again := b.ok("POST", "/v1/payments", createBody("order-cap-0004", 1000), "Idempotency-Key", "b"); again.PaymentKey != second.PaymentKey {
+		t.Errorf("replay of the newest key: %s, want %s", again.PaymentKey, second.PaymentKey)
 	}
-	b.clock.Advance(sandbox.IdempotencyTTL + time.Second)
-	b.ok("POST", "/v1/payments", createBody("order-cap-0004", 1000), "Idempotency-Key", "b")
+	b.fails(400, generated.ErrorCodeDuplicatedOrderID, "POST", "/v1/payments", createBody("order-cap-0003", 1000), "Idempotency-Key", "a")
 }
 
 func TestServesSpec(t *testing.T) {
@@ -433,7 +440,7 @@ func TestNewServerLimits(t *testing.T) {
 		{"ReadHeaderTimeout", srv.ReadHeaderTimeout, 5 * time.Second},
 		{"ReadTimeout", srv.ReadTimeout, 30 * time.Second},
 		{"WriteTimeout", srv.WriteTimeout, 90 * time.Second},
-		{"IdleTimeout", srv.IdleTimeout, 120 * time.Second},
+		{"IdleTimeout", srv.IdleTimeout, 10 * time.Second},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
@@ -441,6 +448,9 @@ func TestNewServerLimits(t *testing.T) {
 	}
 	if srv.MaxHeaderBytes != 64<<10 {
 		t.Errorf("MaxHeaderBytes = %d, want 64 KiB", srv.MaxHeaderBytes)
+	}
+	if srv.MaxConns != 1024 || sandbox.DefaultMaxConnections != 1024 {
+		t.Errorf("MaxConns = %d, want 1,024", srv.MaxConns)
 	}
 	// The write timeout outlasts the longest delay fault a request may ask for.
 	e := setup(t)

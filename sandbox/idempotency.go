@@ -16,6 +16,7 @@ const (
 )
 
 type idemEntry struct {
+	tenant  *idemTenant
 	size    int64 // bytes this entry holds: its id and its answer
 	done    bool
 	status  int
@@ -24,28 +25,39 @@ type idemEntry struct {
 	expires time.Time
 }
 
-// idemCache remembers the first response of each idempotency key for 15
-// days. Its identity is secret key + method + path + key; the body is not
-// part of it. It is bounded twice: by the number of live keys and by the
-// bytes of the answers it holds (a cancel's answer grows with the payment's
-// cancels, so a count alone does not bound memory).
-//
-// Answers expire in the order they were stored, since the TTL is fixed and
-// the clock moves forward, so they are queued in that order and expired ones
-// are evicted from the front: each claim costs O(1) amortized, and a cache
-// full of unexpired answers refuses after looking at the front alone.
-type idemCache struct {
-	mu       sync.Mutex
-	max      int
-	maxBytes int64
+// idemTenant is what one secret key holds in the cache.
+type idemTenant struct {
+	name     string
+	keys     int // answered and in flight
 	bytes    int64
-	inflight int // claimed and not yet answered
-	m        map[string]*idemEntry
+	inflight int
 	// queue holds the answered entries in the order they were stored, from
-	// queue[head] on. An item whose entry is no longer c.m[id] is stale
-	// (only a clock set backwards makes one) and is dropped when reached.
+	// queue[head] on: oldest first, which is also the order they expire in
+	// (the TTL is fixed). An item whose entry is no longer c.m[id] is stale
+	// and is dropped when reached.
 	queue []idemItem
 	head  int
+}
+
+// idemCache remembers the first response of each idempotency key for 15
+// days. Its identity is secret key + method + path + key; the body is not
+// part of it.
+//
+// It is bounded per secret key and as a whole, by the number of keys and by
+// the bytes of the answers it holds (a cancel's answer grows with the
+// payment's cancels, so a count alone does not bound memory). A secret key
+// at its limit forgets its own oldest answered keys to make room; over the
+// global limit, the key holding the most forgets its oldest. A key in
+// flight is never forgotten: only a secret key with all its keys in flight
+// at its limit is refused (idemFull), and no other key ever is by it.
+type idemCache struct {
+	mu      sync.Mutex
+	tenant  Limits
+	global  Limits
+	keys    int
+	bytes   int64
+	m       map[string]*idemEntry
+	tenants map[string]*idemTenant
 }
 
 type idemItem struct {
@@ -53,26 +65,123 @@ type idemItem struct {
 	e  *idemEntry
 }
 
-func newIdemCache(max int, maxBytes int64) *idemCache {
-	return &idemCache{max: max, maxBytes: maxBytes, m: map[string]*idemEntry{}}
-}
-
-// remove forgets id; the caller holds c.mu.
-func (c *idemCache) remove(id string, e *idemEntry) {
-	c.bytes -= e.size
-	delete(c.m, id)
+func newIdemCache(tenant, global Limits) *idemCache {
+	return &idemCache{tenant: tenant, global: global, m: map[string]*idemEntry{}, tenants: map[string]*idemTenant{}}
 }
 
 func idemID(secretKey, method, path, key string) string {
 	return secretKey + "\x00" + method + "\x00" + path + "\x00" + key
 }
 
-// claim reserves id for a request, or says why it cannot: a request with
-// the same id is in flight, has an answer to replay, or the cache is full.
-func (c *idemCache) claim(id string, now time.Time) (idemState, *idemEntry) {
+// remove forgets id; the caller holds c.mu.
+func (c *idemCache) remove(id string, e *idemEntry) {
+	t := e.tenant
+	t.keys--
+	t.bytes -= e.size
+	c.keys--
+	c.bytes -= e.size
+	if !e.done {
+		t.inflight--
+	}
+	delete(c.m, id)
+	if t.keys == 0 {
+		delete(c.tenants, t.name)
+	}
+}
+
+// dropOldest forgets the oldest answered entry of t (expired or not), and
+// reports whether there was one. Stale items met on the way are dropped.
+func (c *idemCache) dropOldest(t *idemTenant) bool {
+	for t.head < len(t.queue) {
+		it := t.queue[t.head]
+		t.queue[t.head] = idemItem{}
+		t.head++
+		if cur, ok := c.m[it.id]; ok && cur == it.e {
+			c.remove(it.id, it.e)
+			c.compact(t)
+			return true
+		}
+	}
+	c.compact(t)
+	return false
+}
+
+// evictExpired forgets the expired answers at the front of t's queue.
+func (c *idemCache) evictExpired(t *idemTenant, now time.Time) {
+	for t.head < len(t.queue) {
+		it := t.queue[t.head]
+		if cur, ok := c.m[it.id]; ok && cur == it.e {
+			if now.Before(it.e.expires) {
+				break
+			}
+			c.remove(it.id, it.e)
+		}
+		t.queue[t.head] = idemItem{}
+		t.head++
+	}
+	c.compact(t)
+}
+
+// compact reclaims the dropped front of t's queue.
+func (c *idemCache) compact(t *idemTenant) {
+	switch {
+	case t.head == len(t.queue):
+		t.queue, t.head = t.queue[:0], 0
+	case t.head >= 1024 && 2*t.head >= len(t.queue):
+		n := copy(t.queue, t.queue[t.head:])
+		clear(t.queue[n:])
+		t.queue, t.head = t.queue[:n], 0
+	}
+}
+
+// heaviest returns the secret key holding the most keys (byBytes false) or
+// bytes (byBytes true) among those with an answered entry to forget.
+func (c *idemCache) heaviest(byBytes bool) *idemTenant {
+	var best *idemTenant
+	for _, t := range c.tenants {
+		if t.keys == t.inflight {
+			continue
+		}
+		if best == nil || (byBytes && t.bytes > best.bytes) || (!byBytes && t.keys > best.keys) {
+			best = t
+		}
+	}
+	return best
+}
+
+// makeRoom forgets answered entries until t can take one more key of size
+// more bytes, and reports whether it can. The caller holds c.mu.
+func (c *idemCache) makeRoom(t *idemTenant, more int64) bool {
+	for t.keys+1 > c.tenant.IdempotencyKeys || (t.bytes+more > c.tenant.IdempotencyBytes && t.bytes > 0) {
+		if !c.dropOldest(t) {
+			return false
+		}
+	}
+	for c.keys+1 > c.global.IdempotencyKeys {
+		h := c.heaviest(false)
+		if h == nil || !c.dropOldest(h) {
+			return false
+		}
+	}
+	for c.bytes+more > c.global.IdempotencyBytes && c.bytes > 0 {
+		h := c.heaviest(true)
+		if h == nil || !c.dropOldest(h) {
+			return false
+		}
+	}
+	return true
+}
+
+// claim reserves id for a request of secretKey, or says why it cannot: a
+// request with the same id is in flight or has an answer to replay, or the
+// secret key has every key it may hold in flight.
+func (c *idemCache) claim(secretKey, id string, now time.Time) (idemState, *idemEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.evictExpired(now)
+	t := c.tenants[secretKey]
+	if t != nil {
+		c.evictExpired(t, now)
+	}
 	if e, ok := c.m[id]; ok {
 		switch {
 		case !e.done:
@@ -83,17 +192,32 @@ func (c *idemCache) claim(id string, now time.Time) (idemState, *idemEntry) {
 		// Expired behind an unexpired front: only after the clock was set back.
 		c.remove(id, e)
 	}
-	if len(c.m) >= c.max || c.bytes >= c.maxBytes {
+	t = c.tenants[secretKey] // evictions may have dropped it
+	if t == nil {
+		t = &idemTenant{name: secretKey}
+		c.tenants[secretKey] = t
+	}
+	size := int64(len(id))
+	if !c.makeRoom(t, size) {
+		if t.keys == 0 {
+			delete(c.tenants, secretKey)
+		}
 		return idemFull, nil
 	}
-	e := &idemEntry{size: int64(len(id))}
-	c.bytes += e.size
+	c.tenants[secretKey] = t // forgetting its last entry may have dropped it
+	e := &idemEntry{tenant: t, size: size}
 	c.m[id] = e
-	c.inflight++
+	t.keys++
+	t.bytes += size
+	t.inflight++
+	c.keys++
+	c.bytes += size
 	return idemClaimed, nil
 }
 
-// finish stores the first response of id, replayed until now + ttl.
+// finish stores the first response of id, replayed until now + ttl. The
+// answer's bytes may take the secret key (or the cache) over its byte
+// limit: its oldest answers, then the heaviest key's, make room.
 func (c *idemCache) finish(id string, status int, header http.Header, body []byte, now time.Time, ttl time.Duration) {
 	size := int64(len(id) + len(body))
 	for k, vs := range header {
@@ -103,43 +227,22 @@ func (c *idemCache) finish(id string, status int, header http.Header, body []byt
 		}
 	}
 	c.mu.Lock()
-	if old, ok := c.m[id]; ok {
-		c.bytes -= old.size
-		if !old.done {
-			c.inflight--
-		}
+	defer c.mu.Unlock()
+	old, ok := c.m[id]
+	if !ok || old.done {
+		return
 	}
-	e := &idemEntry{size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl)}
+	t := old.tenant
+	c.remove(id, old)
+	c.makeRoom(t, size)
+	c.tenants[t.name] = t // the removals may have dropped it
+	e := &idemEntry{tenant: t, size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl)}
 	c.m[id] = e
+	t.keys++
+	t.bytes += size
+	c.keys++
 	c.bytes += size
-	c.queue = append(c.queue, idemItem{id: id, e: e})
-	c.mu.Unlock()
-}
-
-// evictExpired forgets the expired answers at the front of the queue and
-// stops at the first unexpired one; the caller holds c.mu. Every item is
-// dropped once, so the cost is O(1) amortized per stored answer.
-func (c *idemCache) evictExpired(now time.Time) {
-	for c.head < len(c.queue) {
-		it := c.queue[c.head]
-		if cur, ok := c.m[it.id]; ok && cur == it.e {
-			if now.Before(it.e.expires) {
-				break
-			}
-			c.remove(it.id, it.e)
-		}
-		c.queue[c.head] = idemItem{}
-		c.head++
-	}
-	switch {
-	case c.head == len(c.queue):
-		c.queue, c.head = c.queue[:0], 0
-	case c.head >= 1024 && 2*c.head >= len(c.queue):
-		// Reclaim the dropped front so the slice does not grow for ever.
-		n := copy(c.queue, c.queue[c.head:])
-		clear(c.queue[n:])
-		c.queue, c.head = c.queue[:n], 0
-	}
+	t.queue = append(t.queue, idemItem{id: id, e: e})
 }
 
 // release forgets a claim whose request produced no response.
@@ -147,7 +250,6 @@ func (c *idemCache) release(id string) {
 	c.mu.Lock()
 	if e, ok := c.m[id]; ok && !e.done {
 		c.remove(id, e)
-		c.inflight--
 	}
 	c.mu.Unlock()
 }
@@ -156,5 +258,26 @@ func (c *idemCache) release(id string) {
 func (c *idemCache) inFlight() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.inflight
+	n := 0
+	for _, t := range c.tenants {
+		n += t.inflight
+	}
+	return n
+}
+
+// usage returns how many keys and bytes the cache holds.
+func (c *idemCache) usage() (keys int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.keys, c.bytes
+}
+
+// usageOf returns how many keys and bytes one secret key holds.
+func (c *idemCache) usageOf(secretKey string) (keys int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.tenants[secretKey]; t != nil {
+		return t.keys, t.bytes
+	}
+	return 0, 0
 }

@@ -30,7 +30,7 @@ func stamp(p *payment, at func(*payment) bool, t func(*payment) tosstime.Timesta
 
 // render builds the Payment object, version 2022-11-16, as the real API
 // shapes it for the payment's status.
-func (s *Sandbox) render(p *payment, lang Language) generated.Payment {
+func (s *Store) render(p *payment, lang Language) generated.Payment {
 	approved := !p.approvedAt.IsZero() && p.status != generated.PaymentStatusExpired
 	zero := money.New(0)
 	taxable, _ := p.balance.Sub(p.taxFree)

@@ -6,34 +6,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
-)
-
-// Defaults of the limits; each has an option.
-const (
-	// DefaultMaxBodyBytes is the largest request body accepted (1 MiB).
-	DefaultMaxBodyBytes = 1 << 20
-	// DefaultMaxPayments is how many payments the store holds before it
-	// refuses new ones with 403 FORBIDDEN_REQUEST.
-	DefaultMaxPayments = 100_000
-	// DefaultMaxIdempotencyKeys is how many live idempotency keys are kept
-	// before new ones are refused with 403 FORBIDDEN_REQUEST.
-	DefaultMaxIdempotencyKeys = 100_000
-	// DefaultMaxIdempotencyBytes bounds the bytes of the answers the
-	// idempotency cache holds (ids, headers and bodies); past it new keys are
-	// refused with 403 FORBIDDEN_REQUEST like past the key cap.
-	DefaultMaxIdempotencyBytes = 256 << 20
-	// MaxCancelsPerPayment is how many cancels one payment takes before
-	// further ones are refused with 403 EXCEED_CANCEL_LIMIT. It bounds the
-	// size of a payment, and so of every cached answer that holds it.
-	MaxCancelsPerPayment = 100
-	// IdempotencyTTL is how long a response is replayed for its key.
-	IdempotencyTTL = 15 * 24 * time.Hour
-	// TestSecretKey is the public test key of the Toss documentation; the
-	// sandbox accepts it like any other test_sk_ key.
-	TestSecretKey = "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"
 )
 
 type config struct {
@@ -44,9 +18,9 @@ type config struct {
 	allowed      map[string]bool
 	baseURL      string
 	maxBody      int64
-	maxPayments  int
-	maxIdemKeys  int
-	maxIdemBytes int64
+	tenant       Limits
+	global       Limits
+	hook         EventHook
 	maxFaultWait time.Duration
 }
 
@@ -122,59 +96,16 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
-// WithMaxPayments bounds the payment store; past it, creating a payment is
-// refused with 403 FORBIDDEN_REQUEST and a message saying the store is full.
-func WithMaxPayments(n int) Option {
-	return func(cfg *config) error {
-		if n <= 0 {
-			return errors.New("sandbox: WithMaxPayments: must be positive")
-		}
-		cfg.maxPayments = n
-		return nil
-	}
-}
-
-// WithMaxIdempotencyKeys bounds the idempotency cache; when it is full of
-// unexpired keys, a request with a new key is refused with 403
-// FORBIDDEN_REQUEST and a message saying the cache is full.
-func WithMaxIdempotencyKeys(n int) Option {
-	return func(cfg *config) error {
-		if n <= 0 {
-			return errors.New("sandbox: WithMaxIdempotencyKeys: must be positive")
-		}
-		cfg.maxIdemKeys = n
-		return nil
-	}
-}
-
-// WithMaxIdempotencyBytes bounds the bytes of cached answers (default
-// DefaultMaxIdempotencyBytes); past it new idempotency keys are refused with
-// 403 FORBIDDEN_REQUEST.
-func WithMaxIdempotencyBytes(n int64) Option {
-	return func(cfg *config) error {
-		if n <= 0 {
-			return errors.New("sandbox: WithMaxIdempotencyBytes: must be positive")
-		}
-		cfg.maxIdemBytes = n
-		return nil
-	}
-}
-
 // Sandbox is a local, stateful emulation of the Toss Payments Core API
-// payment endpoints. Create one with New and serve its Handler. A Sandbox is
+// payment endpoints. Create one with New and serve its Handler. It is the
+// Store (state and rules, whose methods it has) behind the HTTP side: the
+// layers of Handler, the idempotency cache and the fault dice. A Sandbox is
 // safe for concurrent use.
 type Sandbox struct {
-	cfg   config
-	clock Clock
-	spec  *spec
+	*Store
 
-	mu      sync.Mutex // guards the store and rng
-	tenants map[string]*tenant
-	global  map[string]*payment
-	seq     uint64
-	count   int
-	rng     *rand.Rand
-
+	cfg      config
+	spec     *spec
 	idem     *idemCache
 	dice     *dice
 	counters faultCounters
@@ -189,9 +120,8 @@ func New(opts ...Option) (*Sandbox, error) {
 	cfg := config{
 		clock:        systemClock{},
 		maxBody:      DefaultMaxBodyBytes,
-		maxPayments:  DefaultMaxPayments,
-		maxIdemKeys:  DefaultMaxIdempotencyKeys,
-		maxIdemBytes: DefaultMaxIdempotencyBytes,
+		tenant:       DefaultTenantLimits,
+		global:       DefaultGlobalLimits,
 		maxFaultWait: maxFaultDelay,
 	}
 	for _, o := range opts {
@@ -206,17 +136,15 @@ func New(opts ...Option) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	st := newStore(cfg, sp)
 	s := &Sandbox{
-		cfg:     cfg,
-		clock:   cfg.clock,
-		spec:    sp,
-		tenants: map[string]*tenant{},
-		global:  map[string]*payment{},
-		rng:     rand.New(rand.NewPCG(cfg.seed, 0x70557061)),
-		idem:    newIdemCache(cfg.maxIdemKeys, cfg.maxIdemBytes),
-		dice:    newDice(cfg.faults, cfg.seed),
+		Store: st,
+		cfg:   cfg,
+		spec:  sp,
+		idem:  newIdemCache(cfg.tenant, cfg.global),
+		dice:  newDice(cfg.faults, cfg.seed),
 	}
-	s.tracePrefix = s.newAlnum(8)
+	s.tracePrefix = st.newAlnum(8)
 	s.handler = s.buildHandler()
 	return s, nil
 }
@@ -239,7 +167,7 @@ func (s *Sandbox) Handler() http.Handler { return s.handler }
 const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 // newAlnum returns n random letters and digits; callers hold s.mu or are in New.
-func (s *Sandbox) newAlnum(n int) string {
+func (s *Store) newAlnum(n int) string {
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = alnum[s.rng.IntN(len(alnum))]
@@ -247,7 +175,7 @@ func (s *Sandbox) newAlnum(n int) string {
 	return string(b)
 }
 
-func (s *Sandbox) newDigits(n int) string {
+func (s *Store) newDigits(n int) string {
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = byte('0' + s.rng.IntN(10))
@@ -255,7 +183,7 @@ func (s *Sandbox) newDigits(n int) string {
 	return string(b)
 }
 
-func (s *Sandbox) newTxKey() string {
+func (s *Store) newTxKey() string {
 	const hex = "0123456789ABCDEF"
 	b := make([]byte, 32)
 	for i := range b {
@@ -265,10 +193,10 @@ func (s *Sandbox) newTxKey() string {
 }
 
 // newPaymentKey returns a fresh key, unique across the sandbox.
-func (s *Sandbox) newPaymentKey() string {
+func (s *Store) newPaymentKey() string {
 	for {
 		k := s.newAlnum(48)
-		if s.global[k] == nil {
+		if s.byKey[k] == nil {
 			return k
 		}
 	}
@@ -281,4 +209,31 @@ func (s *Sandbox) newTraceID() string {
 func isTestSecretKey(k string) bool {
 	return (strings.HasPrefix(k, "test_sk_") && len(k) > len("test_sk_")) ||
 		(strings.HasPrefix(k, "test_gsk_") && len(k) > len("test_gsk_"))
+}
+
+// Usage is what a sandbox holds, over all secret keys.
+type Usage struct {
+	// Tenants is how many secret keys hold payments.
+	Tenants int
+	// Payments and Cancels are the payments kept and the cancels they hold.
+	Payments, Cancels int
+	// IdempotencyKeys and IdempotencyBytes are the keys remembered (answered
+	// or in flight) and the bytes of their cached answers.
+	IdempotencyKeys  int
+	IdempotencyBytes int64
+}
+
+// Usage returns what the sandbox holds now, to compare with its Limits.
+func (s *Sandbox) Usage() Usage {
+	u := s.Store.usage()
+	u.IdempotencyKeys, u.IdempotencyBytes = s.idem.usage()
+	return u
+}
+
+// UsageOf returns what one secret key holds now, to compare with the limits
+// of WithTenantLimits (Tenants is 1 when it holds payments).
+func (s *Sandbox) UsageOf(secretKey string) Usage {
+	u := s.Store.usageOf(secretKey)
+	u.IdempotencyKeys, u.IdempotencyBytes = s.idem.usageOf(secretKey)
+	return u
 }

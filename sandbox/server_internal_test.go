@@ -10,21 +10,25 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
-// TestErrorMappingCoversEveryDocumentedStatus: for every error status the
-// spec documents on an operation, the handler's mapping to a generated
-// response type answers with that status. A status the mapping lacks would
-// silently become a 500 (as a look-up's 400 once did).
-func TestErrorMappingCoversEveryDocumentedStatus(t *testing.T) {
+// TestErrorAnswerCoversEveryDocumentedStatus: for every error status the
+// spec documents on an operation, the handler's answer to a refusal with
+// that status is that status (through the operation's own Visit…Response);
+// a status the operation does not document becomes its 500. A status the
+// spec adds is answered with no edit of the handler.
+func TestErrorAnswerCoversEveryDocumentedStatus(t *testing.T) {
 	t.Parallel()
-	write := map[string]func(*Error, http.ResponseWriter) error{
-		openapi.OpCreatePayment:  func(e *Error, w http.ResponseWriter) error { return createError(e).VisitCreatePaymentResponse(w) },
-		openapi.OpConfirmPayment: func(e *Error, w http.ResponseWriter) error { return confirmError(e).VisitConfirmPaymentResponse(w) },
-		openapi.OpCancelPayment:  func(e *Error, w http.ResponseWriter) error { return cancelError(e).VisitCancelPaymentResponse(w) },
-		openapi.OpKeyInPayment:   func(e *Error, w http.ResponseWriter) error { return keyInError(e).VisitKeyInPaymentResponse(w) },
-		openapi.OpGetPayment:     func(e *Error, w http.ResponseWriter) error { return getError(e).VisitGetPaymentResponse(w) },
-		openapi.OpGetPaymentByOrderID: func(e *Error, w http.ResponseWriter) error {
-			return getByOrderError(e).VisitGetPaymentByOrderIDResponse(w)
-		},
+	sb, err := New(WithSeed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &server{st: sb.Store, spec: sb.spec}
+	visit := map[string]func(apiError, http.ResponseWriter) error{
+		openapi.OpCreatePayment:       apiError.VisitCreatePaymentResponse,
+		openapi.OpConfirmPayment:      apiError.VisitConfirmPaymentResponse,
+		openapi.OpCancelPayment:       apiError.VisitCancelPaymentResponse,
+		openapi.OpKeyInPayment:        apiError.VisitKeyInPaymentResponse,
+		openapi.OpGetPayment:          apiError.VisitGetPaymentResponse,
+		openapi.OpGetPaymentByOrderID: apiError.VisitGetPaymentByOrderIDResponse,
 	}
 	doc, err := openapi.Load()
 	if err != nil {
@@ -33,9 +37,9 @@ func TestErrorMappingCoversEveryDocumentedStatus(t *testing.T) {
 	checked := 0
 	for _, path := range doc.Paths.InMatchingOrder() {
 		for _, op := range doc.Paths.Value(path).Operations() {
-			visit := write[op.OperationID]
-			if visit == nil {
-				t.Fatalf("no error mapping for %s", op.OperationID)
+			v := visit[op.OperationID]
+			if v == nil {
+				t.Fatalf("no Visit…Response of apiError for %s", op.OperationID)
 			}
 			for statusText := range op.Responses.Map() {
 				status, _ := strconv.Atoi(statusText)
@@ -44,17 +48,25 @@ func TestErrorMappingCoversEveryDocumentedStatus(t *testing.T) {
 					continue
 				}
 				rec := httptest.NewRecorder()
-				if err := visit(&Error{Status: status, Code: codes[0], Message: "m"}, rec); err != nil {
+				if err := v(h.fail(op.OperationID, &Error{Status: status, Code: codes[0], Message: "m"}), rec); err != nil {
 					t.Fatal(err)
 				}
 				if rec.Code != status {
 					t.Errorf("%s: an error with status %d is answered %d", op.OperationID, status, rec.Code)
 				}
+				if (status == http.StatusTooManyRequests) != (rec.Header().Get("Retry-After") != "") {
+					t.Errorf("%s %d: Retry-After %q", op.OperationID, status, rec.Header().Get("Retry-After"))
+				}
 				checked++
+			}
+			// A status the operation does not document is its 500.
+			rec := httptest.NewRecorder()
+			if err := v(h.fail(op.OperationID, &Error{Status: 418, Code: "X", Message: "m"}), rec); err != nil || rec.Code != 500 {
+				t.Errorf("%s: an undocumented 418 is answered %d (%v), want 500", op.OperationID, rec.Code, err)
 			}
 		}
 	}
-	if checked == 0 {
-		t.Errorf("no (operation, error status) pair checked (%d)", checked)
+	if checked < 30 {
+		t.Errorf("only %d (operation, error status) pairs checked", checked)
 	}
 }

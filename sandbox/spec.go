@@ -23,6 +23,8 @@ type spec struct {
 	methods []string
 	// statuses[operationID][code] is the lowest status documenting code.
 	statuses map[string]map[generated.ErrorCode]int
+	// responses[operationID] lists the statuses the operation documents.
+	responses map[string][]int
 }
 
 func loadSpec() (*spec, error) {
@@ -37,7 +39,7 @@ func loadSpec() (*spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: build router: %w", err)
 	}
-	s := &spec{doc: doc, router: router, statuses: map[string]map[generated.ErrorCode]int{}}
+	s := &spec{doc: doc, router: router, statuses: map[string]map[generated.ErrorCode]int{}, responses: map[string][]int{}}
 	for _, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			if !slices.Contains(s.methods, method) {
@@ -49,6 +51,7 @@ func loadSpec() (*spec, error) {
 				if err != nil {
 					continue
 				}
+				s.responses[op.OperationID] = append(s.responses[op.OperationID], n)
 				for _, c := range generated.DocumentedErrorCodes(op.OperationID, n) {
 					if old, ok := codes[c]; !ok || n < old {
 						codes[c] = n
@@ -67,6 +70,12 @@ func loadSpec() (*spec, error) {
 func (s *spec) status(operationID string, code generated.ErrorCode) (int, bool) {
 	n, ok := s.statuses[operationID][code]
 	return n, ok
+}
+
+// documents reports whether the spec lists status among the responses of
+// the operation.
+func (s *spec) documents(operationID string, status int) bool {
+	return slices.Contains(s.responses[operationID], status)
 }
 
 // allowed lists the methods the spec allows on r's path, for a 405.

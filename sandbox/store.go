@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -73,7 +75,7 @@ type payment struct {
 	status          generated.PaymentStatus
 	total           money.Amount
 	balance         money.Amount
-	taxFree         money.Amount
+	taxFree         money.Amount // the tax-free part of the balance
 	requestedAt     time.Time
 	authenticatedAt time.Time
 	approvedAt      time.Time
@@ -85,6 +87,8 @@ type payment struct {
 	lastTxKey       string
 	secret          string
 	failure         *generated.Failure
+	timeline        []Event
+	gone            bool // forgotten to keep within the limits
 }
 
 type cardRecord struct {
@@ -104,14 +108,69 @@ type cancelRecord struct {
 	txKey      string
 }
 
+// tenant is what one secret key holds.
 type tenant struct {
 	byKey   map[string]*payment
 	byOrder map[string]*payment
+	// queue holds the payments in the order they were made, from
+	// queue[head] on; forgotten ones are skipped when reached.
+	queue    []*payment
+	head     int
+	payments int
+	cancels  int
+	// outbox is a ring of the latest events; outHead is its oldest once full.
+	outbox  []Event
+	outHead int
+}
+
+// Store holds the payments, one set per secret key, and applies the
+// lifecycle rules to them: Create, Approve, Fail, Confirm, KeyIn, Cancel,
+// Get, GetByOrderID. Each rule is a plain method, usable without HTTP; the
+// HTTP side (Sandbox.Handler) only translates. Every state change is
+// announced as an Event (see WithEventHook, Events, Timeline). A Store is
+// safe for concurrent use.
+type Store struct {
+	mu      sync.Mutex // guards everything below
+	clock   Clock
+	spec    *spec
+	rng     *rand.Rand
+	baseURL string
+	tenant  Limits // per secret key
+	global  Limits // over all keys
+
+	tenants  map[string]*tenant
+	byKey    map[string]*payment // every payment, for the checkout pages
+	seq      uint64
+	payments int
+	cancels  int
+
+	hook         EventHook
+	eventsPerKey int
+	eventSeq     uint64 // the last Event.Seq given, over all keys
+	outboxEvents int    // events in all outboxes
+	maxOutbox    int
+	pending      []pendingEvent
+}
+
+func newStore(cfg config, sp *spec) *Store {
+	return &Store{
+		clock:        cfg.clock,
+		spec:         sp,
+		rng:          rand.New(rand.NewPCG(cfg.seed, 0x70557061)),
+		baseURL:      cfg.baseURL,
+		tenant:       cfg.tenant,
+		global:       cfg.global,
+		tenants:      map[string]*tenant{},
+		byKey:        map[string]*payment{},
+		hook:         cfg.hook,
+		eventsPerKey: DefaultEventsPerKey,
+		maxOutbox:    maxOutboxEvents,
+	}
 }
 
 // refuse builds the rule error for code, with the status the spec documents
 // for it on the operation.
-func (s *Sandbox) refuse(op string, code generated.ErrorCode, lang Language, detail string) *Error {
+func (s *Store) refuse(op string, code generated.ErrorCode, lang Language, detail string) *Error {
 	status, ok := s.spec.status(op, code)
 	if !ok {
 		return &Error{
@@ -123,7 +182,7 @@ func (s *Sandbox) refuse(op string, code generated.ErrorCode, lang Language, det
 	return &Error{Status: status, Code: code, Message: message(code, lang, detail)}
 }
 
-func (s *Sandbox) tenantOf(secretKey string, create bool) *tenant {
+func (s *Store) tenantOf(secretKey string, create bool) *tenant {
 	t := s.tenants[secretKey]
 	if t == nil && create {
 		t = &tenant{byKey: map[string]*payment{}, byOrder: map[string]*payment{}}
@@ -132,7 +191,7 @@ func (s *Sandbox) tenantOf(secretKey string, create bool) *tenant {
 	return t
 }
 
-func (s *Sandbox) lookup(secretKey, paymentKey string) *payment {
+func (s *Store) lookup(secretKey, paymentKey string) *payment {
 	if t := s.tenantOf(secretKey, false); t != nil {
 		return t.byKey[paymentKey]
 	}
@@ -141,40 +200,123 @@ func (s *Sandbox) lookup(secretKey, paymentKey string) *payment {
 
 // expire applies the time-driven transitions: READY unused for 30 minutes
 // and IN_PROGRESS not confirmed within 10 minutes become EXPIRED.
-func (p *payment) expire(now time.Time) {
+func (s *Store) expire(p *payment, now time.Time) {
 	switch {
 	case p.status == generated.PaymentStatusReady && now.Sub(p.requestedAt) > readyWindow,
 		p.status == generated.PaymentStatusInProgress && now.Sub(p.authenticatedAt) > confirmWindow:
-		p.status = generated.PaymentStatusExpired
+		s.setStatus(p, generated.PaymentStatusExpired, now)
 	}
 }
 
-func (s *Sandbox) checkCapacity(op string, lang Language) *Error {
-	if s.cfg.maxPayments > 0 && s.count >= s.cfg.maxPayments {
-		return s.refuse(op, generated.ErrorCodeForbiddenRequest, lang,
-			"The sandbox payment store is full ("+strconv.Itoa(s.cfg.maxPayments)+" payments): restart it or raise its payment cap.")
+// forget drops p, the oldest payment of its tenant, with its cancels.
+func (s *Store) forget(t *tenant, p *payment) {
+	s.emit(p, Event{At: s.clock.Now(), Kind: EventForgotten, From: p.status, To: p.status})
+	p.gone = true
+	delete(t.byKey, p.key)
+	if t.byOrder[p.orderID] == p {
+		delete(t.byOrder, p.orderID)
 	}
-	return nil
+	delete(s.byKey, p.key)
+	t.payments--
+	s.payments--
+	t.cancels -= len(p.cancels)
+	s.cancels -= len(p.cancels)
+	if t.payments == 0 {
+		// Keep the outbox (it tells of this), not the grown maps.
+		t.byKey, t.byOrder, t.queue, t.head = map[string]*payment{}, map[string]*payment{}, nil, 0
+	}
 }
 
-func (s *Sandbox) add(c Caller, p *payment) {
+// forgetOldest drops the oldest payment of t other than keep (the oldest
+// with cancels when withCancels), and reports whether there was one.
+func (s *Store) forgetOldest(t *tenant, keep *payment, withCancels bool) bool {
+	if t == nil {
+		return false
+	}
+	found := false
+	for i := t.head; i < len(t.queue); i++ {
+		if p := t.queue[i]; !p.gone && p != keep && (!withCancels || len(p.cancels) > 0) {
+			s.forget(t, p)
+			found = true
+			break
+		}
+	}
+	for t.head < len(t.queue) && t.queue[t.head].gone {
+		t.queue[t.head] = nil
+		t.head++
+	}
+	if t.head >= 1024 && 2*t.head >= len(t.queue) {
+		n := copy(t.queue, t.queue[t.head:])
+		clear(t.queue[n:])
+		t.queue, t.head = t.queue[:n], 0
+	}
+	return found
+}
+
+// heaviest returns the tenant holding the most by weigh.
+func (s *Store) heaviest(weigh func(*tenant) int) *tenant {
+	var best *tenant
+	for _, t := range s.tenants {
+		if best == nil || weigh(t) > weigh(best) {
+			best = t
+		}
+	}
+	return best
+}
+
+// makeRoom forgets old payments until t (and the sandbox) can take
+// addPayments more payments and addCancels more cancels; keep is never
+// forgotten. A tenant pays for its own excess; the global excess is paid by
+// the tenant that holds the most of it.
+func (s *Store) makeRoom(t *tenant, keep *payment, addPayments, addCancels int) {
+	for t.payments+addPayments > s.tenant.Payments && t.payments > 0 {
+		if !s.forgetOldest(t, keep, false) {
+			break
+		}
+	}
+	for t.cancels+addCancels > s.tenant.Cancels && t.cancels > 0 {
+		if !s.forgetOldest(t, keep, true) {
+			break
+		}
+	}
+	for s.payments+addPayments > s.global.Payments && s.payments > 0 {
+		if !s.forgetOldest(s.heaviest(func(t *tenant) int { return t.payments }), keep, false) {
+			break
+		}
+	}
+	for s.cancels+addCancels > s.global.Cancels && s.cancels > 0 {
+		if !s.forgetOldest(s.heaviest(func(t *tenant) int { return t.cancels }), keep, true) {
+			break
+		}
+	}
+}
+
+func (s *Store) add(c Caller, p *payment) {
 	t := s.tenantOf(c.SecretKey, true)
+	s.makeRoom(t, nil, 1, 0)
+	t = s.tenantOf(c.SecretKey, true) // makeRoom may have emptied and dropped it
 	s.seq++
-	s.count++
+	s.payments++
+	t.payments++
 	p.seq = s.seq
 	p.tenant = c.SecretKey
 	p.key = s.newPaymentKey()
 	p.baseURL = c.BaseURL
 	if p.baseURL == "" {
-		p.baseURL = s.cfg.baseURL
+		p.baseURL = s.baseURL
 	}
 	t.byKey[p.key] = p
 	t.byOrder[p.orderID] = p
-	s.global[p.key] = p
+	t.queue = append(t.queue, p)
+	s.byKey[p.key] = p
+}
+
+func (s *Store) created(p *payment) {
+	s.emit(p, Event{At: p.requestedAt, Kind: EventCreated, To: p.status, Amount: p.total, TransactionKey: p.lastTxKey})
 }
 
 // wholeWon returns a as whole won, or an INVALID_REQUEST naming field.
-func (s *Sandbox) wholeWon(op, field string, a money.Amount, lang Language) (int64, *Error) {
+func (s *Store) wholeWon(op, field string, a money.Amount, lang Language) (int64, *Error) {
 	n, ok := a.Int64()
 	if !ok {
 		return 0, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, field+": KRW amounts are whole numbers (rule: integer).")
@@ -184,7 +326,7 @@ func (s *Sandbox) wholeWon(op, field string, a money.Amount, lang Language) (int
 
 // Create opens a payment window: the payment is READY and its checkout.url
 // points at the sandbox's checkout page.
-func (s *Sandbox) Create(c Caller, req generated.CreatePaymentRequest) (generated.Payment, error) {
+func (s *Store) Create(c Caller, req generated.CreatePaymentRequest) (generated.Payment, error) {
 	const op = openapi.OpCreatePayment
 	lang := c.Language
 	if req.Method != generated.CreatePaymentMethodCard {
@@ -204,12 +346,9 @@ func (s *Sandbox) Create(c Caller, req generated.CreatePaymentRequest) (generate
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidFlowModeParameters, lang, "easyPay or cardCompany: one is required when flowMode is DIRECT.")
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if t := s.tenantOf(c.SecretKey, false); t != nil && t.byOrder[req.OrderID] != nil {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeDuplicatedOrderID, lang, "")
-	}
-	if err := s.checkCapacity(op, lang); err != nil {
-		return generated.Payment{}, err
 	}
 	p := &payment{
 		orderID:     req.OrderID,
@@ -223,23 +362,24 @@ func (s *Sandbox) Create(c Caller, req generated.CreatePaymentRequest) (generate
 		automatic:   req.ConfirmationMethod != nil && *req.ConfirmationMethod == generated.ConfirmationMethodAutomatic,
 	}
 	s.add(c, p)
+	s.created(p)
 	return s.render(p, lang), nil
 }
 
 // Approve is the customer approving the payment at the checkout page: the
 // payment moves to IN_PROGRESS (to DONE at once when it was created with
 // confirmationMethod AUTOMATIC) and the result says where to redirect.
-func (s *Sandbox) Approve(paymentKey string) (CheckoutResult, error) {
+func (s *Store) Approve(paymentKey string) (CheckoutResult, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	p, err := s.checkoutPayment(paymentKey)
 	if err != nil {
 		return CheckoutResult{}, err
 	}
 	now := s.clock.Now()
-	p.status = generated.PaymentStatusInProgress
 	p.authenticatedAt = now
 	p.card = &cardRecord{masked: maskCard(checkoutCard), approveNo: s.newDigits(8)}
+	s.setStatus(p, generated.PaymentStatusInProgress, now)
 	if p.automatic {
 		s.authorize(p, now)
 	}
@@ -252,15 +392,15 @@ func (s *Sandbox) Approve(paymentKey string) (CheckoutResult, error) {
 
 // Fail is the customer giving up at the checkout page: the payment is
 // ABORTED and the result redirects with code, message and orderId.
-func (s *Sandbox) Fail(paymentKey string) (CheckoutResult, error) {
+func (s *Store) Fail(paymentKey string) (CheckoutResult, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	p, err := s.checkoutPayment(paymentKey)
 	if err != nil {
 		return CheckoutResult{}, err
 	}
 	code, msg := "PAY_PROCESS_CANCELED", "사용자에 의해 결제가 취소되었습니다."
-	p.status = generated.PaymentStatusAborted
+	s.setStatus(p, generated.PaymentStatusAborted, s.clock.Now())
 	p.failure = &generated.Failure{Code: &code, Message: &msg}
 	q := url.Values{}
 	q.Set("code", code)
@@ -269,12 +409,12 @@ func (s *Sandbox) Fail(paymentKey string) (CheckoutResult, error) {
 	return CheckoutResult{Payment: s.render(p, Korean), RedirectURL: withQuery(p.returnURL, q)}, nil
 }
 
-func (s *Sandbox) checkoutPayment(paymentKey string) (*payment, *Error) {
-	p := s.global[paymentKey]
+func (s *Store) checkoutPayment(paymentKey string) (*payment, *Error) {
+	p := s.byKey[paymentKey]
 	if p == nil {
 		return nil, s.refuse(openapi.OpGetPayment, generated.ErrorCodeNotFoundPayment, Korean, "")
 	}
-	p.expire(s.clock.Now())
+	s.expire(p, s.clock.Now())
 	switch p.status {
 	case generated.PaymentStatusReady:
 		return p, nil
@@ -299,21 +439,21 @@ func withQuery(raw string, q url.Values) string {
 }
 
 // authorize moves an authenticated payment to DONE.
-func (s *Sandbox) authorize(p *payment, now time.Time) {
-	p.status = generated.PaymentStatusDone
+func (s *Store) authorize(p *payment, now time.Time) {
 	p.approvedAt = now
 	p.lastTxKey = s.newTxKey()
 	p.secret = "ps_" + s.newAlnum(21)
+	s.setStatus(p, generated.PaymentStatusDone, now)
 }
 
 // Confirm authorizes a payment the customer approved at checkout. The amount
 // must equal the payment's; the call must come within 10 minutes of the
 // approval, after which the payment is EXPIRED.
-func (s *Sandbox) Confirm(c Caller, req generated.ConfirmPaymentRequest) (generated.Payment, error) {
+func (s *Store) Confirm(c Caller, req generated.ConfirmPaymentRequest) (generated.Payment, error) {
 	const op = openapi.OpConfirmPayment
 	lang := c.Language
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	p := s.lookup(c.SecretKey, req.PaymentKey)
 	if p == nil {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotFoundPayment, lang, "")
@@ -322,7 +462,7 @@ func (s *Sandbox) Confirm(c Caller, req generated.ConfirmPaymentRequest) (genera
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidRequest, lang, "orderId: does not match the payment's order ID.")
 	}
 	now := s.clock.Now()
-	p.expire(now)
+	s.expire(p, now)
 	switch p.status {
 	case generated.PaymentStatusInProgress:
 	case generated.PaymentStatusReady:
@@ -341,17 +481,17 @@ func (s *Sandbox) Confirm(c Caller, req generated.ConfirmPaymentRequest) (genera
 }
 
 // Cancel cancels the whole balance (no cancelAmount) or part of it.
-func (s *Sandbox) Cancel(c Caller, paymentKey string, req generated.CancelPaymentRequest) (generated.Payment, error) {
+func (s *Store) Cancel(c Caller, paymentKey string, req generated.CancelPaymentRequest) (generated.Payment, error) {
 	const op = openapi.OpCancelPayment
 	lang := c.Language
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	p := s.lookup(c.SecretKey, paymentKey)
 	if p == nil {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotFoundPayment, lang, "")
 	}
 	now := s.clock.Now()
-	p.expire(now)
+	s.expire(p, now)
 	switch p.status {
 	case generated.PaymentStatusDone, generated.PaymentStatusPartialCanceled:
 	case generated.PaymentStatusCanceled:
@@ -370,46 +510,85 @@ func (s *Sandbox) Cancel(c Caller, paymentKey string, req generated.CancelPaymen
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeExceedCancelLimit, lang,
 			fmt.Sprintf("The payment already has %d cancels, the most the sandbox takes.", MaxCancelsPerPayment))
 	}
-	amount := p.balance
-	taxFree := p.taxFree
-	if req.CancelAmount != nil {
-		amount = *req.CancelAmount
-		taxFree = money.New(0)
-		if _, err := s.wholeWon(op, "cancelAmount", amount, lang); err != nil {
-			return generated.Payment{}, err
-		}
+	amount, taxFree, rerr := s.cancelParts(op, lang, p, req)
+	if rerr != nil {
+		return generated.Payment{}, rerr
 	}
-	if req.TaxFreeAmount != nil {
-		taxFree = *req.TaxFreeAmount
-	}
-	if amount.Cmp(p.balance) > 0 {
-		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang,
-			"cancelAmount "+amount.String()+" is more than the balance "+p.balance.String()+".")
-	}
-	if taxFree.Cmp(p.taxFree) > 0 || taxFree.Cmp(amount) > 0 {
-		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang,
-			"taxFreeAmount "+taxFree.String()+" is more than the tax-free balance "+p.taxFree.String()+" or the cancel amount.")
-	}
-	balance, err1 := p.balance.Sub(amount)
-	remainingTaxFree, err2 := p.taxFree.Sub(taxFree)
-	if err1 != nil || err2 != nil {
-		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang, "amount out of range")
-	}
+	// Room for one more cancel: within the key's and the sandbox's limits,
+	// older payments are forgotten, never this one.
+	t := s.tenants[p.tenant]
+	s.makeRoom(t, p, 0, 1)
+	balance, _ := p.balance.Sub(amount)
+	remainingTaxFree, _ := p.taxFree.Sub(taxFree)
 	p.balance, p.taxFree = balance, remainingTaxFree
 	cr := cancelRecord{amount: amount, taxFree: taxFree, refundable: balance, reason: req.CancelReason, at: now, txKey: s.newTxKey()}
 	p.cancels = append(p.cancels, cr)
+	t.cancels++
+	s.cancels++
 	p.lastTxKey = cr.txKey
+	from := p.status
 	if balance.IsZero() {
 		p.status = generated.PaymentStatusCanceled
 	} else {
 		p.status = generated.PaymentStatusPartialCanceled
 	}
+	s.emit(p, Event{At: now, Kind: EventCanceled, From: from, To: p.status, Amount: amount, TransactionKey: cr.txKey})
 	return s.render(p, lang), nil
+}
+
+// cancelParts returns the amount and the tax-free part of a cancel of p, or
+// the documented refusal. Whole balance when cancelAmount is absent, with
+// the whole remaining tax-free part unless taxFreeAmount says otherwise; a
+// partial cancel's taxFreeAmount defaults to 0, as Toss documents.
+//
+// The balance splits into a tax-free part and a taxable part, and a cancel
+// takes from each: its taxFreeAmount from the tax-free part, the rest of
+// its amount from the taxable part. Either exceeding what is left is 403
+// NOT_CANCELABLE_AMOUNT (the spec's code for "the amount cannot be
+// canceled"), so neither part ever goes below zero and vat and
+// suppliedAmount, derived from the taxable part, never do either.
+func (s *Store) cancelParts(op string, lang Language, p *payment, req generated.CancelPaymentRequest) (amount, taxFree money.Amount, _ *Error) {
+	amount, taxFree = p.balance, p.taxFree
+	if req.CancelAmount != nil {
+		amount, taxFree = *req.CancelAmount, money.New(0)
+		if _, err := s.wholeWon(op, "cancelAmount", amount, lang); err != nil {
+			return amount, taxFree, err
+		}
+	}
+	if req.TaxFreeAmount != nil {
+		taxFree = *req.TaxFreeAmount
+		if _, err := s.wholeWon(op, "taxFreeAmount", taxFree, lang); err != nil {
+			return amount, taxFree, err
+		}
+	}
+	if amount.Cmp(p.balance) > 0 {
+		return amount, taxFree, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang,
+			"cancelAmount "+amount.String()+" is more than the balance "+p.balance.String()+".")
+	}
+	if taxFree.Cmp(amount) > 0 {
+		return amount, taxFree, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang,
+			"taxFreeAmount "+taxFree.String()+" is more than the cancel amount "+amount.String()+".")
+	}
+	if taxFree.Cmp(p.taxFree) > 0 {
+		return amount, taxFree, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang,
+			"taxFreeAmount "+taxFree.String()+" is more than the tax-free part still cancelable, "+p.taxFree.String()+".")
+	}
+	taxable, err1 := amount.Sub(taxFree)
+	taxableLeft, err2 := p.balance.Sub(p.taxFree)
+	if err1 != nil || err2 != nil {
+		return amount, taxFree, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang, "amount out of range.")
+	}
+	if taxable.Cmp(taxableLeft) > 0 {
+		return amount, taxFree, s.refuse(op, generated.ErrorCodeNotCancelableAmount, lang,
+			"The taxable part of the cancel, "+taxable.String()+" (cancelAmount − taxFreeAmount), is more than the taxable part still cancelable, "+
+				taxableLeft.String()+": raise taxFreeAmount (the tax-free part still cancelable is "+p.taxFree.String()+").")
+	}
+	return amount, taxFree, nil
 }
 
 // KeyIn charges a card whose number was entered by the merchant: the
 // payment is DONE at once, or the card is declined (see ReservedCards).
-func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.Payment, error) {
+func (s *Store) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.Payment, error) {
 	const op = openapi.OpKeyInPayment
 	lang := c.Language
 	n, err := s.wholeWon(op, "amount", req.Amount, lang)
@@ -430,7 +609,7 @@ func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidCardNumber, lang, "")
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if t := s.tenantOf(c.SecretKey, false); t != nil && t.byOrder[req.OrderID] != nil {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeDuplicatedOrderID, lang, "")
 	}
@@ -440,9 +619,6 @@ func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.
 	}
 	if code, ok := reservedCards[string(req.CardNumber)]; ok {
 		return generated.Payment{}, s.refuse(op, code, lang, "(sandbox reserved test card)")
-	}
-	if err := s.checkCapacity(op, lang); err != nil {
-		return generated.Payment{}, err
 	}
 	card := &cardRecord{
 		masked:    maskCard(string(req.CardNumber)),
@@ -463,29 +639,34 @@ func (s *Sandbox) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.
 		taxFree:         taxFree,
 		requestedAt:     now,
 		authenticatedAt: now,
+		approvedAt:      now,
 		card:            card,
+		status:          generated.PaymentStatusDone,
 	}
 	s.add(c, p)
-	s.authorize(p, now)
+	// As authorize does, in the same order, so a seed gives the same keys.
+	p.lastTxKey = s.newTxKey()
+	p.secret = "ps_" + s.newAlnum(21)
+	s.created(p)
 	return s.render(p, lang), nil
 }
 
 // Get looks a payment up by its paymentKey.
-func (s *Sandbox) Get(c Caller, paymentKey string) (generated.Payment, error) {
+func (s *Store) Get(c Caller, paymentKey string) (generated.Payment, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	p := s.lookup(c.SecretKey, paymentKey)
 	if p == nil {
 		return generated.Payment{}, s.refuse(openapi.OpGetPayment, generated.ErrorCodeNotFoundPayment, c.Language, "")
 	}
-	p.expire(s.clock.Now())
+	s.expire(p, s.clock.Now())
 	return s.render(p, c.Language), nil
 }
 
 // GetByOrderID looks a payment up by its orderId.
-func (s *Sandbox) GetByOrderID(c Caller, orderID string) (generated.Payment, error) {
+func (s *Store) GetByOrderID(c Caller, orderID string) (generated.Payment, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	var p *payment
 	if t := s.tenantOf(c.SecretKey, false); t != nil {
 		p = t.byOrder[orderID]
@@ -493,23 +674,23 @@ func (s *Sandbox) GetByOrderID(c Caller, orderID string) (generated.Payment, err
 	if p == nil {
 		return generated.Payment{}, s.refuse(openapi.OpGetPaymentByOrderID, generated.ErrorCodeNotFoundPayment, c.Language, "")
 	}
-	p.expire(s.clock.Now())
+	s.expire(p, s.clock.Now())
 	return s.render(p, c.Language), nil
 }
 
 // Payments returns a snapshot of the payments of secretKey, oldest first,
 // rendered in Korean as the API does by default. Fault campaigns use it to
 // check the store against what their clients believe.
-func (s *Sandbox) Payments(secretKey string) []generated.Payment {
+func (s *Store) Payments(secretKey string) []generated.Payment {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	t := s.tenantOf(secretKey, false)
 	if t == nil {
 		return nil
 	}
 	ps := make([]*payment, 0, len(t.byKey))
 	for _, p := range t.byKey {
-		p.expire(s.clock.Now())
+		s.expire(p, s.clock.Now())
 		ps = append(ps, p)
 	}
 	slices.SortFunc(ps, func(a, b *payment) int { return cmp.Compare(a.seq, b.seq) })
@@ -553,4 +734,20 @@ func maskCard(n string) string {
 	}
 	b[len(b)-1] = '*'
 	return string(b)
+}
+
+func (s *Store) usage() Usage {
+	s.mu.Lock()
+	defer s.unlock()
+	return Usage{Tenants: len(s.tenants), Payments: s.payments, Cancels: s.cancels}
+}
+
+func (s *Store) usageOf(secretKey string) Usage {
+	s.mu.Lock()
+	defer s.unlock()
+	t := s.tenants[secretKey]
+	if t == nil {
+		return Usage{}
+	}
+	return Usage{Tenants: 1, Payments: t.payments, Cancels: t.cancels}
 }

@@ -21,9 +21,9 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	faults := fs.String("faults", "", `random faults per request, e.g. "drop-after-commit=0.2,error-before=0.1,rate-limit=0.05"`)
 	seed := fs.Uint64("seed", 0, "seed of the random faults and payment keys (0: random)")
-	maxPayments := fs.Int("max-payments", sandbox.DefaultMaxPayments, "payments the store holds before refusing new ones")
-	maxKeys := fs.Int("max-idempotency-keys", sandbox.DefaultMaxIdempotencyKeys, "live idempotency keys kept before refusing new ones")
-	maxIdemBytes := fs.Int64("max-idempotency-bytes", sandbox.DefaultMaxIdempotencyBytes, "bytes of cached answers kept before refusing new idempotency keys")
+	maxPayments := fs.Int("max-payments", sandbox.DefaultMaxPayments, "payments each secret key keeps; past it the key's oldest are forgotten")
+	maxKeys := fs.Int("max-idempotency-keys", sandbox.DefaultMaxIdempotencyKeys, "idempotency keys each secret key keeps; past it the key's oldest answered ones are forgotten")
+	maxIdemBytes := fs.Int64("max-idempotency-bytes", sandbox.DefaultMaxIdempotencyBytes, "bytes of cached answers each secret key keeps; past it the key's oldest answered ones are forgotten")
 	maxBody := fs.Int64("max-body-bytes", sandbox.DefaultMaxBodyBytes, "largest request body accepted")
 	if code := parseFlags(fs, "sandbox", args, e, func(w io.Writer) { printRunHelp(w, "sandbox", fs) }); code >= 0 {
 		return code
