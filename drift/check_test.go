@@ -255,7 +255,9 @@ func TestDriftKinds(t *testing.T) {
 			edit(t, done, func(m map[string]any) { m["easyPay"] = 1 }),
 			[]want{{"/easyPay", TypeMismatch, ""}}},
 		{"easyPay object with an unknown key", openapi.OpGetPayment, 200,
-			edit(t, done, func(m map[string]any) { m["easyPay"] = map[string]any{"provider": "토스페이", "amount": 0, "discountAmount": 0, "points": 0} }),
+			edit(t, done, func(m map[string]any) {
+				m["easyPay"] = map[string]any{"provider": "토스페이", "amount": 0, "discountAmount": 0, "points": 0}
+			}),
 			[]want{{"/easyPay/points", UnknownProperty, ""}}},
 		{"metadata is a map: its keys are not drift, a value of another type is, key written *", openapi.OpGetPayment, 200,
 			edit(t, done, func(m map[string]any) { m["metadata"] = map[string]any{"customer-9440617283910245": 5, "b": "ok"} }),

@@ -156,7 +156,7 @@ func (w *walker) value(n *node) {
 		n = w.pick(n, vt)
 	}
 	if n.allowed != 0 && n.allowed&vt == 0 {
-		w.report(TypeMismatch, "", "", "want "+n.allowed.String()+", got "+(vt &^ tInteger).String())
+		w.report(TypeMismatch, "", "", "want "+n.allowed.String()+", got "+(vt&^tInteger).String())
 		w.skip()
 		return
 	}
