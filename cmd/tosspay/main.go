@@ -4,6 +4,7 @@
 //	tosspay sandbox [--addr 127.0.0.1:8080] [--faults ...] [--seed N]
 //	tosspay demo [--base-url URL]
 //	tosspay create|confirm|cancel|get|get-order|key-in [flags]
+//	tosspay validate FILE...
 //
 // The ops commands read the secret key from TOSS_SECRET_KEY and the base URL
 // from --base-url, else TOSS_BASE_URL, else the real API. They print the
@@ -42,6 +43,7 @@ usage:
   tosspay key-in    --order-id O --order-name N --amount A --card-number C
                     --card-expiration-year YY --card-expiration-month MM
                     --customer-identity-number D
+  tosspay validate  [--operation OP --status N] FILE...   (recorded answers: HAR, JSONL, JSON)
 
 ops commands also take --idempotency-key, --max-retries N, --base-url, --lang;
 the key comes from TOSS_SECRET_KEY. Run "tosspay COMMAND -h" for a command's flags.
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return runDemo(ctx, rest, e)
 	case "create", "confirm", "cancel", "get", "get-order", "key-in":
 		return runOp(ctx, cmd, rest, e)
+	case "validate":
+		return runValidate(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
