@@ -29,7 +29,6 @@
 package drift
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -189,8 +188,8 @@ func (c *Checker) Operations() []string { return sortedKeys(c.ops) }
 // a Recorder's job. An operationId the spec does not have gives one
 // UnknownOperation report.
 //
-// A body that matches the spec costs one pass over its bytes and no
-// allocation.
+// A body that matches the spec costs one pass over its bytes, which both
+// validates the JSON (as json.Valid would) and checks the schema.
 func (c *Checker) Check(operationID string, status int, body []byte) []Report {
 	o := c.ops[operationID]
 	if o == nil {
@@ -212,14 +211,14 @@ func (c *Checker) Check(operationID string, status int, body []byte) []Report {
 	if r.body == nil {
 		return nil
 	}
-	if !json.Valid(body) {
+	var path [128]byte // the pointer's room, so that a deep one is the only one to allocate
+	w := walker{data: body, path: path[:0], base: base, wantCode: r.checked, codeStart: -1, codeEnd: -1}
+	w.top(r.body)
+	if w.bad {
 		base.Kind = NotJSON
 		base.Detail = fmt.Sprintf("the spec describes %s; %d bytes that are not JSON", jsonContentType, len(body))
 		return []Report{base}
 	}
-	var path [128]byte // the pointer's room, so that a deep one is the only one to allocate
-	w := walker{data: body, path: path[:0], base: base, wantCode: r.checked, codeStart: -1, codeEnd: -1}
-	w.value(r.body)
 	if r.checked && w.codeStart >= 0 {
 		var ok bool
 		if w.codeEscaped {
