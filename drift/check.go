@@ -228,7 +228,7 @@ func (c *Checker) Check(operationID string, status int, body []byte) []Report {
 		}
 		if !ok {
 			w.report(UndocumentedCode, "/code", sanitise(w.text(w.codeStart, w.codeEnd, w.codeEscaped)),
-				fmt.Sprintf("the spec documents %d codes for %s %d", len(r.codes), o.id, status))
+				fmt.Sprintf("not among the codes the spec documents for %s %d (%d)", o.id, status, len(r.codes)))
 		}
 	}
 	return w.out

@@ -33,10 +33,18 @@ type walker struct {
 	wantCode           bool
 }
 
+// report adds a drift at the current path plus suffix, once per answer:
+// the same drift in another array element has the same pointer.
 func (w *walker) report(kind Kind, suffix, value, detail string) {
+	ptr := string(w.path) + suffix
+	for _, r := range w.out {
+		if r.Pointer == ptr && r.Kind == kind && r.Value == value {
+			return
+		}
+	}
 	r := w.base
 	r.Kind = kind
-	r.Pointer = string(w.path) + suffix
+	r.Pointer = ptr
 	r.Value = value
 	r.Detail = detail
 	w.out = append(w.out, r)
