@@ -322,6 +322,9 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, build buildFunc
 		limit = maxPaymentBody
 	}
 	data, truncated, readErr := readCapped(resp.Body, limit, resp.ContentLength)
+	if c.drift != nil && readErr == nil && !truncated {
+		c.checkDrift(ctx, meta.Operation, resp.StatusCode, data)
+	}
 	if ok {
 		if readErr != nil {
 			// The answer was lost on the way: the request happened.

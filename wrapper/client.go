@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/tosspayments-go/tosspayments-go/drift"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
@@ -68,6 +69,7 @@ type Client struct {
 	// got a connection.
 	connTraced bool
 	ops        map[string]*specOp
+	drift      *drift.Recorder // nil: answers are not checked (WithDriftReporter)
 	// clientSecrets returns the key and its Basic header, to scrub them from
 	// text the server sends back. A func, so that no way of printing a Client
 	// value reaches them.
@@ -88,6 +90,7 @@ type config struct {
 	newKey     func() string
 	sleep      func(context.Context, time.Duration) error
 	validation bool
+	drift      *drift.Recorder
 }
 
 // RetryPolicy bounds the retries of one call. The n-th retry waits a random
@@ -302,6 +305,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		http:          hc,
 		connTraced:    traced,
 		ops:           ops,
+		drift:         cfg.drift,
 		clientSecrets: func() secretList { return secrets },
 	}, nil
 }

@@ -59,6 +59,10 @@ func init() {
 			run: runDemo, synopsis: "[--base-url URL] [--lang L]",
 		},
 		{
+			name: "validate", summary: "check recorded answers (HAR, JSONL, JSON bodies) for drift from the spec",
+			run: runValidate, synopsis: "[--operation OP --status N] FILE...",
+		},
+		{
 			name: "create", op: openapi.OpCreatePayment, call: post((*wrapper.Client).CreatePayment),
 			summary:  "create a payment window (READY) whose checkout.url the customer opens",
 			defaults: map[string]string{"method": string(generated.CreatePaymentMethodCard)},
