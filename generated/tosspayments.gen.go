@@ -1222,7 +1222,7 @@ type EasyPayField struct {
 type EasyPayLegacy = string
 
 // Error The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type Error struct {
 	// Code A documented error code. Toss adds codes without notice: readers keep an
 	// unknown code as it is, and the contract tests report it as drift. Each
@@ -1247,6 +1247,11 @@ type Error struct {
 	// repeat the request with its original idempotency key). 5xx answers and
 	// timeouts leave the outcome unknown too.
 	Code ErrorCode `json:"code"`
+
+	// Data Present in some real error bodies, always `null` in those published
+	// (see the fixtures `*.extra-data-null.json`). Toss does not document it,
+	// so any JSON value is accepted and kept as sent.
+	Data json.RawMessage `json:"data,omitempty"`
 
 	// Message A human-readable message; Korean by default, English when `Accept-Language` is `en-US`.
 	Message string `json:"message"`
@@ -1772,87 +1777,87 @@ type WebhookTransmissionRetriedCount = int
 type WebhookTransmissionTime = string
 
 // CancelBadRequest The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type CancelBadRequest = Error
 
 // CancelForbidden The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type CancelForbidden = Error
 
 // CancelServerError The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type CancelServerError = Error
 
 // ConfirmBadRequest The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type ConfirmBadRequest = Error
 
 // ConfirmForbidden The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type ConfirmForbidden = Error
 
 // ConfirmNotFound The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type ConfirmNotFound = Error
 
 // ConfirmServerError The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type ConfirmServerError = Error
 
 // CreateBadRequest The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type CreateBadRequest = Error
 
 // CreateForbidden The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type CreateForbidden = Error
 
 // CreateServerError The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type CreateServerError = Error
 
 // IdempotentRequestProcessing The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type IdempotentRequestProcessing = Error
 
 // KeyInBadRequest The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type KeyInBadRequest = Error
 
 // KeyInForbidden The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type KeyInForbidden = Error
 
 // KeyInServerError The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type KeyInServerError = Error
 
 // LookupBadRequest The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type LookupBadRequest = Error
 
 // LookupForbidden The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type LookupForbidden = Error
 
 // LookupNotFound The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type LookupNotFound = Error
 
 // LookupServerError The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type LookupServerError = Error
 
 // NotFoundPayment The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type NotFoundPayment = Error
 
 // TooManyRequests The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type TooManyRequests = Error
 
 // Unauthorized The error body of every failed request. Real bodies sometimes carry
-// extra keys (such as `"data": null`); readers ignore them.
+// extra keys; readers ignore the ones not listed here.
 type Unauthorized = Error
 
 // CreatePaymentParams defines parameters for CreatePayment.
