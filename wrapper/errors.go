@@ -2,9 +2,7 @@ package wrapper
 
 import (
 	"errors"
-	"fmt"
-	"net/http"
-	"strconv"
+			"strconv"
 	"strings"
 	"time"
 
@@ -105,11 +103,12 @@ func IsOutcomeUnknown(err error) bool { return ClassOf(err) == ClassOutcomeUnkno
 // IsRetryable reports whether calling again later with the same idempotency
 // key (which the error carries) is safe and may give a different answer: a
 // ClassRetryable error, a transport failure, or an outcome-unknown answer
-// that was not a definitive Toss answer (a 5xx, 409, 429 or
-// FORBIDDEN_CONSECUTIVE_REQUEST, or a body that is not a Toss error, after
-// an earlier attempt may have reached the server). A decline, a rejection,
-// PROVIDER_ERROR and ALREADY_PROCESSED_PAYMENT are not retryable: the same
-// call would get the same answer.
+// that was not a definitive Toss answer (a 5xx, a 409 still in flight, or a
+// body that is not a Toss error, after an earlier attempt may have reached
+// the server). A decline, a rejection, PROVIDER_ERROR,
+// ALREADY_PROCESSED_PAYMENT and a 2xx that does not answer the request are
+// not: the same call would get the same answer. Settle those with
+// Client.Resolve.
 func IsRetryable(err error) bool {
 	switch ClassOf(err) {
 	case ClassRetryable:
@@ -120,17 +119,16 @@ func IsRetryable(err error) bool {
 			return true
 		}
 		var ae *APIError
-		if errors.As(err, &ae) {
-			retry, _ := shouldRetry(ae.StatusCode, ae.Code)
-			return retry || ae.Code == generated.ErrorCodeForbiddenConsecutiveRequest || ae.StatusCode >= 400 && ae.Code == ""
-		}
+		return errors.As(err, &ae) && ae.later
 	}
 	return false
 }
 
-// APIError is a non-2xx answer from the API (or a 2xx whose payment could not
-// be read). Use errors.As to get it; its Class says what to do next. It never
-// holds the secret key or card data.
+// APIError is an answer from the API that is not a success: a non-2xx, or
+// a 2xx that does not answer the request (Mismatch says why). Use errors.As
+// to get it; its Class says what to do next. It never holds the secret key
+// or card data: what the server sent is scrubbed of them and cut to a
+// bounded length.
 type APIError struct {
 	// Operation is the spec's operationId, such as "confirmPayment".
 	Operation string
@@ -151,9 +149,20 @@ type APIError struct {
 	IdempotencyKey string
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// Mismatch names the check a 2xx answer failed, such as "orderId is not
+	// the one sent" or `the required key "status" is missing`: the API said
+	// yes, but not to this request. Empty for any other answer.
+	Mismatch string
+	// Payment is the payment the answer carried when it is not a success:
+	// a 2xx that failed a check (Mismatch), or what a look-up found when
+	// ALREADY_PROCESSED_PAYMENT or Client.Resolve did not settle as asked.
+	// Inspect it; never treat it as the result of the call. Nil otherwise.
+	Payment *generated.Payment
 
 	class      Class
+	later      bool          // IsRetryable: calling again later may help
 	retryAfter time.Duration // the Retry-After of the answer, -1 if none
+	req        *request      // what the call asked, for Client.Resolve
 }
 
 // Error describes the failure with its status, code, message, trace id and
@@ -219,6 +228,8 @@ type TransportError struct {
 	// Last is the last answer from the API before ctx ended, if there was
 	// one (an *APIError), else nil.
 	Last error
+
+	req *request // what the call asked, for Client.Resolve
 }
 
 // Error names the operation, the attempts, whether the request may have
@@ -298,55 +309,13 @@ func (e *ValidationError) Error() string {
 	return "tosspayments: " + e.Operation + ": invalid request: " + e.Field + ": " + e.Rule + " (nothing was sent)"
 }
 
-// classify sorts one API answer on its own; finalClass adds what earlier
-// attempts of the call imply.
-func classify(op *specOp, status int, code generated.ErrorCode) Class {
-	switch {
-	case status >= 500:
-		if op.method == http.MethodGet {
-			return ClassRetryable
-		}
-		return ClassOutcomeUnknown
-	case status == 409 && code == generated.ErrorCodeIdempotentRequestProcessing:
-		return ClassOutcomeUnknown
-	case status == 429:
-		return ClassRetryable
-	case generated.IsOutcomeUnknownErrorCode(op.id, code):
-		// The spec's x-toss-outcome-unknown for this operation, such as
-		// PROVIDER_ERROR, or ALREADY_PROCESSED_PAYMENT on confirm.
-		return ClassOutcomeUnknown
-	case code == generated.ErrorCodeForbiddenConsecutiveRequest:
-		return ClassRetryable
-	case status >= 300 && status < 400 && op.method == http.MethodPost:
-		// The API never redirects and the client follows no redirect: what
-		// answered may have processed the request (a 303 says it did).
-		return ClassOutcomeUnknown
-	case generated.IsDeclinedErrorCode(code) || strings.HasPrefix(string(code), "REJECT_"):
-		// The spec's x-toss-declined, and Toss's naming of declines for
-		// REJECT_ codes the spec does not list yet.
-		return ClassDeclined
-	case status >= 200 && status < 300:
-		// A 2xx whose payment could not be read: it happened, but what
-		// happened must be looked up.
-		return ClassOutcomeUnknown
-	default:
-		return ClassRejected
+// withOperation names the operation in a call option's *ValidationError.
+func withOperation(err error, opID string) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		cp := *ve
+		cp.Operation = opID
+		return &cp
 	}
-}
-
-// shouldRetry says whether an API answer is retried, and why.
-func shouldRetry(status int, code generated.ErrorCode) (bool, string) {
-	switch {
-	case status == 409 && code == generated.ErrorCodeIdempotentRequestProcessing:
-		return true, "409 IDEMPOTENT_REQUEST_PROCESSING: an earlier request with this key is still in flight"
-	case status == 429:
-		return true, "429: rate limited"
-	case status >= 500:
-		return true, fmt.Sprintf("%d: server error", status)
-	case status >= 400:
-		return false, fmt.Sprintf("%d %s: a definitive answer, never retried", status, code)
-	case status >= 300:
-		return false, fmt.Sprintf("%d: a redirect, which the API never sends; not followed", status)
-	}
-	return false, fmt.Sprintf("unexpected status %d", status)
+	return err
 }

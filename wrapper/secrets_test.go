@@ -41,7 +41,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		echo := string(body) + " " + r.Header.Get("Authorization") + " " + canaryKey
 		switch mode {
 		case "ok":
-			writeJSON(w, 200, fixture(t, "payment_done.json"))
+			writeJSON(w, 200, answerTo(t, r, body))
 		case "decline":
 			writeError(w, 403, "REJECT_CARD_COMPANY", "declined: "+echo)
 		case "html":

@@ -29,6 +29,8 @@ type specOp struct {
 	params    []*openapi3.Parameter
 	body      *openapi3.RequestBody
 	pathParam string // the name of the operation's path parameter, if any
+	// required are the keys the spec requires of the 2xx answer's body.
+	required *requiredSet
 }
 
 // specIndex maps operationIds to their routes. It is built once per process
@@ -42,8 +44,9 @@ var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
 	for _, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			so := &specOp{
-				id:     op.OperationID,
-				method: method,
+				id:       op.OperationID,
+				method:   method,
+				required: newRequiredSet(successRequired(op)),
 			}
 			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
 				for _, p := range params {
