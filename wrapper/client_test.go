@@ -1,9 +1,11 @@
 package wrapper
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -273,5 +275,45 @@ func TestCleartextBaseURL(t *testing.T) {
 		if err != nil && (!strings.Contains(err.Error(), "cleartext") || strings.Contains(err.Error(), tc.key)) {
 			t.Errorf("error %q does not say why or quotes the key", err)
 		}
+	}
+}
+
+// TestNewFromEnv: the key from TOSS_SECRET_KEY, the base URL from
+// TOSS_BASE_URL (the default when unset or empty); an explicit WithBaseURL
+// wins; an unset key is an error that does not quote anything.
+func TestNewFromEnv(t *testing.T) {
+	t.Setenv(EnvSecretKey, "")
+	t.Setenv(EnvBaseURL, "")
+	if _, err := NewFromEnv(); err == nil || !strings.Contains(err.Error(), EnvSecretKey) {
+		t.Errorf("no key: err = %v", err)
+	}
+	t.Setenv(EnvSecretKey, testKey)
+	c, err := NewFromEnv()
+	if err != nil || c.BaseURL() != DefaultBaseURL || !c.IsTest() {
+		t.Fatalf("key only: %v, %v", c, err)
+	}
+	mux := http.NewServeMux()
+	var auth string
+	mux.HandleFunc("GET /sandbox/v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		writeJSON(w, 200, answerTo(t, r, nil))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	t.Setenv(EnvBaseURL, srv.URL+"/sandbox")
+	c, err = NewFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	if _, _, err := c.GetPayment(context.Background(), "pk-1"); err != nil || auth != wantAuth {
+		t.Errorf("through TOSS_BASE_URL: %v, auth %q", err, auth)
+	}
+	if c, err := NewFromEnv(WithBaseURL("https://gateway.example")); err != nil || c.BaseURL() != "https://gateway.example" {
+		t.Errorf("WithBaseURL does not win: %v, %v", c, err)
+	}
+	t.Setenv(EnvBaseURL, "ftp://x")
+	if _, err := NewFromEnv(); err == nil {
+		t.Error("a bad TOSS_BASE_URL was accepted")
 	}
 }
