@@ -291,8 +291,10 @@ func (c *Client) newRequest(k *call) (*http.Request, error) {
 	}
 	if k.body != nil {
 		watch := &bodyWatch{body: k.body}
-		req.Body = watch.open()
-		req.GetBody = func() (io.ReadCloser, error) { return watch.open(), nil }
+		watch.first.w = watch
+		watch.first.r.Reset(k.body)
+		req.Body = &watch.first
+		req.GetBody = watch.open
 		req.ContentLength = int64(len(k.body))
 	}
 	return req, nil
@@ -304,8 +306,9 @@ func (c *Client) newRequest(k *call) (*http.Request, error) {
 // request (it was not sent, or the server has its headers without the body
 // they announce).
 type bodyWatch struct {
-	body []byte
-	read atomic.Bool
+	body  []byte
+	read  atomic.Bool
+	first watchedBody // the body of the first send; GetBody opens others
 }
 
 type watchedBody struct {
@@ -313,10 +316,10 @@ type watchedBody struct {
 	r bytes.Reader
 }
 
-func (w *bodyWatch) open() io.ReadCloser {
+func (w *bodyWatch) open() (io.ReadCloser, error) {
 	b := &watchedBody{w: w}
 	b.r.Reset(w.body)
-	return b
+	return b, nil
 }
 
 func (b *watchedBody) Read(p []byte) (int, error) {
@@ -331,7 +334,7 @@ func (b *watchedBody) Close() error { return nil }
 func readAnswer(resp *http.Response, limit int64) (data []byte, truncated bool, err error) {
 	var buf bytes.Buffer
 	if n := resp.ContentLength; n > 0 && n <= limit {
-		buf.Grow(int(n) + 1) // room to see EOF without growing
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF without growing
 	}
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	data = buf.Bytes()
