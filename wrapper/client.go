@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
 )
 
 // Mode is whether a secret key is a test key or a live key. Toss uses one
@@ -239,7 +238,6 @@ func WithValidation(enabled bool) Option {
 		return nil
 	}
 }
-
 
 // New returns a Client that authenticates with secretKey (test_sk_…,
 // live_sk_…, or a widget key test_gsk_…/live_gsk_…). It refuses an empty key,

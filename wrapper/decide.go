@@ -72,7 +72,9 @@ var decisions = []rule{
 	{func(o outcome) bool { return o.status >= 300 && o.status < 400 }, decision{
 		rule: "redirect", reached: true, get: ClassRejected, post: ClassOutcomeUnknown,
 		why: "a redirect, which the API never sends; not followed, nothing was re-sent"}},
-	{func(o outcome) bool { return o.status == 409 && o.code == generated.ErrorCodeIdempotentRequestProcessing }, decision{
+	{func(o outcome) bool {
+		return o.status == 409 && o.code == generated.ErrorCodeIdempotentRequestProcessing
+	}, decision{
 		rule: "409 in flight", retry: true, reached: true, later: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
 		why: "409 IDEMPOTENT_REQUEST_PROCESSING: an earlier request with this key is still in flight"}},
 	{func(o outcome) bool { return o.status == 429 }, decision{

@@ -2,7 +2,7 @@ package wrapper
 
 import (
 	"errors"
-			"strconv"
+	"strconv"
 	"strings"
 	"time"
 

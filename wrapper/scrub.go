@@ -104,7 +104,6 @@ func matchDigits(text string, i int, digits string) int {
 	return j
 }
 
-
 // secretsOfKey are the forms of a secret key a server could echo: the key,
 // and base64 (standard and URL alphabets, padded and not) of the key and of
 // the Basic credentials "key:". The Basic header form ("Basic " + base64)
@@ -186,4 +185,3 @@ func truncate(text string, max int) string {
 	}
 	return text
 }
-
