@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -99,5 +100,26 @@ func TestIsRetryableFollowsTheTable(t *testing.T) {
 		if got := IsRetryable(tc.err); got != tc.want {
 			t.Errorf("case %d (%v): IsRetryable = %v, want %v", i, tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestAdvice: an outcome-unknown error that a repeat would only replay says
+// to look the payment up, not to repeat; one a repeat can settle says both.
+func TestAdvice(t *testing.T) {
+	t.Parallel()
+	replay := (&APIError{class: ClassOutcomeUnknown, IdempotencyKey: "k1"}).Advice()
+	repeat := (&APIError{class: ClassOutcomeUnknown, later: true, IdempotencyKey: "k1"}).Advice()
+	if !strings.Contains(replay, "would replay") || !strings.Contains(replay, "Resolve") {
+		t.Errorf("replay advice %q", replay)
+	}
+	if !strings.Contains(repeat, "repeat the call with idempotency key k1") || !strings.Contains(repeat, "Resolve") {
+		t.Errorf("repeat advice %q", repeat)
+	}
+	te := &TransportError{Method: "POST", MayHaveReachedServer: true, IdempotencyKey: "k2"}
+	if !strings.Contains(te.Advice(), "k2") {
+		t.Errorf("transport advice %q", te.Advice())
+	}
+	if (&APIError{class: ClassDeclined}).Advice() == "" {
+		t.Error("no advice for a decline")
 	}
 }

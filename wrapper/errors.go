@@ -319,3 +319,36 @@ func withOperation(err error, opID string) error {
 	}
 	return err
 }
+
+// Advice says, in one sentence, what to do after e: for an outcome-unknown
+// answer, whether repeating the call with the same idempotency key can help
+// (a 5xx, a 409 in flight) or would only replay it (ALREADY_PROCESSED_PAYMENT,
+// PROVIDER_ERROR, a 2xx that does not answer the request), and that looking
+// the payment up (Client.Resolve) settles it.
+func (e *APIError) Advice() string { return advice(e.class, e.later, e.IdempotencyKey) }
+
+// Advice says, in one sentence, what to do after e.
+func (e *TransportError) Advice() string { return advice(e.Class(), true, e.IdempotencyKey) }
+
+func advice(class Class, later bool, key string) string {
+	with := ""
+	if key != "" {
+		with = " with idempotency key " + key
+	}
+	switch class {
+	case ClassOutcomeUnknown:
+		if later {
+			return "the outcome is unknown: repeat the call" + with + " (the API replays the first answer or finishes the work), or look the payment up (Client.Resolve) and act on its status; never send it again with a new key"
+		}
+		return "the outcome is unknown, and repeating the call" + with + " would replay this answer: look the payment up (Client.Resolve) and act on its status; never send it again with a new key"
+	case ClassRetryable:
+		return "nothing took effect: call again later" + with
+	case ClassDeclined:
+		return "declined: tell the customer and let them pay another way; do not retry"
+	case ClassRejected:
+		return "refused for what the request says or the payment's state: fix it; do not retry it unchanged"
+	case ClassInvalid:
+		return "nothing was sent: fix the request"
+	}
+	return ""
+}

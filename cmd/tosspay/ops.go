@@ -293,20 +293,30 @@ func report(e env, name string, err error) int {
 		fmt.Fprintf(e.stderr, "  status %d, class %s, trace id %s, idempotency key %s, attempts %d\n",
 			ae.StatusCode, ae.Class(), orDash(ae.TraceID), orDash(ae.IdempotencyKey), ae.Attempts)
 		if wrapper.IsOutcomeUnknown(err) {
-			fmt.Fprintf(e.stderr, "  the outcome is unknown: repeat with --idempotency-key %s, or look the payment up\n", ae.IdempotencyKey)
+			fmt.Fprintf(e.stderr, "  %s\n", unknownAdvice(wrapper.IsRetryable(err), ae.IdempotencyKey))
 			return exitUnknown
 		}
 		return exitAPI
 	case errors.As(err, &te):
 		fmt.Fprintf(e.stderr, "TRANSPORT_ERROR: %v\n", err)
 		if wrapper.IsOutcomeUnknown(err) {
-			fmt.Fprintf(e.stderr, "  the outcome is unknown: repeat with --idempotency-key %s, or look the payment up\n", te.IdempotencyKey)
+			fmt.Fprintf(e.stderr, "  %s\n", unknownAdvice(true, te.IdempotencyKey))
 			return exitUnknown
 		}
 		return exitAPI
 	}
 	fmt.Fprintf(e.stderr, "tosspay %s: %v\n", name, err)
 	return exitAPI
+}
+
+// unknownAdvice is the advice for an outcome-unknown error: repeat with the
+// same key only when that can give another answer (wrapper.IsRetryable);
+// otherwise the repeat would replay the same answer, so look the payment up.
+func unknownAdvice(repeatable bool, key string) string {
+	if repeatable {
+		return "the outcome is unknown: repeat with --idempotency-key " + key + ", or look the payment up (tosspay get / get-order); never repeat with a new key"
+	}
+	return "the outcome is unknown, and repeating with --idempotency-key " + key + " would replay this answer: look the payment up (tosspay get / get-order) and act on its status"
 }
 
 func orDash(s string) string {
