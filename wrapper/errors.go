@@ -49,10 +49,10 @@ const (
 	// x-toss-outcome-unknown; a 3xx to a POST; and, after an earlier attempt
 	// of a POST may have reached the server, any last answer that is not a
 	// 4xx with a Toss error code: a 429, a page from a proxy). Do not start a new payment or
-	// cancel with a new key: settle it first, either by calling again with the
+	// cancel with a new key: settle it first with Client.Resolve, which looks
+	// the payment up, or, when IsRetryable says so, by calling again with the
 	// same idempotency key (the API replays the first answer or finishes the
-	// work) or by looking the payment up with GetPaymentByOrderID or
-	// GetPayment and acting on its status.
+	// work). A 2xx that does not answer the request is in this class too.
 	ClassOutcomeUnknown
 
 	// ClassOther is the class of an error this package did not produce.
