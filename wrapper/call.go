@@ -41,6 +41,12 @@ type call struct {
 	secrets secretList
 	want    *expect
 	meta    *Meta
+	// The storage of want, meta, the options and the key, held here so that
+	// a call allocates once.
+	wantv expect
+	metav Meta
+	cc    callConfig
+	key   string
 	// first is the request of the first attempt, built and validated
 	// before anything is sent; later attempts build their own.
 	first *http.Request
@@ -57,7 +63,7 @@ type result struct {
 
 // do runs one logical call: prepare it (nothing is sent if that fails), then
 // the bounded retry loop.
-func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, want *expect, extraSecrets []string, opts []CallOption, build buildFunc) (*generated.Payment, *Meta, error) {
+func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, want expect, extraSecrets []string, opts []CallOption, build buildFunc) (*generated.Payment, *Meta, error) {
 	k, err := c.prepare(opID, pathValue, body, want, extraSecrets, opts, build)
 	if err != nil {
 		return nil, k.meta, err
@@ -68,6 +74,8 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, wa
 // run sends the call until decide says to stop: every attempt carries the
 // same body and key. Only decide decides; run logs, sleeps and returns.
 func (c *Client) run(ctx context.Context, k *call) (*generated.Payment, *Meta, error) {
+	// The Meta returned lives in k: keep no body (card data) behind it.
+	defer func() { k.body, k.first, k.secrets = nil, nil, nil }()
 	reached := false // an attempt may have reached the server
 	var last *APIError
 	for attempt := 1; ; attempt++ {
@@ -141,15 +149,16 @@ func (c *Client) wait(ctx context.Context, d decision, attempt int, answer *APIE
 // prepare checks the call options and the request, chooses the idempotency
 // key once, and validates against the spec. Its errors are
 // *ValidationErrors: nothing was sent.
-func (c *Client) prepare(opID, pathValue string, body []byte, want *expect, extraSecrets []string, opts []CallOption, build buildFunc) (*call, error) {
+func (c *Client) prepare(opID, pathValue string, body []byte, want expect, extraSecrets []string, opts []CallOption, build buildFunc) (*call, error) {
 	op := c.ops[opID]
-	k := &call{op: op, build: build, body: body, want: want, meta: &Meta{Operation: opID}}
-	var cc callConfig
+	k := &call{op: op, build: build, body: body, wantv: want, metav: Meta{Operation: opID}}
+	k.want, k.meta = &k.wantv, &k.metav
+	cc := &k.cc
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
-		if err := o(&cc); err != nil {
+		if err := o(cc); err != nil {
 			return k, withOperation(err, opID)
 		}
 	}
@@ -166,15 +175,15 @@ func (c *Client) prepare(opID, pathValue string, body []byte, want *expect, extr
 	}
 	k.headers = cc.headers
 	if k.post() {
-		key := cc.key
-		if key == "" {
-			key = c.cfg.newKey()
-			if rule := checkIdempotencyKey(key); rule != "" {
+		k.key = cc.key
+		if k.key == "" {
+			k.key = c.cfg.newKey()
+			if rule := checkIdempotencyKey(k.key); rule != "" {
 				return k, &ValidationError{Operation: opID, In: "header", Field: "Idempotency-Key", Rule: "the idempotency key generator returned a bad key: " + rule}
 			}
 		}
-		k.meta.IdempotencyKey = key
-		k.hp.key = &key
+		k.meta.IdempotencyKey = k.key
+		k.hp.key = &k.key
 	}
 	first, err := c.newRequest(k)
 	if err != nil {

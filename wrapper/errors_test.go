@@ -287,8 +287,10 @@ func TestAttemptTimeout(t *testing.T) {
 	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
 	}
-	if hits.Load() != 3 || !te.MayHaveReachedServer || !IsOutcomeUnknown(err) {
-		t.Errorf("hits %d, %+v, class %s", hits.Load(), te, ClassOf(err))
+	// Each attempt times out; under load an attempt may time out before
+	// the handler runs, so the hits are not counted exactly.
+	if te.Attempts != 3 || hits.Load() < 1 || !te.MayHaveReachedServer || !IsOutcomeUnknown(err) {
+		t.Errorf("attempts %d, hits %d, %+v, class %s", te.Attempts, hits.Load(), te, ClassOf(err))
 	}
 }
 

@@ -140,8 +140,7 @@ func (c *Client) CreatePayment(ctx context.Context, req generated.CreatePaymentR
 	if err != nil {
 		return nil, &Meta{Operation: openapi.OpCreatePayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpCreatePayment, err)
 	}
-	amount := req.Amount
-	want := &expect{orderID: string(req.OrderID), amount: &amount, statuses: createdStatuses}
+	want := expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, statuses: createdStatuses}
 	return c.do(ctx, openapi.OpCreatePayment, "", body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewCreatePaymentRequestWithBody(server, &generated.CreatePaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
@@ -160,8 +159,7 @@ func (c *Client) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymen
 	if err != nil {
 		return nil, &Meta{Operation: openapi.OpConfirmPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpConfirmPayment, err)
 	}
-	amount := req.Amount
-	want := &expect{paymentKey: req.PaymentKey, orderID: string(req.OrderID), amount: &amount, statuses: confirmedStatuses}
+	want := expect{paymentKey: req.PaymentKey, orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, statuses: confirmedStatuses}
 	return c.do(ctx, openapi.OpConfirmPayment, "", body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewConfirmPaymentRequestWithBody(server, &generated.ConfirmPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
@@ -177,7 +175,7 @@ func (c *Client) CancelPayment(ctx context.Context, paymentKey string, req gener
 	if err != nil {
 		return nil, &Meta{Operation: openapi.OpCancelPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpCancelPayment, err)
 	}
-	want := &expect{paymentKey: paymentKey, cancel: true, cancelAmount: req.CancelAmount}
+	want := expect{paymentKey: paymentKey, cancel: true, cancelAmount: req.CancelAmount}
 	return c.do(ctx, openapi.OpCancelPayment, paymentKey, body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewCancelPaymentRequestWithBody(server, paymentKey, &generated.CancelPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
@@ -198,8 +196,7 @@ func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 	if req.CardPassword != nil {
 		secrets = append(secrets, string(*req.CardPassword))
 	}
-	amount := req.Amount
-	want := &expect{orderID: string(req.OrderID), amount: &amount}
+	want := expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true}
 	return c.do(ctx, openapi.OpKeyInPayment, "", body, want, secrets, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewKeyInPaymentRequestWithBody(server, &generated.KeyInPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
@@ -210,7 +207,7 @@ func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 // GetPayment looks the payment paymentKey up. Look-ups are safe to retry and
 // carry no idempotency key.
 func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	return c.do(ctx, openapi.OpGetPayment, paymentKey, nil, &expect{paymentKey: paymentKey}, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpGetPayment, paymentKey, nil, expect{paymentKey: paymentKey}, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
 		return generated.NewGetPaymentRequest(server, paymentKey, &generated.GetPaymentParams{
 			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		})
@@ -221,7 +218,7 @@ func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...Call
 // settle an outcome-unknown create, confirm or key-in when the paymentKey is
 // not known.
 func (c *Client) GetPaymentByOrderID(ctx context.Context, orderID string, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	return c.do(ctx, openapi.OpGetPaymentByOrderID, orderID, nil, &expect{orderID: orderID}, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpGetPaymentByOrderID, orderID, nil, expect{orderID: orderID}, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
 		return generated.NewGetPaymentByOrderIDRequest(server, orderID, &generated.GetPaymentByOrderIDParams{
 			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		})

@@ -16,8 +16,9 @@ import (
 type expect struct {
 	paymentKey string
 	orderID    string
-	// amount is the totalAmount the payment must have.
-	amount *money.Amount
+	// amount is the totalAmount the payment must have, if hasAmount.
+	amount    money.Amount
+	hasAmount bool
 	// statuses are the statuses a success can have.
 	statuses []generated.PaymentStatus
 	// cancel: the answer must carry the cancel just asked for, of
@@ -38,7 +39,7 @@ func (e *expect) mismatch(p *generated.Payment) string {
 		return "paymentKey is not the one sent"
 	case e.orderID != "" && p.OrderID != e.orderID:
 		return "orderId is not the one sent"
-	case e.amount != nil && !p.TotalAmount.Equal(*e.amount):
+	case e.hasAmount && !p.TotalAmount.Equal(e.amount):
 		return fmt.Sprintf("totalAmount %s is not the amount sent (%s)", p.TotalAmount.Canonical(), e.amount.Canonical())
 	}
 	if len(e.statuses) > 0 && !hasStatus(e.statuses, p.Status) {
