@@ -113,13 +113,16 @@ type RetryPolicy struct {
 // https://gateway.example/toss/v1/payments/confirm. The Authorization header
 // goes only to this scheme, host and port (the client follows no redirect).
 // With a live key (or a key of unknown mode), New refuses an http:// base
-// URL unless its host is loopback (127.0.0.0/8, ::1, localhost): the key
-// would cross the network in cleartext. A test key may use http:// to any
-// host (a sandbox on another machine in CI).
+// URL, loopback included: a live key never crosses a connection in
+// cleartext. A test key may use http:// to any host (a local sandbox, or one
+// on another machine in CI).
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			if err == nil && u.User != nil {
+				base = u.Redacted()
+			}
 			return fmt.Errorf("wrapper: WithBaseURL(%q): want an absolute http or https URL", base)
 		}
 		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
@@ -338,24 +341,16 @@ func checkSecretKey(k string) error {
 	return nil
 }
 
-// checkCleartext refuses to send a key that may be live over http:// to a
-// host that is not loopback. Options run before New looks at the key, so New
-// calls it once both are known.
+// checkCleartext refuses to send a key that may be live (a live key, or one
+// of unknown mode) over http://, to any host, loopback included: only a test
+// key may cross a connection in cleartext. Options run before New looks at
+// the key, so New calls it once both are known.
 func checkCleartext(base string, mode Mode) error {
 	u, err := url.Parse(base)
-	if err != nil || u.Scheme != "http" || mode == ModeTest || isLoopback(u.Hostname()) {
+	if err != nil || u.Scheme != "http" || mode == ModeTest {
 		return nil
 	}
-	return fmt.Errorf("wrapper: WithBaseURL(%q): http:// would send a %s secret key in cleartext; use https://, a loopback host (127.0.0.1, ::1, localhost), or a test key", base, mode)
-}
-
-// isLoopback reports whether host is localhost or a loopback address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return fmt.Errorf("wrapper: WithBaseURL(%q): http:// would send a %s secret key in cleartext; use https:// or a test key", base, mode)
 }
 
 func modeOf(k string) Mode {

@@ -240,8 +240,8 @@ func TestDefaultClientFollowsTimeout(t *testing.T) {
 }
 
 // TestCleartextBaseURL: a live key (or one of unknown mode) is never sent
-// over http:// to a host that is not loopback; a test key may be (a sandbox
-// on another host in CI), and https:// is always fine.
+// over http://, loopback included; a test key may be (a sandbox on another
+// host in CI), and https:// is always fine.
 func TestCleartextBaseURL(t *testing.T) {
 	t.Parallel()
 	const live, unknown = "live_sk_abcdefgh", "sandbox_abcdefgh"
@@ -257,12 +257,12 @@ func TestCleartextBaseURL(t *testing.T) {
 		{unknown, "http://sandbox.ci.internal:8080", false},
 		{live, "https://api.tosspayments.com", true},
 		{live, "https://10.0.0.5:8443", true},
-		{live, "http://127.0.0.1:8080", true},
-		{live, "http://127.8.9.10", true},
-		{live, "http://[::1]:8080", true},
-		{live, "http://localhost:8080", true},
-		{live, "http://LOCALHOST", true},
-		{unknown, "http://127.0.0.1:8080", true},
+		{live, "http://127.0.0.1:8080", false},
+		{live, "http://127.8.9.10", false},
+		{live, "http://[::1]:8080", false},
+		{live, "http://localhost:8080", false},
+		{live, "http://LOCALHOST", false},
+		{unknown, "http://127.0.0.1:8080", false},
 		{testKey, "http://sandbox.ci.internal:8080", true},
 		{testKey, "http://10.0.0.5:8080", true},
 	}

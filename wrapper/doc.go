@@ -51,9 +51,9 @@
 // (DefaultTimeout), and the default client's response timeouts follow it (a
 // client given to WithHTTPClient keeps its own). WithHTTPClient and
 // WithBaseURL point the client at a local sandbox or an httptest server. New
-// refuses an http:// base URL for a live key (or one of unknown mode) unless
-// the host is loopback, so that a live key never crosses a network in
-// cleartext; a test key may use http:// to any host.
+// refuses an http:// base URL for a live key (or one of unknown mode), on
+// any host, loopback included, so that a live key never crosses a
+// connection in cleartext; a test key may use http:// to any host.
 //
 // # Idempotency and retries
 //
