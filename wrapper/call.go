@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -221,9 +222,14 @@ func (c *Client) attempt(ctx context.Context, k *call) result {
 	}
 	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
+	var conn *connWatch
+	if c.traced {
+		conn = newConnWatch()
+		actx = httptrace.WithClientTrace(actx, &conn.trace)
+	}
 	resp, err := c.http.Do(req.WithContext(actx))
 	if err != nil {
-		o.transport, o.sent = true, mayHaveReached(err, req.Body)
+		o.transport, o.sent = true, mayHaveReached(err, conn, req.Body)
 		return result{o: o, netErr: err}
 	}
 	defer resp.Body.Close()
@@ -287,10 +293,17 @@ func (c *Client) verify(k *call, data []byte, truncated bool, limit int64) (*gen
 }
 
 // newRequest builds one attempt's request with the generated builder, with
-// the credentials set on it. Its body is watched: whether the transport read
-// any of it says whether the request may have left.
+// the credentials set on it. Whether the request may have left is seen by a
+// connection trace with an *http.Transport (which reports the connection it
+// uses), else by watching its body: whether the transport read any of it.
+// (The body stays a *bytes.Reader for an *http.Transport: another type
+// makes it flush the headers apart from the body, one more write a call.)
 func (c *Client) newRequest(k *call) (*http.Request, error) {
-	req, err := k.build(c.server, &k.hp, nil)
+	var body io.Reader
+	if k.body != nil {
+		body = bytes.NewReader(k.body)
+	}
+	req, err := k.build(c.server, &k.hp, body)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +311,7 @@ func (c *Client) newRequest(k *call) (*http.Request, error) {
 	for _, h := range k.headers {
 		req.Header.Set(h[0], h[1])
 	}
-	if k.body != nil {
+	if k.body != nil && !c.traced {
 		watch := &bodyWatch{body: k.body}
 		watch.first.w = watch
 		watch.first.r.Reset(k.body)
@@ -337,6 +350,22 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 }
 
 func (b *watchedBody) Close() error { return nil }
+
+// connWatch records whether the *http.Transport under the client got a
+// connection for an attempt (httptrace's GotConn, which it calls for HTTP/1
+// and HTTP/2 before writing anything).
+type connWatch struct {
+	used  atomic.Bool
+	trace httptrace.ClientTrace
+}
+
+func newConnWatch() *connWatch {
+	w := new(connWatch)
+	w.trace.GotConn = w.gotConn
+	return w
+}
+
+func (w *connWatch) gotConn(httptrace.GotConnInfo) { w.used.Store(true) }
 
 // readAnswer reads at most limit bytes of the answer; truncated reports a
 // longer body.
@@ -544,7 +573,10 @@ func (e *notSentError) Unwrap() error { return e.err }
 // the request reached the server. It did not when the request was never
 // built, when the transport never read the body of a request that has one,
 // or when connecting failed.
-func mayHaveReached(err error, body io.ReadCloser) bool {
+func mayHaveReached(err error, conn *connWatch, body io.ReadCloser) bool {
+	if conn != nil && !conn.used.Load() {
+		return false
+	}
 	if b, ok := body.(*watchedBody); ok && !b.w.read.Load() {
 		return false
 	}

@@ -59,6 +59,9 @@ type Client struct {
 	mode   Mode
 	http   *http.Client
 	ops    map[string]*specOp
+	// traced is true when the transport is an *http.Transport, which
+	// reports through httptrace whether an attempt got a connection.
+	traced bool
 	// creds returns the Authorization header value, set on each request the
 	// client builds (only ever for the base URL: the client follows no
 	// redirect), and the key in every form a server could echo, to scrub
@@ -282,6 +285,10 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		hc = &cp
 	}
 	hc.CheckRedirect = noRedirect
+	_, traced := hc.Transport.(*http.Transport)
+	if hc.Transport == nil {
+		_, traced = http.DefaultTransport.(*http.Transport)
+	}
 	creds := credentials{
 		auth:    "Basic " + base64.StdEncoding.EncodeToString([]byte(secretKey+":")),
 		secrets: secretsOfKey(secretKey),
@@ -292,6 +299,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		mode:   mode,
 		http:   hc,
 		ops:    ops,
+		traced: traced,
 		creds:  func() credentials { return creds },
 	}, nil
 }
