@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -458,5 +459,37 @@ func TestBodyObserved(t *testing.T) {
 	_, _, _ = h.c.GetPayment(context.Background(), "pk-1")
 	if len(got) != 1 || got[0].op != openapi.OpGetPayment || got[0].status != 404 || !strings.Contains(got[0].body, "NOT_FOUND_PAYMENT") {
 		t.Errorf("observed %+v", got)
+	}
+}
+
+// TestNotSentWithCustomTransport: with a transport that is not an
+// *http.Transport, a request whose body the transport never read did not
+// reach the server (retryable); one whose body it read may have (outcome
+// unknown for a POST).
+func TestNotSentWithCustomTransport(t *testing.T) {
+	t.Parallel()
+	for _, read := range []bool{false, true} {
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if read {
+				_, _ = io.ReadAll(r.Body)
+			}
+			return nil, errors.New("link down")
+		})
+		c, err := New(testKey, WithBaseURL("http://sandbox.test"), WithHTTPClient(&http.Client{Transport: rt}), WithSleeper((&sleeper{}).sleep))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = c.ConfirmPayment(context.Background(), confirmReq())
+		var te *TransportError
+		if !errors.As(err, &te) || te.MayHaveReachedServer != read {
+			t.Fatalf("body read %v: err %v, want MayHaveReachedServer %v", read, err, read)
+		}
+		want := ClassRetryable
+		if read {
+			want = ClassOutcomeUnknown
+		}
+		if ClassOf(err) != want || te.Attempts != 3 {
+			t.Errorf("body read %v: class %s after %d attempts, want %s after 3", read, ClassOf(err), te.Attempts, want)
+		}
 	}
 }
