@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -116,7 +117,7 @@ func IsRetryable(err error) bool {
 	case ClassOutcomeUnknown:
 		var te *TransportError
 		if errors.As(err, &te) {
-			return true
+			return te.decision().later
 		}
 		var ae *APIError
 		return errors.As(err, &ae) && ae.later
@@ -278,12 +279,15 @@ func (e *TransportError) Unwrap() []error {
 }
 
 // Class is ClassOutcomeUnknown for a POST that may have reached the server,
-// else ClassRetryable (nothing took effect, or the request was a look-up).
+// else ClassRetryable (nothing took effect, or the request was a look-up):
+// the decision table's rows for a call without an answer.
 func (e *TransportError) Class() Class {
-	if e.MayHaveReachedServer && e.Method != "GET" {
-		return ClassOutcomeUnknown
-	}
-	return ClassRetryable
+	post := e.Method == http.MethodPost
+	return e.decision().classOf(post, e.MayHaveReachedServer)
+}
+
+func (e *TransportError) decision() decision {
+	return decide(outcome{opID: e.Operation, post: e.Method == http.MethodPost, transport: true, sent: e.MayHaveReachedServer})
 }
 
 // ValidationError is a request refused locally, before anything was sent:
