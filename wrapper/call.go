@@ -443,6 +443,9 @@ func (k *call) finish(e *APIError, d decision, class Class) *APIError {
 	e.later = d.later
 	e.req = k.request()
 	if e.Mismatch != "" {
+		// The checks quote amounts the server sent: a hostile one could put
+		// a card number there.
+		e.Mismatch = k.secrets.clean(e.Mismatch, maxMessageLen)
 		e.Message = mismatchAdvice(k.post(), e.StatusCode, e.Mismatch)
 	}
 	return e

@@ -273,3 +273,25 @@ func TestCleanScrubsBeforeCutting(t *testing.T) {
 		t.Errorf("clean = %q", got)
 	}
 }
+
+// TestMismatchEchoScrubbed: a key-in answered with the card number as its
+// totalAmount fails the amount check without quoting the card.
+func TestMismatchEchoScrubbed(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, edit(t, r, readBody(t, r), func(p map[string]any) { p["totalAmount"] = json.Number(canaryCard) }))
+	}))
+	c, err := New(canaryKey, WithBaseURL(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	_, _, err = c.KeyInPayment(context.Background(), keyInReq(canaryCard))
+	var ae *APIError
+	if !errors.As(err, &ae) || !strings.Contains(ae.Mismatch, "totalAmount") {
+		t.Fatalf("err = %v, want the amount check to fail", err)
+	}
+	if out := fmt.Sprintf("%v %+v %s", err, err, ae.Mismatch); strings.Contains(out, canaryCard) {
+		t.Errorf("the card number leaked: %s", out)
+	}
+}
