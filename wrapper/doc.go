@@ -130,7 +130,8 @@
 //   - ClassOutcomeUnknown (IsOutcomeUnknown): a timeout or lost response after
 //     sending, a 5xx after the last retry, a 409 still in flight, a 3xx to a
 //     POST, or a code the spec lists in the operation's x-toss-outcome-unknown
-//     (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on confirm and key-in). Also,
+//     (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on key-in, and on a confirm
+//     whose reconciling look-up failed). Also,
 //     once an attempt of a POST may have reached the server, any last answer
 //     that is not a 4xx with a Toss error code (with the same key, Toss
 //     replays the first answer, so such a 4xx is definitive; a 429, a 5xx or a

@@ -46,7 +46,7 @@ const (
 	// ClassOutcomeUnknown: the request may or may not have taken effect (a
 	// timeout or a lost response after the request was sent, a 5xx after the
 	// last retry, 409 IDEMPOTENT_REQUEST_PROCESSING, PROVIDER_ERROR,
-	// ALREADY_PROCESSED_PAYMENT on confirm and key-in: the spec's
+	// ALREADY_PROCESSED_PAYMENT on key-in (on a confirm the client reconciles it by a look-up first): the spec's
 	// x-toss-outcome-unknown; a 3xx to a POST; and, after an earlier attempt
 	// of a POST may have reached the server, any last answer that is not a
 	// 4xx with a Toss error code: a 429, a page from a proxy). Do not start a new payment or
