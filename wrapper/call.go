@@ -18,8 +18,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 )
@@ -33,157 +31,370 @@ const (
 	traceIDHeader = "X-TossPayments-Trace-Id"
 )
 
-// do runs one logical call: check, validate, choose the key, then the
-// bounded retry loop. Every attempt sends the same body and key.
-func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, extraSecrets []string, opts []CallOption, build buildFunc) (*generated.Payment, *Meta, error) {
-	op := c.ops[opID]
-	meta := &Meta{Operation: opID}
+// call is one logical call: what every attempt sends, and what the answer
+// must say.
+type call struct {
+	op      *specOp
+	build   buildFunc
+	hp      headerParams
+	body    []byte
+	headers [][2]string
+	secrets secretList
+	want    *expect
+	meta    *Meta
+	// The storage of want, meta, the options and the key, held here so that
+	// a call allocates once.
+	wantv expect
+	metav Meta
+	cc    callConfig
+	key   string
+	// first is the request of the first attempt, built and validated
+	// before anything is sent; later attempts build their own.
+	first *http.Request
+}
 
-	var cc callConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cc)
-		}
-	}
-	if cc.err != nil {
-		ve := *cc.err
-		ve.Operation = opID
-		return nil, meta, &ve
-	}
-	if op.pathParam != "" && pathValue == "" {
-		// An empty path segment would address another resource; this is
-		// refused even without validation.
-		return nil, meta, &ValidationError{Operation: opID, In: "path", Field: op.pathParam, Rule: "required value is missing"}
-	}
+// result is what one attempt came to: a verified payment, or an answer that
+// is not one (apiErr), or no answer (netErr); o is its summary for decide.
+type result struct {
+	o       outcome
+	payment *generated.Payment
+	apiErr  *APIError
+	netErr  error
+}
 
-	var hp headerParams
-	if c.language != "" {
-		hp.lang = &c.language
-	}
-	if cc.testCode != "" {
-		hp.testCode = &cc.testCode
-	}
-	post := op.method == http.MethodPost
-	if post {
-		key := cc.key
-		if key == "" {
-			key = c.newKey()
-			if rule := checkIdempotencyKey(key); rule != "" {
-				return nil, meta, &ValidationError{Operation: opID, In: "header", Field: "Idempotency-Key", Rule: "the idempotency key generator returned a bad key: " + rule}
-			}
-		}
-		meta.IdempotencyKey = key
-		hp.key = &key
-	}
-
-	first, err := c.newRequest(build, &hp, body, cc.headers)
+// do runs one logical call: prepare it (nothing is sent if that fails), then
+// the bounded retry loop.
+func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, want expect, extraSecrets []string, opts []CallOption, build buildFunc) (*generated.Payment, *Meta, error) {
+	k, err := c.prepare(opID, pathValue, body, want, extraSecrets, opts, build)
 	if err != nil {
-		return nil, meta, fmt.Errorf("tosspayments: %s: build request: %w", opID, err)
+		return nil, k.meta, err
 	}
-	if c.validation {
-		if err := validate(op, first.Header, body, pathValue); err != nil {
-			return nil, meta, err
-		}
-	}
+	return c.run(ctx, k)
+}
 
-	secrets := c.clientSecrets()
-	if len(extraSecrets) > 0 {
-		secrets = secrets[:len(secrets):len(secrets)] // never append into the shared list
-		for _, s := range extraSecrets {
-			secrets = append(secrets, secretValue(s))
-		}
-	}
-
-	var (
-		reached bool      // an attempt may have reached the server and been acted on
-		lastAPI *APIError // the last answer, if any
-	)
+// run sends the call until decide says to stop: every attempt carries the
+// same body and key. Only decide decides; run logs, sleeps and returns.
+func (c *Client) run(ctx context.Context, k *call) (*generated.Payment, *Meta, error) {
+	// The Meta returned lives in k: keep no body (card data) behind it.
+	defer func() { k.body, k.first, k.secrets = nil, nil, nil }()
+	reached := false // an attempt may have reached the server
+	var last *APIError
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return nil, meta, c.transportError(op, meta, reached, err, lastAPI)
+			return nil, k.meta, k.transportError(err, reached, last)
 		}
-		meta.Attempts = attempt
-		p, apiErr, netErr := c.attempt(ctx, first, build, &hp, body, cc.headers, meta, secrets)
-		first = nil // later attempts build a fresh request
-		if p != nil {
-			if c.logger.Enabled(ctx, slog.LevelDebug) {
-				c.logger.LogAttrs(ctx, slog.LevelDebug, "tosspayments: call succeeded", c.attrs(meta, nil)...)
-			}
-			return p, meta, nil
+		k.meta.Attempts = attempt
+		r := c.attempt(ctx, k)
+		if r.payment != nil {
+			c.log(ctx, slog.LevelDebug, "tosspayments: call succeeded", k.meta, nil)
+			return r.payment, k.meta, nil
 		}
-
-		var (
-			retry      bool
-			reason     string
-			retryAfter = time.Duration(-1)
-		)
-		if netErr != nil {
-			if mayHaveReached(netErr) {
-				reached = true
-			}
-			if ctx.Err() != nil {
-				return nil, meta, c.transportError(op, meta, reached, netErr, lastAPI)
-			}
-			retry, reason = true, "transport failure: "+netErr.Error()
-		} else {
-			lastAPI = apiErr
-			if mayHaveActed(apiErr.StatusCode) {
-				reached = true
-			}
-			retry, reason = shouldRetry(apiErr.StatusCode, apiErr.Code)
-			retryAfter = apiErr.retryAfter
+		d := decide(r.o)
+		class := d.classOf(k.post(), reached)
+		reached = reached || d.reached
+		if r.apiErr != nil {
+			last = r.apiErr
 		}
-
-		var delay time.Duration
-		if retry {
-			switch {
-			case attempt >= c.retry.MaxAttempts:
-				retry, reason = false, fmt.Sprintf("%s; no attempts left (%d made)", reason, attempt)
-			case retryAfter > c.retry.MaxDelay:
-				retry, reason = false, fmt.Sprintf("%s; Retry-After %s exceeds the maximum delay %s", reason, retryAfter, c.retry.MaxDelay)
-			case retryAfter >= 0:
-				delay = retryAfter
-				reason += "; waiting Retry-After"
-			default:
-				delay = c.backoff(attempt)
-			}
+		if r.netErr != nil && ctx.Err() != nil {
+			return nil, k.meta, k.transportError(r.netErr, reached, last)
 		}
-		if retry {
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
-				retry, reason = false, fmt.Sprintf("%s; ctx ends before the next attempt (in %s)", reason, delay)
-			}
-		}
-
+		delay, why, retry := c.wait(ctx, d, attempt, r.apiErr)
 		if !retry {
-			err := c.finalError(op, meta, reached, apiErr, netErr)
-			if c.logger.Enabled(ctx, slog.LevelInfo) {
-				attrs := c.attrs(meta, apiErr)
-				attrs = append(attrs, slog.String("class", ClassOf(err).String()), slog.String("reason", reason))
-				c.logger.LogAttrs(ctx, slog.LevelInfo, "tosspayments: call failed", attrs...)
+			if d.reconcile {
+				return c.reconcile(ctx, k, r.apiErr)
 			}
-			return nil, meta, err
+			err := k.finalError(r, d, class, reached)
+			c.log(ctx, slog.LevelInfo, "tosspayments: call failed", k.meta, r.apiErr, slog.String("class", ClassOf(err).String()), slog.String("reason", why))
+			return nil, k.meta, err
 		}
-		if c.logger.Enabled(ctx, slog.LevelWarn) {
-			attrs := c.attrs(meta, apiErr)
-			attrs = append(attrs, slog.Duration("delay", delay), slog.String("reason", reason))
-			c.logger.LogAttrs(ctx, slog.LevelWarn, "tosspayments: retrying", attrs...)
-		}
-		if err := c.sleep(ctx, delay); err != nil {
-			return nil, meta, c.transportError(op, meta, reached, err, lastAPI)
+		c.log(ctx, slog.LevelWarn, "tosspayments: retrying", k.meta, r.apiErr, slog.Duration("delay", delay), slog.String("reason", why))
+		if err := c.cfg.sleep(ctx, delay); err != nil {
+			return nil, k.meta, k.transportError(err, reached, last)
 		}
 	}
 }
 
-// attrs are the log attributes of a call: never a body, a header or a secret.
-func (c *Client) attrs(meta *Meta, apiErr *APIError) []slog.Attr {
-	attrs := make([]slog.Attr, 0, 9)
+// wait applies the retry policy to a decision to retry: the delay before
+// the next attempt (Retry-After or backoff), and why; retry is false when
+// decide said no, no attempt is left, Retry-After is too long, or ctx ends
+// first.
+func (c *Client) wait(ctx context.Context, d decision, attempt int, answer *APIError) (time.Duration, string, bool) {
+	why := d.why
+	if answer != nil && answer.StatusCode >= 500 {
+		why = strconv.Itoa(answer.StatusCode) + ": " + why
+	}
+	if !d.retry {
+		return 0, why, false
+	}
+	retryAfter := time.Duration(-1)
+	if answer != nil {
+		retryAfter = answer.retryAfter
+	}
+	var delay time.Duration
+	switch p := c.cfg.retry; {
+	case attempt >= p.MaxAttempts:
+		return 0, fmt.Sprintf("%s; no attempts left (%d made)", why, attempt), false
+	case retryAfter > p.MaxDelay:
+		return 0, fmt.Sprintf("%s; Retry-After %s exceeds the maximum delay %s", why, retryAfter, p.MaxDelay), false
+	case retryAfter >= 0:
+		delay, why = retryAfter, why+"; waiting Retry-After"
+	default:
+		delay = c.backoff(attempt)
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+		return 0, fmt.Sprintf("%s; ctx ends before the next attempt (in %s)", why, delay), false
+	}
+	return delay, why, true
+}
+
+// prepare checks the call options and the request, chooses the idempotency
+// key once, and validates against the spec. Its errors are
+// *ValidationErrors: nothing was sent.
+func (c *Client) prepare(opID, pathValue string, body []byte, want expect, extraSecrets []string, opts []CallOption, build buildFunc) (*call, error) {
+	op := c.ops[opID]
+	k := &call{op: op, build: build, body: body, wantv: want, metav: Meta{Operation: opID}}
+	k.want, k.meta = &k.wantv, &k.metav
+	cc := &k.cc
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(cc); err != nil {
+			return k, withOperation(err, opID)
+		}
+	}
+	if op.pathParam != "" && pathValue == "" {
+		// An empty path segment would address another resource; this is
+		// refused even without validation.
+		return k, &ValidationError{Operation: opID, In: "path", Field: op.pathParam, Rule: "required value is missing"}
+	}
+	if c.cfg.language != "" {
+		k.hp.lang = &c.cfg.language
+	}
+	if cc.testCode != "" {
+		k.hp.testCode = &cc.testCode
+	}
+	k.headers = cc.headers
+	if k.post() {
+		k.key = cc.key
+		if k.key == "" {
+			k.key = c.cfg.newKey()
+			if rule := checkIdempotencyKey(k.key); rule != "" {
+				return k, &ValidationError{Operation: opID, In: "header", Field: "Idempotency-Key", Rule: "the idempotency key generator returned a bad key: " + rule}
+			}
+		}
+		k.meta.IdempotencyKey = k.key
+		k.hp.key = &k.key
+	}
+	first, err := c.newRequest(k)
+	if err != nil {
+		return k, fmt.Errorf("tosspayments: %s: build request: %w", opID, err)
+	}
+	if c.cfg.validation {
+		if err := validate(op, first.Header, body, pathValue); err != nil {
+			return k, err
+		}
+	}
+	k.first = first
+	k.secrets = c.creds().secrets
+	if len(extraSecrets) > 0 {
+		k.secrets = k.secrets[:len(k.secrets):len(k.secrets)] // never append into the shared list
+		for _, s := range extraSecrets {
+			k.secrets = append(k.secrets, secretValue(s))
+		}
+	}
+	return k, nil
+}
+
+func (k *call) post() bool { return k.op.method == http.MethodPost }
+
+// attempt sends the request once and reads the answer.
+func (c *Client) attempt(ctx context.Context, k *call) result {
+	o := outcome{opID: k.op.id, post: k.post()}
+	req := k.first
+	k.first = nil
+	if req == nil {
+		var err error
+		if req, err = c.newRequest(k); err != nil {
+			o.transport = true
+			return result{o: o, netErr: &notSentError{err: err}}
+		}
+	}
+	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
+	defer cancel()
+	var conn *connWatch
+	if c.traced {
+		conn = newConnWatch()
+		actx = httptrace.WithClientTrace(actx, &conn.trace)
+	}
+	resp, err := c.http.Do(req.WithContext(actx))
+	if err != nil {
+		o.transport, o.sent = true, mayHaveReached(err, conn, req.Body)
+		return result{o: o, netErr: err}
+	}
+	defer resp.Body.Close()
+	k.meta.StatusCode = resp.StatusCode
+	k.meta.TraceID = k.secrets.clean(resp.Header.Get(traceIDHeader), maxTraceLen)
+	o.status, o.sent = resp.StatusCode, true
+
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	limit := int64(maxErrorBody)
+	if ok {
+		limit = maxPaymentBody
+	}
+	data, truncated, readErr := readAnswer(resp, limit)
+	c.observe(k.op.id, resp.StatusCode, data, truncated || readErr != nil)
+	if !ok {
+		ae := newAPIError(resp, k.meta.TraceID, data, truncated, readErr, k.secrets)
+		o.code = ae.Code
+		return result{o: o, apiErr: ae}
+	}
+	if readErr != nil {
+		// The answer was lost on the way: the request happened.
+		o.transport = true
+		return result{o: o, netErr: &responseLostError{err: readErr}}
+	}
+	p, why := c.verify(k, data, truncated, limit)
+	if why != "" {
+		o.unverified = true
+		return result{o: o, apiErr: &APIError{StatusCode: resp.StatusCode, TraceID: k.meta.TraceID, Mismatch: why, Payment: p, retryAfter: -1}}
+	}
+	return result{o: o, payment: p}
+}
+
+// observe is the one place where a response body is available with its
+// operation and status, before it is interpreted: the hook for whatever
+// watches the answers (cfg.onBody). body must not be kept or modified.
+func (c *Client) observe(opID string, status int, body []byte, partial bool) {
+	if c.cfg.onBody != nil && !partial {
+		c.cfg.onBody(opID, status, body)
+	}
+}
+
+// verify decodes a 2xx and checks that it answers the request: it decodes,
+// carries every key the spec requires of the answer, and matches what was
+// sent. It returns the payment (nil if it did not decode) and the failed
+// check ("" for none).
+func (c *Client) verify(k *call, data []byte, truncated bool, limit int64) (*generated.Payment, string) {
+	if truncated {
+		return nil, fmt.Sprintf("the payment exceeds %d bytes", limit)
+	}
+	p := new(generated.Payment)
+	if err := json.Unmarshal(data, p); err != nil {
+		return nil, describeDecodeError(err)
+	}
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return nil, "the body is null, not a payment"
+	}
+	if key := k.op.required.missing(data); key != "" {
+		return p, "the required key " + strconv.Quote(key) + " is missing"
+	}
+	return p, k.want.mismatch(p)
+}
+
+// newRequest builds one attempt's request with the generated builder, with
+// the credentials set on it. Whether the request may have left is seen by a
+// connection trace with an *http.Transport (which reports the connection it
+// uses), else by watching its body: whether the transport read any of it.
+// (The body stays a *bytes.Reader for an *http.Transport: another type
+// makes it flush the headers apart from the body, one more write a call.)
+func (c *Client) newRequest(k *call) (*http.Request, error) {
+	var body io.Reader
+	if k.body != nil {
+		body = bytes.NewReader(k.body)
+	}
+	req, err := k.build(c.server, &k.hp, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", c.creds().auth)
+	for _, h := range k.headers {
+		req.Header.Set(h[0], h[1])
+	}
+	if k.body != nil && !c.traced {
+		watch := &bodyWatch{body: k.body}
+		watch.first.w = watch
+		watch.first.r.Reset(k.body)
+		req.Body = &watch.first
+		req.GetBody = watch.open
+		req.ContentLength = int64(len(k.body))
+	}
+	return req, nil
+}
+
+// bodyWatch hands the transport the request body and records whether it
+// read any of it. net/http reads a body only once it writes the request to
+// a connection, so an unread body means the server cannot have acted on the
+// request (it was not sent, or the server has its headers without the body
+// they announce).
+type bodyWatch struct {
+	body  []byte
+	read  atomic.Bool
+	first watchedBody // the body of the first send; GetBody opens others
+}
+
+type watchedBody struct {
+	w *bodyWatch
+	r bytes.Reader
+}
+
+func (w *bodyWatch) open() (io.ReadCloser, error) {
+	b := &watchedBody{w: w}
+	b.r.Reset(w.body)
+	return b, nil
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	b.w.read.Store(true)
+	return b.r.Read(p)
+}
+
+func (b *watchedBody) Close() error { return nil }
+
+// connWatch records whether the *http.Transport under the client got a
+// connection for an attempt (httptrace's GotConn, which it calls for HTTP/1
+// and HTTP/2 before writing anything).
+type connWatch struct {
+	used  atomic.Bool
+	trace httptrace.ClientTrace
+}
+
+func newConnWatch() *connWatch {
+	w := new(connWatch)
+	w.trace.GotConn = w.gotConn
+	return w
+}
+
+func (w *connWatch) gotConn(httptrace.GotConnInfo) { w.used.Store(true) }
+
+// readAnswer reads at most limit bytes of the answer; truncated reports a
+// longer body.
+func readAnswer(resp *http.Response, limit int64) (data []byte, truncated bool, err error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF without growing
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	data = buf.Bytes()
+	if int64(len(data)) > limit {
+		return data[:limit], true, err
+	}
+	return data, false, err
+}
+
+// log records a call's progress: never a body, a header or a secret.
+func (c *Client) log(ctx context.Context, level slog.Level, msg string, meta *Meta, answer *APIError, extra ...slog.Attr) {
+	if !c.cfg.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 6+len(extra))
 	attrs = append(attrs,
 		slog.String("operation", meta.Operation),
 		slog.Int("attempt", meta.Attempts),
 		slog.Int("status", meta.StatusCode),
 	)
-	if apiErr != nil && apiErr.Code != "" {
-		attrs = append(attrs, slog.String("code", string(apiErr.Code)))
+	if answer != nil && answer.Code != "" {
+		attrs = append(attrs, slog.String("code", string(answer.Code)))
 	}
 	if meta.TraceID != "" {
 		attrs = append(attrs, slog.String("trace_id", meta.TraceID))
@@ -191,75 +402,69 @@ func (c *Client) attrs(meta *Meta, apiErr *APIError) []slog.Attr {
 	if meta.IdempotencyKey != "" {
 		attrs = append(attrs, slog.String("idempotency_key", meta.IdempotencyKey))
 	}
-	return attrs
+	c.cfg.logger.LogAttrs(ctx, level, msg, append(attrs, extra...)...)
 }
 
-func (c *Client) transportError(op *specOp, meta *Meta, reached bool, err error, last *APIError) *TransportError {
+// transportError is the error of a call that ended without an answer to
+// its last attempt.
+func (k *call) transportError(err error, reached bool, last *APIError) *TransportError {
 	te := &TransportError{
-		Operation:            op.id,
-		Method:               op.method,
-		Attempts:             meta.Attempts,
+		Operation:            k.op.id,
+		Method:               k.op.method,
+		Attempts:             k.meta.Attempts,
 		MayHaveReachedServer: reached,
-		IdempotencyKey:       meta.IdempotencyKey,
+		IdempotencyKey:       k.meta.IdempotencyKey,
 		Err:                  err,
+		req:                  k.request(),
 	}
 	if last != nil {
-		last.Operation = op.id
-		last.Attempts = meta.Attempts
-		last.IdempotencyKey = meta.IdempotencyKey
-		last.class = finalClass(op, last.StatusCode, last.Code, reached)
+		d := decide(outcome{opID: k.op.id, post: k.post(), status: last.StatusCode, code: last.Code, unverified: last.Mismatch != ""})
+		k.finish(last, d, d.classOf(k.post(), reached))
 		te.Last = last
 	}
 	return te
 }
 
-func (c *Client) finalError(op *specOp, meta *Meta, reached bool, apiErr *APIError, netErr error) error {
-	if netErr != nil {
-		return c.transportError(op, meta, reached, netErr, nil)
+// finalError is the error of a call whose last attempt decide did not
+// retry.
+func (k *call) finalError(r result, d decision, class Class, reached bool) error {
+	if r.netErr != nil {
+		return k.transportError(r.netErr, reached, nil)
 	}
-	apiErr.Operation = op.id
-	apiErr.Attempts = meta.Attempts
-	apiErr.IdempotencyKey = meta.IdempotencyKey
-	apiErr.class = finalClass(op, apiErr.StatusCode, apiErr.Code, reached)
-	return apiErr
+	return k.finish(r.apiErr, d, class)
 }
 
-// mayHaveActed reports whether an answer with this status leaves open that
-// the request was acted on: a 5xx (the server may have failed after doing
-// the work), a 409 (a request with the same key is in flight), a 2xx whose
-// payment could not be read, or a 3xx (the API never redirects; whatever
-// answered may have processed the POST first, as a 303 says it did).
-func mayHaveActed(status int) bool {
-	return status >= 500 || status == http.StatusConflict || status < 400
+// finish completes an answer's *APIError with the call's facts.
+func (k *call) finish(e *APIError, d decision, class Class) *APIError {
+	e.Operation = k.op.id
+	e.Attempts = k.meta.Attempts
+	e.IdempotencyKey = k.meta.IdempotencyKey
+	e.class = class
+	e.later = d.later
+	e.req = k.request()
+	if e.Mismatch != "" {
+		// The checks quote amounts the server sent: a hostile one could put
+		// a card number there.
+		e.Mismatch = k.secrets.clean(e.Mismatch, maxMessageLen)
+		e.Message = mismatchAdvice(k.post(), e.StatusCode, e.Mismatch)
+	}
+	return e
 }
 
-// finalClass is the class of the last answer of a call, reached being
-// whether any attempt may have reached the server and been acted on.
-//
-// After such an attempt of a POST, only a definitive Toss answer about the
-// idempotency key says what happened: a 4xx with a Toss error code, which
-// is the first answer replayed (Toss replays the first answer of a key
-// whatever comes after) or the answer every attempt got. A 429, a 409 still
-// in flight, FORBIDDEN_CONSECUTIVE_REQUEST, a 5xx, a 3xx or a body that is
-// not a Toss error (a proxy's page) says nothing about the earlier attempt:
-// it may have taken effect, so the outcome is unknown.
-func finalClass(op *specOp, status int, code generated.ErrorCode, reached bool) Class {
-	class := classify(op, status, code)
-	if op.method != http.MethodPost || !reached || class == ClassOutcomeUnknown {
-		return class
+// mismatchAdvice is the message of a 2xx that does not answer the request.
+func mismatchAdvice(post bool, status int, why string) string {
+	if !post {
+		return fmt.Sprintf("the API answered %d, but not to this look-up: %s; look it up again", status, why)
 	}
-	if status >= 400 && status < 500 && code != "" && class != ClassRetryable {
-		return class
-	}
-	return ClassOutcomeUnknown
+	return fmt.Sprintf("the API answered %d, but not to this request: %s. Do not treat the payment as done, and do not repeat the call with this idempotency key (it would replay this answer): settle it with Client.Resolve or by looking the payment up", status, why)
 }
 
 // backoff is the full-jitter wait before retry n (n = 1 after the first
 // attempt): uniform in [0, min(MaxDelay, BaseDelay×2^(n-1))].
 func (c *Client) backoff(n int) time.Duration {
-	bound := c.retry.MaxDelay
+	bound := c.cfg.retry.MaxDelay
 	if n-1 < 32 {
-		if d := c.retry.BaseDelay << (n - 1); d > 0 && d < bound {
+		if d := c.cfg.retry.BaseDelay << (n - 1); d > 0 && d < bound {
 			bound = d
 		}
 	}
@@ -269,100 +474,23 @@ func (c *Client) backoff(n int) time.Duration {
 	return rand.N(bound + 1)
 }
 
-// newRequest builds one attempt's request with the generated builder.
-func (c *Client) newRequest(build buildFunc, hp *headerParams, body []byte, headers [][2]string) (*http.Request, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := build(c.baseURL, hp, r)
-	if err != nil {
-		return nil, err
-	}
-	for _, h := range headers {
-		req.Header.Set(h[0], h[1])
-	}
-	return req, nil
-}
-
-// attempt sends the request once (req, or a fresh one when req is nil) and
-// reads the answer. It returns the
-// payment, or the API's error answer, or the transport failure.
-func (c *Client) attempt(ctx context.Context, req *http.Request, build buildFunc, hp *headerParams, body []byte, headers [][2]string, meta *Meta, secrets secretList) (*generated.Payment, *APIError, error) {
-	if req == nil {
-		var err error
-		if req, err = c.newRequest(build, hp, body, headers); err != nil {
-			return nil, nil, &notSentError{err: err}
-		}
-	}
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var watch *connWatch
-	if c.connTraced {
-		watch = newConnWatch()
-		actx = httptrace.WithClientTrace(actx, &watch.trace)
-	}
-	resp, err := c.http.Do(req.WithContext(actx))
-	if err != nil {
-		if watch != nil && !watch.used.Load() {
-			// The transport never got a connection for the request: it
-			// failed while preparing it (a header net/http refuses, a proxy
-			// setting) or while connecting, and nothing was written.
-			return nil, nil, &notSentError{err: err}
-		}
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	meta.StatusCode = resp.StatusCode
-	meta.TraceID = resp.Header.Get(traceIDHeader)
-
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	limit := int64(maxErrorBody)
-	if ok {
-		limit = maxPaymentBody
-	}
-	data, truncated, readErr := readCapped(resp.Body, limit, resp.ContentLength)
-	if c.drift != nil && readErr == nil && !truncated {
-		c.checkDrift(ctx, meta.Operation, resp.StatusCode, data)
-	}
-	if ok {
-		if readErr != nil {
-			// The answer was lost on the way: the request happened.
-			return nil, nil, &responseLostError{err: readErr}
-		}
-		p := new(generated.Payment)
-		if truncated {
-			return nil, c.undecodable(resp, fmt.Sprintf("the payment exceeds %d bytes", limit)), nil
-		}
-		if err := json.Unmarshal(data, p); err != nil {
-			return nil, c.undecodable(resp, describeDecodeError(err)), nil
-		}
-		return p, nil, nil
-	}
-	return nil, newAPIError(resp, data, truncated, readErr, secrets), nil
-}
-
-func (c *Client) undecodable(resp *http.Response, why string) *APIError {
-	return &APIError{
-		StatusCode: resp.StatusCode,
-		Message:    "the request succeeded but its payment could not be read (" + why + "); look the payment up",
-		TraceID:    resp.Header.Get(traceIDHeader),
-		retryAfter: -1,
-	}
-}
-
 // newAPIError maps an error answer to an *APIError: the one place HTTP
-// turns into an error.
-func newAPIError(resp *http.Response, data []byte, truncated bool, readErr error, secrets secretList) *APIError {
+// turns into an error. Whatever the server sent is cleaned (scrubbed of the
+// secrets, then cut) before it is kept.
+func newAPIError(resp *http.Response, traceID string, data []byte, truncated bool, readErr error, secrets secretList) *APIError {
 	e := &APIError{
 		StatusCode: resp.StatusCode,
-		TraceID:    resp.Header.Get(traceIDHeader),
+		TraceID:    traceID,
 		retryAfter: parseRetryAfter(resp.Header.Get("Retry-After")),
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		e.Message = fmt.Sprintf("%d %s: a redirect, which the API never sends; it was not followed and nothing was re-sent", resp.StatusCode, http.StatusText(resp.StatusCode))
+		return e
 	}
 	var body generated.Error
 	if !truncated && json.Unmarshal(data, &body) == nil && body.Code != "" {
-		e.Code = body.Code
-		e.Message = secrets.scrub(body.Message)
+		e.Code = generated.ErrorCode(secrets.clean(string(body.Code), maxCodeLen))
+		e.Message = secrets.clean(body.Message, maxMessageLen)
 		return e
 	}
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
@@ -370,78 +498,20 @@ func newAPIError(resp *http.Response, data []byte, truncated bool, readErr error
 		ct = "no Content-Type"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s, not a Toss error body (%s, %d bytes", http.StatusText(resp.StatusCode), ct, len(data))
+	fmt.Fprintf(&b, "%s, not a Toss error body (%s, %d bytes", http.StatusText(resp.StatusCode), secrets.clean(ct, maxCodeLen), len(data))
 	if truncated {
 		fmt.Fprintf(&b, ", read stopped at %d", len(data))
 	}
 	if readErr != nil {
-		b.WriteString(", read failed: ")
-		b.WriteString(readErr.Error())
+		b.WriteString(", read failed")
 	}
 	b.WriteString(")")
-	if s := snippet(data, 120); s != "" {
+	if s := secrets.clean(string(data), maxSnippetLen); s != "" {
 		b.WriteString(": ")
-		b.WriteString(secrets.scrub(s))
+		b.WriteString(s)
 	}
 	e.Message = b.String()
 	return e
-}
-
-// snippet is the start of a body as one printable line.
-func snippet(data []byte, max int) string {
-	var b strings.Builder
-	space := false
-	n := 0
-	for len(data) > 0 && n < max {
-		r, size := utf8.DecodeRune(data)
-		data = data[size:]
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			continue
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
-		case !unicode.IsPrint(r):
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-		n++
-	}
-	if len(data) > 0 {
-		b.WriteString("…")
-	}
-	return b.String()
-}
-
-// readCapped reads at most limit bytes of r; truncated reports a longer body.
-func readCapped(r io.Reader, limit, hint int64) (data []byte, truncated bool, err error) {
-	size := int64(512)
-	if hint > 0 && hint <= limit {
-		size = hint + 1 // room to see EOF without growing
-	}
-	buf := make([]byte, 0, size)
-	lr := io.LimitedReader{R: r, N: limit + 1}
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return buf, false, err
-		}
-	}
-	if int64(len(buf)) > limit {
-		return buf[:limit], true, nil
-	}
-	return buf, false, nil
 }
 
 // parseRetryAfter reads delay-seconds or an HTTP date; -1 when absent or
@@ -478,6 +548,11 @@ func describeDecodeError(err error) string {
 	}
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
+		if typ.Value == "array" || typ.Value == "string" || typ.Value == "number" || typ.Value == "bool" {
+			if typ.Field == "" {
+				return "the body is a JSON " + typ.Value + ", not a payment"
+			}
+		}
 		return fmt.Sprintf("field %q: a JSON %s cannot be decoded into %s", typ.Field, typ.Value, typ.Type)
 	}
 	return "a field has a value of the wrong form"
@@ -491,34 +566,23 @@ func (e *responseLostError) Error() string { return "reading the response: " + e
 func (e *responseLostError) Unwrap() error { return e.err }
 
 // notSentError is a failure before any byte of the request was written: the
-// request was not built, or the transport (an *http.Transport, which reports
-// the connections it uses) never got a connection for it.
+// request could not be built.
 type notSentError struct{ err error }
 
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-// connWatch records whether the *http.Transport under the client got a
-// connection for an attempt (httptrace's GotConn, which it calls for HTTP/1
-// and HTTP/2 before writing anything).
-type connWatch struct {
-	used  atomic.Bool
-	trace httptrace.ClientTrace
-}
-
-func newConnWatch() *connWatch {
-	w := new(connWatch)
-	w.trace.GotConn = w.gotConn
-	return w
-}
-
-func (w *connWatch) gotConn(httptrace.GotConnInfo) { w.used.Store(true) }
-
 // mayHaveReached reports whether a transport failure may have happened after
-// the request reached the server. Only failures before a connection was used
-// (known when the transport is an *http.Transport) and failures to connect
-// are known not to.
-func mayHaveReached(err error) bool {
+// the request reached the server. It did not when the request was never
+// built, when the transport never read the body of a request that has one,
+// or when connecting failed.
+func mayHaveReached(err error, conn *connWatch, body io.ReadCloser) bool {
+	if conn != nil && !conn.used.Load() {
+		return false
+	}
+	if b, ok := body.(*watchedBody); ok && !b.w.read.Load() {
+		return false
+	}
 	var ns *notSentError
 	if errors.As(err, &ns) {
 		return false

@@ -10,12 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/tosspayments-go/tosspayments-go/drift"
-	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // Mode is whether a secret key is a test key or a live key. Toss uses one
@@ -54,32 +52,34 @@ var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Milli
 // A Client never prints its secret key: %v, %+v, %#v and slog show only the
 // mode and the base URL.
 type Client struct {
-	baseURL    string
-	mode       Mode
-	language   string
-	retry      RetryPolicy
-	timeout    time.Duration
-	logger     *slog.Logger
-	newKey     func() string
-	sleep      func(context.Context, time.Duration) error
-	validation bool
-	http       *http.Client
-	// connTraced is true when the transport under the authentication is an
-	// *http.Transport, which reports through httptrace whether an attempt
-	// got a connection.
-	connTraced bool
-	ops        map[string]*specOp
-	drift      *drift.Recorder // nil: answers are not checked (WithDriftReporter)
-	// clientSecrets returns the key and its Basic header, to scrub them from
-	// text the server sends back. A func, so that no way of printing a Client
-	// value reaches them.
-	clientSecrets func() secretList
+	cfg config
+	// server is the base URL with a trailing slash, which the generated
+	// builders resolve the operation's path against (keeping a path prefix).
+	server string
+	mode   Mode
+	http   *http.Client
+	ops    map[string]*specOp
+	// traced is true when the transport is an *http.Transport, which
+	// reports through httptrace whether an attempt got a connection.
+	traced bool
+	// creds returns the Authorization header value, set on each request the
+	// client builds (only ever for the base URL: the client follows no
+	// redirect), and the key in every form a server could echo, to scrub
+	// them from text the server sends back. A func, so that no way of
+	// printing a Client value reaches them.
+	creds func() credentials
+}
+
+type credentials struct {
+	auth    string
+	secrets secretList
 }
 
 // Option configures a Client in New. Options check their input: New returns
 // the first option error.
 type Option func(*config) error
 
+// config is everything the options set, held once by the Client.
 type config struct {
 	baseURL    string
 	httpClient *http.Client
@@ -90,7 +90,9 @@ type config struct {
 	newKey     func() string
 	sleep      func(context.Context, time.Duration) error
 	validation bool
-	drift      *drift.Recorder
+	// onBody, when set, sees every response body the client reads, with
+	// its operation and status (see Client.observe).
+	onBody func(opID string, status int, body []byte)
 }
 
 // RetryPolicy bounds the retries of one call. The n-th retry waits a random
@@ -108,15 +110,22 @@ type RetryPolicy struct {
 }
 
 // WithBaseURL sends requests to base (scheme and host, optionally a path
-// prefix) instead of DefaultBaseURL: a local sandbox or an httptest server.
+// prefix) instead of DefaultBaseURL: a local sandbox, an httptest server, or
+// an egress gateway. A path prefix is kept: with
+// "https://gateway.example/toss" a confirm goes to
+// https://gateway.example/toss/v1/payments/confirm. The Authorization header
+// goes only to this scheme, host and port (the client follows no redirect).
 // With a live key (or a key of unknown mode), New refuses an http:// base
-// URL unless its host is loopback (127.0.0.0/8, ::1, localhost): the key
-// would cross the network in cleartext. A test key may use http:// to any
-// host (a sandbox on another machine in CI).
+// URL, loopback included: a live key never crosses a connection in
+// cleartext. A test key may use http:// to any host (a local sandbox, or one
+// on another machine in CI).
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			if err == nil && u.User != nil {
+				base = u.Redacted()
+			}
 			return fmt.Errorf("wrapper: WithBaseURL(%q): want an absolute http or https URL", base)
 		}
 		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
@@ -127,9 +136,12 @@ func WithBaseURL(base string) Option {
 	}
 }
 
-// WithHTTPClient sends requests through a copy of hc (its Transport,
-// Timeout, Jar and CheckRedirect are kept; its Transport is wrapped to add
-// authentication). A nil hc is refused.
+// WithHTTPClient sends requests through a copy of hc: its Transport, Timeout
+// and Jar are kept, hc itself is never modified. The copy follows no
+// redirect, whatever hc's CheckRedirect says: the API never redirects, and
+// following one could send a payment request, card data or the key
+// somewhere else. A redirect comes back as an error naming its status. A nil
+// hc is refused.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -233,9 +245,6 @@ func WithValidation(enabled bool) Option {
 	}
 }
 
-// WithoutValidation is WithValidation(false).
-func WithoutValidation() Option { return WithValidation(false) }
-
 // New returns a Client that authenticates with secretKey (test_sk_…,
 // live_sk_…, or a widget key test_gsk_…/live_gsk_…). It refuses an empty key,
 // a key containing ':' or white space, and a client key (test_ck_…,
@@ -252,6 +261,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		newKey:     newUUIDv4,
 		sleep:      sleepContext,
 		validation: true,
+		logger:     slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -269,46 +279,58 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := openapi.Load(); err != nil {
-		return nil, err
+	hc := defaultHTTPClient(cfg.timeout)
+	if cfg.httpClient != nil {
+		cp := *cfg.httpClient
+		hc = &cp
 	}
-	if cfg.logger == nil {
-		cfg.logger = slog.New(slog.DiscardHandler)
+	hc.CheckRedirect = noRedirect
+	_, traced := hc.Transport.(*http.Transport)
+	if hc.Transport == nil {
+		_, traced = http.DefaultTransport.(*http.Transport)
 	}
-	hc := cfg.httpClient
-	if hc == nil {
-		hc = defaultHTTPClient(cfg.timeout)
+	creds := credentials{
+		auth:    "Basic " + base64.StdEncoding.EncodeToString([]byte(secretKey+":")),
+		secrets: secretsOfKey(secretKey),
 	}
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	_, traced := base.(*http.Transport)
-	u, _ := url.Parse(cfg.baseURL)
-	encoded := base64.StdEncoding.EncodeToString([]byte(secretKey + ":"))
-	hc.Transport = &authTransport{
-		base:   base,
-		host:   u.Host,
-		header: secretValue("Basic " + encoded),
-	}
-	secrets := secretList{secretValue(secretKey), secretValue(encoded)}
 	return &Client{
-		baseURL:       cfg.baseURL,
-		mode:          mode,
-		language:      cfg.language,
-		retry:         cfg.retry,
-		timeout:       cfg.timeout,
-		logger:        cfg.logger,
-		newKey:        cfg.newKey,
-		sleep:         cfg.sleep,
-		validation:    cfg.validation,
-		http:          hc,
-		connTraced:    traced,
-		ops:           ops,
-		drift:         cfg.drift,
-		clientSecrets: func() secretList { return secrets },
+		cfg:    cfg,
+		server: cfg.baseURL + "/",
+		mode:   mode,
+		http:   hc,
+		ops:    ops,
+		traced: traced,
+		creds:  func() credentials { return creds },
 	}, nil
 }
+
+// Environment variables NewFromEnv reads (tosspay reads the same).
+const (
+	EnvSecretKey = "TOSS_SECRET_KEY"
+	EnvBaseURL   = "TOSS_BASE_URL"
+)
+
+// NewFromEnv is New with the secret key from TOSS_SECRET_KEY and, when
+// TOSS_BASE_URL is set and not empty, WithBaseURL(TOSS_BASE_URL) before
+// opts (so an explicit WithBaseURL in opts wins). These are the variables
+// the tosspay command reads, with the same meaning: pointing TOSS_BASE_URL
+// at a local sandbox (tosspay sandbox prints both values) runs the same
+// code against it with no other change. An unset TOSS_SECRET_KEY is an
+// error.
+func NewFromEnv(opts ...Option) (*Client, error) {
+	key := os.Getenv(EnvSecretKey)
+	if key == "" {
+		return nil, errors.New("wrapper: " + EnvSecretKey + " is not set (a test_sk_ key; for a local sandbox, the key it prints)")
+	}
+	if base := os.Getenv(EnvBaseURL); base != "" {
+		opts = append([]Option{WithBaseURL(base)}, opts...)
+	}
+	return New(key, opts...)
+}
+
+// noRedirect is the CheckRedirect of every client New makes: the redirect
+// answer itself comes back, and nothing is sent to its Location.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 func checkSecretKey(k string) error {
 	switch {
@@ -327,24 +349,16 @@ func checkSecretKey(k string) error {
 	return nil
 }
 
-// checkCleartext refuses to send a key that may be live over http:// to a
-// host that is not loopback. Options run before New looks at the key, so New
-// calls it once both are known.
+// checkCleartext refuses to send a key that may be live (a live key, or one
+// of unknown mode) over http://, to any host, loopback included: only a test
+// key may cross a connection in cleartext. Options run before New looks at
+// the key, so New calls it once both are known.
 func checkCleartext(base string, mode Mode) error {
 	u, err := url.Parse(base)
-	if err != nil || u.Scheme != "http" || mode == ModeTest || isLoopback(u.Hostname()) {
+	if err != nil || u.Scheme != "http" || mode == ModeTest {
 		return nil
 	}
-	return fmt.Errorf("wrapper: WithBaseURL(%q): http:// would send a %s secret key in cleartext; use https://, a loopback host (127.0.0.1, ::1, localhost), or a test key", base, mode)
-}
-
-// isLoopback reports whether host is localhost or a loopback address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return fmt.Errorf("wrapper: WithBaseURL(%q): http:// would send a %s secret key in cleartext; use https:// or a test key", base, mode)
 }
 
 func modeOf(k string) Mode {
@@ -384,9 +398,7 @@ func defaultHTTPClient(attempt time.Duration) *http.Client {
 			MaxIdleConns:          100,
 			MaxIdleConnsPerHost:   16,
 		},
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
+		CheckRedirect: noRedirect,
 	}
 }
 
@@ -397,7 +409,7 @@ func (c *Client) Mode() Mode { return c.mode }
 func (c *Client) IsTest() bool { return c.mode == ModeTest }
 
 // BaseURL returns the URL requests are sent to.
-func (c *Client) BaseURL() string { return c.baseURL }
+func (c *Client) BaseURL() string { return c.cfg.baseURL }
 
 // CloseIdleConnections closes the client's idle keep-alive connections.
 // Call it when done with a Client that used the default HTTP client.
@@ -408,7 +420,7 @@ func (c *Client) String() string {
 	if c == nil {
 		return "wrapper.Client(nil)"
 	}
-	return "wrapper.Client{mode: " + string(c.mode) + ", baseURL: " + c.baseURL + "}"
+	return "wrapper.Client{mode: " + string(c.mode) + ", baseURL: " + c.cfg.baseURL + "}"
 }
 
 // GoString is String, so %#v does not print the key.
@@ -422,127 +434,7 @@ func (c *Client) LogValue() slog.Value {
 	if c == nil {
 		return slog.StringValue("wrapper.Client(nil)")
 	}
-	return slog.GroupValue(slog.String("mode", string(c.mode)), slog.String("base_url", c.baseURL))
-}
-
-// authTransport adds the Authorization header to a clone of each request
-// bound for the API host (never to a redirect or another host).
-type authTransport struct {
-	base   http.RoundTripper
-	host   string
-	header secretValue
-}
-
-func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Host != t.host {
-		return t.base.RoundTrip(req)
-	}
-	r := req.Clone(req.Context())
-	r.Header.Set("Authorization", string(t.header))
-	return t.base.RoundTrip(r)
-}
-
-// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
-// wrapped transport.
-func (t *authTransport) CloseIdleConnections() {
-	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
-}
-
-// secretValue is a string that never prints.
-type secretValue string
-
-const redacted = "[REDACTED]"
-
-func (secretValue) String() string               { return redacted }
-func (secretValue) GoString() string             { return redacted }
-func (secretValue) Format(f fmt.State, _ rune)   { _, _ = f.Write([]byte(redacted)) }
-func (secretValue) LogValue() slog.Value         { return slog.StringValue(redacted) }
-func (secretValue) MarshalText() ([]byte, error) { return []byte(redacted), nil }
-
-// secretList scrubs secret values out of text the server sent back before it
-// goes into an error or a log record.
-type secretList []secretValue
-
-// A value of at least minScrubLen characters is removed in its exact form. A
-// value of at least minDigitScrubLen digits (a card number, an identity
-// number) is also removed when written with separators between its digits
-// (spaces, '-', '.', '/'), as in "4330-1234-1234-1234". Shorter values (a
-// two-digit card password) are not scrubbed: removing every such pair of
-// digits would garble the text, and the API does not echo them.
-func (s secretList) scrub(text string) string {
-	for _, v := range s {
-		if len(v) < minScrubLen {
-			continue
-		}
-		if strings.Contains(text, string(v)) {
-			text = strings.ReplaceAll(text, string(v), redacted)
-		}
-		if len(v) >= minDigitScrubLen && isDigits(string(v)) {
-			text = scrubDigits(text, string(v))
-		}
-	}
-	return text
-}
-
-const (
-	// minScrubLen is the shortest secret removed from text.
-	minScrubLen = 4
-	// minDigitScrubLen is the shortest all-digit secret also removed when
-	// written with separators.
-	minDigitScrubLen = 6
-)
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func isDigitSeparator(b byte) bool { return b == ' ' || b == '-' || b == '.' || b == '/' }
-
-// scrubDigits replaces every run of text that spells digits with separators
-// between them.
-func scrubDigits(text, digits string) string {
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(text); {
-		if end := matchDigits(text, i, digits); end > 0 {
-			b.WriteString(text[last:i])
-			b.WriteString(redacted)
-			i, last = end, end
-			continue
-		}
-		i++
-	}
-	if last == 0 {
-		return text
-	}
-	b.WriteString(text[last:])
-	return b.String()
-}
-
-// matchDigits returns the end of the run of text at i that spells digits
-// (separators allowed between digits, not before the first), or 0.
-func matchDigits(text string, i int, digits string) int {
-	if text[i] != digits[0] {
-		return 0
-	}
-	j := i + 1
-	for k := 1; k < len(digits); k++ {
-		for j < len(text) && isDigitSeparator(text[j]) {
-			j++
-		}
-		if j >= len(text) || text[j] != digits[k] {
-			return 0
-		}
-		j++
-	}
-	return j
+	return slog.GroupValue(slog.String("mode", string(c.mode)), slog.String("base_url", c.cfg.baseURL))
 }
 
 // sleepContext waits d or until ctx ends, whichever is first.

@@ -1,9 +1,11 @@
 package wrapper
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,14 +88,10 @@ func TestDefaultHTTPClient(t *testing.T) {
 	}
 	// The attempt timeout bounds every attempt (its context); the transport
 	// adds dial, TLS and response-header timeouts.
-	if c.http == http.DefaultClient || c.timeout <= 0 {
-		t.Fatalf("default client %+v, attempt timeout %s", c.http, c.timeout)
+	if c.http == http.DefaultClient || c.cfg.timeout <= 0 {
+		t.Fatalf("default client %+v, attempt timeout %s", c.http, c.cfg.timeout)
 	}
-	at, ok := c.http.Transport.(*authTransport)
-	if !ok {
-		t.Fatalf("transport %T", c.http.Transport)
-	}
-	tr, ok := at.base.(*http.Transport)
+	tr, ok := c.http.Transport.(*http.Transport)
 	if !ok || tr.TLSClientConfig == nil || tr.TLSClientConfig.MinVersion < tls.VersionTLS12 {
 		t.Fatalf("TLS config %+v", tr.TLSClientConfig)
 	}
@@ -115,30 +113,6 @@ func TestWithHTTPClientCopies(t *testing.T) {
 	}
 	if hc.Transport != nil || c.http == hc || c.http.Timeout != 3*time.Second {
 		t.Errorf("WithHTTPClient modified or kept the caller's client")
-	}
-}
-
-// TestAuthOnlyToAPIHost: a request to another host (a redirect, say) never
-// gets the Authorization header, and the caller's request is not modified.
-func TestAuthOnlyToAPIHost(t *testing.T) {
-	t.Parallel()
-	var got []string
-	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		got = append(got, r.URL.Host+"="+r.Header.Get("Authorization"))
-		return &http.Response{StatusCode: 204, Body: http.NoBody, Request: r}, nil
-	})
-	at := &authTransport{base: rt, host: "api.example", header: "Basic eA=="}
-	for _, u := range []string{"https://api.example/v1", "https://evil.example/v1"} {
-		req, _ := http.NewRequest("GET", u, nil)
-		if _, err := at.RoundTrip(req); err != nil {
-			t.Fatal(err)
-		}
-		if req.Header.Get("Authorization") != "" {
-			t.Error("RoundTrip modified the caller's request")
-		}
-	}
-	if want := []string{"api.example=Basic eA==", "evil.example="}; fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("got %v, want %v", got, want)
 	}
 }
 
@@ -233,8 +207,8 @@ func TestTypedIdempotencyKeys(t *testing.T) {
 		t.Error("sequence or amount is not part of the key")
 	}
 	for in, want := range map[string]string{"1000": "1000", "1000.0": "1000", "726.240": "726.24", "0.00": "0", "-0.0": "0"} {
-		if got := canonicalAmount(money.MustParse(in)); got != want {
-			t.Errorf("canonicalAmount(%s) = %s, want %s", in, got, want)
+		if got := money.MustParse(in).Canonical().String(); got != want {
+			t.Errorf("Canonical(%s) = %s, want %s", in, got, want)
 		}
 	}
 }
@@ -250,7 +224,7 @@ func TestDefaultClientFollowsTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := c.http.Transport.(*authTransport).base.(*http.Transport)
+		tr := c.http.Transport.(*http.Transport)
 		// No overall Client.Timeout: the attempt's context bounds the attempt.
 		if tr.ResponseHeaderTimeout < d || (c.http.Timeout != 0 && c.http.Timeout < d) {
 			t.Errorf("WithTimeout(%s): ResponseHeaderTimeout %s, Client.Timeout %s cut the attempt short", d, tr.ResponseHeaderTimeout, c.http.Timeout)
@@ -259,15 +233,15 @@ func TestDefaultClientFollowsTimeout(t *testing.T) {
 			tr.TLSClientConfig == nil || tr.TLSClientConfig.MinVersion < tls.VersionTLS12 {
 			t.Errorf("WithTimeout(%s): a timeout or the TLS minimum was lost: %+v", d, tr)
 		}
-		if c.timeout != d {
-			t.Errorf("attempt timeout %s, want %s", c.timeout, d)
+		if c.cfg.timeout != d {
+			t.Errorf("attempt timeout %s, want %s", c.cfg.timeout, d)
 		}
 	}
 }
 
 // TestCleartextBaseURL: a live key (or one of unknown mode) is never sent
-// over http:// to a host that is not loopback; a test key may be (a sandbox
-// on another host in CI), and https:// is always fine.
+// over http://, loopback included; a test key may be (a sandbox on another
+// host in CI), and https:// is always fine.
 func TestCleartextBaseURL(t *testing.T) {
 	t.Parallel()
 	const live, unknown = "live_sk_abcdefgh", "sandbox_abcdefgh"
@@ -283,12 +257,12 @@ func TestCleartextBaseURL(t *testing.T) {
 		{unknown, "http://sandbox.ci.internal:8080", false},
 		{live, "https://api.tosspayments.com", true},
 		{live, "https://10.0.0.5:8443", true},
-		{live, "http://127.0.0.1:8080", true},
-		{live, "http://127.8.9.10", true},
-		{live, "http://[::1]:8080", true},
-		{live, "http://localhost:8080", true},
-		{live, "http://LOCALHOST", true},
-		{unknown, "http://127.0.0.1:8080", true},
+		{live, "http://127.0.0.1:8080", false},
+		{live, "http://127.8.9.10", false},
+		{live, "http://[::1]:8080", false},
+		{live, "http://localhost:8080", false},
+		{live, "http://LOCALHOST", false},
+		{unknown, "http://127.0.0.1:8080", false},
 		{testKey, "http://sandbox.ci.internal:8080", true},
 		{testKey, "http://10.0.0.5:8080", true},
 	}
@@ -301,5 +275,45 @@ func TestCleartextBaseURL(t *testing.T) {
 		if err != nil && (!strings.Contains(err.Error(), "cleartext") || strings.Contains(err.Error(), tc.key)) {
 			t.Errorf("error %q does not say why or quotes the key", err)
 		}
+	}
+}
+
+// TestNewFromEnv: the key from TOSS_SECRET_KEY, the base URL from
+// TOSS_BASE_URL (the default when unset or empty); an explicit WithBaseURL
+// wins; an unset key is an error that does not quote anything.
+func TestNewFromEnv(t *testing.T) {
+	t.Setenv(EnvSecretKey, "")
+	t.Setenv(EnvBaseURL, "")
+	if _, err := NewFromEnv(); err == nil || !strings.Contains(err.Error(), EnvSecretKey) {
+		t.Errorf("no key: err = %v", err)
+	}
+	t.Setenv(EnvSecretKey, testKey)
+	c, err := NewFromEnv()
+	if err != nil || c.BaseURL() != DefaultBaseURL || !c.IsTest() {
+		t.Fatalf("key only: %v, %v", c, err)
+	}
+	mux := http.NewServeMux()
+	var auth string
+	mux.HandleFunc("GET /sandbox/v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		writeJSON(w, 200, answerTo(t, r, nil))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	t.Setenv(EnvBaseURL, srv.URL+"/sandbox")
+	c, err = NewFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	if _, _, err := c.GetPayment(context.Background(), "pk-1"); err != nil || auth != wantAuth {
+		t.Errorf("through TOSS_BASE_URL: %v, auth %q", err, auth)
+	}
+	if c, err := NewFromEnv(WithBaseURL("https://gateway.example")); err != nil || c.BaseURL() != "https://gateway.example" {
+		t.Errorf("WithBaseURL does not win: %v, %v", c, err)
+	}
+	t.Setenv(EnvBaseURL, "ftp://x")
+	if _, err := NewFromEnv(); err == nil {
+		t.Error("a bad TOSS_BASE_URL was accepted")
 	}
 }

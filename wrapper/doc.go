@@ -18,8 +18,12 @@
 //
 // New takes the secret key (test_sk_…, live_sk_…, or a widget key
 // test_gsk_…/live_gsk_…) and sends Authorization: Basic base64(key + ":") on
-// every request, set on a clone of the request by the client's transport and
-// only for the API's host (never on a redirect elsewhere). New refuses an
+// every request it builds, which only ever go to the base URL's scheme, host
+// and port: the client follows no redirect, whatever http.Client it is given
+// (it uses a copy whose CheckRedirect returns the redirect itself), and a
+// redirect comes back as an *APIError naming its status and saying nothing
+// was re-sent. NewFromEnv reads the key from TOSS_SECRET_KEY and the base URL
+// from TOSS_BASE_URL, as the tosspay command does. New refuses an
 // empty key, a key containing ':' or white space, and a client key
 // (test_ck_…), which is for browsers. Mode and IsTest tell a test key from a
 // live one; both use the same host.
@@ -29,10 +33,14 @@
 // puts the card number, password and identity number in the request body
 // only, validation errors name fields and rules but never values, and text
 // the server sends back is scrubbed of the key and the card data before it
-// goes into an error or a log record. The scrubbing removes each value of at
-// least 4 characters as it is, and a card or identity number (6 digits or
-// more) also when written with spaces, '-', '.' or '/' between its digits
-// ("9440-6172-8391-0245"). It does not remove a value shorter than 4
+// goes into an error or a log record: the error code, the message, the
+// X-TossPayments-Trace-Id and any other body (an HTML page). The key is
+// removed raw, in base64 with and without padding (both alphabets) and so in
+// its Basic header form; the whole text is scrubbed before it is cut, control
+// characters are dropped and lengths are capped. The scrubbing removes each
+// value of at least 4 characters as it is, and a card or identity number (6
+// digits or more) also when written with spaces, '-', '.' or '/' between its
+// digits ("9440-6172-8391-0245"). It does not remove a value shorter than 4
 // characters, such as the two-digit cardPassword: removing every such pair of
 // digits would garble the text, and the API does not echo it. The
 // generated.KeyInPaymentRequest you pass prints its card fields as
@@ -43,9 +51,9 @@
 // (DefaultTimeout), and the default client's response timeouts follow it (a
 // client given to WithHTTPClient keeps its own). WithHTTPClient and
 // WithBaseURL point the client at a local sandbox or an httptest server. New
-// refuses an http:// base URL for a live key (or one of unknown mode) unless
-// the host is loopback, so that a live key never crosses a network in
-// cleartext; a test key may use http:// to any host.
+// refuses an http:// base URL for a live key (or one of unknown mode), on
+// any host, loopback included, so that a live key never crosses a
+// connection in cleartext; a test key may use http:// to any host.
 //
 // # Idempotency and retries
 //
@@ -76,6 +84,19 @@
 // decision and its reason are logged with WithLogger.
 //
 // # Errors
+//
+// A 2xx is a success only when it answers the request that was sent: the body
+// decodes into a generated.Payment, carries every key the spec requires of
+// the answer (read from the spec when the package loads), and matches the
+// request. A confirm must come back with the same paymentKey, orderId and
+// totalAmount and a status DONE or WAITING_FOR_DEPOSIT; a cancel with the
+// same paymentKey, the cancel just asked for as the last of its cancels and
+// the balance moved by it; a key-in with the same orderId and amount; a
+// create with the same orderId and amount, READY; a look-up with the key or
+// orderId asked for. Any other 2xx is an *APIError whose Mismatch names the
+// failed check and whose Payment is what came back; for a POST its class is
+// ClassOutcomeUnknown and it is never retried (a repeat with the same key
+// would replay it).
 //
 // A failed call returns one of three error types, for errors.As:
 //
@@ -109,14 +130,28 @@
 //   - ClassOutcomeUnknown (IsOutcomeUnknown): a timeout or lost response after
 //     sending, a 5xx after the last retry, a 409 still in flight, a 3xx to a
 //     POST, or a code the spec lists in the operation's x-toss-outcome-unknown
-//     (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on confirm and key-in). Also,
+//     (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on key-in, and on a confirm
+//     whose reconciling look-up failed). Also,
 //     once an attempt of a POST may have reached the server, any last answer
 //     that is not a 4xx with a Toss error code (with the same key, Toss
 //     replays the first answer, so such a 4xx is definitive; a 429, a 5xx or a
 //     proxy's page says nothing about the earlier attempt). The
-//     payment may or may not have happened. Settle it before anything else: call again
-//     with the same idempotency key, or look the payment up with
-//     GetPaymentByOrderID (or GetPayment) and act on its status.
+//     payment may or may not have happened. Settle it before anything else:
+//     Client.Resolve looks the payment up and returns it when it shows the
+//     call took effect as asked, or a definitive error carrying it when not.
+//     When IsRetryable says so (a 5xx, a 409 in flight), calling again with
+//     the same idempotency key also settles it; for the others (a replayed
+//     code, a 2xx that does not answer the request) a repeat only replays
+//     the answer. The error's Advice says which.
+//
+// A confirm answered ALREADY_PROCESSED_PAYMENT is settled at once: the client
+// looks the payment up, and if it is DONE (or WAITING_FOR_DEPOSIT) with the
+// same orderId and amount the call succeeds with Meta.Reconciled set (and
+// Meta.Lookup the look-up's metadata); otherwise it returns a definitive
+// *APIError (ClassRejected) carrying the payment found.
+//
+// Every retry and class decision comes from one table of outcomes; the
+// attempt loop only asks it.
 //   - ClassInvalid: a *ValidationError.
 //
 // # Testing

@@ -25,7 +25,7 @@ import (
 //
 // It is off by default, for two reasons. Cost: the check reads every answer
 // a second time, a few microseconds per call (docs/benchmarks.md, "Drift
-// check"), which the client's budget of 1.25× a hand-written call does not
+// check"), which the client's budget of 1.10× a hand-written call does not
 // have room for. Noise: Toss adds fields and values without notice, the
 // client reads them tolerantly, and an application's logs are the wrong
 // place to learn that the library's spec is behind. Turn it on where a team
@@ -37,7 +37,7 @@ func WithDriftReporter(report func(drift.Report)) Option {
 		if err != nil {
 			return err
 		}
-		c.drift = rec
+		c.onBody = checkDrift(c, rec)
 		return nil
 	}
 }
@@ -51,19 +51,23 @@ func WithDriftRecorder(r *drift.Recorder) Option {
 		if r == nil {
 			return errors.New("wrapper: WithDriftRecorder(nil)")
 		}
-		c.drift = r
+		c.onBody = checkDrift(c, r)
 		return nil
 	}
 }
 
-// checkDrift records the drift of one answer, read whole (not truncated).
-// Nothing it does reaches the call: a panic is recovered and logged.
-func (c *Client) checkDrift(ctx context.Context, opID string, status int, body []byte) {
-	defer func() {
-		if p := recover(); p != nil {
-			c.logger.LogAttrs(ctx, slog.LevelError, "tosspayments: the drift reporter panicked; the call is unaffected",
-				slog.String("operation", opID), slog.Int("status", status))
-		}
-	}()
-	c.drift.Check(opID, status, body)
+// checkDrift returns the body observer that records the drift of each
+// answer read whole. Nothing it does reaches the call: a panic is recovered
+// and logged on the client's logger (read when an answer comes, so that
+// WithLogger may come after the drift option).
+func checkDrift(c *config, rec *drift.Recorder) func(opID string, status int, body []byte) {
+	return func(opID string, status int, body []byte) {
+		defer func() {
+			if p := recover(); p != nil {
+				c.logger.LogAttrs(context.Background(), slog.LevelError, "tosspayments: the drift reporter panicked; the call is unaffected",
+					slog.String("operation", opID), slog.Int("status", status))
+			}
+		}()
+		rec.Check(opID, status, body)
+	}
 }

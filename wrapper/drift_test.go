@@ -41,8 +41,9 @@ func (s *driftSink) got() []string {
 }
 
 // driftingPayment is the confirm fixture with an unknown field carrying
-// personal data, an unknown card type and no paymentKey.
-func driftingPayment(t *testing.T) []byte {
+// personal data and an unknown card type; without paymentKey too when
+// dropKey is set.
+func driftingPayment(t *testing.T, dropKey bool) []byte {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(fixture(t, "payment_done.json"), &m); err != nil {
@@ -50,7 +51,9 @@ func driftingPayment(t *testing.T) []byte {
 	}
 	m["customerName"] = "김토스 9440617283910245"
 	m["card"].(map[string]any)["cardType"] = "PREPAID"
-	delete(m, "paymentKey")
+	if dropKey {
+		delete(m, "paymentKey")
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +62,9 @@ func driftingPayment(t *testing.T) []byte {
 }
 
 // TestDriftReporter: a drifting answer still makes a successful call, and
-// its three drifts are reported once however often they come back.
+// its drifts are reported once however often they come back. An answer
+// without a key the spec requires is reported too, and fails the call:
+// the client cannot tell that it answers the request.
 func TestDriftReporter(t *testing.T) {
 	t.Parallel()
 	sink := &driftSink{}
@@ -68,9 +73,11 @@ func TestDriftReporter(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := setup(t, WithDriftRecorder(rec))
-	body := driftingPayment(t)
+	body := driftingPayment(t, false)
+	var served atomic.Pointer[[]byte]
+	served.Store(&body)
 	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, body)
+		writeJSON(w, http.StatusOK, *served.Load())
 	})
 	for range 3 {
 		p, _, err := h.c.ConfirmPayment(context.Background(), confirmReq())
@@ -81,6 +88,11 @@ func TestDriftReporter(t *testing.T) {
 			t.Fatalf("the payment was not read as without the check: %+v", p)
 		}
 	}
+	keyless := driftingPayment(t, true)
+	served.Store(&keyless)
+	if _, _, err := h.c.ConfirmPayment(context.Background(), confirmReq()); !IsOutcomeUnknown(err) {
+		t.Fatalf("an answer without paymentKey: err %v, want outcome unknown", err)
+	}
 	want := []string{
 		"confirmPayment 200 /card/cardType unknown-enum PREPAID",
 		"confirmPayment 200 /customerName unknown-property ",
@@ -90,8 +102,12 @@ func TestDriftReporter(t *testing.T) {
 		t.Fatalf("reported %q\nwant %q", g, want)
 	}
 	for _, r := range rec.Reports() {
-		if r.Count != 3 {
-			t.Errorf("%v: count %d, want 3", r, r.Count)
+		want := int64(4)
+		if r.Kind == drift.MissingRequired {
+			want = 1
+		}
+		if r.Count != want {
+			t.Errorf("%v: count %d, want %d", r, r.Count, want)
 		}
 		if s := fmt.Sprintf("%v %+v", r, r); strings.Contains(s, "9440617283910245") || strings.Contains(s, "김토스") || strings.Contains(s, "15000") {
 			t.Errorf("a report carries a value of the answer: %s", s)
@@ -161,7 +177,7 @@ func TestDriftReporterPanicNeverFailsTheCall(t *testing.T) {
 	t.Parallel()
 	var logs logBuffer
 	h := setup(t, WithLogger(logs.logger()), WithDriftReporter(func(drift.Report) { panic("reporter bug " + testKey) }))
-	body := driftingPayment(t)
+	body := driftingPayment(t, false)
 	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, body)
 	})
@@ -187,11 +203,11 @@ func TestDriftOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.drift != nil {
+	if c.cfg.onBody != nil {
 		t.Error("the drift check is on by default")
 	}
 	c, err = New(testKey, WithDriftReporter(nil))
-	if err != nil || c.drift == nil {
+	if err != nil || c.cfg.onBody == nil {
 		t.Errorf("WithDriftReporter(nil) (log on slog.Default): %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package wrapper
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,14 +46,14 @@ const (
 	// ClassOutcomeUnknown: the request may or may not have taken effect (a
 	// timeout or a lost response after the request was sent, a 5xx after the
 	// last retry, 409 IDEMPOTENT_REQUEST_PROCESSING, PROVIDER_ERROR,
-	// ALREADY_PROCESSED_PAYMENT on confirm and key-in: the spec's
+	// ALREADY_PROCESSED_PAYMENT on key-in (on a confirm the client reconciles it by a look-up first): the spec's
 	// x-toss-outcome-unknown; a 3xx to a POST; and, after an earlier attempt
 	// of a POST may have reached the server, any last answer that is not a
 	// 4xx with a Toss error code: a 429, a page from a proxy). Do not start a new payment or
-	// cancel with a new key: settle it first, either by calling again with the
+	// cancel with a new key: settle it first with Client.Resolve, which looks
+	// the payment up, or, when IsRetryable says so, by calling again with the
 	// same idempotency key (the API replays the first answer or finishes the
-	// work) or by looking the payment up with GetPaymentByOrderID or
-	// GetPayment and acting on its status.
+	// work). A 2xx that does not answer the request is in this class too.
 	ClassOutcomeUnknown
 
 	// ClassOther is the class of an error this package did not produce.
@@ -105,11 +104,12 @@ func IsOutcomeUnknown(err error) bool { return ClassOf(err) == ClassOutcomeUnkno
 // IsRetryable reports whether calling again later with the same idempotency
 // key (which the error carries) is safe and may give a different answer: a
 // ClassRetryable error, a transport failure, or an outcome-unknown answer
-// that was not a definitive Toss answer (a 5xx, 409, 429 or
-// FORBIDDEN_CONSECUTIVE_REQUEST, or a body that is not a Toss error, after
-// an earlier attempt may have reached the server). A decline, a rejection,
-// PROVIDER_ERROR and ALREADY_PROCESSED_PAYMENT are not retryable: the same
-// call would get the same answer.
+// that was not a definitive Toss answer (a 5xx, a 409 still in flight, or a
+// body that is not a Toss error, after an earlier attempt may have reached
+// the server). A decline, a rejection, PROVIDER_ERROR,
+// ALREADY_PROCESSED_PAYMENT and a 2xx that does not answer the request are
+// not: the same call would get the same answer. Settle those with
+// Client.Resolve.
 func IsRetryable(err error) bool {
 	switch ClassOf(err) {
 	case ClassRetryable:
@@ -117,20 +117,19 @@ func IsRetryable(err error) bool {
 	case ClassOutcomeUnknown:
 		var te *TransportError
 		if errors.As(err, &te) {
-			return true
+			return te.decision().later
 		}
 		var ae *APIError
-		if errors.As(err, &ae) {
-			retry, _ := shouldRetry(ae.StatusCode, ae.Code)
-			return retry || ae.Code == generated.ErrorCodeForbiddenConsecutiveRequest || ae.StatusCode >= 400 && ae.Code == ""
-		}
+		return errors.As(err, &ae) && ae.later
 	}
 	return false
 }
 
-// APIError is a non-2xx answer from the API (or a 2xx whose payment could not
-// be read). Use errors.As to get it; its Class says what to do next. It never
-// holds the secret key or card data.
+// APIError is an answer from the API that is not a success: a non-2xx, or
+// a 2xx that does not answer the request (Mismatch says why). Use errors.As
+// to get it; its Class says what to do next. It never holds the secret key
+// or card data: what the server sent is scrubbed of them and cut to a
+// bounded length.
 type APIError struct {
 	// Operation is the spec's operationId, such as "confirmPayment".
 	Operation string
@@ -151,9 +150,20 @@ type APIError struct {
 	IdempotencyKey string
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// Mismatch names the check a 2xx answer failed, such as "orderId is not
+	// the one sent" or `the required key "status" is missing`: the API said
+	// yes, but not to this request. Empty for any other answer.
+	Mismatch string
+	// Payment is the payment the answer carried when it is not a success:
+	// a 2xx that failed a check (Mismatch), or what a look-up found when
+	// ALREADY_PROCESSED_PAYMENT or Client.Resolve did not settle as asked.
+	// Inspect it; never treat it as the result of the call. Nil otherwise.
+	Payment *generated.Payment
 
 	class      Class
+	later      bool          // IsRetryable: calling again later may help
 	retryAfter time.Duration // the Retry-After of the answer, -1 if none
+	req        *request      // what the call asked, for Client.Resolve
 }
 
 // Error describes the failure with its status, code, message, trace id and
@@ -219,6 +229,8 @@ type TransportError struct {
 	// Last is the last answer from the API before ctx ended, if there was
 	// one (an *APIError), else nil.
 	Last error
+
+	req *request // what the call asked, for Client.Resolve
 }
 
 // Error names the operation, the attempts, whether the request may have
@@ -267,12 +279,15 @@ func (e *TransportError) Unwrap() []error {
 }
 
 // Class is ClassOutcomeUnknown for a POST that may have reached the server,
-// else ClassRetryable (nothing took effect, or the request was a look-up).
+// else ClassRetryable (nothing took effect, or the request was a look-up):
+// the decision table's rows for a call without an answer.
 func (e *TransportError) Class() Class {
-	if e.MayHaveReachedServer && e.Method != "GET" {
-		return ClassOutcomeUnknown
-	}
-	return ClassRetryable
+	post := e.Method == http.MethodPost
+	return e.decision().classOf(post, e.MayHaveReachedServer)
+}
+
+func (e *TransportError) decision() decision {
+	return decide(outcome{opID: e.Operation, post: e.Method == http.MethodPost, transport: true, sent: e.MayHaveReachedServer})
 }
 
 // ValidationError is a request refused locally, before anything was sent:
@@ -298,55 +313,46 @@ func (e *ValidationError) Error() string {
 	return "tosspayments: " + e.Operation + ": invalid request: " + e.Field + ": " + e.Rule + " (nothing was sent)"
 }
 
-// classify sorts one API answer on its own; finalClass adds what earlier
-// attempts of the call imply.
-func classify(op *specOp, status int, code generated.ErrorCode) Class {
-	switch {
-	case status >= 500:
-		if op.method == http.MethodGet {
-			return ClassRetryable
-		}
-		return ClassOutcomeUnknown
-	case status == 409 && code == generated.ErrorCodeIdempotentRequestProcessing:
-		return ClassOutcomeUnknown
-	case status == 429:
-		return ClassRetryable
-	case generated.IsOutcomeUnknownErrorCode(op.id, code):
-		// The spec's x-toss-outcome-unknown for this operation, such as
-		// PROVIDER_ERROR, or ALREADY_PROCESSED_PAYMENT on confirm.
-		return ClassOutcomeUnknown
-	case code == generated.ErrorCodeForbiddenConsecutiveRequest:
-		return ClassRetryable
-	case status >= 300 && status < 400 && op.method == http.MethodPost:
-		// The API never redirects and the client follows no redirect: what
-		// answered may have processed the request (a 303 says it did).
-		return ClassOutcomeUnknown
-	case generated.IsDeclinedErrorCode(code) || strings.HasPrefix(string(code), "REJECT_"):
-		// The spec's x-toss-declined, and Toss's naming of declines for
-		// REJECT_ codes the spec does not list yet.
-		return ClassDeclined
-	case status >= 200 && status < 300:
-		// A 2xx whose payment could not be read: it happened, but what
-		// happened must be looked up.
-		return ClassOutcomeUnknown
-	default:
-		return ClassRejected
+// withOperation names the operation in a call option's *ValidationError.
+func withOperation(err error, opID string) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		cp := *ve
+		cp.Operation = opID
+		return &cp
 	}
+	return err
 }
 
-// shouldRetry says whether an API answer is retried, and why.
-func shouldRetry(status int, code generated.ErrorCode) (bool, string) {
-	switch {
-	case status == 409 && code == generated.ErrorCodeIdempotentRequestProcessing:
-		return true, "409 IDEMPOTENT_REQUEST_PROCESSING: an earlier request with this key is still in flight"
-	case status == 429:
-		return true, "429: rate limited"
-	case status >= 500:
-		return true, fmt.Sprintf("%d: server error", status)
-	case status >= 400:
-		return false, fmt.Sprintf("%d %s: a definitive answer, never retried", status, code)
-	case status >= 300:
-		return false, fmt.Sprintf("%d: a redirect, which the API never sends; not followed", status)
+// Advice says, in one sentence, what to do after e: for an outcome-unknown
+// answer, whether repeating the call with the same idempotency key can help
+// (a 5xx, a 409 in flight) or would only replay it (ALREADY_PROCESSED_PAYMENT,
+// PROVIDER_ERROR, a 2xx that does not answer the request), and that looking
+// the payment up (Client.Resolve) settles it.
+func (e *APIError) Advice() string { return advice(e.class, e.later, e.IdempotencyKey) }
+
+// Advice says, in one sentence, what to do after e.
+func (e *TransportError) Advice() string { return advice(e.Class(), true, e.IdempotencyKey) }
+
+func advice(class Class, later bool, key string) string {
+	with := ""
+	if key != "" {
+		with = " with idempotency key " + key
 	}
-	return false, fmt.Sprintf("unexpected status %d", status)
+	switch class {
+	case ClassOutcomeUnknown:
+		if later {
+			return "the outcome is unknown: repeat the call" + with + " (the API replays the first answer or finishes the work), or look the payment up (Client.Resolve) and act on its status; never send it again with a new key"
+		}
+		return "the outcome is unknown, and repeating the call" + with + " would replay this answer: look the payment up (Client.Resolve) and act on its status; never send it again with a new key"
+	case ClassRetryable:
+		return "nothing took effect: call again later" + with
+	case ClassDeclined:
+		return "declined: tell the customer and let them pay another way; do not retry"
+	case ClassRejected:
+		return "refused for what the request says or the payment's state: fix it; do not retry it unchanged"
+	case ClassInvalid:
+		return "nothing was sent: fix the request"
+	}
+	return ""
 }

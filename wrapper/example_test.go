@@ -42,6 +42,10 @@ func fakeToss() *httptest.Server {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(payment)
 	})
+	mux.HandleFunc("GET /v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(payment)
+	})
 	return httptest.NewServer(mux)
 }
 
@@ -98,9 +102,10 @@ func ExampleIsDeclined() {
 	// tosspayments: confirmPayment: 403 REJECT_CARD_COMPANY: 결제 승인이 거절되었습니다. (declined, trace id trace-1, idempotency key key-1)
 }
 
-// After a 5xx on every attempt the outcome of a confirm is unknown: look the
-// payment up by orderId before deciding anything.
-func ExampleIsOutcomeUnknown() {
+// After a 5xx on every attempt the outcome of a confirm is unknown: settle it
+// before deciding anything. Resolve looks the payment up and checks that it
+// is this confirm's payment, confirmed.
+func ExampleClient_Resolve() {
 	srv := fakeToss()
 	defer srv.Close()
 	c, _ := wrapper.New("test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R", wrapper.WithBaseURL(srv.URL),
@@ -108,20 +113,19 @@ func ExampleIsOutcomeUnknown() {
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
 
-	orderID := "order-20210101-0001"
 	_, meta, err := c.ConfirmPayment(ctx, generated.ConfirmPaymentRequest{
-		PaymentKey: "pk-1", OrderID: orderID, Amount: money.New(15000),
+		PaymentKey: "5zJ4xY7m0kODnyRpQWGrN2xqGlNvLrKwv1M9ENjbeoPaZdL6", OrderID: "order-20210101-0001", Amount: money.New(15000),
 	}, wrapper.WithTestCode("FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING"))
 	if wrapper.IsOutcomeUnknown(err) {
 		fmt.Println("outcome unknown after", meta.Attempts, "attempts; retryable with the same key:", wrapper.IsRetryable(err))
-		p, _, err := c.GetPaymentByOrderID(ctx, orderID)
+		p, meta, err := c.Resolve(ctx, err)
 		if err == nil {
-			fmt.Println("the payment is", p.Status)
+			fmt.Println("the payment is", p.Status, "| reconciled:", meta.Reconciled)
 		}
 	}
 	// Output:
 	// outcome unknown after 3 attempts; retryable with the same key: true
-	// the payment is DONE
+	// the payment is DONE | reconciled: true
 }
 
 // A bad request is refused before anything is sent.

@@ -279,7 +279,7 @@ func FuzzValidation(f *testing.F) {
 		}
 		rt := &canned{status: 200, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"paymentKey":"pk"}`)}
 		local := fuzzClient(t, rt)
-		remote := fuzzClient(t, handlerTransport{h}, wrapper.WithoutValidation(),
+		remote := fuzzClient(t, handlerTransport{h}, wrapper.WithValidation(false),
 			wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 1}), wrapper.WithBaseURL("http://sandbox.fuzz.test"))
 		var opts []wrapper.CallOption
 		if key != "" {

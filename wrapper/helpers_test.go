@@ -178,3 +178,56 @@ func cancelReq(reason string) generated.CancelPaymentRequest {
 }
 
 func httptestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
+
+// answerTo returns payment_done.json made into the answer to r, whose body
+// (for a POST) is body: the paymentKey of the path or body, the orderId
+// and amount sent, the status a success has, and for a cancel the cancel
+// asked for with the balance moved by it.
+func answerTo(t testing.TB, r *http.Request, body []byte) []byte {
+	t.Helper()
+	var p map[string]any
+	if err := json.Unmarshal(fixture(t, "payment_done.json"), &p); err != nil {
+		t.Fatal(err)
+	}
+	var req map[string]any
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Fatalf("request body: %v", err)
+		}
+	}
+	if k := r.PathValue("paymentKey"); k != "" {
+		p["paymentKey"] = k
+	}
+	if o := r.PathValue("orderId"); o != "" {
+		p["orderId"] = o
+	}
+	for _, f := range []string{"paymentKey", "orderId"} {
+		if v, ok := req[f]; ok {
+			p[f] = v
+		}
+	}
+	if v, ok := req["amount"]; ok {
+		p["totalAmount"], p["balanceAmount"] = v, v
+	}
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/cancel"):
+		total := p["totalAmount"].(float64)
+		amount := total
+		if v, ok := req["cancelAmount"]; ok {
+			amount = v.(float64)
+		}
+		p["cancels"] = []any{map[string]any{"cancelAmount": amount, "cancelReason": req["cancelReason"], "canceledAt": "2021-01-01T10:10:00+09:00", "transactionKey": "tx-c1", "taxFreeAmount": 0, "taxExemptionAmount": 0, "refundableAmount": total - amount, "transferDiscountAmount": 0, "easyPayDiscountAmount": 0, "cancelStatus": "DONE"}}
+		p["balanceAmount"] = total - amount
+		p["status"] = "PARTIAL_CANCELED"
+		if amount == total {
+			p["status"] = "CANCELED"
+		}
+	case r.URL.Path == "/v1/payments":
+		p["status"] = "READY"
+	}
+	out, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

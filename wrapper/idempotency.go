@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
-	"github.com/tosspayments-go/tosspayments-go/money"
 )
 
 // newUUIDv4 returns a random (version 4) UUID from crypto/rand.
@@ -89,7 +88,7 @@ func DeriveIdempotencyKey(operation string, fields ...string) string {
 // ConfirmIdempotencyKey derives the key of a confirm from its paymentKey,
 // orderId and amount (1000 and 1000.0 give the same key).
 func ConfirmIdempotencyKey(req generated.ConfirmPaymentRequest) string {
-	return DeriveIdempotencyKey("confirm", req.PaymentKey, req.OrderID, canonicalAmount(req.Amount))
+	return DeriveIdempotencyKey("confirm", req.PaymentKey, req.OrderID, req.Amount.Canonical().String())
 }
 
 // CancelIdempotencyKey derives the key of the sequence-th cancel (1, 2, ...)
@@ -99,20 +98,7 @@ func ConfirmIdempotencyKey(req generated.ConfirmPaymentRequest) string {
 func CancelIdempotencyKey(paymentKey string, sequence int, req generated.CancelPaymentRequest) string {
 	amount := "full"
 	if req.CancelAmount != nil {
-		amount = canonicalAmount(*req.CancelAmount)
+		amount = req.CancelAmount.Canonical().String()
 	}
 	return DeriveIdempotencyKey("cancel", paymentKey, strconv.Itoa(sequence), amount)
-}
-
-// canonicalAmount writes an amount without trailing fractional zeros.
-func canonicalAmount(a money.Amount) string {
-	s := a.String()
-	if strings.IndexByte(s, '.') >= 0 {
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
 }

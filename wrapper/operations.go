@@ -28,16 +28,26 @@ type Meta struct {
 	// Attempts is how many times the request was sent (0 if it was refused
 	// locally).
 	Attempts int
+	// Reconciled is true when the payment returned did not come from the
+	// call's own answer but from a look-up that settled it: a confirm
+	// answered ALREADY_PROCESSED_PAYMENT, or Client.Resolve. The payment
+	// passed the same checks as a direct answer (same paymentKey, orderId,
+	// amount, a success status).
+	Reconciled bool
+	// Lookup is the Meta of that look-up (its trace id, status, attempts)
+	// when Reconciled, else nil.
+	Lookup *Meta
 }
 
-// CallOption configures one call.
-type CallOption func(*callConfig)
+// CallOption configures one call. Call options check their input like
+// Option: the call returns the first option error (a *ValidationError with
+// In "option" or "header") and sends nothing.
+type CallOption func(*callConfig) error
 
 type callConfig struct {
 	key      string
 	testCode string
 	headers  [][2]string
-	err      *ValidationError
 }
 
 // WithIdempotencyKey sends key as the Idempotency-Key of a POST instead of a
@@ -47,12 +57,12 @@ type callConfig struct {
 // a space; another key is refused with a *ValidationError before anything is
 // sent, even with validation off. Look-ups (GET) ignore it.
 func WithIdempotencyKey(key string) CallOption {
-	return func(c *callConfig) {
+	return func(c *callConfig) error {
 		if rule := checkIdempotencyKey(key); rule != "" {
-			c.fail("Idempotency-Key", rule)
-			return
+			return optionError("Idempotency-Key", rule)
 		}
 		c.key = key
+		return nil
 	}
 }
 
@@ -78,11 +88,12 @@ func checkIdempotencyKey(key string) string {
 // a test key) answer with that error, for example "REJECT_CARD_COMPANY".
 // Live keys ignore it.
 func WithTestCode(code string) CallOption {
-	return func(c *callConfig) {
+	return func(c *callConfig) error {
 		if code == "" || strings.ContainsAny(code, "\r\n") {
-			c.fail("TossPayments-Test-Code", "want an error code such as REJECT_CARD_COMPANY")
+			return optionError("TossPayments-Test-Code", "want an error code such as REJECT_CARD_COMPANY")
 		}
 		c.testCode = code
+		return nil
 	}
 }
 
@@ -90,28 +101,24 @@ func WithTestCode(code string) CallOption {
 // Idempotency-Key, Content-Type, Content-Length and Host are refused: the
 // client sets them.
 func WithHeader(name, value string) CallOption {
-	return func(c *callConfig) {
+	return func(c *callConfig) error {
 		canon := http.CanonicalHeaderKey(name)
 		switch canon {
 		case "Authorization", "Idempotency-Key", "Content-Type", "Content-Length", "Host":
-			c.fail(canon, "set by the client; use WithIdempotencyKey for the key")
-			return
+			return optionError(canon, "set by the client; use WithIdempotencyKey for the key")
 		case "":
-			c.fail("header", "empty header name")
-			return
+			return optionError("header", "empty header name")
 		}
 		if strings.ContainsAny(name+value, "\r\n") || strings.ContainsAny(name, " :") {
-			c.fail(name, "invalid header name or value")
-			return
+			return optionError(name, "invalid header name or value")
 		}
 		c.headers = append(c.headers, [2]string{name, value})
+		return nil
 	}
 }
 
-func (c *callConfig) fail(field, rule string) {
-	if c.err == nil {
-		c.err = &ValidationError{In: "option", Field: field, Rule: rule}
-	}
+func optionError(field, rule string) *ValidationError {
+	return &ValidationError{In: "option", Field: field, Rule: rule}
 }
 
 // headerParams are the spec's header parameters of one call, passed to the
@@ -133,7 +140,8 @@ func (c *Client) CreatePayment(ctx context.Context, req generated.CreatePaymentR
 	if err != nil {
 		return nil, &Meta{Operation: openapi.OpCreatePayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpCreatePayment, err)
 	}
-	return c.do(ctx, openapi.OpCreatePayment, "", body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+	want := expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, statuses: createdStatuses}
+	return c.do(ctx, openapi.OpCreatePayment, "", body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewCreatePaymentRequestWithBody(server, &generated.CreatePaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		}, jsonContentType, body)
@@ -151,7 +159,8 @@ func (c *Client) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymen
 	if err != nil {
 		return nil, &Meta{Operation: openapi.OpConfirmPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpConfirmPayment, err)
 	}
-	return c.do(ctx, openapi.OpConfirmPayment, "", body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+	want := expect{paymentKey: req.PaymentKey, orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, statuses: confirmedStatuses}
+	return c.do(ctx, openapi.OpConfirmPayment, "", body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewConfirmPaymentRequestWithBody(server, &generated.ConfirmPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		}, jsonContentType, body)
@@ -166,7 +175,8 @@ func (c *Client) CancelPayment(ctx context.Context, paymentKey string, req gener
 	if err != nil {
 		return nil, &Meta{Operation: openapi.OpCancelPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpCancelPayment, err)
 	}
-	return c.do(ctx, openapi.OpCancelPayment, paymentKey, body, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+	want := expect{paymentKey: paymentKey, cancel: true, cancelAmount: req.CancelAmount}
+	return c.do(ctx, openapi.OpCancelPayment, paymentKey, body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewCancelPaymentRequestWithBody(server, paymentKey, &generated.CancelPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		}, jsonContentType, body)
@@ -186,7 +196,8 @@ func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 	if req.CardPassword != nil {
 		secrets = append(secrets, string(*req.CardPassword))
 	}
-	return c.do(ctx, openapi.OpKeyInPayment, "", body, secrets, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
+	want := expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true}
+	return c.do(ctx, openapi.OpKeyInPayment, "", body, want, secrets, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
 		return generated.NewKeyInPaymentRequestWithBody(server, &generated.KeyInPaymentParams{
 			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		}, jsonContentType, body)
@@ -196,7 +207,7 @@ func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 // GetPayment looks the payment paymentKey up. Look-ups are safe to retry and
 // carry no idempotency key.
 func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	return c.do(ctx, openapi.OpGetPayment, paymentKey, nil, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpGetPayment, paymentKey, nil, expect{paymentKey: paymentKey}, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
 		return generated.NewGetPaymentRequest(server, paymentKey, &generated.GetPaymentParams{
 			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		})
@@ -207,7 +218,7 @@ func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...Call
 // settle an outcome-unknown create, confirm or key-in when the paymentKey is
 // not known.
 func (c *Client) GetPaymentByOrderID(ctx context.Context, orderID string, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	return c.do(ctx, openapi.OpGetPaymentByOrderID, orderID, nil, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
+	return c.do(ctx, openapi.OpGetPaymentByOrderID, orderID, nil, expect{orderID: orderID}, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
 		return generated.NewGetPaymentByOrderIDRequest(server, orderID, &generated.GetPaymentByOrderIDParams{
 			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
 		})

@@ -73,7 +73,7 @@ func TestRetrySameKeyAndBody(t *testing.T) {
 				}
 				writeJSON(w, 200, fixture(t, "payment_canceled_legacy_easypay.json"))
 			})
-			p, meta, err := h.c.CancelPayment(context.Background(), "pk-1", cancelReq("Customer wants refund"))
+			p, meta, err := h.c.CancelPayment(context.Background(), "dxRrMScPUSvrdmfYps_UG", cancelReq("Customer wants refund"))
 			if err != nil {
 				t.Fatalf("err = %v", err)
 			}
@@ -115,7 +115,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 			writeError(w, 429, "TOO_MANY_REQUESTS", "slow down")
 			return
 		}
-		writeJSON(w, 200, fixture(t, "payment_done.json"))
+		writeJSON(w, 200, answerTo(t, r, nil))
 	})
 	if _, _, err := h.c.GetPayment(context.Background(), "pk-1"); err != nil {
 		t.Fatal(err)

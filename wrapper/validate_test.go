@@ -127,7 +127,7 @@ func TestValidation(t *testing.T) {
 // TestValidationOff: without validation the same bad request is sent.
 func TestValidationOff(t *testing.T) {
 	t.Parallel()
-	h := setup(t, WithoutValidation())
+	h := setup(t, WithValidation(false))
 	var hits atomic.Int32
 	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -146,7 +146,7 @@ func TestValidationOff(t *testing.T) {
 // caught before sending, with validation on or off.
 func TestCallOptionMisuse(t *testing.T) {
 	t.Parallel()
-	h := setup(t, WithoutValidation())
+	h := setup(t, WithValidation(false))
 	var hits atomic.Int32
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
 	ctx := context.Background()
@@ -278,7 +278,7 @@ func TestIdempotencyKeyRefused(t *testing.T) {
 	good := []string{"k", strings.Repeat("k", MaxIdempotencyKeyLength), "order 42 / confirm ~!@#$%^&*()"}
 	h := setup(t)
 	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, fixture(t, "payment_done.json"))
+		writeJSON(w, 200, answerTo(t, r, readBody(t, r)))
 	})
 	for _, key := range good {
 		if _, meta, err := h.c.ConfirmPayment(context.Background(), confirmReq(), WithIdempotencyKey(key)); err != nil || meta.IdempotencyKey != key {

@@ -744,9 +744,19 @@ func report(e env, name string, flags []apiFlag, base string, meta *wrapper.Meta
 		if meta != nil {
 			key = meta.IdempotencyKey
 		}
-		fmt.Fprintf(e.stderr, "  the outcome is unknown: repeat with --idempotency-key %s, or look the payment up\n", key)
+		fmt.Fprintf(e.stderr, "  %s\n", unknownAdvice(wrapper.IsRetryable(err), key))
 	}
 	return code
+}
+
+// unknownAdvice is the advice for an outcome-unknown error: repeat with the
+// same key only when that can give another answer (wrapper.IsRetryable);
+// otherwise the repeat would replay the same answer, so look the payment up.
+func unknownAdvice(repeatable bool, key string) string {
+	if repeatable {
+		return "the outcome is unknown: repeat with --idempotency-key " + key + ", or look the payment up (tosspay get / get-order); never repeat with a new key"
+	}
+	return "the outcome is unknown, and repeating with --idempotency-key " + key + " would replay this answer: look the payment up (tosspay get / get-order) and act on its status"
 }
 
 // flagOf names the flag that sets field (a body property path, a parameter

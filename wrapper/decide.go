@@ -1,0 +1,137 @@
+package wrapper
+
+import (
+	"strings"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+)
+
+// outcome is what one attempt of a call came to, as the decision table sees
+// it: no HTTP, only the facts a decision depends on.
+type outcome struct {
+	// opID is the spec's operationId; post is whether its method is POST.
+	opID string
+	post bool
+	// sent is false when the attempt is known not to have reached the
+	// server (it failed before its body was written, or while connecting).
+	sent bool
+	// transport is true when no answer came back (a connection failure, a
+	// timeout, or a 2xx whose body was lost on the way).
+	transport bool
+	// status and code are the answer's HTTP status and Toss error code.
+	status int
+	code   generated.ErrorCode
+	// unverified is true for a 2xx that does not answer the request: an
+	// undecodable body, a missing required key, another payment.
+	unverified bool
+}
+
+// decision is what to do after an attempt, and what it means.
+type decision struct {
+	// rule names the row of the table that matched.
+	rule string
+	// retry: send the same request again, with the same idempotency key.
+	retry bool
+	// reached: the request may have reached the server and been acted on.
+	reached bool
+	// replayed: the answer is a Toss answer about the idempotency key that a
+	// repeat would replay; it settles what an earlier attempt did.
+	replayed bool
+	// later: calling again later, with the same key, is safe and may give
+	// another answer (IsRetryable), even when the loop does not retry now.
+	later bool
+	// reconcile: settle the answer by looking the payment up (confirm's
+	// ALREADY_PROCESSED_PAYMENT).
+	reconcile bool
+	// get and post are the class of the answer for a look-up and a POST.
+	get, post Class
+	// why is the reason logged and put into errors.
+	why string
+}
+
+// rule is one row of the decision table: the first row whose when holds
+// decides.
+type rule struct {
+	when func(o outcome) bool
+	then decision
+}
+
+// decisions is every retry and class decision of the client, in order. The
+// attempt loop asks decide and does what it says; nothing else decides.
+var decisions = []rule{
+	{func(o outcome) bool { return o.transport && !o.sent }, decision{
+		rule: "not sent", retry: true, later: true, get: ClassRetryable, post: ClassRetryable,
+		why: "transport failure before the request was sent"}},
+	{func(o outcome) bool { return o.transport }, decision{
+		rule: "no answer", retry: true, reached: true, later: true, get: ClassRetryable, post: ClassOutcomeUnknown,
+		why: "transport failure after the request may have been sent"}},
+	{func(o outcome) bool { return o.unverified }, decision{
+		rule: "2xx not an answer to this request", reached: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
+		why: "the 2xx does not answer this request; a repeat with the same key would replay it"}},
+	{func(o outcome) bool { return o.status >= 300 && o.status < 400 }, decision{
+		rule: "redirect", reached: true, get: ClassRejected, post: ClassOutcomeUnknown,
+		why: "a redirect, which the API never sends; not followed, nothing was re-sent"}},
+	{func(o outcome) bool {
+		return o.status == 409 && o.code == generated.ErrorCodeIdempotentRequestProcessing
+	}, decision{
+		rule: "409 in flight", retry: true, reached: true, later: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
+		why: "409 IDEMPOTENT_REQUEST_PROCESSING: an earlier request with this key is still in flight"}},
+	{func(o outcome) bool { return o.status == 429 }, decision{
+		rule: "429", retry: true, later: true, get: ClassRetryable, post: ClassRetryable,
+		why: "429: rate limited"}},
+	{func(o outcome) bool { return o.status >= 500 }, decision{
+		rule: "5xx", retry: true, reached: true, later: true, get: ClassRetryable, post: ClassOutcomeUnknown,
+		why: "server error"}},
+	{func(o outcome) bool {
+		return o.opID == openapi.OpConfirmPayment && o.code == generated.ErrorCodeAlreadyProcessedPayment
+	}, decision{
+		rule: "confirm already processed", reached: true, replayed: true, reconcile: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
+		why: "ALREADY_PROCESSED_PAYMENT: the payment was confirmed before; looked up to see by what"}},
+	{func(o outcome) bool { return generated.IsOutcomeUnknownErrorCode(o.opID, o.code) }, decision{
+		rule: "spec outcome unknown", reached: true, replayed: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
+		why: "the spec's x-toss-outcome-unknown code: the request may have taken effect"}},
+	{func(o outcome) bool { return o.code == generated.ErrorCodeForbiddenConsecutiveRequest }, decision{
+		rule: "consecutive request", later: true, get: ClassRetryable, post: ClassRetryable,
+		why: "FORBIDDEN_CONSECUTIVE_REQUEST: too many requests in a row; call again later"}},
+	{func(o outcome) bool {
+		return o.status >= 400 && (generated.IsDeclinedErrorCode(o.code) || strings.HasPrefix(string(o.code), "REJECT_"))
+	}, decision{
+		// The spec's x-toss-declined, and Toss's naming of declines for
+		// REJECT_ codes the spec does not list yet.
+		rule: "declined", replayed: true, get: ClassDeclined, post: ClassDeclined,
+		why: "declined: a definitive answer, never retried"}},
+	{func(o outcome) bool { return o.status >= 400 && o.code != "" }, decision{
+		rule: "rejected", replayed: true, get: ClassRejected, post: ClassRejected,
+		why: "a definitive Toss answer, never retried"}},
+	{func(o outcome) bool { return o.status >= 400 }, decision{
+		rule: "not a Toss error", later: true, get: ClassRejected, post: ClassRejected,
+		why: "an error answer that is not a Toss error body (a proxy?)"}},
+	{func(outcome) bool { return true }, decision{
+		rule: "unexpected status", reached: true, get: ClassRejected, post: ClassOutcomeUnknown,
+		why: "a status the API does not send"}},
+}
+
+// decide returns the decision of the first row of decisions that matches o.
+func decide(o outcome) decision {
+	for _, r := range decisions {
+		if r.when(o) {
+			return r.then
+		}
+	}
+	panic("unreachable: the last row matches every outcome")
+}
+
+// classOf is the class of an answer, given whether any attempt of the call
+// may have reached the server. After such an attempt of a POST, only an
+// answer Toss replays for the key (a 4xx with a Toss code) says what
+// happened; any other last answer leaves the outcome unknown.
+func (d decision) classOf(post, reachedBefore bool) Class {
+	if !post {
+		return d.get
+	}
+	if reachedBefore && !d.replayed {
+		return ClassOutcomeUnknown
+	}
+	return d.post
+}
