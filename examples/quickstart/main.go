@@ -28,12 +28,9 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer) error {
-	// TOSS_BASE_URL points the client at a sandbox; without it, at the real API.
-	base := os.Getenv("TOSS_BASE_URL")
-	if base == "" {
-		base = wrapper.DefaultBaseURL
-	}
-	c, err := wrapper.New(os.Getenv("TOSS_SECRET_KEY"), wrapper.WithBaseURL(base)) // test_sk_… or live_sk_…
+	// The key from TOSS_SECRET_KEY (test_sk_… or live_sk_…); TOSS_BASE_URL,
+	// when set, points the client at a sandbox, else it calls the real API.
+	c, err := wrapper.NewFromEnv()
 	if err != nil {
 		return err
 	}
