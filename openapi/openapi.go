@@ -10,7 +10,9 @@ package openapi
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -49,7 +51,20 @@ func ParseData(data []byte) (*openapi3.T, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("openapi: tosspayments.yaml is invalid: %w", err)
 	}
+	// kin-openapi checks a string format only when a validator is defined
+	// for it, and defines none for "uri" (returnUrl, successUrl, ...). It is
+	// defined on this document only, not for the whole process.
+	doc.SetStringFormatValidator("uri", openapi3.NewCallbackValidator(checkURI))
 	return doc, nil
+}
+
+// checkURI is the spec's "uri" format: an absolute URI.
+func checkURI(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "") {
+		return errors.New("want an absolute URI, such as https://shop.example/return")
+	}
+	return nil
 }
 
 // The operationIds of tosspayments.yaml, for code that looks an operation up

@@ -35,6 +35,9 @@ type specOp struct {
 	// compiled for the fast path of validate; nil where it does not apply.
 	fastParams []*fastSchema
 	fastBody   *fastSchema
+	// visit are the options kin-openapi validates with: a request's
+	// values, with the document's string formats (such as "uri").
+	visit []openapi3.SchemaValidationOption
 }
 
 // specIndex maps operationIds to their routes. It is built once per process
@@ -51,6 +54,7 @@ var specIndex = sync.OnceValues(func() (map[string]*specOp, error) {
 				id:       op.OperationID,
 				method:   method,
 				required: newRequiredSet(successRequired(op)),
+				visit:    append(doc.GetSchemaValidationOptions(), openapi3.VisitAsRequest()),
 			}
 			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
 				for _, p := range params {
@@ -132,7 +136,7 @@ func validate(op *specOp, header http.Header, body []byte, pathValue string) err
 		if p.Schema == nil || p.Schema.Value == nil || op.fastParams[i] != nil && op.fastParams[i].validParam(value) {
 			continue
 		}
-		if err := p.Schema.Value.VisitJSON(value, openapi3.VisitAsRequest()); err != nil {
+		if err := p.Schema.Value.VisitJSON(value, op.visit...); err != nil {
 			return describe(op.id, &openapi3filter.RequestError{Parameter: p, Err: err})
 		}
 	}
@@ -153,7 +157,7 @@ func validate(op *specOp, header http.Header, body []byte, pathValue string) err
 		return describe(op.id, &openapi3filter.RequestError{RequestBody: op.body, Reason: "the body is not JSON"})
 	}
 	schema := op.body.Content.Get(jsonContentType).Schema.Value
-	if err := schema.VisitJSON(value, openapi3.VisitAsRequest()); err != nil {
+	if err := schema.VisitJSON(value, op.visit...); err != nil {
 		return describe(op.id, &openapi3filter.RequestError{RequestBody: op.body, Err: err})
 	}
 	return nil

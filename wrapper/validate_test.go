@@ -68,6 +68,10 @@ func TestValidation(t *testing.T) {
 			_, _, err := c.CreatePayment(ctx, generated.CreatePaymentRequest{Amount: money.New(1000), OrderID: "order-0001", OrderName: "x", ReturnURL: "https://example.com/r"})
 			return err
 		}, "body", "method", "allowed values"},
+		{"create returnUrl not a URI", func(ctx context.Context, c *Client) error {
+			_, _, err := c.CreatePayment(ctx, generated.CreatePaymentRequest{Method: generated.CreatePaymentMethodCard, Amount: money.New(1000), OrderID: "order-0001", OrderName: "x", ReturnURL: "not-a-url"})
+			return err
+		}, "body", "returnUrl", "absolute URI"},
 		{"key-in amount not whole", func(ctx context.Context, c *Client) error {
 			r := keyInReq("4330123412341234")
 			r.Amount = money.MustParse("10.5")
