@@ -20,8 +20,11 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <tr><th align="left">Status</th><td>{{.Status}}</td></tr>
 </table>
 {{if .Open}}<form method="post">
-<button type="submit" name="result" value="approve">Approve</button>
-<button type="submit" name="result" value="fail">Fail</button>
+<p><button type="submit" name="result" value="approve">Approve</button></p>
+<p><label for="code">Failure code</label>
+<select id="code" name="code">{{range .Failures}}<option value="{{index . 0}}">{{index . 0}}: {{index . 1}}</option>{{end}}</select>
+<button type="submit" name="result" value="fail">Fail</button></p>
+<p><button type="submit" name="result" value="close">Close the window</button> (as the customer closing it: PAY_PROCESS_CANCELED)</p>
 </form>{{else}}<p>{{.Note}}</p>{{end}}
 </body></html>
 `))
@@ -69,8 +72,10 @@ func writeHTMLError(w http.ResponseWriter, e *Error) {
 }
 
 // checkout serves the payment window: GET shows the page, POST with the form
-// field result=approve or result=fail decides and redirects (303) to the
-// payment's returnUrl.
+// field result decides and redirects (303) to the payment's returnUrl:
+// approve; fail, with code (one of CheckoutFailures, PAY_PROCESS_CANCELED
+// when absent); or close, the customer closing the window
+// (PAY_PROCESS_CANCELED).
 func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("paymentKey")
 	switch r.Method {
@@ -85,7 +90,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
-			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "The form could not be read: send result=approve or result=fail as application/x-www-form-urlencoded.")
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "The form could not be read: send result=approve, result=fail (with code) or result=close as application/x-www-form-urlencoded.")
 			return
 		}
 		var (
@@ -96,9 +101,15 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 		case "approve":
 			res, err = s.Approve(key)
 		case "fail":
-			res, err = s.Fail(key)
+			code := r.PostForm.Get("code")
+			if code == "" {
+				code = FailPayProcessCanceled
+			}
+			res, err = s.FailWith(key, code)
+		case "close":
+			res, err = s.FailWith(key, FailPayProcessCanceled)
 		default:
-			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve or fail (rule: form field).")
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve, fail or close (rule: form field).")
 			return
 		}
 		if err != nil {
@@ -145,7 +156,7 @@ func (s *Store) checkoutView(key string) map[string]any {
 	return map[string]any{
 		"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
 		"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
-		"Note": "This payment can no longer be approved here.",
+		"Note": "This payment can no longer be approved here.", "Failures": checkoutFailures,
 	}
 }
 
