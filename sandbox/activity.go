@@ -229,6 +229,18 @@ func (s *Sandbox) activity(next http.Handler) http.Handler {
 		if k := r.Header.Get("Idempotency-Key"); k != "" && r.Method == http.MethodPost {
 			c.IdempotencyKey = printable(k)
 		}
+		// The payment a POST is about, from the identifiers of its body
+		// (nothing else of it is read), so a call refused before the rules
+		// ran (a fault, a validation error) still lands in its timeline.
+		if len(rt.body) > 0 {
+			var ids struct {
+				PaymentKey string `json:"paymentKey"`
+				OrderID    string `json:"orderId"`
+			}
+			if json.Unmarshal(rt.body, &ids) == nil {
+				note.about(ids.PaymentKey, ids.OrderID)
+			}
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		record := func() {
 			c.Fault, c.Replay = note.fault, note.replay

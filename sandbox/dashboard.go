@@ -264,7 +264,7 @@ type timeRow struct {
 }
 
 type dashPayment struct {
-	PaymentKey, OrderID, OrderName, Status, Total, Balance string
+	PaymentKey, OrderID, OrderName, Status, Total, Balance    string
 	RequestedAt, ApprovedAt, Failure, CheckoutURL, ReceiptURL string
 }
 
