@@ -22,7 +22,7 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 {{if .Open}}<form method="post">
 <p><button type="submit" name="result" value="approve">Approve</button></p>
 <p><label for="code">Failure code</label>
-<select id="code" name="code">{{range .Failures}}<option value="{{index . 0}}">{{index . 0}}: {{index . 1}}</option>{{end}}</select>
+<select id="code" name="code">{{range .Failures}}<option value="{{.Code}}">{{.Code}} ({{.Description}})</option>{{end}}</select>
 <button type="submit" name="result" value="fail">Fail</button></p>
 <p><button type="submit" name="result" value="close">Close the window</button> (as the customer closing it: PAY_PROCESS_CANCELED)</p>
 </form>{{else}}<p>{{.Note}}</p>{{end}}

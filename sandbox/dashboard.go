@@ -117,9 +117,8 @@ func (ss *sessions) checkCSRF(r *http.Request, tok string) bool {
 type dashboardAction struct {
 	name  string
 	label string
-	// choices, when set, are offered in a select named "code" (value,
-	// description).
-	choices [][2]string
+	// choices, when set, are offered in a select named "code".
+	choices []CheckoutFailure
 	shows   func(generated.PaymentStatus) bool
 	do      func(s *Sandbox, paymentKey string, form url.Values) error
 }
@@ -154,7 +153,7 @@ func findAction(name string) *dashboardAction {
 
 const dashboardStyle = `body{font-family:sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;line-height:1.4}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ccc;vertical-align:top}
-.failed{color:#a00}.kind{font-family:monospace;white-space:nowrap}code,.mono{font-family:monospace;word-break:break-all}
+.failed{color:#a00}.kind,.at{font-family:monospace;white-space:nowrap}code,.mono{font-family:monospace;word-break:break-all}
 form.inline{display:inline}button,select,input{font-size:1rem;padding:.3rem .6rem}header{display:flex;gap:1rem;align-items:center;justify-content:space-between}
 a:focus,button:focus,select:focus,input:focus{outline:3px solid #05f;outline-offset:2px}`
 
@@ -189,7 +188,7 @@ var dashboardTemplates = template.Must(template.New("layout").Parse(`{{define "h
 {{end}}</tbody></table>{{end}}
 <h2>Recent API calls</h2>
 {{if .Calls}}<table><thead><tr><th scope="col">At</th><th scope="col">Call</th></tr></thead><tbody>
-{{range .Calls}}<tr{{if .Failed}} class="failed"{{end}}><td>{{.At}}</td><td><span class="kind">{{.Kind}}</span> {{.Summary}}{{if .Link}} (<a href="{{.Link}}">payment</a>){{end}}</td></tr>
+{{range .Calls}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td><span class="kind">{{.Kind}}</span> {{.Summary}}{{if .Link}} (<a href="{{.Link}}">payment</a>){{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>None yet.</p>{{end}}
 {{template "foot" .}}{{end}}
 {{define "payment"}}{{template "head" .}}
@@ -208,11 +207,11 @@ var dashboardTemplates = template.Must(template.New("layout").Parse(`{{define "h
 </table>
 {{if .Actions}}<h2>Act as the customer</h2>
 {{range .Actions}}<form method="post" action="{{.Action}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
-{{if .Choices}}<label for="code-{{.Name}}">Code</label> <select id="code-{{.Name}}" name="code">{{range .Choices}}<option value="{{index . 0}}">{{index . 0}}: {{index . 1}}</option>{{end}}</select> {{end}}<button type="submit">{{.Label}}</button></form>
+{{if .Choices}}<label for="code-{{.Name}}">Code</label> <select id="code-{{.Name}}" name="code">{{range .Choices}}<option value="{{.Code}}">{{.Code}} ({{.Description}})</option>{{end}}</select> {{end}}<button type="submit">{{.Label}}</button></form>
 {{end}}{{end}}
 <h2>Timeline</h2>
 <table id="timeline"><thead><tr><th scope="col">At</th><th scope="col">Kind</th><th scope="col">What happened</th></tr></thead><tbody>
-{{range .Timeline}}<tr{{if .Failed}} class="failed"{{end}}><td>{{.At}}</td><td class="kind">{{.Kind}}</td><td>{{.Summary}}</td></tr>
+{{range .Timeline}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td class="kind">{{.Kind}}</td><td>{{.Summary}}</td></tr>
 {{end}}</tbody></table>
 {{template "foot" .}}{{end}}
 {{define "error"}}{{template "head" .}}
@@ -270,7 +269,7 @@ type dashPayment struct {
 
 type actionView struct {
 	Name, Label, Action string
-	Choices             [][2]string
+	Choices             []CheckoutFailure
 }
 
 var dashStatuses = []generated.PaymentStatus{

@@ -582,8 +582,8 @@ func TestCheckoutOutcomes(t *testing.T) {
 		q := loc.Query()
 		msg := ""
 		for _, f := range sandbox.CheckoutFailures() {
-			if f[0] == c.code {
-				msg = f[1]
+			if f.Code == c.code {
+				msg = f.Message
 			}
 		}
 		if resp.StatusCode != http.StatusSeeOther || q.Get("code") != c.code || q.Get("message") != msg || q.Get("orderId") != order || q.Has("paymentKey") {

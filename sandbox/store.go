@@ -412,20 +412,29 @@ const (
 	FailRejectCardCompany = "REJECT_CARD_COMPANY"
 )
 
-// CheckoutFailures returns the codes FailWith takes, each with the message
-// the redirect carries, in the order the checkout page offers them.
-func CheckoutFailures() [][2]string { return slices.Clone(checkoutFailures) }
+// CheckoutFailure is an outcome a tester can choose at the checkout page.
+type CheckoutFailure struct {
+	// Code and Message are what the redirect carries, as Toss's window
+	// sends them to the failUrl.
+	Code, Message string
+	// Description says in English when Toss answers it.
+	Description string
+}
 
-var checkoutFailures = [][2]string{
-	{FailPayProcessCanceled, "사용자에 의해 결제가 취소되었습니다."},
-	{FailPayProcessAborted, "결제 진행 중 승인에 실패하여 결제가 중단되었습니다."},
-	{FailRejectCardCompany, "결제 승인이 거절되었습니다."},
+// CheckoutFailures returns the failures FailWith takes, in the order the
+// checkout page offers them.
+func CheckoutFailures() []CheckoutFailure { return slices.Clone(checkoutFailures) }
+
+var checkoutFailures = []CheckoutFailure{
+	{FailPayProcessCanceled, "사용자에 의해 결제가 취소되었습니다.", "the customer canceled"},
+	{FailPayProcessAborted, "결제 진행 중 승인에 실패하여 결제가 중단되었습니다.", "approval failed, the payment stopped"},
+	{FailRejectCardCompany, "결제 승인이 거절되었습니다.", "the card company refused"},
 }
 
 func failMessage(code string) (string, bool) {
 	for _, f := range checkoutFailures {
-		if f[0] == code {
-			return f[1], true
+		if f.Code == code {
+			return f.Message, true
 		}
 	}
 	return "", false
