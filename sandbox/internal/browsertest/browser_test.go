@@ -36,10 +36,12 @@ var updateScreenshots = flag.Bool("update-screenshots", false,
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // findChromium returns the browser's path, or "" with why none was found.
-func findChromium() (string, string) {
+// A browser named in ChromiumEnv that cannot be run fails the test: CI
+// names the one it installed, and must not skip silently.
+func findChromium(t *testing.T) (string, string) {
 	if p := os.Getenv(ChromiumEnv); p != "" {
 		if _, err := exec.LookPath(p); err != nil {
-			return "", fmt.Sprintf("%s=%s is not an executable: %v", ChromiumEnv, p, err)
+			t.Fatalf("%s=%s is not an executable: %v", ChromiumEnv, p, err)
 		}
 		return p, ""
 	}
@@ -58,7 +60,7 @@ func findChromium() (string, string) {
 // a context to drive it; the browser is closed when the test ends.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path, why := findChromium()
+	path, why := findChromium(t)
 	if path == "" {
 		t.Skip("skipping the browser test: " + why)
 	}
