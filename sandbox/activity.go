@@ -81,7 +81,7 @@ func (s *Store) recordCall(secretKey string, c Call) {
 	if len(l.calls) < callsPerKey {
 		l.calls = append(l.calls, c)
 		s.callCount++
-		if s.callCount > maxCalls {
+		if s.callCount > s.maxCalls {
 			s.trimCalls()
 		}
 		return
@@ -90,7 +90,8 @@ func (s *Store) recordCall(secretKey string, c Call) {
 	l.head = (l.head + 1) % len(l.calls)
 }
 
-// trimCalls halves the largest call log, keeping its newest calls.
+// trimCalls halves the largest call log, keeping its newest calls (a log
+// of one call is dropped).
 func (s *Store) trimCalls() {
 	var name string
 	var big *callLog
@@ -103,7 +104,7 @@ func (s *Store) trimCalls() {
 		return
 	}
 	linear := big.linear()
-	keep := linear[len(linear)/2:]
+	keep := linear[(len(linear)+1)/2:]
 	s.callCount -= len(linear) - len(keep)
 	if len(keep) == 0 {
 		delete(s.calls, name)

@@ -474,7 +474,7 @@ func (s *Sandbox) dashPaymentPage(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := a.do(s, pk, r.PostForm); err != nil {
 			e := asError(err)
-			s.dashError(w, http.StatusConflict, string(e.Code), e.Message, page)
+			s.dashError(w, e.Status, string(e.Code), e.Message, page)
 			return
 		}
 		http.Redirect(w, r, paymentsPath+url.PathEscape(pk)+"?done="+url.QueryEscape(a.name), http.StatusSeeOther)

@@ -376,7 +376,7 @@ func TestDashboardButtons(t *testing.T) {
 	}
 	// Acting twice is the rule's refusal, shown as a page.
 	resp, body := b.post(paymentPath(p.PaymentKey)+"/approve", url.Values{"csrf": {b.csrf()}})
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, string(generated.ErrorCodeAlreadyProcessedPayment)) {
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, string(generated.ErrorCodeAlreadyProcessedPayment)) {
 		t.Errorf("approve after fail: %d\n%s", resp.StatusCode, body)
 	}
 	if resp, _ := b.post(paymentPath(p.PaymentKey)+"/nothing", url.Values{"csrf": {b.csrf()}}); resp.StatusCode != 404 {

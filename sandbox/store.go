@@ -153,6 +153,7 @@ type Store struct {
 
 	calls     map[string]*callLog // each secret key's latest API calls
 	callCount int                 // calls in all logs
+	maxCalls  int
 }
 
 func newStore(cfg config, sp *spec) *Store {
@@ -168,6 +169,7 @@ func newStore(cfg config, sp *spec) *Store {
 		hook:         cfg.hook,
 		eventsPerKey: DefaultEventsPerKey,
 		maxOutbox:    maxOutboxEvents,
+		maxCalls:     maxCalls,
 	}
 }
 
