@@ -282,3 +282,34 @@ func (s *Sandbox) activity(next http.Handler) http.Handler {
 		record()
 	})
 }
+
+// pageCall starts the record of a POST to a browser page (the checkout
+// page, a dashboard button) about paymentKey, as what ("checkout: approve"),
+// and returns the function that finishes it with the answer's status and
+// error code. The call goes to the log of the key that owns the payment,
+// so its timeline tells a click at checkout from an API call; a payment no
+// key owns leaves no record.
+func (s *Sandbox) pageCall(w http.ResponseWriter, r *http.Request, paymentKey, what string) func(status int, code string) {
+	seq, at := s.beginCall()
+	owner := s.Store.ownerOf(paymentKey)
+	trace := w.Header().Get(TraceHeader)
+	return func(status int, code string) {
+		if owner == "" {
+			return
+		}
+		s.recordCall(owner, Call{
+			Seq: seq, At: at, Method: http.MethodPost, Path: printable(r.URL.Path), Operation: what,
+			Status: status, Code: code, PaymentKey: paymentKey, TraceID: trace,
+		})
+	}
+}
+
+// ownerOf returns the secret key that owns paymentKey, or "".
+func (s *Store) ownerOf(paymentKey string) string {
+	s.mu.Lock()
+	defer s.unlock()
+	if p := s.byKey[paymentKey]; p != nil {
+		return p.tenant
+	}
+	return ""
+}

@@ -97,7 +97,23 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			res CheckoutResult
 			err error
 		)
-		switch strings.ToLower(r.PostForm.Get("result")) {
+		result := strings.ToLower(r.PostForm.Get("result"))
+		switch result {
+		case "approve", "fail", "close":
+			what := "checkout page: " + result
+			if _, known := failMessage(r.PostForm.Get("code")); known && result == "fail" {
+				what += " with " + r.PostForm.Get("code")
+			}
+			done := s.pageCall(w, r, key, what)
+			defer func() {
+				if err != nil {
+					done(asError(err).Status, string(asError(err).Code))
+				} else {
+					done(http.StatusSeeOther, "")
+				}
+			}()
+		}
+		switch result {
 		case "approve":
 			res, err = s.Approve(key)
 		case "fail":

@@ -472,11 +472,18 @@ func (s *Sandbox) dashPaymentPage(w http.ResponseWriter, r *http.Request) {
 			s.dashError(w, http.StatusNotFound, "NOT_FOUND_PAYMENT", "No such payment for this key.", page)
 			return
 		}
+		what := "dashboard button: " + a.name
+		if _, known := failMessage(r.PostForm.Get("code")); known && a.choices != nil {
+			what += " with " + r.PostForm.Get("code")
+		}
+		done := s.pageCall(w, r, pk, what)
 		if err := a.do(s, pk, r.PostForm); err != nil {
 			e := asError(err)
+			done(e.Status, string(e.Code))
 			s.dashError(w, e.Status, string(e.Code), e.Message, page)
 			return
 		}
+		done(http.StatusSeeOther, "")
 		http.Redirect(w, r, paymentsPath+url.PathEscape(pk)+"?done="+url.QueryEscape(a.name), http.StatusSeeOther)
 		return
 	}

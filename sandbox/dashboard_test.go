@@ -295,8 +295,8 @@ func TestDashboardIsolation(t *testing.T) {
 		t.Fatal("A's timeline: no payment")
 	}
 	for _, en := range tl {
-		if strings.Contains(en.Summary, "404") {
-			t.Errorf("A's timeline shows B's call: %s", en.Summary)
+		if strings.Contains(en.Summary, "404") || strings.Contains(en.Summary, "dashboard button") {
+			t.Errorf("A's timeline shows B's call or click: %s", en.Summary)
 		}
 	}
 	if _, ok := e.sb.PaymentTimeline(keyB, pa.PaymentKey); ok {
@@ -379,6 +379,17 @@ func TestDashboardButtons(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, string(generated.ErrorCodeAlreadyProcessedPayment)) {
 		t.Errorf("approve after fail: %d\n%s", resp.StatusCode, body)
 	}
+	tl, _ := e.sb.PaymentTimeline(e.key, p.PaymentKey)
+	var clicks []string
+	for _, en := range tl {
+		if en.Kind == "page" {
+			clicks = append(clicks, en.Summary)
+		}
+	}
+	if len(clicks) != 2 || !strings.Contains(clicks[0], "(dashboard button: fail with REJECT_CARD_COMPANY) → 303 See Other") ||
+		!strings.Contains(clicks[1], "(dashboard button: approve) → 400 ALREADY_PROCESSED_PAYMENT") {
+		t.Errorf("the timeline's clicks: %q", clicks)
+	}
 	if resp, _ := b.post(paymentPath(p.PaymentKey)+"/nothing", url.Values{"csrf": {b.csrf()}}); resp.StatusCode != 404 {
 		t.Errorf("unknown action: %d", resp.StatusCode)
 	}
@@ -436,6 +447,7 @@ func TestDashboardTimeline(t *testing.T) {
 		`api POST /v1/payments (createPayment) → 200 OK; Idempotency-Key create-timeline-1`,
 		`state created READY, 15000 KRW`,
 		`replay POST /v1/payments (createPayment) → 200 OK, replayed from the idempotency cache; Idempotency-Key create-timeline-1`,
+		`page POST /sandbox/checkout/` + p.PaymentKey + ` (checkout page: approve) → 303 See Other`,
 		`state READY → IN_PROGRESS`,
 		`fault fault error-before: answered 500, nothing processed`,
 		`api POST /v1/payments/confirm (confirmPayment) → 500 FAILED_INTERNAL_SYSTEM_PROCESSING`,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,8 +20,8 @@ type TimelineEntry struct {
 	// it tells of, or of the Event it follows (a webhook delivery gives the
 	// Seq of the event it delivers). Zero sorts first among equal At.
 	Seq uint64
-	// Kind is a short label: "api", "replay", "fault", "state", "cancel",
-	// "webhook", …
+	// Kind is a short label: "api", "replay", "fault", "page" (a click at
+	// the checkout page or on the dashboard), "state", "cancel", "webhook", …
 	Kind string
 	// Summary is the line shown, plain text (the dashboard escapes it).
 	Summary string
@@ -84,6 +85,9 @@ func callEntries(c Call) []TimelineEntry {
 		out = append(out, TimelineEntry{At: c.At, Seq: c.Seq, Kind: "fault", Summary: faultSummary(c.Fault), Failed: true})
 	}
 	kind, answer := "api", ""
+	if strings.HasPrefix(c.Path, "/sandbox/") {
+		kind = "page" // a click at the checkout page or on the dashboard
+	}
 	switch {
 	case c.Status == 0:
 		answer = "no answer: connection closed"

@@ -224,6 +224,7 @@ func TestBrowserCheckoutConfirmDashboard(t *testing.T) {
 	for _, want := range []string{
 		"POST /v1/payments (createPayment) → 200 OK",
 		"created READY, 15000 KRW",
+		"(checkout page: approve) → 303 See Other",
 		"READY → IN_PROGRESS",
 		"POST /v1/payments/confirm (confirmPayment) → 200 OK",
 		"IN_PROGRESS → DONE",
