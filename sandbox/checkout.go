@@ -97,39 +97,30 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			res CheckoutResult
 			err error
 		)
-		result := strings.ToLower(r.PostForm.Get("result"))
-		switch result {
-		case "approve", "fail", "close":
-			what := "checkout page: " + result
-			if _, known := failMessage(r.PostForm.Get("code")); known && result == "fail" {
-				what += " with " + r.PostForm.Get("code")
-			}
-			done := s.pageCall(w, r, key, what)
-			defer func() {
-				if err != nil {
-					done(asError(err).Status, string(asError(err).Code))
-				} else {
-					done(http.StatusSeeOther, "")
-				}
-			}()
+		result, code := strings.ToLower(r.PostForm.Get("result")), r.PostForm.Get("code")
+		if result != "approve" && result != "fail" && result != "close" {
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve, fail or close (rule: form field).")
+			return
 		}
+		what := "checkout page: " + result
+		if _, known := failMessage(code); known && result == "fail" {
+			what += " with " + code
+		}
+		done := s.pageCall(w, r, key, what)
 		switch result {
 		case "approve":
 			res, err = s.Approve(key)
 		case "fail":
-			code := r.PostForm.Get("code")
 			if code == "" {
 				code = FailPayProcessCanceled
 			}
 			res, err = s.FailWith(key, code)
 		case "close":
 			res, err = s.FailWith(key, FailPayProcessCanceled)
-		default:
-			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve, fail or close (rule: form field).")
-			return
 		}
 		if err != nil {
 			e := asError(err)
+			done(e.Status, string(e.Code))
 			if wantsHTML(r) {
 				writeHTMLError(w, e)
 				return
@@ -137,6 +128,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, e)
 			return
 		}
+		done(http.StatusSeeOther, "")
 		http.Redirect(w, r, res.RedirectURL, http.StatusSeeOther)
 	default:
 		w.Header().Set("Allow", "GET, POST")
