@@ -188,7 +188,7 @@ var dashboardTemplates = template.Must(template.New("layout").Parse(`{{define "h
 {{end}}</tbody></table>{{end}}
 <h2>Recent API calls</h2>
 {{if .Calls}}<table><thead><tr><th scope="col">At</th><th scope="col">Call</th></tr></thead><tbody>
-{{range .Calls}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td><span class="kind">{{.Kind}}</span> {{.Summary}}{{if .Link}} (<a href="{{.Link}}">payment</a>){{end}}</td></tr>
+{{range .Calls}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td><span class="kind">{{.Kind}}{{if .Failed}} (failed){{end}}</span> {{.Summary}}{{if .Link}} (<a href="{{.Link}}">payment</a>){{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>None yet.</p>{{end}}
 {{template "foot" .}}{{end}}
 {{define "payment"}}{{template "head" .}}
@@ -211,7 +211,7 @@ var dashboardTemplates = template.Must(template.New("layout").Parse(`{{define "h
 {{end}}{{end}}
 <h2>Timeline</h2>
 <table id="timeline"><thead><tr><th scope="col">At</th><th scope="col">Kind</th><th scope="col">What happened</th></tr></thead><tbody>
-{{range .Timeline}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td class="kind">{{.Kind}}</td><td>{{.Summary}}</td></tr>
+{{range .Timeline}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td class="kind">{{.Kind}}{{if .Failed}} (failed){{end}}</td><td>{{.Summary}}</td></tr>
 {{end}}</tbody></table>
 {{template "foot" .}}{{end}}
 {{define "error"}}{{template "head" .}}

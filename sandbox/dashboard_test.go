@@ -480,7 +480,7 @@ func TestDashboardTimeline(t *testing.T) {
 
 	b := e.signIn(e.key)
 	_, page := b.get(paymentPath(p.PaymentKey))
-	for _, w := range []string{`<td id="status">PARTIAL_CANCELED</td>`, "replayed from the idempotency cache", "fault drop-after-commit", "canceled 5000 KRW", "403 NOT_CANCELABLE_AMOUNT", "trace sbx"} {
+	for _, w := range []string{`<td id="status">PARTIAL_CANCELED</td>`, `<td class="kind">fault (failed)</td>`, "replayed from the idempotency cache", "fault drop-after-commit", "canceled 5000 KRW", "403 NOT_CANCELABLE_AMOUNT", "trace sbx"} {
 		if !strings.Contains(page, w) {
 			t.Errorf("the payment page lacks %q", w)
 		}
@@ -563,7 +563,7 @@ func TestTimelineSource(t *testing.T) {
 		t.Errorf("the source was asked for %v", asked)
 	}
 	_, page := e.signIn(e.key).get(paymentPath(p.PaymentKey))
-	if !strings.Contains(page, "500 &lt;b&gt;oops&lt;/b&gt;") || !strings.Contains(page, `<td class="kind">webhook</td>`) {
+	if !strings.Contains(page, "500 &lt;b&gt;oops&lt;/b&gt;") || !strings.Contains(page, `<td class="kind">webhook (failed)</td>`) {
 		t.Errorf("the source's entry is not on the page, escaped:\n%s", page)
 	}
 }
