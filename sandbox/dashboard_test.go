@@ -615,3 +615,54 @@ func TestCheckoutOutcomes(t *testing.T) {
 		t.Errorf("an unknown code changed the payment: %s", got.Status)
 	}
 }
+
+// TestPagesAreUsableByKeyboard: every field a person fills in on the
+// browser pages has a label, every control is a real form control (no
+// scripts, nothing clickable that is not a link or a button), and every
+// button says what it does.
+func TestPagesAreUsableByKeyboard(t *testing.T) {
+	e := setup(t)
+	p := e.ok("POST", "/v1/payments", createBody("order-keyboard-1", 1000))
+	b := e.browser()
+	pages := map[string]string{}
+	_, pages["login"] = b.get("/sandbox/dashboard/login")
+	_, pages["checkout"] = b.get("/sandbox/checkout/" + p.PaymentKey)
+	b = e.signIn(e.key)
+	_, pages["list"] = b.get("/sandbox/dashboard")
+	_, pages["payment"] = b.get(paymentPath(p.PaymentKey))
+
+	control := regexp.MustCompile(`<(input|select)\b([^>]*)>`)
+	attr := func(tag, name string) string {
+		m := regexp.MustCompile(`\b` + name + `="([^"]*)"`).FindStringSubmatch(tag)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	button := regexp.MustCompile(`<button\b[^>]*>([^<]*)</button>`)
+	for name, page := range pages {
+		if strings.Contains(page, "<script") || strings.Contains(page, "onclick") || strings.Contains(page, "tabindex") {
+			t.Errorf("%s: scripts or hand-made focus handling", name)
+		}
+		n := 0
+		for _, m := range control.FindAllStringSubmatch(page, -1) {
+			if attr(m[2], "type") == "hidden" {
+				continue
+			}
+			n++
+			id := attr(m[2], "id")
+			if id == "" || !strings.Contains(page, `<label for="`+id+`">`) {
+				t.Errorf("%s: %s without a label: %s", name, m[1], m[0])
+			}
+		}
+		buttons := button.FindAllStringSubmatch(page, -1)
+		for _, bt := range buttons {
+			if strings.TrimSpace(bt[1]) == "" {
+				t.Errorf("%s: a button without text: %s", name, bt[0])
+			}
+		}
+		if n+len(buttons) == 0 {
+			t.Errorf("%s: no controls found; the test reads nothing", name)
+		}
+	}
+}
