@@ -20,8 +20,11 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <tr><th align="left">Status</th><td>{{.Status}}</td></tr>
 </table>
 {{if .Open}}<form method="post">
-<button type="submit" name="result" value="approve">Approve</button>
-<button type="submit" name="result" value="fail">Fail</button>
+<p><button type="submit" name="result" value="approve">Approve</button></p>
+<p><label for="code">Failure code</label>
+<select id="code" name="code">{{range .Failures}}<option value="{{.Code}}">{{.Code}} ({{.Description}})</option>{{end}}</select>
+<button type="submit" name="result" value="fail">Fail</button></p>
+<p><button type="submit" name="result" value="close">Close the window</button> (as the customer closing it: PAY_PROCESS_CANCELED)</p>
 </form>{{else}}<p>{{.Note}}</p>{{end}}
 </body></html>
 `))
@@ -69,8 +72,10 @@ func writeHTMLError(w http.ResponseWriter, e *Error) {
 }
 
 // checkout serves the payment window: GET shows the page, POST with the form
-// field result=approve or result=fail decides and redirects (303) to the
-// payment's returnUrl.
+// field result decides and redirects (303) to the payment's returnUrl:
+// approve; fail, with code (one of CheckoutFailures, PAY_PROCESS_CANCELED
+// when absent); or close, the customer closing the window
+// (PAY_PROCESS_CANCELED).
 func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("paymentKey")
 	switch r.Method {
@@ -85,24 +90,37 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
-			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "The form could not be read: send result=approve or result=fail as application/x-www-form-urlencoded.")
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "The form could not be read: send result=approve, result=fail (with code) or result=close as application/x-www-form-urlencoded.")
 			return
 		}
 		var (
 			res CheckoutResult
 			err error
 		)
-		switch strings.ToLower(r.PostForm.Get("result")) {
+		result, code := strings.ToLower(r.PostForm.Get("result")), r.PostForm.Get("code")
+		if result != "approve" && result != "fail" && result != "close" {
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve, fail or close (rule: form field).")
+			return
+		}
+		what := "checkout page: " + result
+		if _, known := failMessage(code); known && result == "fail" {
+			what += " with " + code
+		}
+		done := s.pageCall(w, r, key, what)
+		switch result {
 		case "approve":
 			res, err = s.Approve(key)
 		case "fail":
-			res, err = s.Fail(key)
-		default:
-			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve or fail (rule: form field).")
-			return
+			if code == "" {
+				code = FailPayProcessCanceled
+			}
+			res, err = s.FailWith(key, code)
+		case "close":
+			res, err = s.FailWith(key, FailPayProcessCanceled)
 		}
 		if err != nil {
 			e := asError(err)
+			done(e.Status, string(e.Code))
 			if wantsHTML(r) {
 				writeHTMLError(w, e)
 				return
@@ -110,6 +128,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, e)
 			return
 		}
+		done(http.StatusSeeOther, "")
 		http.Redirect(w, r, res.RedirectURL, http.StatusSeeOther)
 	default:
 		w.Header().Set("Allow", "GET, POST")
@@ -145,7 +164,7 @@ func (s *Store) checkoutView(key string) map[string]any {
 	return map[string]any{
 		"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
 		"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
-		"Note": "This payment can no longer be approved here.",
+		"Note": "This payment can no longer be approved here.", "Failures": checkoutFailures,
 	}
 }
 

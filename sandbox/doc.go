@@ -13,15 +13,26 @@
 //
 // The handler serves the six API operations, a checkout page at each
 // payment's checkout.url (/sandbox/checkout/{paymentKey}), a sales slip at
-// receipt.url (/sandbox/receipt/{paymentKey}), and the spec at /openapi.yaml
-// and /openapi.json.
+// receipt.url (/sandbox/receipt/{paymentKey}), a dashboard per test key
+// (/sandbox/dashboard), and the spec at /openapi.yaml and /openapi.json.
+//
+// # Dashboard
+//
+// /sandbox/dashboard shows the payments of the secret key a browser signed
+// in with (a session cookie holding an HMAC of the key, never the key),
+// each with its timeline: the API calls about it (status, error code,
+// idempotency replay, fault injected), its state changes and cancels, and
+// the entries of any TimelineSource (webhook deliveries). Its POST buttons
+// (approve or fail a checkout) are guarded against cross-site requests and
+// carry a CSRF token. Calls and PaymentTimeline give the same in Go.
 //
 // # How a request is answered
 //
 // Layers, in order: routing (unknown or non-canonical path 404, wrong
 // method 405, before anything is stored), body cap
 // (1 MiB), authentication as Toss does it (Basic base64(key + ":"), test keys
-// only, payments isolated per secret key), faults, validation against the
+// only, payments isolated per secret key), the call log (each answered call
+// of a key, without bodies), faults, validation against the
 // spec (400 INVALID_REQUEST naming the field and the rule), idempotency (the
 // first response of key + secret key + method + path is replayed for 15 days;
 // 409 IDEMPOTENT_REQUEST_PROCESSING while it is in flight), the generated

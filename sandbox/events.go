@@ -105,7 +105,8 @@ func (s *Store) emit(p *payment, e Event) {
 // each, so about 50 MB).
 const maxOutboxEvents = 256 << 10
 
-// trimOutboxes halves the largest outbox, keeping its newest events, and
+// trimOutboxes halves the largest outbox, keeping its newest events (one
+// of a single event is emptied, or the bound would never be met), and
 // drops its tenant once it holds neither payments nor events.
 func (s *Store) trimOutboxes() {
 	var name string
@@ -123,7 +124,7 @@ func (s *Store) trimOutboxes() {
 	for i := range n {
 		linear = append(linear, big.outbox[(big.outHead+i)%n])
 	}
-	keep := linear[n/2:]
+	keep := linear[(n+1)/2:] // an outbox of one event is emptied, not kept
 	big.outbox = append([]Event(nil), keep...)
 	big.outHead = 0
 	s.outboxEvents -= n - len(keep)

@@ -40,8 +40,9 @@ const (
 )
 
 // buildHandler assembles the layers:
-// trace id → route (404/405) → body cap → auth → faults → spec validation
-// → idempotency → generated strict handler → rules over the store.
+// trace id → route (404/405) → body cap → auth → call log → faults → spec
+// validation → idempotency → generated strict handler → rules over the
+// store.
 func (s *Sandbox) buildHandler() http.Handler {
 	strict := generated.NewStrictHandlerWithOptions(&server{st: s.Store, spec: s.spec}, nil, generated.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -61,6 +62,7 @@ func (s *Sandbox) buildHandler() http.Handler {
 	var apiChain http.Handler = s.idempotency(api)
 	apiChain = s.validate(apiChain)
 	apiChain = s.faults(apiChain)
+	apiChain = s.activity(apiChain)
 	apiChain = s.auth(apiChain)
 
 	specJSON, _ := specAsJSON()
@@ -71,6 +73,11 @@ func (s *Sandbox) buildHandler() http.Handler {
 	// would shadow look-ups such as GET /v1/payments/orders/checkout.
 	mux.HandleFunc(checkoutPath+"{paymentKey}", s.checkout)
 	mux.HandleFunc(receiptPath+"{paymentKey}", s.receipt)
+	mux.HandleFunc(dashboardPath, s.dashList)
+	mux.HandleFunc(loginPath, s.dashLogin)
+	mux.HandleFunc(logoutPath, s.dashLogout)
+	mux.HandleFunc(paymentsPath+"{paymentKey}", s.dashPaymentPage)
+	mux.HandleFunc(paymentsPath+"{paymentKey}/{action}", s.dashPaymentPage)
 	mux.Handle("/", s.route(apiMux, apiChain))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(TraceHeader, s.newTraceID())
@@ -293,6 +300,13 @@ func (s *Sandbox) faults(next http.Handler) http.Handler {
 			f = s.dice.roll()
 		}
 		switch f.kind {
+		case "":
+		case FaultDelay:
+			noteOf(r.Context()).fault = FaultDelay + "=" + f.delay.String()
+		default:
+			noteOf(r.Context()).fault = f.kind
+		}
+		switch f.kind {
 		case FaultErrorBefore:
 			s.counters.errBefore.Add(1)
 			s.writeOp(w, op, generated.ErrorCodeFailedInternalSystemProcessing, lang, "(sandbox fault error-before: nothing was processed)")
@@ -491,6 +505,9 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 				"Every idempotency key this secret key may hold ("+strconv.Itoa(s.cfg.tenant.IdempotencyKeys)+") is in flight: wait for an answer.")
 			return
 		case idemReplay:
+			note := noteOf(r.Context())
+			note.replay = true
+			note.about(e.paymentKey, e.orderID)
 			for k, v := range e.header {
 				w.Header()[k] = v
 			}
@@ -508,7 +525,8 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 		s.pause(r)
 		rec := newRecorder()
 		next.ServeHTTP(rec, r)
-		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), s.clock.Now(), IdempotencyTTL)
+		note := noteOf(r.Context())
+		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), note.paymentKey, note.orderID, s.clock.Now(), IdempotencyTTL)
 		done = true
 		rec.copyTo(w)
 	})

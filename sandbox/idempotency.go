@@ -23,6 +23,9 @@ type idemEntry struct {
 	header  http.Header
 	body    []byte
 	expires time.Time
+	// paymentKey and orderID name the payment the answer was about, for
+	// the call log of a replay.
+	paymentKey, orderID string
 }
 
 // idemTenant is what one secret key holds in the cache.
@@ -218,8 +221,8 @@ func (c *idemCache) claim(secretKey, id string, now time.Time) (idemState, *idem
 // finish stores the first response of id, replayed until now + ttl. The
 // answer's bytes may take the secret key (or the cache) over its byte
 // limit: its oldest answers, then the heaviest key's, make room.
-func (c *idemCache) finish(id string, status int, header http.Header, body []byte, now time.Time, ttl time.Duration) {
-	size := int64(len(id) + len(body))
+func (c *idemCache) finish(id string, status int, header http.Header, body []byte, paymentKey, orderID string, now time.Time, ttl time.Duration) {
+	size := int64(len(id) + len(body) + len(paymentKey) + len(orderID))
 	for k, vs := range header {
 		size += int64(len(k))
 		for _, v := range vs {
@@ -236,7 +239,8 @@ func (c *idemCache) finish(id string, status int, header http.Header, body []byt
 	c.remove(id, old)
 	c.makeRoom(t, size)
 	c.tenants[t.name] = t // the removals may have dropped it
-	e := &idemEntry{tenant: t, size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl)}
+	e := &idemEntry{tenant: t, size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl),
+		paymentKey: paymentKey, orderID: orderID}
 	c.m[id] = e
 	t.keys++
 	t.bytes += size

@@ -22,6 +22,7 @@ type config struct {
 	global       Limits
 	hook         EventHook
 	maxFaultWait time.Duration
+	sources      []TimelineSource
 }
 
 // Option configures a Sandbox.
@@ -109,6 +110,7 @@ type Sandbox struct {
 	idem     *idemCache
 	dice     *dice
 	counters faultCounters
+	dash     *sessions
 
 	traceSeq    atomic.Uint64
 	tracePrefix string
@@ -143,6 +145,7 @@ func New(opts ...Option) (*Sandbox, error) {
 		spec:  sp,
 		idem:  newIdemCache(cfg.tenant, cfg.global),
 		dice:  newDice(cfg.faults, cfg.seed),
+		dash:  newSessions(),
 	}
 	s.tracePrefix = st.newAlnum(8)
 	s.handler = s.buildHandler()

@@ -49,6 +49,7 @@ func (h *server) testCode(op string, code *string, lang Language) error {
 
 func (h *server) CreatePayment(ctx context.Context, req generated.CreatePaymentRequestObject) (generated.CreatePaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
+	noteOf(ctx).about("", req.Body.OrderID)
 	if err := h.testCode(openapi.OpCreatePayment, req.Params.TossPaymentsTestCode, c.Language); err != nil {
 		return h.fail(openapi.OpCreatePayment, err), nil
 	}
@@ -56,11 +57,13 @@ func (h *server) CreatePayment(ctx context.Context, req generated.CreatePaymentR
 	if err != nil {
 		return h.fail(openapi.OpCreatePayment, err), nil
 	}
+	noteOf(ctx).about(p.PaymentKey, p.OrderID)
 	return generated.CreatePayment200JSONResponse{Body: p}, nil
 }
 
 func (h *server) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymentRequestObject) (generated.ConfirmPaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
+	noteOf(ctx).about(req.Body.PaymentKey, req.Body.OrderID)
 	if err := h.testCode(openapi.OpConfirmPayment, req.Params.TossPaymentsTestCode, c.Language); err != nil {
 		return h.fail(openapi.OpConfirmPayment, err), nil
 	}
@@ -68,11 +71,13 @@ func (h *server) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymen
 	if err != nil {
 		return h.fail(openapi.OpConfirmPayment, err), nil
 	}
+	noteOf(ctx).about(p.PaymentKey, p.OrderID)
 	return generated.ConfirmPayment200JSONResponse{Body: p}, nil
 }
 
 func (h *server) KeyInPayment(ctx context.Context, req generated.KeyInPaymentRequestObject) (generated.KeyInPaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
+	noteOf(ctx).about("", req.Body.OrderID)
 	if err := h.testCode(openapi.OpKeyInPayment, req.Params.TossPaymentsTestCode, c.Language); err != nil {
 		return h.fail(openapi.OpKeyInPayment, err), nil
 	}
@@ -80,11 +85,13 @@ func (h *server) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 	if err != nil {
 		return h.fail(openapi.OpKeyInPayment, err), nil
 	}
+	noteOf(ctx).about(p.PaymentKey, p.OrderID)
 	return generated.KeyInPayment200JSONResponse{Body: p}, nil
 }
 
 func (h *server) CancelPayment(ctx context.Context, req generated.CancelPaymentRequestObject) (generated.CancelPaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
+	noteOf(ctx).about(req.PaymentKey, "")
 	if err := h.testCode(openapi.OpCancelPayment, req.Params.TossPaymentsTestCode, c.Language); err != nil {
 		return h.fail(openapi.OpCancelPayment, err), nil
 	}
@@ -92,11 +99,13 @@ func (h *server) CancelPayment(ctx context.Context, req generated.CancelPaymentR
 	if err != nil {
 		return h.fail(openapi.OpCancelPayment, err), nil
 	}
+	noteOf(ctx).about(p.PaymentKey, p.OrderID)
 	return generated.CancelPayment200JSONResponse{Body: p}, nil
 }
 
 func (h *server) GetPayment(ctx context.Context, req generated.GetPaymentRequestObject) (generated.GetPaymentResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
+	noteOf(ctx).about(req.PaymentKey, "")
 	if err := h.testCode(openapi.OpGetPayment, req.Params.TossPaymentsTestCode, c.Language); err != nil {
 		return h.fail(openapi.OpGetPayment, err), nil
 	}
@@ -104,11 +113,13 @@ func (h *server) GetPayment(ctx context.Context, req generated.GetPaymentRequest
 	if err != nil {
 		return h.fail(openapi.OpGetPayment, err), nil
 	}
+	noteOf(ctx).about(p.PaymentKey, p.OrderID)
 	return generated.GetPayment200JSONResponse{Body: p}, nil
 }
 
 func (h *server) GetPaymentByOrderID(ctx context.Context, req generated.GetPaymentByOrderIDRequestObject) (generated.GetPaymentByOrderIDResponseObject, error) {
 	c := callerOf(ctx, req.Params.AcceptLanguage)
+	noteOf(ctx).about("", req.OrderID)
 	if err := h.testCode(openapi.OpGetPaymentByOrderID, req.Params.TossPaymentsTestCode, c.Language); err != nil {
 		return h.fail(openapi.OpGetPaymentByOrderID, err), nil
 	}
@@ -116,6 +127,7 @@ func (h *server) GetPaymentByOrderID(ctx context.Context, req generated.GetPayme
 	if err != nil {
 		return h.fail(openapi.OpGetPaymentByOrderID, err), nil
 	}
+	noteOf(ctx).about(p.PaymentKey, p.OrderID)
 	return generated.GetPaymentByOrderID200JSONResponse{Body: p}, nil
 }
 

@@ -150,6 +150,10 @@ type Store struct {
 	outboxEvents int    // events in all outboxes
 	maxOutbox    int
 	pending      []pendingEvent
+
+	calls     map[string]*callLog // each secret key's latest API calls
+	callCount int                 // calls in all logs
+	maxCalls  int
 }
 
 func newStore(cfg config, sp *spec) *Store {
@@ -165,6 +169,7 @@ func newStore(cfg config, sp *spec) *Store {
 		hook:         cfg.hook,
 		eventsPerKey: DefaultEventsPerKey,
 		maxOutbox:    maxOutboxEvents,
+		maxCalls:     maxCalls,
 	}
 }
 
@@ -391,15 +396,68 @@ func (s *Store) Approve(paymentKey string) (CheckoutResult, error) {
 }
 
 // Fail is the customer giving up at the checkout page: the payment is
-// ABORTED and the result redirects with code, message and orderId.
+// ABORTED and the result redirects with code PAY_PROCESS_CANCELED, its
+// message and orderId. FailWith chooses the code.
 func (s *Store) Fail(paymentKey string) (CheckoutResult, error) {
+	return s.FailWith(paymentKey, FailPayProcessCanceled)
+}
+
+// The codes a checkout can fail with, as Toss's payment window hands them
+// to the failUrl with their messages (source: Toss's list of payment-window
+// errors; the messages are as documented there, assumed unchanged).
+const (
+	// FailPayProcessCanceled: the customer canceled, or closed the window.
+	FailPayProcessCanceled = "PAY_PROCESS_CANCELED"
+	// FailPayProcessAborted: the payment stopped during approval.
+	FailPayProcessAborted = "PAY_PROCESS_ABORTED"
+	// FailRejectCardCompany: the card company refused the card.
+	FailRejectCardCompany = "REJECT_CARD_COMPANY"
+)
+
+// CheckoutFailure is an outcome a tester can choose at the checkout page.
+type CheckoutFailure struct {
+	// Code and Message are what the redirect carries, as Toss's window
+	// sends them to the failUrl.
+	Code, Message string
+	// Description says in English when Toss answers it.
+	Description string
+}
+
+// CheckoutFailures returns the failures FailWith takes, in the order the
+// checkout page offers them.
+func CheckoutFailures() []CheckoutFailure { return slices.Clone(checkoutFailures) }
+
+var checkoutFailures = []CheckoutFailure{
+	{FailPayProcessCanceled, "사용자에 의해 결제가 취소되었습니다.", "the customer canceled"},
+	{FailPayProcessAborted, "결제 진행 중 승인에 실패하여 결제가 중단되었습니다.", "approval failed, the payment stopped"},
+	{FailRejectCardCompany, "결제 승인이 거절되었습니다.", "the card company refused"},
+}
+
+func failMessage(code string) (string, bool) {
+	for _, f := range checkoutFailures {
+		if f.Code == code {
+			return f.Message, true
+		}
+	}
+	return "", false
+}
+
+// FailWith is the checkout failing with code, one of CheckoutFailures: the
+// payment is ABORTED, its failure holds code and message, and the result
+// redirects with code, message and orderId. An unknown code is
+// INVALID_REQUEST and changes nothing.
+func (s *Store) FailWith(paymentKey, code string) (CheckoutResult, error) {
+	msg, ok := failMessage(code)
+	if !ok {
+		return CheckoutResult{}, &Error{Status: http.StatusBadRequest, Code: generated.ErrorCodeInvalidRequest,
+			Message: message(generated.ErrorCodeInvalidRequest, Korean, "code: must be one of PAY_PROCESS_CANCELED, PAY_PROCESS_ABORTED, REJECT_CARD_COMPANY.")}
+	}
 	s.mu.Lock()
 	defer s.unlock()
 	p, err := s.checkoutPayment(paymentKey)
 	if err != nil {
 		return CheckoutResult{}, err
 	}
-	code, msg := "PAY_PROCESS_CANCELED", "사용자에 의해 결제가 취소되었습니다."
 	s.setStatus(p, generated.PaymentStatusAborted, s.clock.Now())
 	p.failure = &generated.Failure{Code: &code, Message: &msg}
 	q := url.Values{}

@@ -59,6 +59,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "  base URL:  %s\n", base)
 	fmt.Fprintf(e.stdout, "  test key:  %s   (Authorization: Basic base64(key + \":\"))\n", sandbox.TestSecretKey)
 	fmt.Fprintf(e.stdout, "  spec:      %s/openapi.yaml  (and /openapi.json)\n", base)
+	fmt.Fprintf(e.stdout, "  dashboard: %s/sandbox/dashboard  (sign in with the test key)\n", base)
 	fmt.Fprintf(e.stdout, "  seed:      %d   (--seed %d reproduces the payment keys and random faults)\n", sb.Seed(), sb.Seed())
 	if *faults != "" {
 		fmt.Fprintf(e.stdout, "  faults:    %s (seed %d)\n", *faults, sb.Seed())

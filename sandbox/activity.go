@@ -1,0 +1,315 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Call is one API request of a secret key as the sandbox answered it: what
+// the dashboard shows of it in a payment's timeline. It holds no body, no
+// header but the idempotency key, and nothing secret: the request and
+// answer bodies (card numbers, the payment's secret) are never recorded.
+type Call struct {
+	// Seq orders the call among the events (Event.Seq): it is taken when
+	// the request arrives, so a call sorts before the changes it made.
+	Seq uint64
+	// At is the store's clock when the request arrived.
+	At time.Time
+	// Method and Path are the request's (the path holds a paymentKey or an
+	// orderId, never a secret).
+	Method, Path string
+	// Operation is the spec's operationId.
+	Operation string
+	// Status is the answer's HTTP status; 0 when the connection was closed
+	// without an answer (fault drop-after-commit).
+	Status int
+	// Code is the error code of a refusal.
+	Code string
+	// IdempotencyKey is the request's Idempotency-Key, if it sent one.
+	IdempotencyKey string
+	// Replay says the answer came from the idempotency cache.
+	Replay bool
+	// Fault is the fault injected into the request ("drop-after-commit",
+	// "error-before", "rate-limit", "delay=2s"), or "".
+	Fault string
+	// PaymentKey and OrderID name the payment the call was about, when it
+	// named one (in its path or body, or in its answer).
+	PaymentKey, OrderID string
+	// TraceID is the answer's X-TossPayments-Trace-Id.
+	TraceID string
+}
+
+// Bounds of the call log: the latest callsPerKey calls of each secret key,
+// and maxCalls over all keys (about 300 B each, so about 80 MB), past
+// which the largest log loses its oldest half.
+const (
+	callsPerKey = 1024
+	maxCalls    = 256 << 10
+)
+
+// callLog is a ring of a secret key's latest calls; head is its oldest once
+// full.
+type callLog struct {
+	calls []Call
+	head  int
+}
+
+// beginCall reserves the Seq and time of a call arriving now.
+func (s *Store) beginCall() (uint64, time.Time) {
+	s.mu.Lock()
+	defer s.unlock()
+	s.eventSeq++
+	return s.eventSeq, s.clock.Now()
+}
+
+// recordCall adds c to secretKey's call log.
+func (s *Store) recordCall(secretKey string, c Call) {
+	s.mu.Lock()
+	defer s.unlock()
+	if s.calls == nil {
+		s.calls = map[string]*callLog{}
+	}
+	l := s.calls[secretKey]
+	if l == nil {
+		l = &callLog{}
+		s.calls[secretKey] = l
+	}
+	if len(l.calls) < callsPerKey {
+		l.calls = append(l.calls, c)
+		s.callCount++
+		if s.callCount > s.maxCalls {
+			s.trimCalls()
+		}
+		return
+	}
+	l.calls[l.head] = c
+	l.head = (l.head + 1) % len(l.calls)
+}
+
+// trimCalls halves the largest call log, keeping its newest calls (a log
+// of one call is dropped).
+func (s *Store) trimCalls() {
+	var name string
+	var big *callLog
+	for k, l := range s.calls {
+		if big == nil || len(l.calls) > len(big.calls) {
+			name, big = k, l
+		}
+	}
+	if big == nil {
+		return
+	}
+	linear := big.linear()
+	keep := linear[(len(linear)+1)/2:]
+	s.callCount -= len(linear) - len(keep)
+	if len(keep) == 0 {
+		delete(s.calls, name)
+		return
+	}
+	big.calls, big.head = append([]Call(nil), keep...), 0
+}
+
+func (l *callLog) linear() []Call {
+	n := len(l.calls)
+	out := make([]Call, 0, n)
+	for i := range n {
+		out = append(out, l.calls[(l.head+i)%n])
+	}
+	return out
+}
+
+// Calls returns the latest API calls of secretKey, oldest first (at most
+// the last 1,024; fewer when the logs of all keys together pass their
+// bound). With paymentKey set, only the calls about that payment.
+func (s *Store) Calls(secretKey, paymentKey string) []Call {
+	s.mu.Lock()
+	defer s.unlock()
+	l := s.calls[secretKey]
+	if l == nil {
+		return nil
+	}
+	var out []Call
+	for _, c := range l.linear() {
+		if paymentKey == "" || c.PaymentKey == paymentKey {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// callNote is what the layers below the call log learn about a call: the
+// fault injected, a replay, the payment it was about. It lives in the
+// request's context; one request is served by one goroutine at a time.
+type callNote struct {
+	fault      string
+	replay     bool
+	paymentKey string
+	orderID    string
+}
+
+type noteKey struct{}
+
+func noteOf(ctx context.Context) *callNote {
+	n, _ := ctx.Value(noteKey{}).(*callNote)
+	if n == nil {
+		return &callNote{} // a throwaway: the Store used without the handler
+	}
+	return n
+}
+
+// about records the payment a call is about, once known.
+func (n *callNote) about(paymentKey, orderID string) {
+	if paymentKey != "" {
+		n.paymentKey = paymentKey
+	}
+	if orderID != "" {
+		n.orderID = orderID
+	}
+}
+
+// statusWriter remembers the status written and, for an error, the start
+// of the body, to read its code. A success's body is never kept.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	head   bytes.Buffer
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if w.status >= 400 && w.head.Len() < 4<<10 {
+		w.head.Write(b[:min(len(b), 4<<10-w.head.Len())])
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// maxRecorded bounds the strings a call keeps from the request.
+const maxRecorded = 300
+
+// printable returns v when it is printable ASCII of at most maxRecorded
+// bytes, else a placeholder: what the dashboard shows is what was sent,
+// or says it could not be shown.
+func printable(v string) string {
+	if len(v) > maxRecorded {
+		return "(" + strconv.Itoa(len(v)) + " bytes, not shown)"
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			return "(not printable ASCII, not shown)"
+		}
+	}
+	return v
+}
+
+// activity records each authenticated API call in its secret key's call
+// log, after the answer (or the dropped connection) and whatever the
+// layers below noted about it.
+func (s *Sandbox) activity(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ci, _ := r.Context().Value(callerKey).(callerInfo)
+		seq, at := s.beginCall()
+		note := &callNote{}
+		rt := routeOf(r)
+		c := Call{
+			Seq: seq, At: at, Method: r.Method, Path: printable(r.URL.Path),
+			Operation: rt.route.Operation.OperationID,
+		}
+		if k := r.Header.Get("Idempotency-Key"); k != "" && r.Method == http.MethodPost {
+			c.IdempotencyKey = printable(k)
+		}
+		// The payment a POST is about, from the identifiers of its body
+		// (nothing else of it is read), so a call refused before the rules
+		// ran (a fault, a validation error) still lands in its timeline.
+		if len(rt.body) > 0 {
+			var ids struct {
+				PaymentKey string `json:"paymentKey"`
+				OrderID    string `json:"orderId"`
+			}
+			if json.Unmarshal(rt.body, &ids) == nil {
+				note.about(ids.PaymentKey, ids.OrderID)
+			}
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		record := func() {
+			c.Fault, c.Replay = note.fault, note.replay
+			c.PaymentKey, c.OrderID = printable(note.paymentKey), printable(note.orderID)
+			if c.PaymentKey == "" && rt.params["paymentKey"] != "" {
+				c.PaymentKey = printable(rt.params["paymentKey"])
+			}
+			if c.OrderID == "" && rt.params["orderId"] != "" {
+				c.OrderID = printable(rt.params["orderId"])
+			}
+			c.TraceID = w.Header().Get(TraceHeader)
+			if sw.status >= 400 {
+				var e struct {
+					Code string `json:"code"`
+				}
+				if json.Unmarshal(sw.head.Bytes(), &e) == nil {
+					c.Code = printable(e.Code)
+				}
+			}
+			s.recordCall(ci.secretKey, c)
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				// The drop-after-commit fault, or a bug: the client got no answer.
+				c.Status = sw.status
+				if v == http.ErrAbortHandler {
+					c.Status = 0
+				}
+				record()
+				panic(v)
+			}
+		}()
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
+		c.Status = sw.status
+		if c.Status == 0 {
+			c.Status = http.StatusOK
+		}
+		record()
+	})
+}
+
+// pageCall starts the record of a POST to a browser page (the checkout
+// page, a dashboard button) about paymentKey, as what ("checkout: approve"),
+// and returns the function that finishes it with the answer's status and
+// error code. The call goes to the log of the key that owns the payment,
+// so its timeline tells a click at checkout from an API call; a payment no
+// key owns leaves no record.
+func (s *Sandbox) pageCall(w http.ResponseWriter, r *http.Request, paymentKey, what string) func(status int, code string) {
+	seq, at := s.beginCall()
+	owner := s.Store.ownerOf(paymentKey)
+	trace := w.Header().Get(TraceHeader)
+	return func(status int, code string) {
+		if owner == "" {
+			return
+		}
+		s.recordCall(owner, Call{
+			Seq: seq, At: at, Method: http.MethodPost, Path: printable(r.URL.Path), Operation: what,
+			Status: status, Code: code, PaymentKey: paymentKey, TraceID: trace,
+		})
+	}
+}
+
+// ownerOf returns the secret key that owns paymentKey, or "".
+func (s *Store) ownerOf(paymentKey string) string {
+	s.mu.Lock()
+	defer s.unlock()
+	if p := s.byKey[paymentKey]; p != nil {
+		return p.tenant
+	}
+	return ""
+}

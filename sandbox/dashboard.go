@@ -1,0 +1,582 @@
+package sandbox
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/tosstime"
+)
+
+// The dashboard's pages, under /sandbox/ with the other browser pages.
+const (
+	dashboardPath = "/sandbox/dashboard"
+	loginPath     = dashboardPath + "/login"
+	logoutPath    = dashboardPath + "/logout"
+	paymentsPath  = dashboardPath + "/payments/"
+	sessionCookie = "sandbox_session"
+)
+
+// How the dashboard knows a browser's secret key:
+//
+//   - The login form takes the test secret key (POST, never in a URL) and
+//     sets an HttpOnly, SameSite=Strict cookie holding a session token: the
+//     HMAC-SHA256 of the key under a secret this sandbox drew at random
+//     when it started. The cookie never holds the key; a token means
+//     nothing to another sandbox, nor to this one once restarted.
+//   - The sandbox maps tokens to keys (the latest maxSessions logins), so
+//     every page reads only the payments of the session's key, and a
+//     payment of another key answers 404 as if it did not exist.
+//   - Every POST (login, logout, the payment buttons) passes Go's
+//     http.CrossOriginProtection (Sec-Fetch-Site, else Origin against Host),
+//     and every POST made with a session carries a CSRF token, the HMAC of
+//     the session token under the same secret, in a hidden field. The
+//     SameSite=Strict cookie is a third guard: a cross-site form sends no
+//     cookie at all.
+type sessions struct {
+	secret [32]byte
+	mu     sync.Mutex
+	keys   map[string]string // token → secret key
+	order  []string          // tokens, oldest first
+	cop    *http.CrossOriginProtection
+}
+
+// maxSessions bounds the remembered logins; past it the oldest is
+// forgotten (its browser logs in again).
+const maxSessions = 10_000
+
+func newSessions() *sessions {
+	s := &sessions{keys: map[string]string{}, cop: http.NewCrossOriginProtection()}
+	_, _ = rand.Read(s.secret[:])
+	return s
+}
+
+func (ss *sessions) mac(parts ...string) string {
+	m := hmac.New(sha256.New, ss.secret[:])
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// login returns the session token of key, remembering it.
+func (ss *sessions) login(key string) string {
+	tok := ss.mac("session", key)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if _, ok := ss.keys[tok]; !ok {
+		ss.keys[tok] = key
+		ss.order = append(ss.order, tok)
+		if len(ss.order) > maxSessions {
+			delete(ss.keys, ss.order[0])
+			ss.order = append([]string(nil), ss.order[1:]...)
+		}
+	}
+	return tok
+}
+
+func (ss *sessions) logout(tok string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.keys, tok)
+}
+
+// keyOf returns the secret key and token of the request's session.
+func (ss *sessions) keyOf(r *http.Request) (key, tok string, ok bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return "", "", false
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	key, ok = ss.keys[c.Value]
+	return key, c.Value, ok
+}
+
+func (ss *sessions) csrf(tok string) string { return ss.mac("csrf", tok) }
+
+// checkCSRF reports whether the form's token is the session's.
+func (ss *sessions) checkCSRF(r *http.Request, tok string) bool {
+	got := r.PostForm.Get("csrf")
+	return got != "" && hmac.Equal([]byte(got), []byte(ss.csrf(tok)))
+}
+
+// dashboardAction is a button on a payment's page: what a test merchant
+// does by hand. It is offered while shows(status) holds and posts to
+// paymentsPath + {paymentKey} + "/" + name. A deposit button for virtual
+// accounts is one more entry here.
+type dashboardAction struct {
+	name  string
+	label string
+	// choices, when set, are offered in a select named "code".
+	choices []CheckoutFailure
+	shows   func(generated.PaymentStatus) bool
+	do      func(s *Sandbox, paymentKey string, form url.Values) error
+}
+
+var dashboardActions = []dashboardAction{
+	{
+		name: "approve", label: "Approve as the customer",
+		shows: func(st generated.PaymentStatus) bool { return st == generated.PaymentStatusReady },
+		do: func(s *Sandbox, pk string, _ url.Values) error {
+			_, err := s.Approve(pk)
+			return err
+		},
+	},
+	{
+		name: "fail", label: "Fail the checkout", choices: checkoutFailures,
+		shows: func(st generated.PaymentStatus) bool { return st == generated.PaymentStatusReady },
+		do: func(s *Sandbox, pk string, f url.Values) error {
+			_, err := s.FailWith(pk, f.Get("code"))
+			return err
+		},
+	},
+}
+
+func findAction(name string) *dashboardAction {
+	for i := range dashboardActions {
+		if dashboardActions[i].name == name {
+			return &dashboardActions[i]
+		}
+	}
+	return nil
+}
+
+const dashboardStyle = `body{font-family:sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;line-height:1.4}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ccc;vertical-align:top}
+.failed{color:#a00}.kind,.at{font-family:monospace;white-space:nowrap}code,.mono{font-family:monospace;word-break:break-all}
+form.inline{display:inline}button,select,input{font-size:1rem;padding:.3rem .6rem}header{display:flex;gap:1rem;align-items:center;justify-content:space-between}
+a:focus,button:focus,select:focus,input:focus{outline:3px solid #05f;outline-offset:2px}`
+
+var dashboardTemplates = template.Must(template.New("layout").Parse(`{{define "head"}}<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{{.Title}} · Toss Payments sandbox</title><style>` + dashboardStyle + `</style></head><body>
+<header><p><a href="/sandbox/dashboard">Sandbox dashboard</a>{{if .Key}} · signed in as <span class="mono">{{.Key}}</span>{{end}}</p>
+{{if .CSRF}}<form class="inline" method="post" action="/sandbox/dashboard/logout"><input type="hidden" name="csrf" value="{{.CSRF}}"><button type="submit">Sign out</button></form>{{end}}</header>
+<main>{{end}}
+{{define "foot"}}</main></body></html>
+{{end}}
+{{define "login"}}{{template "head" .}}
+<h1>Sign in to the sandbox dashboard</h1>
+<p>The dashboard shows the payments of one test secret key. The key is sent once, in this form; the browser keeps only a session cookie derived from it.</p>
+{{if .Message}}<p class="failed" role="alert">{{.Message}}</p>{{end}}
+<form method="post" action="/sandbox/dashboard/login">
+<p><label for="secretKey">Test secret key (test_sk_… or test_gsk_…)</label><br>
+<input id="secretKey" name="secretKey" type="password" autocomplete="off" required size="48"></p>
+<p><button type="submit">Sign in</button></p>
+</form>
+{{template "foot" .}}{{end}}
+{{define "list"}}{{template "head" .}}
+<h1>Payments</h1>
+<form method="get" action="/sandbox/dashboard">
+<label for="orderId">Order ID contains</label> <input id="orderId" name="orderId" value="{{.OrderID}}">
+<label for="status">Status</label> <select id="status" name="status"><option value="">any</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Value}}</option>{{end}}</select>
+<button type="submit">Filter</button> {{if or .OrderID .Status}}<a href="/sandbox/dashboard">Clear</a>{{end}}
+</form>
+<p>{{if .Rows}}Showing {{len .Rows}} of {{.Matched}}, newest first.{{else}}No payments{{if or .OrderID .Status}} match{{end}}.{{end}}</p>
+{{if .Rows}}<table><thead><tr><th scope="col">Requested at</th><th scope="col">Order ID</th><th scope="col">Order name</th><th scope="col">Status</th><th scope="col">Amount</th><th scope="col">Balance</th></tr></thead><tbody>
+{{range .Rows}}<tr><td>{{.RequestedAt}}</td><td><a href="{{.Link}}">{{.OrderID}}</a></td><td>{{.OrderName}}</td><td>{{.Status}}</td><td>{{.Amount}}</td><td>{{.Balance}}</td></tr>
+{{end}}</tbody></table>{{end}}
+<h2>Recent API calls</h2>
+{{if .Calls}}<table><thead><tr><th scope="col">At</th><th scope="col">Call</th></tr></thead><tbody>
+{{range .Calls}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td><span class="kind">{{.Kind}}{{if .Failed}} (failed){{end}}</span> {{.Summary}}{{if .Link}} (<a href="{{.Link}}">payment</a>){{end}}</td></tr>
+{{end}}</tbody></table>{{else}}<p>None yet.</p>{{end}}
+{{template "foot" .}}{{end}}
+{{define "payment"}}{{template "head" .}}
+<h1>Payment {{.P.OrderID}}</h1>
+{{if .Notice}}<p role="status">{{.Notice}}</p>{{end}}
+<table>
+<tr><th scope="row">Order name</th><td>{{.P.OrderName}}</td></tr>
+<tr><th scope="row">Status</th><td id="status">{{.P.Status}}</td></tr>
+<tr><th scope="row">Amount</th><td>{{.P.Total}} KRW</td></tr>
+<tr><th scope="row">Balance</th><td>{{.P.Balance}} KRW</td></tr>
+<tr><th scope="row">Payment key</th><td class="mono">{{.P.PaymentKey}}</td></tr>
+<tr><th scope="row">Requested at</th><td>{{.P.RequestedAt}}</td></tr>
+{{if .P.ApprovedAt}}<tr><th scope="row">Approved at</th><td>{{.P.ApprovedAt}}</td></tr>{{end}}
+{{if .P.Failure}}<tr><th scope="row">Failure</th><td>{{.P.Failure}}</td></tr>{{end}}
+<tr><th scope="row">Pages</th><td><a href="{{.P.CheckoutURL}}">checkout</a>{{if .P.ReceiptURL}} · <a href="{{.P.ReceiptURL}}">sales slip</a>{{end}}</td></tr>
+</table>
+{{if .Actions}}<h2>Act as the customer</h2>
+{{range .Actions}}<form method="post" action="{{.Action}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
+{{if .Choices}}<label for="code-{{.Name}}">Code</label> <select id="code-{{.Name}}" name="code">{{range .Choices}}<option value="{{.Code}}">{{.Code}} ({{.Description}})</option>{{end}}</select> {{end}}<button type="submit">{{.Label}}</button></form>
+{{end}}{{end}}
+<h2>Timeline</h2>
+<table id="timeline"><thead><tr><th scope="col">At</th><th scope="col">Kind</th><th scope="col">What happened</th></tr></thead><tbody>
+{{range .Timeline}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td class="kind">{{.Kind}}{{if .Failed}} (failed){{end}}</td><td>{{.Summary}}</td></tr>
+{{end}}</tbody></table>
+{{template "foot" .}}{{end}}
+{{define "error"}}{{template "head" .}}
+<h1>{{.HTTPStatus}} {{.Code}}</h1>
+<p>{{.Message}}</p>
+<p><a href="/sandbox/dashboard">Back to the payments</a></p>
+{{template "foot" .}}{{end}}`))
+
+// dashboardPage is what every dashboard template reads.
+type dashboardPage struct {
+	Title string
+	Key   string // the key, shortened, for "signed in as"
+	CSRF  string
+	// login
+	Message string
+	// list
+	OrderID, Status string
+	Statuses        []statusOption
+	Rows            []dashRow
+	Matched         int
+	Calls           []callRow
+	// payment
+	P        *dashPayment
+	Notice   string
+	Actions  []actionView
+	Timeline []timeRow
+	// error
+	HTTPStatus int
+	Code       string
+}
+
+type statusOption struct {
+	Value    string
+	Selected bool
+}
+
+type dashRow struct {
+	PaymentKey, OrderID, OrderName, Status, Amount, Balance, RequestedAt, Link string
+}
+
+type callRow struct {
+	At, Kind, Summary, Link string
+	Failed                  bool
+}
+
+type timeRow struct {
+	At, Kind, Summary string
+	Failed            bool
+}
+
+type dashPayment struct {
+	PaymentKey, OrderID, OrderName, Status, Total, Balance    string
+	RequestedAt, ApprovedAt, Failure, CheckoutURL, ReceiptURL string
+}
+
+type actionView struct {
+	Name, Label, Action string
+	Choices             []CheckoutFailure
+}
+
+var dashStatuses = []generated.PaymentStatus{
+	generated.PaymentStatusReady, generated.PaymentStatusInProgress, generated.PaymentStatusWaitingForDeposit,
+	generated.PaymentStatusDone, generated.PaymentStatusPartialCanceled, generated.PaymentStatusCanceled,
+	generated.PaymentStatusAborted, generated.PaymentStatusExpired,
+}
+
+func kst(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(tosstime.Seoul).Format("2006-01-02 15:04:05.000 MST")
+}
+
+// shortKey shows enough of a key to tell which one is signed in.
+func shortKey(k string) string {
+	if len(k) <= 12 {
+		return k
+	}
+	return k[:12] + "…"
+}
+
+// writePage renders a dashboard page with headers that keep it local:
+// nothing loads from elsewhere, no frame holds it, no cache keeps it.
+func writePage(w http.ResponseWriter, status int, name string, page *dashboardPage) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = dashboardTemplates.ExecuteTemplate(w, name, page)
+}
+
+func (s *Sandbox) dashError(w http.ResponseWriter, status int, code, msg string, page *dashboardPage) {
+	p := &dashboardPage{Title: code, HTTPStatus: status, Code: code, Message: msg}
+	if page != nil {
+		p.Key, p.CSRF = page.Key, page.CSRF
+	}
+	writePage(w, status, "error", p)
+}
+
+// session returns the page of a signed-in request, or redirects to the
+// login form and returns nil.
+func (s *Sandbox) session(w http.ResponseWriter, r *http.Request) (key string, page *dashboardPage) {
+	key, tok, ok := s.dash.keyOf(r)
+	if !ok {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			http.Redirect(w, r, loginPath, http.StatusSeeOther)
+		} else {
+			s.dashError(w, http.StatusUnauthorized, "UNAUTHORIZED_KEY", "Sign in first: your session is unknown to this sandbox (it may have restarted).", nil)
+		}
+		return "", nil
+	}
+	return key, &dashboardPage{Key: shortKey(key), CSRF: s.dash.csrf(tok)}
+}
+
+// checkPost refuses a POST that is cross-origin, or (with a session)
+// lacks the session's CSRF token. It parses the form.
+func (s *Sandbox) checkPost(w http.ResponseWriter, r *http.Request, tok string, page *dashboardPage) bool {
+	if err := s.dash.cop.Check(r); err != nil {
+		s.dashError(w, http.StatusForbidden, "FORBIDDEN_REQUEST", "Cross-origin request refused.", page)
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.dashError(w, http.StatusBadRequest, "INVALID_REQUEST", "The form could not be read.", page)
+		return false
+	}
+	if tok != "" && !s.dash.checkCSRF(r, tok) {
+		s.dashError(w, http.StatusForbidden, "FORBIDDEN_REQUEST", "The form's CSRF token is missing or wrong: reload the page and try again.", page)
+		return false
+	}
+	return true
+}
+
+func methodNotAllowed(s *Sandbox, w http.ResponseWriter, r *http.Request, allow string) {
+	w.Header().Set("Allow", allow)
+	s.dashError(w, http.StatusMethodNotAllowed, "INVALID_REQUEST", "Method "+r.Method+" is not allowed here (allowed: "+allow+").", nil)
+}
+
+// validDashboardKey says why key cannot sign in, or returns "".
+func (s *Sandbox) validDashboardKey(key string) string {
+	switch {
+	case strings.HasPrefix(key, "live_"):
+		return "The sandbox never takes live keys: use a test secret key."
+	case strings.HasPrefix(key, "test_ck_"):
+		return "That is a client key: sign in with the secret key (test_sk_…)."
+	case len(key) > maxSecretKeyLength || !isTestSecretKey(key):
+		return "That is not a test secret key (test_sk_… or test_gsk_…)."
+	case s.cfg.allowed != nil && !s.cfg.allowed[key]:
+		return "That key is not on this sandbox's allow-list."
+	}
+	return ""
+}
+
+func (s *Sandbox) dashLogin(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		writePage(w, http.StatusOK, "login", &dashboardPage{Title: "Sign in"})
+	case http.MethodPost:
+		if !s.checkPost(w, r, "", nil) {
+			return
+		}
+		key := strings.TrimSpace(r.PostForm.Get("secretKey"))
+		if why := s.validDashboardKey(key); why != "" {
+			writePage(w, http.StatusUnauthorized, "login", &dashboardPage{Title: "Sign in", Message: why})
+			return
+		}
+		http.SetCookie(w, &http.Cookie{
+			Name: sessionCookie, Value: s.dash.login(key), Path: "/sandbox/",
+			HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		})
+		http.Redirect(w, r, dashboardPath, http.StatusSeeOther)
+	default:
+		methodNotAllowed(s, w, r, "GET, POST")
+	}
+}
+
+func (s *Sandbox) dashLogout(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		methodNotAllowed(s, w, r, "POST")
+		return
+	}
+	_, tok, ok := s.dash.keyOf(r)
+	if ok && !s.checkPost(w, r, tok, nil) {
+		return
+	}
+	if ok {
+		s.dash.logout(tok)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/sandbox/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, loginPath, http.StatusSeeOther)
+}
+
+// maxDashboardRows is how many payments the list shows.
+const maxDashboardRows = 100
+
+func (s *Sandbox) dashList(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(s, w, r, "GET")
+		return
+	}
+	key, page := s.session(w, r)
+	if page == nil {
+		return
+	}
+	q := r.URL.Query()
+	page.Title = "Payments"
+	page.OrderID, page.Status = q.Get("orderId"), q.Get("status")
+	for _, st := range dashStatuses {
+		page.Statuses = append(page.Statuses, statusOption{Value: string(st), Selected: string(st) == page.Status})
+	}
+	page.Rows, page.Matched = s.Store.dashboardRows(key, page.OrderID, page.Status, maxDashboardRows)
+	calls := s.Calls(key, "")
+	for i := len(calls) - 1; i >= 0 && len(calls)-i <= 20; i-- {
+		c := calls[i]
+		for _, e := range callEntries(c) {
+			row := callRow{At: kst(e.At), Kind: e.Kind, Summary: e.Summary, Failed: e.Failed}
+			if c.PaymentKey != "" && s.Store.owns(key, c.PaymentKey) {
+				row.Link = paymentsPath + url.PathEscape(c.PaymentKey)
+			}
+			page.Calls = append(page.Calls, row)
+		}
+	}
+	writePage(w, http.StatusOK, "list", page)
+}
+
+// dashPaymentPage serves paymentsPath + {paymentKey} (GET) and
+// paymentsPath + {paymentKey} + "/" + {action} (POST).
+func (s *Sandbox) dashPaymentPage(w http.ResponseWriter, r *http.Request) {
+	pk, action := r.PathValue("paymentKey"), r.PathValue("action")
+	if action == "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(s, w, r, "GET")
+		return
+	}
+	if action != "" && r.Method != http.MethodPost {
+		methodNotAllowed(s, w, r, "POST")
+		return
+	}
+	key, page := s.session(w, r)
+	if page == nil {
+		return
+	}
+	if action != "" {
+		_, tok, _ := s.dash.keyOf(r)
+		if !s.checkPost(w, r, tok, page) {
+			return
+		}
+		a := findAction(action)
+		if a == nil {
+			s.dashError(w, http.StatusNotFound, "INVALID_REQUEST", "No such action.", page)
+			return
+		}
+		// A payment of another key is not there, whatever the action.
+		if !s.Store.owns(key, pk) {
+			s.dashError(w, http.StatusNotFound, "NOT_FOUND_PAYMENT", "No such payment for this key.", page)
+			return
+		}
+		what := "dashboard button: " + a.name
+		if _, known := failMessage(r.PostForm.Get("code")); known && a.choices != nil {
+			what += " with " + r.PostForm.Get("code")
+		}
+		done := s.pageCall(w, r, pk, what)
+		if err := a.do(s, pk, r.PostForm); err != nil {
+			e := asError(err)
+			done(e.Status, string(e.Code))
+			s.dashError(w, e.Status, string(e.Code), e.Message, page)
+			return
+		}
+		done(http.StatusSeeOther, "")
+		http.Redirect(w, r, paymentsPath+url.PathEscape(pk)+"?done="+url.QueryEscape(a.name), http.StatusSeeOther)
+		return
+	}
+	p := s.Store.dashboardPayment(key, pk)
+	if p == nil {
+		s.dashError(w, http.StatusNotFound, "NOT_FOUND_PAYMENT", "No such payment for this key.", page)
+		return
+	}
+	tl, ok := s.PaymentTimeline(key, pk)
+	if !ok {
+		s.dashError(w, http.StatusNotFound, "NOT_FOUND_PAYMENT", "No such payment for this key.", page)
+		return
+	}
+	page.Title, page.P = "Payment "+p.OrderID, p
+	if a := findAction(r.URL.Query().Get("done")); a != nil {
+		page.Notice = "Done: " + a.label + "."
+	}
+	for _, a := range dashboardActions {
+		if a.shows(generated.PaymentStatus(p.Status)) {
+			page.Actions = append(page.Actions, actionView{Name: a.name, Label: a.label, Choices: a.choices,
+				Action: paymentsPath + url.PathEscape(pk) + "/" + a.name})
+		}
+	}
+	for _, e := range tl {
+		page.Timeline = append(page.Timeline, timeRow{At: kst(e.At), Kind: e.Kind, Summary: e.Summary, Failed: e.Failed})
+	}
+	writePage(w, http.StatusOK, "payment", page)
+}
+
+// owns reports whether paymentKey is a payment of secretKey.
+func (s *Store) owns(secretKey, paymentKey string) bool {
+	s.mu.Lock()
+	defer s.unlock()
+	return s.lookup(secretKey, paymentKey) != nil
+}
+
+// dashboardRows lists secretKey's payments newest first, those whose order
+// ID contains orderID and whose status is status (either empty: any), at
+// most limit of them, and how many match.
+func (s *Store) dashboardRows(secretKey, orderID, status string, limit int) ([]dashRow, int) {
+	s.mu.Lock()
+	defer s.unlock()
+	t := s.tenantOf(secretKey, false)
+	if t == nil {
+		return nil, 0
+	}
+	now := s.clock.Now()
+	var rows []dashRow
+	matched := 0
+	for i := len(t.queue) - 1; i >= t.head; i-- {
+		p := t.queue[i]
+		if p == nil || p.gone {
+			continue
+		}
+		s.expire(p, now)
+		if (orderID != "" && !strings.Contains(p.orderID, orderID)) || (status != "" && string(p.status) != status) {
+			continue
+		}
+		matched++
+		if len(rows) < limit {
+			rows = append(rows, dashRow{
+				PaymentKey: p.key, OrderID: p.orderID, OrderName: p.orderName, Status: string(p.status),
+				Amount: p.total.String(), Balance: p.balance.String(), RequestedAt: kst(p.requestedAt),
+				Link: paymentsPath + url.PathEscape(p.key),
+			})
+		}
+	}
+	return rows, matched
+}
+
+// dashboardPayment is what the dashboard shows of one payment of
+// secretKey, or nil.
+func (s *Store) dashboardPayment(secretKey, paymentKey string) *dashPayment {
+	s.mu.Lock()
+	defer s.unlock()
+	p := s.lookup(secretKey, paymentKey)
+	if p == nil {
+		return nil
+	}
+	s.expire(p, s.clock.Now())
+	d := &dashPayment{
+		PaymentKey: p.key, OrderID: p.orderID, OrderName: p.orderName, Status: string(p.status),
+		Total: p.total.String(), Balance: p.balance.String(), RequestedAt: kst(p.requestedAt),
+		ApprovedAt: kst(p.approvedAt), CheckoutURL: checkoutPath + url.PathEscape(p.key),
+	}
+	if !p.approvedAt.IsZero() {
+		d.ReceiptURL = receiptPath + url.PathEscape(p.key)
+	}
+	if p.failure != nil && p.failure.Code != nil {
+		d.Failure = *p.failure.Code
+		if p.failure.Message != nil {
+			d.Failure += ": " + *p.failure.Message
+		}
+	}
+	return d
+}
