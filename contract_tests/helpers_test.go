@@ -226,13 +226,20 @@ func parseFixtureName(base string) (opID string, status int, name string, err er
 	return parts[0], status, name, nil
 }
 
-// loadFixtures reads every fixture under dir (testdata/ in the tests).
+// loadFixtures reads every fixture under dir (testdata/ in the tests),
+// except the real corpus under dir/real, which is indexed instead of named.
 func loadFixtures(t testing.TB, dir string) []fixture {
 	t.Helper()
 	var out []fixture
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			if filepath.Clean(path) == filepath.Join(filepath.Clean(dir), "real") {
+				return fs.SkipDir // the real corpus has its own index (realcorpus_test.go)
+			}
+			return nil
 		}
 		if filepath.Ext(path) != ".json" {
 			return nil
