@@ -20,8 +20,18 @@
 //   - testdata/live: responses of the real API saved by the live tests with
 //     -record, scrubbed of secrets.
 //
-// Each fixture is validated with kin-openapi's openapi3filter.ValidateResponse
-// against its operation and status (an undocumented status fails), decoded
+// testdata/real is the exception to the naming: a corpus of answers the API
+// really sent, copied as published from Toss's documentation and community
+// and from public repositories, each described in an index.yaml (source,
+// dates, API version, operation and status or component schema, what was
+// scrubbed, what is unusual). See testdata/real/README.md.
+//
+// Each fixture is validated against its operation and status (an
+// undocumented status fails) by two validators that share no code,
+// kin-openapi's openapi3filter.ValidateResponse and pb33f's
+// libopenapi-validator; both must accept every fixture and real body and
+// both must reject every negative case, so the spec means the same thing to
+// two independent readers. Each body is then decoded
 // into the generated types (generated.Payment for 2xx, generated.Error
 // otherwise), re-encoded, and compared with the original as a JSON tree with
 // numbers kept as written. The one tolerated difference: a key whose value

@@ -226,7 +226,8 @@ func parseFixtureName(base string) (opID string, status int, name string, err er
 	return parts[0], status, name, nil
 }
 
-// loadFixtures reads every fixture under dir (testdata/ in the tests).
+// loadFixtures reads every fixture under dir (testdata/ in the tests),
+// except the real corpus under dir/real, which is indexed instead of named.
 func loadFixtures(t testing.TB, dir string) []fixture {
 	t.Helper()
 	var out []fixture

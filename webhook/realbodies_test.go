@@ -91,8 +91,8 @@ func TestRealBodies(t *testing.T) {
 				t.Errorf("does not match %s:\n%v", e.Schema, err)
 			}
 			for _, ptr := range e.Scrubbed {
-				if !strings.Contains(string(body), `"ps_scrubbed"`) {
-					t.Errorf("%s is listed as scrubbed but the body has no ps_scrubbed placeholder", ptr)
+				if !strings.Contains(string(body), `"SCRUBBED-secret"`) {
+					t.Errorf("%s is listed as scrubbed but the body has no SCRUBBED-secret placeholder", ptr)
 				}
 			}
 			ev, rej := parse(body, http.Header{})
