@@ -966,6 +966,11 @@ type Card struct {
 	// tests report the first one seen) and readers keep any value.
 	OwnerType OwnerType `json:"ownerType"`
 
+	// ReceiptURL Legacy: the sales slip's URL on the card object, still seen in a
+	// 2024 answer (contract_tests/testdata/real/roomescape-confirm-done-card-receipturl.json);
+	// current answers give it in `receipt.url`. Absent from most answers.
+	ReceiptURL *string `json:"receiptUrl,omitempty"`
+
 	// UseCardPoint Whether card points were used.
 	UseCardPoint bool `json:"useCardPoint"`
 }
