@@ -20,9 +20,19 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <tr><th align="left">Status</th><td>{{.Status}}</td></tr>
 </table>
 {{if .Open}}<form method="post">
-<button type="submit" name="result" value="approve">Approve</button>
+{{if .VirtualAccount}}<p><label>Bank <select name="bank">{{range .Banks}}<option value="{{.Code}}">{{.Name}} ({{.Code}})</option>{{end}}</select></label></p>
+<p><label>Customer name <input name="customerName" value="{{.CustomerName}}" maxlength="100"></label></p>
+<p>Approving requests a virtual account at this bank; confirm issues it.</p>
+{{end}}<button type="submit" name="result" value="approve">Approve</button>
 <button type="submit" name="result" value="fail">Fail</button>
-</form>{{else}}<p>{{.Note}}</p>{{end}}
+</form>{{else if .Account}}<table>
+<tr><th align="left">Bank</th><td>{{.BankName}} ({{.BankCode}})</td></tr>
+<tr><th align="left">Account</th><td>{{.Account}}</td></tr>
+<tr><th align="left">Due</th><td>{{.DueDate}}{{if .Expired}} (expired){{end}}</td></tr>
+</table>
+{{if .Depositable}}<form method="post">
+<button type="submit" name="result" value="deposit">Simulate deposit of {{.Amount}} KRW</button>
+</form>{{else}}<p>{{.Note}}</p>{{end}}{{else}}<p>{{.Note}}</p>{{end}}
 </body></html>
 `))
 
@@ -31,7 +41,7 @@ var receiptPage = template.Must(template.New("receipt").Parse(`<!doctype html>
 <h1>Sandbox sales slip</h1>
 <table>
 <tr><th align="left">Order</th><td>{{.OrderName}} ({{.OrderID}})</td></tr>
-<tr><th align="left">Card</th><td>{{.Card}}</td></tr>
+<tr><th align="left">Paid with</th><td>{{.Card}}</td></tr>
 <tr><th align="left">Total</th><td>{{.Total}} KRW</td></tr>
 <tr><th align="left">Balance</th><td>{{.Balance}} KRW</td></tr>
 <tr><th align="left">Status</th><td>{{.Status}}</td></tr>
@@ -70,7 +80,10 @@ func writeHTMLError(w http.ResponseWriter, e *Error) {
 
 // checkout serves the payment window: GET shows the page, POST with the form
 // field result=approve or result=fail decides and redirects (303) to the
-// payment's returnUrl.
+// payment's returnUrl; a virtual-account payment takes bank (a code of
+// VirtualAccountBanks) and customerName with approve. Once its account is
+// issued, result=deposit simulates the customer's deposit and redirects
+// (303) back to the page.
 func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("paymentKey")
 	switch r.Method {
@@ -94,11 +107,15 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 		)
 		switch strings.ToLower(r.PostForm.Get("result")) {
 		case "approve":
-			res, err = s.Approve(key)
+			res, err = s.ApproveVirtualAccount(key, r.PostForm.Get("bank"), r.PostForm.Get("customerName"))
 		case "fail":
 			res, err = s.Fail(key)
+		case "deposit":
+			if err = s.depositAtCheckout(key); err == nil {
+				res.RedirectURL = checkoutPath + key
+			}
 		default:
-			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve or fail (rule: form field).")
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve, fail or deposit (rule: form field).")
 			return
 		}
 		if err != nil {
@@ -142,11 +159,28 @@ func (s *Store) checkoutView(key string) map[string]any {
 		return nil
 	}
 	s.expire(p, s.clock.Now())
-	return map[string]any{
+	v := map[string]any{
 		"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
 		"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
 		"Note": "This payment can no longer be approved here.",
 	}
+	if p.va != nil {
+		v["VirtualAccount"] = true
+		v["Banks"] = virtualAccountBanks
+		v["CustomerName"] = defaultCustomerName
+		if p.va.issued {
+			v["Account"] = p.va.accountNumber
+			v["BankCode"], v["BankName"] = p.va.bankCode, bankName(p.va.bankCode)
+			v["DueDate"] = p.va.dueDate.Format("2006-01-02 15:04:05 MST")
+			v["Expired"] = p.va.expired
+			v["Depositable"] = p.status == generated.PaymentStatusWaitingForDeposit && !p.va.expired
+			v["Note"] = "No deposit possible: the payment is " + string(p.status) + "."
+			if p.va.expired && p.status == generated.PaymentStatusWaitingForDeposit {
+				v["Note"] = "No deposit possible: the account expired at its due date."
+			}
+		}
+	}
+	return v
 }
 
 // receiptView is what the sales slip shows of an approved payment, or nil.
@@ -154,16 +188,26 @@ func (s *Store) receiptView(key string) map[string]any {
 	s.mu.Lock()
 	defer s.unlock()
 	p := s.byKey[key]
-	if p == nil || p.approvedAt.IsZero() {
+	if p == nil || (p.approvedAt.IsZero() && (p.va == nil || !p.va.issued)) {
 		return nil
 	}
 	card := ""
-	if p.card != nil {
+	switch {
+	case p.card != nil:
 		card = p.card.masked
+	case p.va != nil:
+		card = "virtual account " + bankName(p.va.bankCode) + " " + p.va.accountNumber
 	}
 	return map[string]any{
 		"OrderName": p.orderName, "OrderID": p.orderID, "Card": card,
 		"Total": p.total.String(), "Balance": p.balance.String(), "Status": string(p.status),
-		"ApprovedAt": p.approvedAt.Format("2006-01-02 15:04:05 MST"),
+		"ApprovedAt": approvedAtText(p),
 	}
+}
+
+func approvedAtText(p *payment) string {
+	if p.approvedAt.IsZero() {
+		return "waiting for the deposit"
+	}
+	return p.approvedAt.Format("2006-01-02 15:04:05 MST")
 }

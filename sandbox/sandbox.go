@@ -22,6 +22,13 @@ type config struct {
 	global       Limits
 	hook         EventHook
 	maxFaultWait time.Duration
+
+	webhookURL    string
+	webhookScale  float64
+	webhookFaults WebhookFaultRates
+	webhookClient *http.Client
+	webhookPerKey int
+	webhookTotal  int
 }
 
 // Option configures a Sandbox.
