@@ -950,6 +950,7 @@ func (d *dispatcher) close(ctx context.Context) WebhookStats {
 		d.stats.Abandoned++
 	}
 	d.mu.Unlock()
+	d.client.CloseIdleConnections()
 	return d.statsNow()
 }
 
