@@ -499,6 +499,20 @@ func TestWebhookLimitsPerKey(t *testing.T) {
 	if st := e.sb.WebhookStats(); st.Dropped < 6 {
 		t.Errorf("stats %+v: want at least 6 dropped", st)
 	}
+	// Over the sandbox's bound (6), the key holding the most forgets first.
+	third := *e
+	third.key = "test_sk_thirdkey00000000000000"
+	third.register(deadURL)
+	for i := range 4 {
+		third.paid(fmt.Sprintf("order-wh-lim-t%d", i), 1000)
+	}
+	total := 0
+	for _, k := range []string{e.key, other.key, third.key} {
+		total += len(e.sb.WebhookDeliveries(k, ""))
+	}
+	if total > 6 || len(e.sb.WebhookDeliveries(other.key, "")) != 2 {
+		t.Errorf("over the sandbox's bound: %d kept in all (want at most 6), the quiet key %d (want 2)", total, len(e.sb.WebhookDeliveries(other.key, "")))
+	}
 	resp, b := e.do("GET", "/sandbox/v1/webhook-deliveries?paymentKey="+ds[len(ds)-1].PaymentKey, nil)
 	var out struct {
 		Deliveries []sandbox.WebhookDelivery `json:"deliveries"`
