@@ -561,3 +561,55 @@ func TestWebhookClose(t *testing.T) {
 		t.Errorf("%d deliveries after close, want the 4 before", n)
 	}
 }
+
+// TestWebhookRandomFaults: with WithWebhookFaults every delivery meets the
+// drawn fault: here, always a duplicate of the first attempt.
+func TestWebhookRandomFaults(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	e := hooked(t, sandbox.WithWebhookFaults(sandbox.WebhookFaultRates{Duplicate: 1}))
+	e.register(rc.srv.URL)
+	e.paid("order-wh-rand-01", 1000)
+	a, b := rc.next(t), rc.next(t)
+	if a.id != b.id || a.retried != 0 || b.retried != 0 {
+		t.Errorf("duplicate: %s/%d and %s/%d, want one id, retried 0 twice", a.id, a.retried, b.id, b.retried)
+	}
+	ds := e.settle("delivered", func(ds []sandbox.WebhookDelivery) bool {
+		return len(ds) == 1 && ds[0].State == sandbox.WebhookDelivered
+	})
+	if !slices.Equal(ds[0].Faults, []string{"duplicate"}) || len(ds[0].Attempts) != 2 || !ds[0].Attempts[1].Duplicate {
+		t.Errorf("delivery %+v", ds[0])
+	}
+}
+
+// Every webhook setting refuses what it cannot use.
+func TestWebhookOptionsRefuse(t *testing.T) {
+	t.Parallel()
+	for name, opt := range map[string]sandbox.Option{
+		"limits 0":         sandbox.WithWebhookLimits(0, 10),
+		"limits total<key": sandbox.WithWebhookLimits(10, 5),
+		"client nil":       sandbox.WithWebhookClient(nil),
+		"scale 0":          sandbox.WithWebhookRetryScale(0),
+		"scale 1.5":        sandbox.WithWebhookRetryScale(1.5),
+		"faults sum":       sandbox.WithWebhookFaults(sandbox.WebhookFaultRates{Duplicate: 0.7, Delay: 0.5}),
+		"faults negative":  sandbox.WithWebhookFaults(sandbox.WebhookFaultRates{OutOfOrder: -0.1}),
+		"url ftp":          sandbox.WithWebhookURL("ftp://example.com"),
+	} {
+		if _, err := sandbox.New(opt); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	for _, bad := range []string{"delay=-1s", "delay=25h", "delay=soon", "twice", "duplicate,lost"} {
+		if _, err := sandbox.ParseWebhookFault(bad); err == nil {
+			t.Errorf("ParseWebhookFault(%q) accepted", bad)
+		}
+	}
+	if f, err := sandbox.ParseWebhookFault(" duplicate , out-of-order,delay=90s"); err != nil || !f.Duplicate || !f.OutOfOrder || f.Delay != 90*time.Second {
+		t.Errorf("ParseWebhookFault: %+v %v", f, err)
+	}
+	for _, bad := range []string{"duplicate", "duplicate=x", "lost=0.1", "duplicate=0.6,delay=0.6"} {
+		if _, err := sandbox.ParseWebhookFaults(bad); err == nil {
+			t.Errorf("ParseWebhookFaults(%q) accepted", bad)
+		}
+	}
+}
