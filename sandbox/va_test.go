@@ -103,6 +103,17 @@ func TestVirtualAccountLifecycle(t *testing.T) {
 	}
 	e.fails(400, generated.ErrorCodeAlreadyProcessedPayment, "POST", depositPath(p.PaymentKey), nil)
 
+	// confirmationMethod AUTOMATIC: the approval at checkout issues the account.
+	auto := vaCreateBody("order-va-0003", 15000)
+	auto["confirmationMethod"] = "AUTOMATIC"
+	a := e.ok("POST", "/v1/payments", auto)
+	if resp := e.checkout(a, "approve"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("automatic: checkout %d", resp.StatusCode)
+	}
+	if got := e.ok("GET", "/v1/payments/"+a.PaymentKey, nil); got.Status != generated.PaymentStatusWaitingForDeposit || got.VirtualAccount == nil || got.VirtualAccount.BankCode != "20" {
+		t.Errorf("automatic: %s %+v; want WAITING_FOR_DEPOSIT at the default bank 20", got.Status, got.VirtualAccount)
+	}
+
 	var kinds []string
 	for _, ev := range e.sb.Timeline(e.key, p.PaymentKey) {
 		if ev.Method != generated.CreatePaymentMethodVirtualAccount {
