@@ -160,7 +160,7 @@ type Store struct {
 }
 
 func newStore(cfg config, sp *spec) *Store {
-	return &Store{
+	s := &Store{
 		clock:        cfg.clock,
 		spec:         sp,
 		rng:          rand.New(rand.NewPCG(cfg.seed, 0x70557061)),
@@ -173,6 +173,29 @@ func newStore(cfg config, sp *spec) *Store {
 		eventsPerKey: DefaultEventsPerKey,
 		maxOutbox:    maxOutboxEvents,
 		wh:           newDispatcher(cfg),
+	}
+	s.wh.sweep = s.sweep
+	if cfg.webhookURL != "" {
+		s.wh.mu.Lock()
+		s.wh.start()
+		s.wh.mu.Unlock()
+	}
+	return s
+}
+
+// sweep applies the time-driven transitions to every payment whose state
+// can still change with time, so that they are announced (webhooks, the
+// hook) when they happen rather than at the next look-up.
+func (s *Store) sweep() {
+	s.mu.Lock()
+	defer s.unlock()
+	now := s.clock.Now()
+	for _, p := range s.byKey {
+		switch {
+		case p.status == generated.PaymentStatusReady, p.status == generated.PaymentStatusInProgress,
+			p.va != nil && (p.status == generated.PaymentStatusWaitingForDeposit || p.va.refundStatus == generated.RefundStatusPending):
+			s.expire(p, now)
+		}
 	}
 }
 

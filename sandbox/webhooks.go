@@ -387,7 +387,17 @@ type dispatcher struct {
 	stop     chan struct{}
 	loopDone chan struct{}
 	attempts sync.WaitGroup
+
+	// sweep applies the time-driven transitions to every payment (the
+	// store's), so that an expiry is announced without a look-up; the
+	// worker runs it every sweepEvery of the clock, holding no lock.
+	sweep     func()
+	lastSweep time.Time
 }
+
+// sweepEvery is how often (on the sandbox's clock) the webhook worker looks
+// for payments that expired with nobody asking, to announce them.
+const sweepEvery = time.Second
 
 func newDispatcher(cfg config) *dispatcher {
 	client := cfg.webhookClient
@@ -662,9 +672,16 @@ func (d *dispatcher) run() {
 		if n, ok := d.clock.(clockNotifier); ok {
 			moved = n.moved()
 		}
+		if now := d.clock.Now(); d.sweep != nil && !now.Before(d.lastSweep.Add(sweepEvery)) {
+			d.lastSweep = now
+			d.sweep() // may enqueue: takes d.mu itself
+		}
 		d.mu.Lock()
 		now := d.clock.Now()
 		next := d.startDue(now)
+		if s := d.lastSweep.Add(sweepEvery); d.sweep != nil && (next.IsZero() || s.Before(next)) {
+			next = s
+		}
 		d.mu.Unlock()
 		var timer *time.Timer
 		var fire <-chan time.Time
@@ -844,6 +861,9 @@ func (d *dispatcher) setURL(key, u string) {
 		return
 	}
 	d.tenant(key).url = u
+	if !d.closed {
+		d.start() // expiries are announced even before any other event
+	}
 }
 
 func (d *dispatcher) deliveries(key, paymentKey string) []WebhookDelivery {

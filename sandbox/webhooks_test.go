@@ -613,3 +613,42 @@ func TestWebhookOptionsRefuse(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookExpiry: a payment left READY for 30 minutes, or approved and
+// not confirmed within 10, is EXPIRED and announced without anybody
+// looking it up; a virtual account's due date passing announces nothing.
+func TestWebhookExpiry(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	e := hooked(t)
+	e.register(rc.srv.URL)
+	ready := e.ok("POST", "/v1/payments", createBody("order-wh-exp-01", 1000))
+	approved := e.ok("POST", "/v1/payments", createBody("order-wh-exp-02", 1000))
+	e.checkout(approved, "approve")
+	va := e.issued("order-wh-exp-03", 1000)
+	e.settle("issue delivered", func(ds []sandbox.WebhookDelivery) bool {
+		return len(ds) == 2 && ds[0].State == sandbox.WebhookDelivered && ds[1].State == sandbox.WebhookDelivered
+	})
+	rc.next(t) // the issue's two
+	rc.next(t)
+	e.clock.Advance(11 * time.Minute)
+	if h := rc.next(t); h.body["data"].(map[string]any)["paymentKey"] != approved.PaymentKey || h.body["data"].(map[string]any)["status"] != "EXPIRED" {
+		t.Errorf("after 11 minutes: %s", h.raw)
+	}
+	e.clock.Advance(20 * time.Minute)
+	if h := rc.next(t); h.body["data"].(map[string]any)["paymentKey"] != ready.PaymentKey || h.body["data"].(map[string]any)["status"] != "EXPIRED" {
+		t.Errorf("after 31 minutes: %s", h.raw)
+	}
+	e.clock.Advance(8 * 24 * time.Hour)
+	e.settle("the due date swept", func([]sandbox.WebhookDelivery) bool {
+		for _, ev := range e.sb.Timeline(e.key, va.PaymentKey) {
+			if ev.Kind == sandbox.EventVirtualAccountExpired {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(e.sb.WebhookDeliveries(e.key, va.PaymentKey)); n != 2 {
+		t.Errorf("the virtual account has %d webhooks, want the issue's 2 (none for its due date)", n)
+	}
+}
