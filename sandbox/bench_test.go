@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,14 +21,19 @@ import (
 //
 //	go test ./sandbox -run '^$' -bench Throughput -benchtime 5s
 
-func benchServer(b *testing.B) (*httptest.Server, *http.Client) {
+func benchServer(b *testing.B, opts ...sandbox.Option) (*httptest.Server, *http.Client) {
 	b.Helper()
-	sb, err := sandbox.New(sandbox.WithSeed(1))
+	sb, err := sandbox.New(append([]sandbox.Option{sandbox.WithSeed(1)}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
 	srv := httptest.NewServer(sb.Handler())
 	b.Cleanup(srv.Close)
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		sb.CloseWebhooks(ctx)
+	})
 	hc := &http.Client{
 		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256},
 		Timeout:   10 * time.Second,
@@ -85,6 +91,36 @@ func BenchmarkThroughputLookups(b *testing.B) {
 
 func BenchmarkThroughputFlows(b *testing.B) {
 	srv, hc := benchServer(b)
+	flows(b, srv, hc)
+}
+
+// BenchmarkWebhookFlows runs the flows of BenchmarkThroughputFlows with each
+// confirm's webhook sent to no receiver, to one that answers 200 at once,
+// and to one that never answers: delivery must not slow the API.
+//
+//	go test ./sandbox -run '^$' -bench WebhookFlows -benchtime 5s
+func BenchmarkWebhookFlows(b *testing.B) {
+	b.Run("receiver=none", func(b *testing.B) {
+		srv, hc := benchServer(b)
+		flows(b, srv, hc)
+	})
+	b.Run("receiver=ok", func(b *testing.B) {
+		recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		b.Cleanup(recv.Close)
+		srv, hc := benchServer(b, sandbox.WithWebhookURL(recv.URL))
+		flows(b, srv, hc)
+	})
+	b.Run("receiver=hung", func(b *testing.B) {
+		release := make(chan struct{})
+		recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+		b.Cleanup(recv.Close)
+		srv, hc := benchServer(b, sandbox.WithWebhookURL(recv.URL))
+		b.Cleanup(func() { close(release) }) // before the sandbox closes its webhooks
+		flows(b, srv, hc)
+	})
+}
+
+func flows(b *testing.B, srv *httptest.Server, hc *http.Client) {
 	var seq atomic.Int64
 	b.SetParallelism(8)
 	b.ResetTimer()

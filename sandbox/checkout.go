@@ -20,12 +20,22 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <tr><th align="left">Status</th><td>{{.Status}}</td></tr>
 </table>
 {{if .Open}}<form method="post">
-<p><button type="submit" name="result" value="approve">Approve</button></p>
+{{if .VirtualAccount}}<p><label>Bank <select name="bank">{{range .Banks}}<option value="{{.Code}}">{{.Name}} ({{.Code}})</option>{{end}}</select></label></p>
+<p><label>Customer name <input name="customerName" value="{{.CustomerName}}" maxlength="100"></label></p>
+<p>Approving requests a virtual account at this bank; confirm issues it.</p>
+{{end}}<p><button type="submit" name="result" value="approve">Approve</button></p>
 <p><label for="code">Failure code</label>
 <select id="code" name="code">{{range .Failures}}<option value="{{.Code}}">{{.Code}} ({{.Description}})</option>{{end}}</select>
 <button type="submit" name="result" value="fail">Fail</button></p>
 <p><button type="submit" name="result" value="close">Close the window</button> (as the customer closing it: PAY_PROCESS_CANCELED)</p>
-</form>{{else}}<p>{{.Note}}</p>{{end}}
+</form>{{else if .Account}}<table>
+<tr><th align="left">Bank</th><td>{{.BankName}} ({{.BankCode}})</td></tr>
+<tr><th align="left">Account</th><td>{{.Account}}</td></tr>
+<tr><th align="left">Due</th><td>{{.DueDate}}{{if .Expired}} (expired){{end}}</td></tr>
+</table>
+{{if .Depositable}}<form method="post">
+<button type="submit" name="result" value="deposit">Simulate deposit of {{.Amount}} KRW</button>
+</form>{{else}}<p>{{.Note}}</p>{{end}}{{else}}<p>{{.Note}}</p>{{end}}
 </body></html>
 `))
 
@@ -34,7 +44,7 @@ var receiptPage = template.Must(template.New("receipt").Parse(`<!doctype html>
 <h1>Sandbox sales slip</h1>
 <table>
 <tr><th align="left">Order</th><td>{{.OrderName}} ({{.OrderID}})</td></tr>
-<tr><th align="left">Card</th><td>{{.Card}}</td></tr>
+<tr><th align="left">Paid with</th><td>{{.Card}}</td></tr>
 <tr><th align="left">Total</th><td>{{.Total}} KRW</td></tr>
 <tr><th align="left">Balance</th><td>{{.Balance}} KRW</td></tr>
 <tr><th align="left">Status</th><td>{{.Status}}</td></tr>
@@ -73,9 +83,12 @@ func writeHTMLError(w http.ResponseWriter, e *Error) {
 
 // checkout serves the payment window: GET shows the page, POST with the form
 // field result decides and redirects (303) to the payment's returnUrl:
-// approve; fail, with code (one of CheckoutFailures, PAY_PROCESS_CANCELED
-// when absent); or close, the customer closing the window
-// (PAY_PROCESS_CANCELED).
+// approve (a virtual-account payment takes bank, a code of
+// VirtualAccountBanks, and customerName with it); fail, with code (one of
+// CheckoutFailures, PAY_PROCESS_CANCELED when absent); or close, the
+// customer closing the window (PAY_PROCESS_CANCELED). Once a virtual
+// account is issued, result=deposit simulates the customer's deposit and
+// redirects (303) back to the page.
 func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("paymentKey")
 	switch r.Method {
@@ -98,8 +111,8 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			err error
 		)
 		result, code := strings.ToLower(r.PostForm.Get("result")), r.PostForm.Get("code")
-		if result != "approve" && result != "fail" && result != "close" {
-			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve, fail or close (rule: form field).")
+		if result != "approve" && result != "fail" && result != "close" && result != "deposit" {
+			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "result: must be approve, fail, close or deposit (rule: form field).")
 			return
 		}
 		what := "checkout page: " + result
@@ -109,7 +122,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 		done := s.pageCall(w, r, key, what)
 		switch result {
 		case "approve":
-			res, err = s.Approve(key)
+			res, err = s.ApproveVirtualAccount(key, r.PostForm.Get("bank"), r.PostForm.Get("customerName"))
 		case "fail":
 			if code == "" {
 				code = FailPayProcessCanceled
@@ -117,6 +130,10 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			res, err = s.FailWith(key, code)
 		case "close":
 			res, err = s.FailWith(key, FailPayProcessCanceled)
+		case "deposit":
+			if err = s.depositAtCheckout(key); err == nil {
+				res.RedirectURL = checkoutPath + key
+			}
 		}
 		if err != nil {
 			e := asError(err)
@@ -161,11 +178,28 @@ func (s *Store) checkoutView(key string) map[string]any {
 		return nil
 	}
 	s.expire(p, s.clock.Now())
-	return map[string]any{
+	v := map[string]any{
 		"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
 		"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
 		"Note": "This payment can no longer be approved here.", "Failures": checkoutFailures,
 	}
+	if p.va != nil {
+		v["VirtualAccount"] = true
+		v["Banks"] = virtualAccountBanks
+		v["CustomerName"] = defaultCustomerName
+		if p.va.issued {
+			v["Account"] = p.va.accountNumber
+			v["BankCode"], v["BankName"] = p.va.bankCode, bankName(p.va.bankCode)
+			v["DueDate"] = p.va.dueDate.Format("2006-01-02 15:04:05 MST")
+			v["Expired"] = p.va.expired
+			v["Depositable"] = p.status == generated.PaymentStatusWaitingForDeposit && !p.va.expired
+			v["Note"] = "No deposit possible: the payment is " + string(p.status) + "."
+			if p.va.expired && p.status == generated.PaymentStatusWaitingForDeposit {
+				v["Note"] = "No deposit possible: the account expired at its due date."
+			}
+		}
+	}
+	return v
 }
 
 // receiptView is what the sales slip shows of an approved payment, or nil.
@@ -173,16 +207,26 @@ func (s *Store) receiptView(key string) map[string]any {
 	s.mu.Lock()
 	defer s.unlock()
 	p := s.byKey[key]
-	if p == nil || p.approvedAt.IsZero() {
+	if p == nil || (p.approvedAt.IsZero() && (p.va == nil || !p.va.issued)) {
 		return nil
 	}
 	card := ""
-	if p.card != nil {
+	switch {
+	case p.card != nil:
 		card = p.card.masked
+	case p.va != nil:
+		card = "virtual account " + bankName(p.va.bankCode) + " " + p.va.accountNumber
 	}
 	return map[string]any{
 		"OrderName": p.orderName, "OrderID": p.orderID, "Card": card,
 		"Total": p.total.String(), "Balance": p.balance.String(), "Status": string(p.status),
-		"ApprovedAt": p.approvedAt.Format("2006-01-02 15:04:05 MST"),
+		"ApprovedAt": approvedAtText(p),
 	}
+}
+
+func approvedAtText(p *payment) string {
+	if p.approvedAt.IsZero() {
+		return "waiting for the deposit"
+	}
+	return p.approvedAt.Format("2006-01-02 15:04:05 MST")
 }

@@ -18,8 +18,28 @@ func (systemClock) Now() time.Time { return time.Now() }
 // FakeClock is a Clock that only moves when told to. It is safe for
 // concurrent use.
 type FakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time
+	moves chan struct{} // closed (and replaced) when the clock moves
+}
+
+// moved returns a channel closed at the clock's next move: the webhook
+// worker sends what an Advance made due without waiting in real time.
+func (c *FakeClock) moved() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.moves == nil {
+		c.moves = make(chan struct{})
+	}
+	return c.moves
+}
+
+// tell wakes those waiting for a move; the caller holds c.mu.
+func (c *FakeClock) tell() {
+	if c.moves != nil {
+		close(c.moves)
+		c.moves = nil
+	}
 }
 
 // NewFakeClock returns a FakeClock that reads t until it is advanced.
@@ -36,6 +56,7 @@ func (c *FakeClock) Now() time.Time {
 func (c *FakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
+	c.tell()
 	c.mu.Unlock()
 }
 
@@ -43,5 +64,6 @@ func (c *FakeClock) Advance(d time.Duration) {
 func (c *FakeClock) Set(t time.Time) {
 	c.mu.Lock()
 	c.now = t
+	c.tell()
 	c.mu.Unlock()
 }

@@ -140,6 +140,13 @@ var dashboardActions = []dashboardAction{
 			return err
 		},
 	},
+	{
+		name: "deposit", label: "Simulate the customer's deposit",
+		shows: func(st generated.PaymentStatus) bool { return st == generated.PaymentStatusWaitingForDeposit },
+		do: func(s *Sandbox, pk string, _ url.Values) error {
+			return s.depositAtCheckout(pk)
+		},
+	},
 }
 
 func findAction(name string) *dashboardAction {

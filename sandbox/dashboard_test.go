@@ -666,3 +666,73 @@ func TestPagesAreUsableByKeyboard(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardDepositAndWebhooks: a virtual-account payment waiting for
+// its deposit offers the deposit button; pressing it pays the account, and
+// the timeline shows the webhook deliveries and the receiver's answers
+// (a refused first attempt, then the retry answered 200), never a body.
+func TestDashboardDepositAndWebhooks(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, func(n int, _ hit) int {
+		if n == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	e := hooked(t)
+	e.register(rc.srv.URL)
+	p := e.issued("order-dash-va-1", 30000)
+	b := e.signIn(e.key)
+	_, page := b.get(paymentPath(p.PaymentKey))
+	if !strings.Contains(page, `action="/sandbox/dashboard/payments/`+p.PaymentKey+`/deposit"`) {
+		t.Fatalf("a WAITING_FOR_DEPOSIT payment's page lacks the deposit button:\n%s", page)
+	}
+	resp, _ := b.post(paymentPath(p.PaymentKey)+"/deposit", url.Values{"csrf": {b.csrf()}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deposit button: %d", resp.StatusCode)
+	}
+	if got := e.ok("GET", "/v1/payments/"+p.PaymentKey, nil); got.Status != generated.PaymentStatusDone {
+		t.Fatalf("after the deposit button: %s", got.Status)
+	}
+	// The first delivery is refused; its retry is due a minute later.
+	e.settle("refused once", func(ds []sandbox.WebhookDelivery) bool {
+		for _, d := range ds {
+			if len(d.Attempts) > 0 && d.Attempts[0].StatusCode == http.StatusInternalServerError && d.NextAttemptAt != nil {
+				return true
+			}
+		}
+		return false
+	})
+	e.clock.Advance(time.Minute)
+	e.settle("all answered 200", func(ds []sandbox.WebhookDelivery) bool {
+		for _, d := range ds {
+			if d.State != sandbox.WebhookDelivered {
+				return false
+			}
+		}
+		return len(ds) > 0
+	})
+	tl, _ := e.sb.PaymentTimeline(e.key, p.PaymentKey)
+	var refused, answered int
+	for _, en := range tl {
+		if en.Kind != "webhook" {
+			continue
+		}
+		if strings.Contains(en.Summary, "ps_") || strings.Contains(en.Summary, "{") {
+			t.Errorf("a webhook entry shows the body: %q", en.Summary)
+		}
+		switch {
+		case en.Failed && strings.Contains(en.Summary, "answered 500"):
+			refused++
+		case !en.Failed && strings.Contains(en.Summary, "answered 200"):
+			answered++
+		}
+	}
+	if refused != 1 || answered == 0 {
+		t.Errorf("webhook entries: %d refused, %d answered 200; want 1 and at least 1:\n%+v", refused, answered, tl)
+	}
+	_, page = b.get(paymentPath(p.PaymentKey))
+	if !strings.Contains(page, "answered 500") || strings.Contains(page, "/deposit\"") {
+		t.Errorf("the DONE payment's page: no webhook answers, or still a deposit button:\n%s", page)
+	}
+}

@@ -14,7 +14,10 @@
 // The handler serves the six API operations, a checkout page at each
 // payment's checkout.url (/sandbox/checkout/{paymentKey}), a sales slip at
 // receipt.url (/sandbox/receipt/{paymentKey}), a dashboard per test key
-// (/sandbox/dashboard), and the spec at /openapi.yaml and /openapi.json.
+// (/sandbox/dashboard), the spec at /openapi.yaml and /openapi.json, and the
+// sandbox's own endpoints under /sandbox/v1/ (authenticated with the secret
+// key): a virtual account's deposit, the key's webhook URL and its webhook
+// deliveries.
 //
 // # Dashboard
 //
@@ -43,12 +46,26 @@
 //
 // # Rules
 //
-// The Store holds the state and the rules (Create, Approve, Fail, Confirm,
-// Cancel, KeyIn, Get, GetByOrderID): plain methods, usable without HTTP,
+// The Store holds the state and the rules (Create, Approve,
+// ApproveVirtualAccount, Fail, Confirm, Deposit, Cancel, KeyIn, Get,
+// GetByOrderID): plain methods, usable without HTTP,
 // which a Sandbox has too. The HTTP side (the layers above and the
 // generated strict handler) only translates. Every state change is an
 // Event, kept per payment (Timeline) and per secret key (Events) and handed
 // to the hook of WithEventHook.
+//
+// # Virtual accounts and webhooks
+//
+// A VIRTUAL_ACCOUNT payment gets its account at confirm
+// (WAITING_FOR_DEPOSIT), is paid by Deposit (DONE), expires at its due date
+// on the Clock, and needs a refund account to be cancelled after the
+// deposit. The state changes Toss announces are POSTed to the secret key's
+// webhook URL (SetWebhookURL, WithWebhookURL) with Toss's headers, from a
+// bounded outbox per key, and retried on Toss's schedule on the Clock
+// (WebhookRetryIntervals, WithWebhookRetryScale) until answered 200;
+// WebhookDeliveries keeps each delivery with its answers, and
+// X-Sandbox-Webhook-Fault or WithWebhookFaults makes deliveries repeat,
+// arrive out of order or late. Call CloseWebhooks when done.
 //
 // # Limits
 //

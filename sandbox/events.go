@@ -21,6 +21,14 @@ const (
 	// EventCanceled: a cancel was applied; Amount and TransactionKey are the
 	// cancel's, From and To the status before and after it.
 	EventCanceled EventKind = "payment.canceled"
+	// EventVirtualAccountExpired: the due date of a virtual account waiting
+	// for its deposit passed; the status stays WAITING_FOR_DEPOSIT and Toss
+	// sends no webhook (docs/webhooks.md §2).
+	EventVirtualAccountExpired EventKind = "virtual_account.expired"
+	// EventRefundStatusChanged: the refund of a cancelled virtual-account
+	// payment moved (RefundStatus: PENDING at the cancel, COMPLETED or
+	// FAILED later). Toss sends no webhook for it.
+	EventRefundStatusChanged EventKind = "refund.status_changed"
 	// EventForgotten: the payment was dropped to keep its secret key (or the
 	// sandbox) within its limits; look-ups answer NOT_FOUND_PAYMENT from now on.
 	EventForgotten EventKind = "payment.forgotten"
@@ -38,9 +46,11 @@ type Event struct {
 	At time.Time
 	// Kind is what happened.
 	Kind EventKind
-	// PaymentKey and OrderID name the payment.
+	// PaymentKey and OrderID name the payment; Method is how it is paid,
+	// CARD or VIRTUAL_ACCOUNT.
 	PaymentKey string
 	OrderID    string
+	Method     generated.CreatePaymentMethod
 	// From and To are the status before and after (From is empty for
 	// EventCreated).
 	From, To generated.PaymentStatus
@@ -48,8 +58,10 @@ type Event struct {
 	// an EventCreated, and zero otherwise.
 	Amount money.Amount
 	// TransactionKey is the transaction the change made, when it made one
-	// (confirm, key-in, cancel).
+	// (confirm, key-in, cancel, the issue of a virtual account, a deposit).
 	TransactionKey string
+	// RefundStatus is the refund status of an EventRefundStatusChanged.
+	RefundStatus generated.RefundStatus
 }
 
 // EventHook receives each event as the store makes it, with the secret key
@@ -69,8 +81,9 @@ func WithEventHook(h EventHook) Option {
 }
 
 // maxTimeline bounds the events of one payment: created, approved or
-// aborted, confirmed or expired, its cancels and a spare.
-const maxTimeline = 4 + MaxCancelsPerPayment
+// aborted, confirmed or expired, issued, deposited, expired account, its
+// cancels with their refund changes and spares.
+const maxTimeline = 8 + 2*MaxCancelsPerPayment
 
 // emit records e for p (the caller holds s.mu): in p's timeline, in its
 // tenant's outbox, and in the list handed to the hook once the lock is
@@ -83,6 +96,10 @@ func (s *Store) emit(p *payment, e Event) {
 	s.eventSeq++
 	e.Seq = s.eventSeq
 	e.PaymentKey, e.OrderID = p.key, p.orderID
+	e.Method = generated.CreatePaymentMethodCard
+	if p.va != nil {
+		e.Method = generated.CreatePaymentMethodVirtualAccount
+	}
 	if len(p.timeline) < maxTimeline {
 		p.timeline = append(p.timeline, e)
 	}
@@ -96,8 +113,15 @@ func (s *Store) emit(p *payment, e Event) {
 		t.outbox[t.outHead] = e
 		t.outHead = (t.outHead + 1) % len(t.outbox)
 	}
-	if s.hook != nil {
-		s.pending = append(s.pending, pendingEvent{tenant: p.tenant, e: e})
+	var snap *generated.Payment
+	if s.wh != nil && s.wh.wants(p.tenant, e) {
+		// The webhook carries the payment as a look-up would answer it now
+		// (docs/webhooks.md §6), in Korean as Toss sends it.
+		r := s.render(p, Korean)
+		snap = &r
+	}
+	if s.hook != nil || snap != nil {
+		s.pending = append(s.pending, pendingEvent{tenant: p.tenant, e: e, snap: snap, fault: s.fault})
 	}
 }
 
@@ -136,15 +160,31 @@ func (s *Store) trimOutboxes() {
 type pendingEvent struct {
 	tenant string
 	e      Event
+	snap   *generated.Payment // the payment for its webhooks, when they are sent
+	fault  WebhookFault
 }
 
-// unlock releases s.mu, then hands the events made under it to the hook.
+// lockFor takes s.mu for a rule run on behalf of c: the webhooks of the
+// events it makes carry c's webhook faults.
+func (s *Store) lockFor(c Caller) {
+	s.mu.Lock()
+	s.fault = c.WebhookFault
+}
+
+// unlock releases s.mu, then hands the events made under it to the webhook
+// outbox and the hook.
 func (s *Store) unlock() {
 	pending := s.pending
 	s.pending = nil
+	s.fault = WebhookFault{}
 	s.mu.Unlock()
 	for _, pe := range pending {
-		s.hook(pe.tenant, pe.e)
+		if pe.snap != nil {
+			s.wh.enqueue(pe.tenant, pe.e, pe.snap, pe.fault)
+		}
+		if s.hook != nil {
+			s.hook(pe.tenant, pe.e)
+		}
 	}
 }
 
@@ -156,7 +196,7 @@ func (s *Store) setStatus(p *payment, status generated.PaymentStatus, at time.Ti
 	from := p.status
 	p.status = status
 	tx := ""
-	if status == generated.PaymentStatusDone {
+	if status == generated.PaymentStatusDone || status == generated.PaymentStatusWaitingForDeposit {
 		tx = p.lastTxKey
 	}
 	s.emit(p, Event{At: at, Kind: EventStatusChanged, From: from, To: status, TransactionKey: tx})

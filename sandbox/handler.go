@@ -78,6 +78,7 @@ func (s *Sandbox) buildHandler() http.Handler {
 	mux.HandleFunc(logoutPath, s.dashLogout)
 	mux.HandleFunc(paymentsPath+"{paymentKey}", s.dashPaymentPage)
 	mux.HandleFunc(paymentsPath+"{paymentKey}/{action}", s.dashPaymentPage)
+	s.sandboxAPI(mux)
 	mux.Handle("/", s.route(apiMux, apiChain))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(TraceHeader, s.newTraceID())
@@ -211,8 +212,9 @@ func routeOf(r *http.Request) routed {
 }
 
 type callerInfo struct {
-	secretKey string
-	baseURL   string
+	secretKey    string
+	baseURL      string
+	webhookFault WebhookFault
 }
 
 // auth applies Toss's rules: Basic base64(secretKey + ":"); a missing or
@@ -221,63 +223,63 @@ type callerInfo struct {
 func (s *Sandbox) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := routeOf(r).route.Operation.OperationID
-		lang := langOf(r)
-		deny := func(code generated.ErrorCode, detail string) { s.writeOp(w, op, code, lang, detail) }
-		h := r.Header.Get("Authorization")
-		if h == "" {
-			deny(generated.ErrorCodeUnauthorizedKey, "Authorization header missing: send Basic base64(secretKey + \":\").")
+		ci, code, detail := s.authenticate(r)
+		if code != "" {
+			s.writeOp(w, op, code, langOf(r), detail)
 			return
 		}
-		scheme, cred, _ := strings.Cut(h, " ")
-		if !strings.EqualFold(scheme, "Basic") {
-			deny(generated.ErrorCodeUnauthorizedKey, "Use Basic authentication: Basic base64(secretKey + \":\").")
-			return
-		}
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-		if err != nil {
-			deny(generated.ErrorCodeUnauthorizedKey, "The credentials are not base64: send Basic base64(secretKey + \":\").")
-			return
-		}
-		key, _, hasColon := strings.Cut(string(raw), ":")
-		switch {
-		case strings.HasPrefix(key, "live_"):
-			deny(generated.ErrorCodeUnauthorizedKey, "The sandbox never takes live keys: use a test_sk_ key.")
-			return
-		case !hasColon:
-			deny(generated.ErrorCodeIncorrectBasicAuthFormat, "")
-			return
-		case strings.HasPrefix(key, "test_ck_"):
-			deny(generated.ErrorCodeUnauthorizedKey, "Client keys (test_ck_) are for browsers: use a secret key (test_sk_).")
-			return
-		case len(key) > maxSecretKeyLength:
-			// Real keys are under 100 characters. The key is part of every
-			// idempotency identity and of every payment it owns, so a flood
-			// of huge keys would grow memory far past the caps' intent.
-			deny(generated.ErrorCodeUnauthorizedKey, "The key is longer than any secret key ("+strconv.Itoa(maxSecretKeyLength)+" characters at most).")
-			return
-		case !isTestSecretKey(key):
-			deny(generated.ErrorCodeUnauthorizedKey, "")
-			return
-		case s.cfg.allowed != nil && !s.cfg.allowed[key]:
-			deny(generated.ErrorCodeUnauthorizedKey, "The key is not on this sandbox's allow-list.")
-			return
-		}
-		base := s.cfg.baseURL
-		if base == "" {
-			scheme := "http"
-			if r.TLS != nil {
-				scheme = "https"
-			}
-			base = scheme + "://" + r.Host
-		}
-		ctx := context.WithValue(r.Context(), callerKey, callerInfo{secretKey: key, baseURL: base})
+		ctx := context.WithValue(r.Context(), callerKey, ci)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
+// authenticate reads the secret key of r as Toss does, or returns the
+// error code and detail to refuse it with.
+func (s *Sandbox) authenticate(r *http.Request) (callerInfo, generated.ErrorCode, string) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return callerInfo{}, generated.ErrorCodeUnauthorizedKey, "Authorization header missing: send Basic base64(secretKey + \":\")."
+	}
+	scheme, cred, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Basic") {
+		return callerInfo{}, generated.ErrorCodeUnauthorizedKey, "Use Basic authentication: Basic base64(secretKey + \":\")."
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return callerInfo{}, generated.ErrorCodeUnauthorizedKey, "The credentials are not base64: send Basic base64(secretKey + \":\")."
+	}
+	key, _, hasColon := strings.Cut(string(raw), ":")
+	switch {
+	case strings.HasPrefix(key, "live_"):
+		return callerInfo{}, generated.ErrorCodeUnauthorizedKey, "The sandbox never takes live keys: use a test_sk_ key."
+	case !hasColon:
+		return callerInfo{}, generated.ErrorCodeIncorrectBasicAuthFormat, ""
+	case strings.HasPrefix(key, "test_ck_"):
+		return callerInfo{}, generated.ErrorCodeUnauthorizedKey, "Client keys (test_ck_) are for browsers: use a secret key (test_sk_)."
+	case len(key) > maxSecretKeyLength:
+		// Real keys are under 100 characters. The key is part of every
+		// idempotency identity and of every payment it owns, so a flood
+		// of huge keys would grow memory far past the caps' intent.
+		return callerInfo{}, generated.ErrorCodeUnauthorizedKey, "The key is longer than any secret key (" + strconv.Itoa(maxSecretKeyLength) + " characters at most)."
+	case !isTestSecretKey(key):
+		return callerInfo{}, generated.ErrorCodeUnauthorizedKey, ""
+	case s.cfg.allowed != nil && !s.cfg.allowed[key]:
+		return callerInfo{}, generated.ErrorCodeUnauthorizedKey, "The key is not on this sandbox's allow-list."
+	}
+	base := s.cfg.baseURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return callerInfo{secretKey: key, baseURL: base}, "", ""
+}
+
 func callerOf(ctx context.Context, acceptLanguage *string) Caller {
 	ci, _ := ctx.Value(callerKey).(callerInfo)
-	c := Caller{SecretKey: ci.secretKey, BaseURL: ci.baseURL}
+	c := Caller{SecretKey: ci.secretKey, BaseURL: ci.baseURL, WebhookFault: ci.webhookFault}
 	if acceptLanguage != nil {
 		c.Language = LanguageOf(*acceptLanguage)
 	}
@@ -289,6 +291,16 @@ func (s *Sandbox) faults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := routeOf(r).route.Operation.OperationID
 		lang := langOf(r)
+		if v := r.Header.Get(WebhookFaultHeader); v != "" {
+			wf, err := ParseWebhookFault(v)
+			if err != nil {
+				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, err.Error())
+				return
+			}
+			ci, _ := r.Context().Value(callerKey).(callerInfo)
+			ci.webhookFault = wf
+			r = r.WithContext(context.WithValue(r.Context(), callerKey, ci))
+		}
 		var f fault
 		if v := r.Header.Get(FaultHeader); v != "" {
 			var err error

@@ -64,7 +64,7 @@ func TestValidation(t *testing.T) {
 		t.Errorf("amount message %q", msg)
 	}
 	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", "/v1/payments", `{"method":`)
-	e.fails(400, generated.ErrorCodeNotSupportedMethod, "POST", "/v1/payments", map[string]any{"method": "VIRTUAL_ACCOUNT", "amount": 1000, "orderId": "order-val-0003", "orderName": "x", "returnUrl": "http://x.example/r"})
+	e.fails(400, generated.ErrorCodeNotSupportedMethod, "POST", "/v1/payments", map[string]any{"method": "TRANSFER", "amount": 1000, "orderId": "order-val-0003", "orderName": "x", "returnUrl": "http://x.example/r"})
 	e.fails(400, generated.ErrorCodeInvalidFlowModeParameters, "POST", "/v1/payments", map[string]any{"method": "CARD", "amount": 1000, "orderId": "order-val-0013", "orderName": "x", "returnUrl": "http://x.example/r", "flowMode": "DIRECT"})
 	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", "/v1/payments", map[string]any{"method": "CARD", "amount": 1000.5, "orderId": "order-val-0004", "orderName": "x", "returnUrl": "http://x.example/r"})
 	e.fails(400, generated.ErrorCodeBelowMinimumAmount, "POST", "/v1/payments", createBody("order-val-0005", 50))

@@ -32,6 +32,9 @@ func stamp(p *payment, at func(*payment) bool, t func(*payment) tosstime.Timesta
 // shapes it for the payment's status.
 func (s *Store) render(p *payment, lang Language) generated.Payment {
 	approved := !p.approvedAt.IsZero() && p.status != generated.PaymentStatusExpired
+	// issued: the payment has its secret and transaction, a card payment
+	// from its approval on, a virtual account from the issue of its account.
+	issued := approved || (p.va != nil && p.va.issued)
 	zero := money.New(0)
 	taxable, _ := p.balance.Sub(p.taxFree)
 	vat := taxable.DivRound(11)
@@ -62,20 +65,28 @@ func (s *Store) render(p *payment, lang Language) generated.Payment {
 	out.ApprovedAt = stamp(p, func(*payment) bool { return approved }, func(p *payment) tosstime.Timestamp {
 		return tosstime.From(p.approvedAt.In(tosstime.Seoul))
 	})
-	if p.status == generated.PaymentStatusInProgress || approved {
+	if p.status == generated.PaymentStatusInProgress || issued {
 		m := generated.PaymentMethodCardKo
-		if lang == English {
+		switch {
+		case p.va != nil && lang == English:
+			m = generated.PaymentMethodVirtualAccount
+		case p.va != nil:
+			m = generated.PaymentMethodVirtualAccountKo
+		case lang == English:
 			m = generated.PaymentMethodCard
 		}
 		out.Method = &m
 	}
-	if approved {
+	if issued {
 		out.UseEscrow = ptr(false)
 		out.LastTransactionKey = ptr(p.lastTxKey)
 		out.Secret = ptr(p.secret)
 		out.Receipt = &generated.Receipt{URL: ptr(p.baseURL + receiptPath + p.key)}
 		if p.card != nil {
 			out.Card = renderCard(p, lang)
+		}
+		if p.va != nil && p.va.issued {
+			out.VirtualAccount = renderVA(p, lang)
 		}
 	}
 	if len(p.cancels) > 0 {

@@ -23,6 +23,13 @@ type config struct {
 	hook         EventHook
 	maxFaultWait time.Duration
 	sources      []TimelineSource
+
+	webhookURL    string
+	webhookScale  float64
+	webhookFaults WebhookFaultRates
+	webhookClient *http.Client
+	webhookPerKey int
+	webhookTotal  int
 }
 
 // Option configures a Sandbox.

@@ -54,6 +54,9 @@ type Caller struct {
 	// BaseURL is where checkout and receipt URLs point; empty means the
 	// sandbox's configured base URL.
 	BaseURL string
+	// WebhookFault is the fault the webhooks of the changes this call makes
+	// meet (the X-Sandbox-Webhook-Fault header); zero for none.
+	WebhookFault WebhookFault
 }
 
 // CheckoutResult is the outcome of a decision at the checkout page.
@@ -87,6 +90,7 @@ type payment struct {
 	lastTxKey       string
 	secret          string
 	failure         *generated.Failure
+	va              *vaRecord // set for method VIRTUAL_ACCOUNT
 	timeline        []Event
 	gone            bool // forgotten to keep within the limits
 }
@@ -154,10 +158,13 @@ type Store struct {
 	calls     map[string]*callLog // each secret key's latest API calls
 	callCount int                 // calls in all logs
 	maxCalls  int
+	fault     WebhookFault // of the rule holding s.mu
+
+	wh *dispatcher // webhook delivery; never nil after newStore
 }
 
 func newStore(cfg config, sp *spec) *Store {
-	return &Store{
+	s := &Store{
 		clock:        cfg.clock,
 		spec:         sp,
 		rng:          rand.New(rand.NewPCG(cfg.seed, 0x70557061)),
@@ -170,6 +177,30 @@ func newStore(cfg config, sp *spec) *Store {
 		eventsPerKey: DefaultEventsPerKey,
 		maxOutbox:    maxOutboxEvents,
 		maxCalls:     maxCalls,
+		wh:           newDispatcher(cfg),
+	}
+	s.wh.sweep = s.sweep
+	if cfg.webhookURL != "" {
+		s.wh.mu.Lock()
+		s.wh.start()
+		s.wh.mu.Unlock()
+	}
+	return s
+}
+
+// sweep applies the time-driven transitions to every payment whose state
+// can still change with time, so that they are announced (webhooks, the
+// hook) when they happen rather than at the next look-up.
+func (s *Store) sweep() {
+	s.mu.Lock()
+	defer s.unlock()
+	now := s.clock.Now()
+	for _, p := range s.byKey {
+		switch {
+		case p.status == generated.PaymentStatusReady, p.status == generated.PaymentStatusInProgress,
+			p.va != nil && (p.status == generated.PaymentStatusWaitingForDeposit || p.va.refundStatus == generated.RefundStatusPending):
+			s.expire(p, now)
+		}
 	}
 }
 
@@ -210,6 +241,9 @@ func (s *Store) expire(p *payment, now time.Time) {
 	case p.status == generated.PaymentStatusReady && now.Sub(p.requestedAt) > readyWindow,
 		p.status == generated.PaymentStatusInProgress && now.Sub(p.authenticatedAt) > confirmWindow:
 		s.setStatus(p, generated.PaymentStatusExpired, now)
+	}
+	if p.va != nil {
+		s.vaExpire(p, now)
 	}
 }
 
@@ -334,8 +368,8 @@ func (s *Store) wholeWon(op, field string, a money.Amount, lang Language) (int64
 func (s *Store) Create(c Caller, req generated.CreatePaymentRequest) (generated.Payment, error) {
 	const op = openapi.OpCreatePayment
 	lang := c.Language
-	if req.Method != generated.CreatePaymentMethodCard {
-		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotSupportedMethod, lang, "The sandbox emulates card payments (method CARD) only.")
+	if req.Method != generated.CreatePaymentMethodCard && req.Method != generated.CreatePaymentMethodVirtualAccount {
+		return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotSupportedMethod, lang, "The sandbox emulates card (CARD) and virtual-account (VIRTUAL_ACCOUNT) payments only.")
 	}
 	n, err := s.wholeWon(op, "amount", req.Amount, lang)
 	if err != nil {
@@ -350,7 +384,7 @@ func (s *Store) Create(c Caller, req generated.CreatePaymentRequest) (generated.
 	if req.FlowMode != nil && *req.FlowMode == generated.FlowModeDirect && req.EasyPay == nil && req.CardCompany == nil {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidFlowModeParameters, lang, "easyPay or cardCompany: one is required when flowMode is DIRECT.")
 	}
-	s.mu.Lock()
+	s.lockFor(c)
 	defer s.unlock()
 	if t := s.tenantOf(c.SecretKey, false); t != nil && t.byOrder[req.OrderID] != nil {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeDuplicatedOrderID, lang, "")
@@ -366,6 +400,9 @@ func (s *Store) Create(c Caller, req generated.CreatePaymentRequest) (generated.
 		returnURL:   req.ReturnURL,
 		automatic:   req.ConfirmationMethod != nil && *req.ConfirmationMethod == generated.ConfirmationMethodAutomatic,
 	}
+	if req.Method == generated.CreatePaymentMethodVirtualAccount {
+		p.va = &vaRecord{refundStatus: generated.RefundStatusNone}
+	}
 	s.add(c, p)
 	s.created(p)
 	return s.render(p, lang), nil
@@ -374,16 +411,46 @@ func (s *Store) Create(c Caller, req generated.CreatePaymentRequest) (generated.
 // Approve is the customer approving the payment at the checkout page: the
 // payment moves to IN_PROGRESS (to DONE at once when it was created with
 // confirmationMethod AUTOMATIC) and the result says where to redirect.
+//
+// For a virtual-account payment it is ApproveVirtualAccount with the
+// default bank and customer name.
 func (s *Store) Approve(paymentKey string) (CheckoutResult, error) {
+	return s.ApproveVirtualAccount(paymentKey, "", "")
+}
+
+// ApproveVirtualAccount is the customer approving the payment at the
+// checkout page; for a virtual-account payment, choosing the bank
+// (bankCode, one of VirtualAccountBanks; "" for the first) and giving their
+// name (customerName; "" for a default). The account itself is issued by
+// confirm, as Toss issues it. For a card payment the bank and name are
+// ignored.
+func (s *Store) ApproveVirtualAccount(paymentKey, bankCode, customerName string) (CheckoutResult, error) {
 	s.mu.Lock()
 	defer s.unlock()
 	p, err := s.checkoutPayment(paymentKey)
 	if err != nil {
 		return CheckoutResult{}, err
 	}
+	if p.va != nil {
+		if bankCode == "" {
+			bankCode = virtualAccountBanks[0].Code
+		}
+		if bankName(bankCode) == "" {
+			return CheckoutResult{}, &Error{Status: http.StatusBadRequest, Code: generated.ErrorCodeInvalidBank, Message: message(generated.ErrorCodeInvalidBank, Korean, "bank: "+bankCode+" is not one of the sandbox's virtual-account banks.")}
+		}
+		if customerName == "" {
+			customerName = defaultCustomerName
+		}
+		if len([]rune(customerName)) > 100 {
+			return CheckoutResult{}, &Error{Status: http.StatusBadRequest, Code: generated.ErrorCodeInvalidRequest, Message: message(generated.ErrorCodeInvalidRequest, Korean, "customerName: at most 100 characters.")}
+		}
+		p.va.bankCode, p.va.customerName = bankCode, customerName
+	}
 	now := s.clock.Now()
 	p.authenticatedAt = now
-	p.card = &cardRecord{masked: maskCard(checkoutCard), approveNo: s.newDigits(8)}
+	if p.va == nil {
+		p.card = &cardRecord{masked: maskCard(checkoutCard), approveNo: s.newDigits(8)}
+	}
 	s.setStatus(p, generated.PaymentStatusInProgress, now)
 	if p.automatic {
 		s.authorize(p, now)
@@ -496,8 +563,13 @@ func withQuery(raw string, q url.Values) string {
 	return u.String()
 }
 
-// authorize moves an authenticated payment to DONE.
+// authorize moves an authenticated payment to DONE, or a virtual-account
+// payment to WAITING_FOR_DEPOSIT with its account issued.
 func (s *Store) authorize(p *payment, now time.Time) {
+	if p.va != nil {
+		s.issue(p, now)
+		return
+	}
 	p.approvedAt = now
 	p.lastTxKey = s.newTxKey()
 	p.secret = "ps_" + s.newAlnum(21)
@@ -510,7 +582,7 @@ func (s *Store) authorize(p *payment, now time.Time) {
 func (s *Store) Confirm(c Caller, req generated.ConfirmPaymentRequest) (generated.Payment, error) {
 	const op = openapi.OpConfirmPayment
 	lang := c.Language
-	s.mu.Lock()
+	s.lockFor(c)
 	defer s.unlock()
 	p := s.lookup(c.SecretKey, req.PaymentKey)
 	if p == nil {
@@ -542,7 +614,7 @@ func (s *Store) Confirm(c Caller, req generated.ConfirmPaymentRequest) (generate
 func (s *Store) Cancel(c Caller, paymentKey string, req generated.CancelPaymentRequest) (generated.Payment, error) {
 	const op = openapi.OpCancelPayment
 	lang := c.Language
-	s.mu.Lock()
+	s.lockFor(c)
 	defer s.unlock()
 	p := s.lookup(c.SecretKey, paymentKey)
 	if p == nil {
@@ -552,6 +624,10 @@ func (s *Store) Cancel(c Caller, paymentKey string, req generated.CancelPaymentR
 	s.expire(p, now)
 	switch p.status {
 	case generated.PaymentStatusDone, generated.PaymentStatusPartialCanceled:
+	case generated.PaymentStatusWaitingForDeposit:
+		if p.va == nil {
+			return generated.Payment{}, s.refuse(op, generated.ErrorCodeNotCancelablePayment, lang, "")
+		}
 	case generated.PaymentStatusCanceled:
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeAlreadyCanceledPayment, lang, "")
 	default:
@@ -572,6 +648,9 @@ func (s *Store) Cancel(c Caller, paymentKey string, req generated.CancelPaymentR
 	if rerr != nil {
 		return generated.Payment{}, rerr
 	}
+	if rerr := s.vaCancelRules(op, lang, p, req, amount); rerr != nil {
+		return generated.Payment{}, rerr
+	}
 	// Room for one more cancel: within the key's and the sandbox's limits,
 	// older payments are forgotten, never this one.
 	t := s.tenants[p.tenant]
@@ -590,6 +669,7 @@ func (s *Store) Cancel(c Caller, paymentKey string, req generated.CancelPaymentR
 	} else {
 		p.status = generated.PaymentStatusPartialCanceled
 	}
+	s.vaRefund(p, req, from, now)
 	s.emit(p, Event{At: now, Kind: EventCanceled, From: from, To: p.status, Amount: amount, TransactionKey: cr.txKey})
 	return s.render(p, lang), nil
 }
@@ -666,7 +746,7 @@ func (s *Store) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.Pa
 	if !isDigits(string(req.CardNumber)) || len(req.CardNumber) < 13 || len(req.CardNumber) > 19 {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeInvalidCardNumber, lang, "")
 	}
-	s.mu.Lock()
+	s.lockFor(c)
 	defer s.unlock()
 	if t := s.tenantOf(c.SecretKey, false); t != nil && t.byOrder[req.OrderID] != nil {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeDuplicatedOrderID, lang, "")
@@ -711,7 +791,7 @@ func (s *Store) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.Pa
 
 // Get looks a payment up by its paymentKey.
 func (s *Store) Get(c Caller, paymentKey string) (generated.Payment, error) {
-	s.mu.Lock()
+	s.lockFor(c)
 	defer s.unlock()
 	p := s.lookup(c.SecretKey, paymentKey)
 	if p == nil {
@@ -723,7 +803,7 @@ func (s *Store) Get(c Caller, paymentKey string) (generated.Payment, error) {
 
 // GetByOrderID looks a payment up by its orderId.
 func (s *Store) GetByOrderID(c Caller, orderID string) (generated.Payment, error) {
-	s.mu.Lock()
+	s.lockFor(c)
 	defer s.unlock()
 	var p *payment
 	if t := s.tenantOf(c.SecretKey, false); t != nil {

@@ -65,6 +65,9 @@ func (s *Sandbox) PaymentTimeline(secretKey, paymentKey string) ([]TimelineEntry
 	for _, e := range events {
 		out = append(out, eventEntry(e))
 	}
+	for _, d := range s.WebhookDeliveries(secretKey, paymentKey) {
+		out = append(out, webhookEntries(d)...)
+	}
 	for _, src := range s.cfg.sources {
 		out = append(out, src(secretKey, paymentKey)...)
 	}
@@ -141,4 +144,50 @@ func eventEntry(e Event) TimelineEntry {
 		te.Summary += "; transaction " + e.TransactionKey
 	}
 	return te
+}
+
+// webhookEntries tells of a webhook delivery: each attempt with the
+// receiver's answer, and the delivery still waiting or given up. Only the
+// event, the status it announces and the answer's status are shown, never
+// the body (it carries the payment's secret).
+func webhookEntries(d WebhookDelivery) []TimelineEntry {
+	what := d.EventType
+	if d.Status != "" {
+		what += " (" + string(d.Status) + ")"
+	}
+	var out []TimelineEntry
+	for _, a := range d.Attempts {
+		answer := fmt.Sprintf("answered %d", a.StatusCode)
+		if a.StatusCode == 0 {
+			answer = "no answer"
+			if a.Error != "" {
+				answer += ": " + a.Error
+			}
+		}
+		copyOf := ""
+		if a.Duplicate {
+			copyOf = ", a duplicate (fault)"
+		}
+		out = append(out, TimelineEntry{
+			At: a.At, Seq: d.EventSeq, Kind: "webhook",
+			Summary: fmt.Sprintf("%s sent to the webhook URL, attempt %d%s: %s", what, a.RetriedCount+1, copyOf, answer),
+			Failed:  a.StatusCode != http.StatusOK,
+		})
+	}
+	switch {
+	case d.NextAttemptAt != nil:
+		out = append(out, TimelineEntry{At: *d.NextAttemptAt, Seq: d.EventSeq, Kind: "webhook",
+			Summary: fmt.Sprintf("%s: next attempt due (%s)", what, d.State)})
+	case d.State == WebhookFailed:
+		out = append(out, TimelineEntry{At: lastAttempt(d), Seq: d.EventSeq, Kind: "webhook",
+			Summary: what + ": given up after " + fmt.Sprint(len(d.Attempts)) + " attempts", Failed: true})
+	}
+	return out
+}
+
+func lastAttempt(d WebhookDelivery) time.Time {
+	if n := len(d.Attempts); n > 0 {
+		return d.Attempts[n-1].At
+	}
+	return time.Time{}
 }

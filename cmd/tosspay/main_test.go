@@ -46,7 +46,8 @@ func TestDemoInProcess(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"READY", "IN_PROGRESS", "DONE", "PARTIAL_CANCELED", "CANCELED", "REJECT_CARD_COMPANY", "replayed", "look-up by orderId", "Every step went as expected"} {
+	for _, want := range []string{"READY", "IN_PROGRESS", "DONE", "PARTIAL_CANCELED", "CANCELED", "REJECT_CARD_COMPANY", "replayed", "look-up by orderId",
+		"WAITING_FOR_DEPOSIT", "webhooks received and verified", "INVALID_REQUEST", "refundStatus PENDING", "Every step went as expected"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -73,8 +74,8 @@ func TestDemoAgainstBaseURL(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "skipped") {
 		t.Fatalf("demo --base-url exit %d\n%s\n%s", code, out, errs)
 	}
-	if n := len(sb.Payments("test_sk_demo_remote")); n != 2 {
-		t.Errorf("the remote demo left %d payments, want 2 (create, key-in)", n)
+	if n := len(sb.Payments("test_sk_demo_remote")); n != 3 {
+		t.Errorf("the remote demo left %d payments, want 3 (create, key-in, virtual-account create)", n)
 	}
 	if code, _, _ := runCmd(t, nil, "demo", "--base-url", srv.URL); code != exitUsage {
 		t.Errorf("demo --base-url without a key: exit %d", code)
@@ -383,5 +384,52 @@ func TestDemoWithoutCardObject(t *testing.T) {
 	code, out, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}, "demo", "--base-url", srv.URL)
 	if code != exitOK || !strings.Contains(out, "no card object") {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// tosspay sandbox --webhook-url sends every key's webhooks there, and
+// --webhook-retry-scale compresses Toss's schedule: a delivery answered 500
+// is sent again 60 ms later instead of a minute.
+func TestSandboxCommandWebhooks(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 16)
+	var n atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get(sandbox.WebhookTransmissionRetriedCountHeader)
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer recv.Close()
+	out, base, stop := startSandbox(t, "--webhook-url", recv.URL, "--webhook-retry-scale", "0.001")
+	if !strings.Contains(out, "webhooks:  "+recv.URL) {
+		t.Fatalf("banner:\n%s", out)
+	}
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": base}
+	code, stdout, errs := runCmd(t, vars, "key-in", "--order-id", "order-cmd-wh-01", "--order-name", "x", "--amount", "1000",
+		"--card-number", demoCard, "--card-expiration-year", "39", "--card-expiration-month", "12", "--customer-identity-number", "881212")
+	if code != exitOK {
+		t.Fatalf("key-in: %d %s %s", code, stdout, errs)
+	}
+	var p struct{ PaymentKey string }
+	_ = json.Unmarshal([]byte(stdout), &p)
+	if code, _, errs := runCmd(t, vars, "cancel", "--payment-key", p.PaymentKey, "--cancel-reason", "x"); code != exitOK {
+		t.Fatalf("cancel: %d %s", code, errs)
+	}
+	for _, want := range []string{"0", "1"} {
+		select {
+		case c := <-got:
+			if c != want {
+				t.Errorf("retried count %s, want %s", c, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no webhook with retried count %s", want)
+		}
+	}
+	stop()
+	for _, bad := range [][]string{{"--webhook-url", "ftp://x"}, {"--webhook-retry-scale", "0"}, {"--webhook-faults", "lost=1"}} {
+		if code, _, _ := runCmd(t, nil, append([]string{"sandbox"}, bad...)...); code != exitUsage {
+			t.Errorf("sandbox %v: exit %d, want %d", bad, code, exitUsage)
+		}
 	}
 }

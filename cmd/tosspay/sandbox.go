@@ -25,6 +25,9 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	maxKeys := fs.Int("max-idempotency-keys", sandbox.DefaultMaxIdempotencyKeys, "idempotency keys each secret key keeps; past it the key's oldest answered ones are forgotten")
 	maxIdemBytes := fs.Int64("max-idempotency-bytes", sandbox.DefaultMaxIdempotencyBytes, "bytes of cached answers each secret key keeps; past it the key's oldest answered ones are forgotten")
 	maxBody := fs.Int64("max-body-bytes", sandbox.DefaultMaxBodyBytes, "largest request body accepted")
+	webhookURL := fs.String("webhook-url", "", "default webhook URL of every key that registers none (PUT /sandbox/v1/webhook-endpoint)")
+	retryScale := fs.Float64("webhook-retry-scale", 1, "multiply Toss's webhook retry intervals (1, 4, 16, ... 4096 minutes) by this, in (0, 1]; 0.001 makes the first minute 60 ms")
+	webhookFaults := fs.String("webhook-faults", "", `random webhook faults per delivery, e.g. "duplicate=0.1,out-of-order=0.1,delay=0.05"`)
 	if code := parseFlags(fs, "sandbox", args, e, func(w io.Writer) { printRunHelp(w, "sandbox", fs) }); code >= 0 {
 		return code
 	}
@@ -33,8 +36,15 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "tosspay sandbox: --faults: %v\n", err)
 		return exitUsage
 	}
+	whRates, err := sandbox.ParseWebhookFaults(*webhookFaults)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tosspay sandbox: --webhook-faults: %v\n", err)
+		return exitUsage
+	}
 	opts := []sandbox.Option{
 		sandbox.WithFaults(rates),
+		sandbox.WithWebhookFaults(whRates),
+		sandbox.WithWebhookRetryScale(*retryScale),
 		sandbox.WithMaxPayments(*maxPayments),
 		sandbox.WithMaxIdempotencyKeys(*maxKeys),
 		sandbox.WithMaxIdempotencyBytes(*maxIdemBytes),
@@ -42,6 +52,9 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	}
 	if *seed != 0 {
 		opts = append(opts, sandbox.WithSeed(*seed))
+	}
+	if *webhookURL != "" {
+		opts = append(opts, sandbox.WithWebhookURL(*webhookURL))
 	}
 	sb, err := sandbox.New(opts...)
 	if err != nil {
@@ -64,6 +77,14 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	if *faults != "" {
 		fmt.Fprintf(e.stdout, "  faults:    %s (seed %d)\n", *faults, sb.Seed())
 	}
+	if *webhookURL != "" {
+		fmt.Fprintf(e.stdout, "  webhooks:  %s (a key's own: PUT %s/sandbox/v1/webhook-endpoint)\n", *webhookURL, base)
+	} else {
+		fmt.Fprintf(e.stdout, "  webhooks:  register a URL per key: PUT %s/sandbox/v1/webhook-endpoint {\"url\": ...}\n", base)
+	}
+	if *retryScale != 1 || *webhookFaults != "" {
+		fmt.Fprintf(e.stdout, "  webhook retries x%g, faults %q\n", *retryScale, *webhookFaults)
+	}
 	fmt.Fprintf(e.stdout, "Press Ctrl-C to stop.\n")
 
 	errc := make(chan error, 1)
@@ -81,8 +102,14 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 		return exitAPI
 	}
 	<-errc
+	// The webhooks due now are sent within what is left of the grace; the
+	// rest (retries not yet due, or what the grace left no time for) are
+	// abandoned, and said so.
+	w := sb.CloseWebhooks(sctx)
 	c := sb.FaultCounts()
 	fmt.Fprintf(e.stdout, "stopped (faults injected: drop-after-commit %d, error-before %d, rate-limit %d, delay %d)\n",
 		c.DropAfterCommit, c.ErrorBefore, c.RateLimit, c.Delay)
+	fmt.Fprintf(e.stdout, "webhooks: %d delivered, %d failed after the last retry, %d dropped (per-key limit), %d abandoned at shutdown (not sent)\n",
+		w.Delivered, w.Failed, w.Dropped, w.Abandoned)
 	return exitOK
 }

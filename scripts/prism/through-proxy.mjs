@@ -167,6 +167,52 @@ async function flow() {
   await call("cancel a key-in payment", { path: `/v1/payments/${keyIn.json.paymentKey}/cancel`, body: { cancelReason: "test" }, expect: 200 });
 }
 
+// virtualAccount: the virtual-account story. The checkout page and the
+// deposit are the sandbox's own endpoints, called directly; every API answer
+// (WAITING_FOR_DEPOSIT with virtualAccount, DONE, the refunds) goes through
+// the proxy.
+async function virtualAccount() {
+  const issue = async (name) => {
+    const orderId = newOrderId();
+    const created = await call(`${name}: create`, {
+      path: "/v1/payments",
+      body: { method: "VIRTUAL_ACCOUNT", amount: 30000, orderId, orderName: "hoodie", returnUrl: "https://example.com/return" },
+      expect: 200,
+    });
+    const res = await fetch(created.json.checkout.url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "result=approve&bank=88",
+      redirect: "manual",
+    });
+    if (res.status !== 303) throw new Error(`checkout approve (virtual account): status ${res.status}: ${await res.text()}`);
+    const u = new URL(res.headers.get("location"));
+    const confirm = { paymentKey: u.searchParams.get("paymentKey"), orderId, amount: 30000 };
+    const issued = await call(`${name}: confirm issues the account`, { path: "/v1/payments/confirm", body: confirm, expect: 200 });
+    if (issued.json?.status !== "WAITING_FOR_DEPOSIT" || !issued.json?.virtualAccount) failures.push(`${name}: confirm answered ${issued.json?.status} without a virtual account`);
+    return { key: confirm.paymentKey, origin: new URL(created.json.checkout.url).origin };
+  };
+  const a = await issue("virtual account");
+  await call("virtual account: look-up while waiting", { method: "GET", path: `/v1/payments/${a.key}`, headers: { "Accept-Language": "en-US" }, expect: 200 });
+  const dep = await fetch(`${a.origin}/sandbox/v1/virtual-accounts/${a.key}/deposit`, { method: "POST", headers: { Authorization: auth } });
+  if (dep.status !== 200) failures.push(`deposit: status ${dep.status}: ${await dep.text()}`);
+  await call("virtual account: look-up after the deposit", { method: "GET", path: `/v1/payments/${a.key}`, expect: 200 });
+  await call("virtual account: refund without a refund account", { path: `/v1/payments/${a.key}/cancel`, body: { cancelReason: "returned" }, expect: 400 });
+  await call("virtual account: refund to an unknown bank", {
+    path: `/v1/payments/${a.key}/cancel`,
+    body: { cancelReason: "returned", refundReceiveAccount: { bank: "99", accountNumber: "1002345678901", holderName: "박토스" } },
+    expect: 400,
+  });
+  await call("virtual account: partial refund", {
+    path: `/v1/payments/${a.key}/cancel`,
+    body: { cancelReason: "returned", cancelAmount: 10000, refundReceiveAccount: { bank: "20", accountNumber: "1002345678901", holderName: "박토스" } },
+    expect: 200,
+  });
+  const b = await issue("virtual account, cancelled before the deposit");
+  await call("virtual account: partial cancel before the deposit", { path: `/v1/payments/${b.key}/cancel`, body: { cancelReason: "r", cancelAmount: 1000 }, expect: 403 });
+  await call("virtual account: cancel before the deposit", { path: `/v1/payments/${b.key}/cancel`, body: { cancelReason: "r" }, expect: 200 });
+}
+
 async function errors() {
   const unknownKey = "tviva20240213121757MvuS8";
   await call("get an unknown payment", { method: "GET", path: `/v1/payments/${unknownKey}`, expect: 404 });
@@ -227,6 +273,7 @@ if (args["self-test"]) {
   await selfTest();
 } else {
   await flow();
+  await virtualAccount();
   await errors();
   await testCodes();
   const pairs = new Set(results.map((r) => `${r.op} ${r.status}`));

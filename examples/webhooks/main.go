@@ -1,0 +1,168 @@
+// Command webhooks receives Toss webhooks with the webhook package: against
+// the sandbox it registers its URL, takes a virtual-account payment to its
+// deposit, and prints the deposit's two events as the receiver verified them.
+//
+//	go run ./cmd/tosspay sandbox
+//	TOSS_SECRET_KEY=test_sk_... TOSS_BASE_URL=http://127.0.0.1:8080 go run ./examples/webhooks
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/webhook"
+	"github.com/tosspayments-go/tosspayments-go/wrapper"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out io.Writer) error {
+	base, key := os.Getenv("TOSS_BASE_URL"), os.Getenv("TOSS_SECRET_KEY")
+	client, err := wrapper.New(key, wrapper.WithBaseURL(base))
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+
+	// The shop keeps each virtual account's secret from the confirm answer.
+	var mu sync.Mutex
+	secrets := map[string]string{} // orderId → Payment.secret
+	events := make(chan *webhook.Event, 16)
+	receiver, err := webhook.New(func(ctx context.Context, ev *webhook.Event) error {
+		// Mark the order paid here. With webhook.WithStore(webhook.NewSQLStore(db)),
+		// update it in webhook.Tx(ctx): the update and the record of the event
+		// commit together, so a crash neither loses nor doubles the event.
+		events <- ev
+		return nil // an error answers 500: Toss sends the event again
+	},
+		webhook.WithPaymentGetter(client), // PAYMENT_STATUS_CHANGED: look the payment up
+		webhook.WithSecretLookup(func(_ context.Context, orderID string) (string, bool, error) {
+			mu.Lock() // DEPOSIT_CALLBACK: compare with the secret kept
+			defer mu.Unlock()
+			s, ok := secrets[orderID]
+			return s, ok, nil
+		}))
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/toss", receiver)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { // let the receiver finish answering what it handled
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+
+	// Register the receiver's URL, as merchants do in the developer center.
+	hookURL := "http://" + ln.Addr().String() + "/webhooks/toss"
+	if err := sandboxCall(ctx, base, key, http.MethodPut, "/sandbox/v1/webhook-endpoint", `{"url":"`+hookURL+`"}`); err != nil {
+		return err
+	}
+
+	// A virtual-account payment: the customer picks a bank at checkout, and
+	// confirm issues the account.
+	orderID := fmt.Sprintf("order-%d", time.Now().UnixNano())
+	amount := money.New(30000)
+	created, _, err := client.CreatePayment(ctx, generated.CreatePaymentRequest{
+		Method: generated.CreatePaymentMethodVirtualAccount, Amount: amount,
+		OrderID: orderID, OrderName: "Toss hoodie", ReturnURL: "http://localhost:8080/return",
+	})
+	if err != nil {
+		return err
+	}
+	if err := chooseBankAtSandboxCheckout(ctx, *created.Checkout.URL, "88"); err != nil {
+		return err
+	}
+	issued, _, err := client.ConfirmPayment(ctx, generated.ConfirmPaymentRequest{PaymentKey: created.PaymentKey, OrderID: orderID, Amount: amount})
+	if err != nil {
+		return err
+	}
+	if issued.Secret == nil || issued.VirtualAccount == nil {
+		return fmt.Errorf("confirm answered %s without an account", issued.Status)
+	}
+	mu.Lock()
+	secrets[orderID] = *issued.Secret
+	mu.Unlock()
+	fmt.Fprintf(out, "issued: %s, bank %s\n", issued.Status, issued.VirtualAccount.BankCode)
+
+	// The customer pays into the account: the sandbox's deposit button.
+	if err := sandboxCall(ctx, base, key, http.MethodPost, "/sandbox/v1/virtual-accounts/"+url.PathEscape(created.PaymentKey)+"/deposit", ""); err != nil {
+		return err
+	}
+	for seen := 0; seen < 2; {
+		select {
+		case ev := <-events:
+			if ev.OrderID() == orderID && ev.Status() == generated.PaymentStatusDone {
+				fmt.Fprintf(out, "received: %s %s\n", ev.Type, ev.Status())
+				seen++
+			}
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("the deposit's webhooks did not arrive")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// sandboxCall calls one of the sandbox's own endpoints with the secret key.
+func sandboxCall(ctx context.Context, base, key, method, path, body string) error {
+	req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(key, "")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return fmt.Errorf("%s %s: %s %s", method, path, resp.Status, b)
+	}
+	return nil
+}
+
+// chooseBankAtSandboxCheckout does what the customer does at the sandbox's
+// checkout page: it approves, choosing the bank of the virtual account.
+func chooseBankAtSandboxCheckout(ctx context.Context, checkoutURL, bank string) error {
+	form := url.Values{"result": {"approve"}, "bank": {bank}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, checkoutURL, strings.NewReader(form))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := browser.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("checkout answered %s, want 303 to the returnUrl", resp.Status)
+	}
+	return nil
+}

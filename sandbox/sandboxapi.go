@@ -1,0 +1,145 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+)
+
+// The sandbox's own endpoints, outside the API's /v1: what Toss's developer
+// center does for a test merchant (simulate a deposit, register the webhook
+// URL, read the delivery history). Each authenticates with the secret key
+// as the API does and answers Toss-shaped JSON errors.
+const (
+	sandboxAPIPrefix   = "/sandbox/v1/"
+	depositPath        = sandboxAPIPrefix + "virtual-accounts/{paymentKey}/deposit"
+	webhookEndpointURL = sandboxAPIPrefix + "webhook-endpoint"
+	webhookDeliveries  = sandboxAPIPrefix + "webhook-deliveries"
+	maxSandboxAPIBody  = 16 << 10
+)
+
+func (s *Sandbox) sandboxAPI(mux *http.ServeMux) {
+	mux.HandleFunc(depositPath, s.authed([]string{http.MethodPost}, s.depositHandler))
+	mux.HandleFunc(webhookEndpointURL, s.authed([]string{http.MethodGet, http.MethodPut, http.MethodDelete}, s.webhookEndpointHandler))
+	mux.HandleFunc(webhookDeliveries, s.authed([]string{http.MethodGet}, s.webhookDeliveriesHandler))
+	mux.HandleFunc(sandboxAPIPrefix, s.noEndpoint)
+}
+
+// authed checks the method, then the secret key, then calls h with it.
+func (s *Sandbox) authed(methods []string, h func(http.ResponseWriter, *http.Request, callerInfo)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		allowed := false
+		for _, m := range methods {
+			allowed = allowed || r.Method == m
+		}
+		if !allowed {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			s.writeError(w, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, langOf(r),
+				"Method "+r.Method+" is not allowed on "+r.URL.Path+" (allowed: "+strings.Join(methods, ", ")+").")
+			return
+		}
+		ci, code, detail := s.authenticate(r)
+		if code != "" {
+			status := http.StatusUnauthorized
+			if code == generated.ErrorCodeIncorrectBasicAuthFormat {
+				status = http.StatusForbidden
+			}
+			s.writeError(w, status, code, langOf(r), detail)
+			return
+		}
+		if v := r.Header.Get(WebhookFaultHeader); v != "" {
+			wf, err := ParseWebhookFault(v)
+			if err != nil {
+				s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), err.Error())
+				return
+			}
+			ci.webhookFault = wf
+		}
+		h(w, r, ci)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// depositHandler: POST /sandbox/v1/virtual-accounts/{paymentKey}/deposit
+// pays the exact amount into the account (Store.Deposit) and answers the
+// Payment, DONE.
+func (s *Sandbox) depositHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
+	c := Caller{SecretKey: ci.secretKey, BaseURL: ci.baseURL, Language: langOf(r), WebhookFault: ci.webhookFault}
+	p, err := s.Deposit(c, r.PathValue("paymentKey"))
+	if err != nil {
+		writeJSONError(w, asError(err))
+		return
+	}
+	writeJSON(w, p)
+}
+
+// WebhookEndpoint is the body of PUT /sandbox/v1/webhook-endpoint and the
+// answer of its GET, PUT and DELETE: where the key's webhooks go (null:
+// nowhere) and whether that is the sandbox's default.
+type WebhookEndpoint struct {
+	URL     *string `json:"url"`
+	Default bool    `json:"default,omitempty"`
+}
+
+func (s *Sandbox) endpointOf(key string) WebhookEndpoint {
+	u := s.WebhookURL(key)
+	if u == "" {
+		return WebhookEndpoint{}
+	}
+	s.wh.mu.Lock()
+	t := s.wh.tenants[key]
+	own := t != nil && t.url != ""
+	s.wh.mu.Unlock()
+	return WebhookEndpoint{URL: &u, Default: !own}
+}
+
+// webhookEndpointHandler: GET reads, PUT {"url": "https://..."} registers,
+// DELETE removes the key's webhook URL.
+func (s *Sandbox) webhookEndpointHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
+	lang := langOf(r)
+	switch r.Method {
+	case http.MethodPut:
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxSandboxAPIBody+1))
+		if err != nil || len(body) > maxSandboxAPIBody {
+			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, lang, "body: unreadable or over 16 KiB.")
+			return
+		}
+		var in struct {
+			URL *string `json:"url"`
+		}
+		if err := json.Unmarshal(body, &in); err != nil || in.URL == nil {
+			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, lang, `body: want {"url": "https://..."} (rule: required).`)
+			return
+		}
+		if *in.URL == "" {
+			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, lang, "url: empty; DELETE removes the URL.")
+			return
+		}
+		if err := s.SetWebhookURL(ci.secretKey, *in.URL); err != nil {
+			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, lang, err.Error()+".")
+			return
+		}
+	case http.MethodDelete:
+		_ = s.SetWebhookURL(ci.secretKey, "")
+	}
+	writeJSON(w, s.endpointOf(ci.secretKey))
+}
+
+// webhookDeliveriesHandler: GET /sandbox/v1/webhook-deliveries[?paymentKey=K]
+// answers {"deliveries": [...]}, oldest first.
+func (s *Sandbox) webhookDeliveriesHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
+	ds := s.WebhookDeliveries(ci.secretKey, r.URL.Query().Get("paymentKey"))
+	if ds == nil {
+		ds = []WebhookDelivery{}
+	}
+	writeJSON(w, struct {
+		Deliveries []WebhookDelivery `json:"deliveries"`
+	}{ds})
+}
