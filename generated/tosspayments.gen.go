@@ -1254,8 +1254,9 @@ type Error struct {
 	Code ErrorCode `json:"code"`
 
 	// Data Present in some real error bodies, always `null` in those published
-	// (see the fixtures `*.extra-data-null.json`). Toss does not document it,
-	// so any JSON value is accepted and kept as sent.
+	// (see the fixtures `*.extra-data-null.json` and the corpus in
+	// contract_tests/testdata/real). Toss does not document it: that it is an
+	// object when not null is assumed; the Go type keeps it as sent.
 	Data json.RawMessage `json:"data,omitempty"`
 
 	// Message A human-readable message; Korean by default, English when `Accept-Language` is `en-US`.
