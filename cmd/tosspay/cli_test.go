@@ -339,3 +339,22 @@ func TestReadmeExitCodeTable(t *testing.T) {
 		t.Errorf("README.md's exit-status table:\n%s\nwant (from exitCodes):\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A look-up answered with another payment leaves the outcome unknown (exit
+// 3), and the advice fits a look-up: run it again; no idempotency key to
+// repeat with, since a GET sends none.
+func TestLookupMismatchAdvice(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"paymentKey":"another-key","orderId":"order-0001","mId":"m","currency":"KRW","status":"DONE","requestedAt":"2024-01-01T00:00:00+09:00","totalAmount":1000,"balanceAmount":1000}`)
+	}))
+	t.Cleanup(srv.Close)
+	code, _, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}, "get", "--payment-key", "the-key-asked-for", "--max-retries", "0")
+	if code != exitUnknown {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitUnknown, errs)
+	}
+	if !strings.Contains(errs, "paymentKey is not the one sent") || !strings.Contains(errs, "a look-up changes nothing: run it again") || strings.Contains(errs, "--idempotency-key") {
+		t.Errorf("stderr %q", errs)
+	}
+}

@@ -753,6 +753,10 @@ func report(e env, name string, flags []apiFlag, base string, meta *wrapper.Meta
 // same key only when that can give another answer (wrapper.IsRetryable);
 // otherwise the repeat would replay the same answer, so look the payment up.
 func unknownAdvice(repeatable bool, key string) string {
+	if key == "" {
+		// A look-up: it sends no idempotency key and changes nothing.
+		return "a look-up changes nothing: run it again; if the answer is still not the payment asked for, report the trace id"
+	}
 	if repeatable {
 		return "the outcome is unknown: repeat with --idempotency-key " + key + ", or look the payment up (tosspay get / get-order); never repeat with a new key"
 	}
