@@ -68,7 +68,13 @@ func run(ctx context.Context, out io.Writer) error {
 	case wrapper.IsDeclined(err):
 		return fmt.Errorf("declined, tell the customer: %w", err)
 	case wrapper.IsOutcomeUnknown(err):
-		return fmt.Errorf("outcome unknown: repeat with the same idempotency key, or look the payment up by orderId: %w", err)
+		// Settle it: Resolve looks the payment up and says whether the confirm took effect.
+		settled, _, rerr := c.Resolve(ctx, err)
+		if rerr != nil {
+			return fmt.Errorf("not confirmed, or still unknown (try Resolve again later): %w", rerr)
+		}
+		fmt.Fprintf(out, "confirmed (settled by a look-up): %s %s %s\n", settled.Status, settled.TotalAmount, settled.Currency)
+		return nil
 	default:
 		return err
 	}
