@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -318,10 +319,14 @@ func (c *Client) attemptRequest(ctx context.Context, k *call) (*http.Request, er
 		if k.body != nil {
 			body = bytes.NewReader(k.body)
 		}
-		req, err := http.NewRequestWithContext(ctx, k.op.method, k.tmpl.url, body)
+		// An empty URL parses to an empty *url.URL at no cost; the
+		// template's parsed URL is copied into it.
+		req, err := http.NewRequestWithContext(ctx, k.op.method, "", body)
 		if err != nil {
 			return nil, err
 		}
+		*req.URL = *k.tmpl.url
+		req.Host = k.tmpl.host
 		req.Header = h
 		c.watchBody(k, req)
 		return req, nil
@@ -340,10 +345,11 @@ func (c *Client) attemptRequest(ctx context.Context, k *call) (*http.Request, er
 
 // opTemplate is what every request of an operation without a path
 // parameter shares, learned once per client from the generated builder:
-// its URL (the spec's path resolved against the base URL) and the headers
-// the builder sets (Content-Type).
+// its URL (the spec's path resolved against the base URL, parsed once)
+// and the headers the builder sets (Content-Type).
 type opTemplate struct {
-	url    string
+	url    *url.URL
+	host   string // as http.NewRequest sets it: without an empty port
 	header http.Header
 }
 
@@ -365,7 +371,7 @@ func (c *Client) template(k *call) *opTemplate {
 	if err != nil {
 		return nil
 	}
-	t := &opTemplate{url: req.URL.String(), header: req.Header}
+	t := &opTemplate{url: req.URL, host: strings.TrimSuffix(req.URL.Host, ":"), header: req.Header}
 	c.tmpls.Store(k.op.id, t)
 	return t
 }
@@ -378,15 +384,20 @@ func (c *Client) newHeader(k *call) http.Header {
 	for name, v := range k.tmpl.header {
 		h[name] = v[:len(v):len(v)]
 	}
-	h["Authorization"] = []string{c.creds().auth}
+	vals := make([]string, 0, 4) // one allocation for the values below
+	one := func(name, v string) {
+		vals = append(vals, v)
+		h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	one("Authorization", c.creds().auth)
 	if k.hp.key != nil {
-		h["Idempotency-Key"] = []string{*k.hp.key}
+		one("Idempotency-Key", *k.hp.key)
 	}
 	if k.hp.lang != nil {
-		h["Accept-Language"] = []string{*k.hp.lang}
+		one("Accept-Language", *k.hp.lang)
 	}
 	if k.hp.testCode != nil {
-		h["Tosspayments-Test-Code"] = []string{*k.hp.testCode}
+		one("Tosspayments-Test-Code", *k.hp.testCode)
 	}
 	for _, kv := range k.headers {
 		h.Set(kv[0], kv[1])
