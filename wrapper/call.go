@@ -14,8 +14,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,8 +51,12 @@ type call struct {
 	cc    callConfig
 	key   string
 	// first is the request of the first attempt, built and validated
-	// before anything is sent; later attempts build their own.
-	first *http.Request
+	// before anything is sent; later attempts build their own. With a
+	// template (an operation without a path parameter), first is nil and
+	// header holds the first attempt's validated headers instead.
+	first  *http.Request
+	tmpl   *opTemplate
+	header http.Header
 }
 
 // result is what one attempt came to: a verified payment, or an answer that
@@ -76,7 +82,7 @@ func (c *Client) do(ctx context.Context, opID, pathValue string, body []byte, wa
 // same body and key. Only decide decides; run logs, sleeps and returns.
 func (c *Client) run(ctx context.Context, k *call) (*generated.Payment, *Meta, error) {
 	// The Meta returned lives in k: keep no body (card data) behind it.
-	defer func() { k.body, k.first, k.secrets = nil, nil, nil }()
+	defer func() { k.body, k.first, k.header, k.secrets = nil, nil, nil, nil }()
 	reached := false // an attempt may have reached the server
 	var last *APIError
 	for attempt := 1; ; attempt++ {
@@ -186,16 +192,21 @@ func (c *Client) prepare(opID, pathValue string, body []byte, want expect, extra
 		k.meta.IdempotencyKey = k.key
 		k.hp.key = &k.key
 	}
-	first, err := c.newRequest(k)
-	if err != nil {
-		return k, fmt.Errorf("tosspayments: %s: build request: %w", opID, err)
+	k.tmpl = c.template(k)
+	if k.tmpl != nil {
+		k.header = c.newHeader(k)
+	} else {
+		first, err := c.newRequest(context.Background(), k)
+		if err != nil {
+			return k, fmt.Errorf("tosspayments: %s: build request: %w", opID, err)
+		}
+		k.first, k.header = first, first.Header
 	}
 	if c.cfg.validation {
-		if err := validate(op, first.Header, body, pathValue); err != nil {
+		if err := validate(op, k.header, body, pathValue); err != nil {
 			return k, err
 		}
 	}
-	k.first = first
 	k.secrets = c.creds().secrets
 	if len(extraSecrets) > 0 {
 		k.secrets = k.secrets[:len(k.secrets):len(k.secrets)] // never append into the shared list
@@ -211,23 +222,24 @@ func (k *call) post() bool { return k.op.method == http.MethodPost }
 // attempt sends the request once and reads the answer.
 func (c *Client) attempt(ctx context.Context, k *call) result {
 	o := outcome{opID: k.op.id, post: k.post()}
-	req := k.first
-	k.first = nil
-	if req == nil {
-		var err error
-		if req, err = c.newRequest(k); err != nil {
-			o.transport = true
-			return result{o: o, netErr: &notSentError{err: err}}
-		}
+	actx := ctx
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.cfg.timeout {
+		// The caller's deadline, when earlier, already bounds the attempt.
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
+		defer cancel()
 	}
-	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
-	defer cancel()
 	var conn *connWatch
 	if c.traced {
 		conn = newConnWatch()
 		actx = httptrace.WithClientTrace(actx, &conn.trace)
 	}
-	resp, err := c.http.Do(req.WithContext(actx))
+	req, err := c.attemptRequest(actx, k)
+	if err != nil {
+		o.transport = true
+		return result{o: o, netErr: &notSentError{err: err}}
+	}
+	resp, err := c.http.Do(req)
 	if err != nil {
 		o.transport, o.sent = true, mayHaveReached(err, conn, req.Body)
 		return result{o: o, netErr: err}
@@ -242,7 +254,9 @@ func (c *Client) attempt(ctx context.Context, k *call) result {
 	if ok {
 		limit = maxPaymentBody
 	}
-	data, truncated, readErr := readAnswer(resp, limit)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	data, truncated, readErr := readAnswer(buf, resp, limit)
 	c.observe(k.op.id, resp.StatusCode, data, truncated || readErr != nil)
 	if !ok {
 		ae := newAPIError(resp, k.meta.TraceID, data, truncated, readErr, k.secrets)
@@ -292,13 +306,112 @@ func (c *Client) verify(k *call, data []byte, truncated bool, limit int64) (*gen
 	return p, k.want.mismatch(p)
 }
 
+// attemptRequest is the request of one attempt, bound to ctx: built from
+// the operation's template, or the generated builder's request.
+func (c *Client) attemptRequest(ctx context.Context, k *call) (*http.Request, error) {
+	if k.tmpl != nil {
+		h := k.header
+		if h == nil {
+			h = c.newHeader(k)
+		}
+		k.header = nil // later attempts get headers of their own
+		var body io.Reader
+		if k.body != nil {
+			body = bytes.NewReader(k.body)
+		}
+		// An empty URL parses to an empty *url.URL at no cost; the
+		// template's parsed URL is copied into it.
+		req, err := http.NewRequestWithContext(ctx, k.op.method, "", body)
+		if err != nil {
+			return nil, err
+		}
+		*req.URL = *k.tmpl.url
+		req.Host = k.tmpl.host
+		req.Header = h
+		c.watchBody(k, req)
+		return req, nil
+	}
+	req := k.first
+	k.first = nil
+	if req == nil {
+		var err error
+		if req, err = c.newRequest(ctx, k); err != nil {
+			return nil, err
+		}
+		return req, nil
+	}
+	return req.WithContext(ctx), nil
+}
+
+// opTemplate is what every request of an operation without a path
+// parameter shares, learned once per client from the generated builder:
+// its URL (the spec's path resolved against the base URL, parsed once)
+// and the headers the builder sets (Content-Type).
+type opTemplate struct {
+	url    *url.URL
+	host   string // as http.NewRequest sets it: without an empty port
+	header http.Header
+}
+
+// template returns the operation's template, or nil when its URL depends
+// on the call (a path parameter) or the builder fails (then the builder
+// runs on each attempt and reports its error).
+func (c *Client) template(k *call) *opTemplate {
+	if k.op.pathParam != "" || c.tmpls == nil {
+		return nil
+	}
+	if t, ok := c.tmpls.Load(k.op.id); ok {
+		return t.(*opTemplate)
+	}
+	var body io.Reader
+	if k.op.method == http.MethodPost {
+		body = bytes.NewReader(nil)
+	}
+	req, err := k.build(c.server, &headerParams{}, body)
+	if err != nil {
+		return nil
+	}
+	t := &opTemplate{url: req.URL, host: strings.TrimSuffix(req.URL.Host, ":"), header: req.Header}
+	c.tmpls.Store(k.op.id, t)
+	return t
+}
+
+// newHeader is the headers of one request built from a template: the
+// template's, the credentials, the spec's header parameters and the
+// call's own headers.
+func (c *Client) newHeader(k *call) http.Header {
+	h := make(http.Header, len(k.tmpl.header)+4+len(k.headers))
+	for name, v := range k.tmpl.header {
+		h[name] = v[:len(v):len(v)]
+	}
+	vals := make([]string, 0, 4) // one allocation for the values below
+	one := func(name, v string) {
+		vals = append(vals, v)
+		h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	one("Authorization", c.creds().auth)
+	if k.hp.key != nil {
+		one("Idempotency-Key", *k.hp.key)
+	}
+	if k.hp.lang != nil {
+		one("Accept-Language", *k.hp.lang)
+	}
+	if k.hp.testCode != nil {
+		one("Tosspayments-Test-Code", *k.hp.testCode)
+	}
+	for _, kv := range k.headers {
+		h.Set(kv[0], kv[1])
+	}
+	return h
+}
+
 // newRequest builds one attempt's request with the generated builder, with
 // the credentials set on it. Whether the request may have left is seen by a
 // connection trace with an *http.Transport (which reports the connection it
 // uses), else by watching its body: whether the transport read any of it.
 // (The body stays a *bytes.Reader for an *http.Transport: another type
 // makes it flush the headers apart from the body, one more write a call.)
-func (c *Client) newRequest(k *call) (*http.Request, error) {
+func (c *Client) newRequest(ctx context.Context, k *call) (*http.Request, error) {
 	var body io.Reader
 	if k.body != nil {
 		body = bytes.NewReader(k.body)
@@ -307,10 +420,18 @@ func (c *Client) newRequest(k *call) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	req = req.WithContext(ctx)
 	req.Header.Set("Authorization", c.creds().auth)
 	for _, h := range k.headers {
 		req.Header.Set(h[0], h[1])
 	}
+	c.watchBody(k, req)
+	return req, nil
+}
+
+// watchBody wraps the body of a request whose transport gives no
+// connection trace.
+func (c *Client) watchBody(k *call, req *http.Request) {
 	if k.body != nil && !c.traced {
 		watch := &bodyWatch{body: k.body}
 		watch.first.w = watch
@@ -319,7 +440,6 @@ func (c *Client) newRequest(k *call) (*http.Request, error) {
 		req.GetBody = watch.open
 		req.ContentLength = int64(len(k.body))
 	}
-	return req, nil
 }
 
 // bodyWatch hands the transport the request body and records whether it
@@ -369,8 +489,7 @@ func (w *connWatch) gotConn(httptrace.GotConnInfo) { w.used.Store(true) }
 
 // readAnswer reads at most limit bytes of the answer; truncated reports a
 // longer body.
-func readAnswer(resp *http.Response, limit int64) (data []byte, truncated bool, err error) {
-	var buf bytes.Buffer
+func readAnswer(buf *bytes.Buffer, resp *http.Response, limit int64) (data []byte, truncated bool, err error) {
 	if n := resp.ContentLength; n > 0 && n <= limit {
 		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF without growing
 	}
@@ -380,6 +499,20 @@ func readAnswer(resp *http.Response, limit int64) (data []byte, truncated bool, 
 		return data[:limit], true, err
 	}
 	return data, false, err
+}
+
+// buffers hold the answers being read: an answer is decoded (copied) and
+// checked before its attempt returns, so its buffer is reused.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > 64<<10 {
+		return // keep no large buffer alive
+	}
+	b.Reset()
+	buffers.Put(b)
 }
 
 // log records a call's progress: never a body, a header or a secret.

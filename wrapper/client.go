@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -68,6 +69,8 @@ type Client struct {
 	// them from text the server sends back. A func, so that no way of
 	// printing a Client value reaches them.
 	creds func() credentials
+	// tmpls caches an *opTemplate per operationId (see template).
+	tmpls *sync.Map
 }
 
 type credentials struct {
@@ -301,6 +304,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		ops:    ops,
 		traced: traced,
 		creds:  func() credentials { return creds },
+		tmpls:  new(sync.Map),
 	}, nil
 }
 

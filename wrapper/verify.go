@@ -1,8 +1,10 @@
 package wrapper
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -147,18 +149,37 @@ func requiredOf(s *openapi3.Schema, acc []string) []string {
 // requiredSet is the required keys of one answer, indexed for a scan.
 type requiredSet struct {
 	names []string
-	index map[string]int
+	// byLen[n] are the indexes in names of the names n bytes long: a key
+	// is compared with the few of its length, without hashing it.
+	byLen [][]int
 }
 
 func newRequiredSet(names []string) *requiredSet {
-	rs := &requiredSet{index: make(map[string]int, len(names))}
+	rs := new(requiredSet)
 	for _, n := range names {
-		if _, dup := rs.index[n]; !dup {
-			rs.index[n] = len(rs.names)
-			rs.names = append(rs.names, n)
+		if slices.Contains(rs.names, n) {
+			continue
 		}
+		for len(rs.byLen) <= len(n) {
+			rs.byLen = append(rs.byLen, nil)
+		}
+		rs.byLen[len(n)] = append(rs.byLen[len(n)], len(rs.names))
+		rs.names = append(rs.names, n)
 	}
 	return rs
+}
+
+// index returns the index of key in names, or -1.
+func (rs *requiredSet) index(key []byte) int {
+	if len(key) >= len(rs.byLen) {
+		return -1
+	}
+	for _, i := range rs.byLen[len(key)] {
+		if rs.names[i] == string(key) {
+			return i
+		}
+	}
+	return -1
 }
 
 // missing returns the first required key the JSON object data lacks, or "".
@@ -175,7 +196,7 @@ func (rs *requiredSet) missing(data []byte) string {
 		seen = make([]bool, len(rs.names))
 	}
 	forEachKey(data, func(key []byte) {
-		if i, ok := rs.index[string(key)]; ok {
+		if i := rs.index(key); i >= 0 {
 			seen[i] = true
 		}
 	})
@@ -228,13 +249,22 @@ func skipSpace(data []byte, i int) int {
 
 // stringEnd returns the index just after the string that starts at i.
 func stringEnd(data []byte, i int) int {
-	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
-			j++
-		case '"':
+	for j := i + 1; j < len(data); {
+		q := bytes.IndexByte(data[j:], '"')
+		if q < 0 {
+			break
+		}
+		j += q
+		// The quote ends the string unless an odd number of backslashes
+		// escapes it.
+		n := 0
+		for b := j - 1; b > i && data[b] == '\\'; b-- {
+			n++
+		}
+		if n%2 == 0 {
 			return j + 1
 		}
+		j++
 	}
 	return len(data)
 }
