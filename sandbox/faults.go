@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,15 +40,7 @@ type FaultRates struct {
 }
 
 func (r FaultRates) validate() error {
-	for _, p := range []float64{r.DropAfterCommit, r.ErrorBefore, r.RateLimit} {
-		if p < 0 || p > 1 || p != p {
-			return fmt.Errorf("sandbox: fault rate %v is not a probability in [0, 1]", p)
-		}
-	}
-	if r.DropAfterCommit+r.ErrorBefore+r.RateLimit > 1 {
-		return fmt.Errorf("sandbox: fault rates sum to more than 1")
-	}
-	return nil
+	return checkRates("fault", r.DropAfterCommit, r.ErrorBefore, r.RateLimit)
 }
 
 func (r FaultRates) any() bool { return r.DropAfterCommit+r.ErrorBefore+r.RateLimit > 0 }
@@ -57,30 +50,66 @@ func (r FaultRates) any() bool { return r.DropAfterCommit+r.ErrorBefore+r.RateLi
 // means no random faults.
 func ParseFaults(s string) (FaultRates, error) {
 	var r FaultRates
+	err := parseRates("fault", s, []rateKind{
+		{FaultDropAfterCommit, &r.DropAfterCommit},
+		{FaultErrorBefore, &r.ErrorBefore},
+		{FaultRateLimit, &r.RateLimit},
+	})
+	if err != nil {
+		return FaultRates{}, err
+	}
+	return r, r.validate()
+}
+
+// rateKind is one kind of random fault: its name in a flag, and where its
+// probability goes.
+type rateKind struct {
+	name string
+	p    *float64
+}
+
+// parseRates reads "kind=probability,..." into kinds; what names the fault
+// family in errors ("fault", "webhook fault").
+func parseRates(what, s string, kinds []rateKind) error {
 	if strings.TrimSpace(s) == "" {
-		return r, nil
+		return nil
+	}
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = k.name
 	}
 	for _, part := range strings.Split(s, ",") {
 		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return r, fmt.Errorf("sandbox: fault %q: want kind=probability", part)
+			return fmt.Errorf("sandbox: %s %q: want kind=probability", what, part)
 		}
 		p, err := strconv.ParseFloat(val, 64)
 		if err != nil {
-			return r, fmt.Errorf("sandbox: fault %q: %q is not a number", name, val)
+			return fmt.Errorf("sandbox: %s %q: %q is not a number", what, name, val)
 		}
-		switch name {
-		case FaultDropAfterCommit:
-			r.DropAfterCommit = p
-		case FaultErrorBefore:
-			r.ErrorBefore = p
-		case FaultRateLimit:
-			r.RateLimit = p
-		default:
-			return r, fmt.Errorf("sandbox: unknown fault kind %q (want %s, %s or %s)", name, FaultDropAfterCommit, FaultErrorBefore, FaultRateLimit)
+		i := slices.Index(names, name)
+		if i < 0 {
+			return fmt.Errorf("sandbox: unknown %s kind %q (want one of %s)", what, name, strings.Join(names, ", "))
 		}
+		*kinds[i].p = p
 	}
-	return r, r.validate()
+	return nil
+}
+
+// checkRates checks that each of ps is a probability and that together they
+// are at most 1.
+func checkRates(what string, ps ...float64) error {
+	sum := 0.0
+	for _, p := range ps {
+		if p < 0 || p > 1 || p != p {
+			return fmt.Errorf("sandbox: %s rate %v is not a probability in [0, 1]", what, p)
+		}
+		sum += p
+	}
+	if sum > 1 {
+		return fmt.Errorf("sandbox: %s rates sum to more than 1", what)
+	}
+	return nil
 }
 
 // FaultCounts counts the faults the sandbox has injected, by kind.

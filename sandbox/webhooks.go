@@ -82,6 +82,13 @@ const (
 // "delay=<duration>" (the first attempt waits, on the sandbox's clock).
 const WebhookFaultHeader = "X-Sandbox-Webhook-Fault"
 
+// The webhook faults, by name in WebhookFaultHeader and --webhook-faults
+// (the delay is "delay", FaultDelay, as for the API).
+const (
+	WebhookFaultDuplicate  = "duplicate"
+	WebhookFaultOutOfOrder = "out-of-order"
+)
+
 // WebhookFault is a set of faults for the webhooks of one change.
 type WebhookFault struct {
 	// Duplicate sends the first attempt twice, with the same headers.
@@ -96,13 +103,13 @@ type WebhookFault struct {
 func (f WebhookFault) names() []string {
 	var n []string
 	if f.Duplicate {
-		n = append(n, "duplicate")
+		n = append(n, WebhookFaultDuplicate)
 	}
 	if f.OutOfOrder {
-		n = append(n, "out-of-order")
+		n = append(n, WebhookFaultOutOfOrder)
 	}
 	if f.Delay > 0 {
-		n = append(n, "delay="+f.Delay.String())
+		n = append(n, FaultDelay+"="+f.Delay.String())
 	}
 	return n
 }
@@ -114,12 +121,12 @@ func ParseWebhookFault(v string) (WebhookFault, error) {
 		part = strings.TrimSpace(part)
 		switch {
 		case part == "":
-		case part == "duplicate":
+		case part == WebhookFaultDuplicate:
 			f.Duplicate = true
-		case part == "out-of-order":
+		case part == WebhookFaultOutOfOrder:
 			f.OutOfOrder = true
-		case strings.HasPrefix(part, "delay="):
-			d, err := time.ParseDuration(strings.TrimPrefix(part, "delay="))
+		case strings.HasPrefix(part, FaultDelay+"="):
+			d, err := time.ParseDuration(strings.TrimPrefix(part, FaultDelay+"="))
 			if err != nil || d <= 0 || d > 24*time.Hour {
 				return f, fmt.Errorf("%s: %q: delay must be a duration above 0 and at most 24h (rule: delay=<duration>)", WebhookFaultHeader, part)
 			}
@@ -140,43 +147,20 @@ type WebhookFaultRates struct {
 }
 
 func (r WebhookFaultRates) validate() error {
-	for _, p := range []float64{r.Duplicate, r.OutOfOrder, r.Delay} {
-		if p < 0 || p > 1 || p != p {
-			return fmt.Errorf("sandbox: webhook fault rate %v is not a probability in [0, 1]", p)
-		}
-	}
-	if r.Duplicate+r.OutOfOrder+r.Delay > 1 {
-		return errors.New("sandbox: webhook fault rates sum to more than 1")
-	}
-	return nil
+	return checkRates("webhook fault", r.Duplicate, r.OutOfOrder, r.Delay)
 }
 
 // ParseWebhookFaults reads the --webhook-faults flag:
 // "duplicate=0.1,out-of-order=0.1,delay=0.05".
 func ParseWebhookFaults(s string) (WebhookFaultRates, error) {
 	var r WebhookFaultRates
-	if strings.TrimSpace(s) == "" {
-		return r, nil
-	}
-	for _, part := range strings.Split(s, ",") {
-		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return r, fmt.Errorf("sandbox: webhook fault %q: want kind=probability", part)
-		}
-		p, err := strconv.ParseFloat(val, 64)
-		if err != nil {
-			return r, fmt.Errorf("sandbox: webhook fault %q: %q is not a number", name, val)
-		}
-		switch name {
-		case "duplicate":
-			r.Duplicate = p
-		case "out-of-order":
-			r.OutOfOrder = p
-		case "delay":
-			r.Delay = p
-		default:
-			return r, fmt.Errorf("sandbox: unknown webhook fault %q (want duplicate, out-of-order or delay)", name)
-		}
+	err := parseRates("webhook fault", s, []rateKind{
+		{WebhookFaultDuplicate, &r.Duplicate},
+		{WebhookFaultOutOfOrder, &r.OutOfOrder},
+		{FaultDelay, &r.Delay},
+	})
+	if err != nil {
+		return WebhookFaultRates{}, err
 	}
 	return r, r.validate()
 }
