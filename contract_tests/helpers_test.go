@@ -158,13 +158,7 @@ func validateResponse(t testing.TB, opID string, status int, header http.Header,
 	if err != nil {
 		t.Fatalf("build request: %v", err)
 	}
-	h := header.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json")
-	}
+	h := jsonHeader(header)
 	opts := validationOptions()
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: route, Options: opts},
@@ -444,4 +438,17 @@ func codeList(ext map[string]any, name string) (codes []string, ok bool, err err
 		codes = append(codes, s)
 	}
 	return codes, true, nil
+}
+
+// jsonHeader is a copy of an answer's header with a JSON Content-Type when it
+// has none, as both validators need one to pick the media type.
+func jsonHeader(header http.Header) http.Header {
+	h := header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	return h
 }

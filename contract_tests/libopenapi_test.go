@@ -122,13 +122,7 @@ func validateResponseLib(t testing.TB, opID string, status int, header http.Head
 	if err != nil {
 		t.Fatalf("build request: %v", err)
 	}
-	h := header.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json")
-	}
+	h := jsonHeader(header)
 	resp := &http.Response{
 		StatusCode: status,
 		Header:     h,
