@@ -3,6 +3,7 @@ package drift
 import (
 	"testing"
 
+	"github.com/tosspayments-go/tosspayments-go/internal/benchcpu"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
@@ -23,13 +24,13 @@ func BenchmarkCheck(b *testing.B) {
 	b.Run("body=valid", func(b *testing.B) {
 		b.SetBytes(int64(len(valid)))
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := benchcpu.Start()
 		for b.Loop() {
 			if r := c.Check(openapi.OpConfirmPayment, 200, valid); len(r) != 0 {
 				b.Fatal(r)
 			}
 		}
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		benchcpu.Report(b, cpu)
 	})
 	b.Run("body=drifting-recorded", func(b *testing.B) {
 		rec, err := NewRecorder(c, func(Report) {})
@@ -38,12 +39,12 @@ func BenchmarkCheck(b *testing.B) {
 		}
 		b.SetBytes(int64(len(drifting)))
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := benchcpu.Start()
 		for b.Loop() {
 			if n := rec.Check(openapi.OpConfirmPayment, 200, drifting); n != 3 {
 				b.Fatal(n)
 			}
 		}
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		benchcpu.Report(b, cpu)
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/internal/benchcpu"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
@@ -44,13 +45,13 @@ func BenchmarkConfirmPayment(b *testing.B) {
 		defer hc.CloseIdleConnections()
 		auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"))
 		b.ReportAllocs()
-		start := cpuTime()
+		start := benchcpu.Start()
 		for b.Loop() {
 			if _, err := handwrittenConfirm(ctx, hc, srv.URL, auth, req); err != nil {
 				b.Fatal(err)
 			}
 		}
-		reportCPU(b, start)
+		benchcpu.Report(b, start)
 	})
 	for _, validation := range []bool{true, false} {
 		name := "impl=wrapper-validation-on"
@@ -64,13 +65,13 @@ func BenchmarkConfirmPayment(b *testing.B) {
 			}
 			defer c.CloseIdleConnections()
 			b.ReportAllocs()
-			start := cpuTime()
+			start := benchcpu.Start()
 			for b.Loop() {
 				if _, _, err := c.ConfirmPayment(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, start)
+			benchcpu.Report(b, start)
 		})
 	}
 }

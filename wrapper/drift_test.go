@@ -15,6 +15,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/drift"
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/internal/benchcpu"
 )
 
 // driftSink collects reports.
@@ -239,15 +240,13 @@ func BenchmarkConfirmPaymentDrift(b *testing.B) {
 			}
 			defer c.CloseIdleConnections()
 			b.ReportAllocs()
-			cpu := processCPU()
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				if _, _, err := c.ConfirmPayment(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			}
-			// Client and server share the process: this is the CPU of
-			// both ends of the call.
-			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			benchcpu.Report(b, cpu)
 		})
 	}
 }

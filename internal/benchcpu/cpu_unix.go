@@ -1,14 +1,13 @@
 //go:build unix
 
-package drift
+package benchcpu
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time the process has used, user and system: under
-// a loaded machine a steadier measure of a benchmark's cost than wall time.
+// processCPU is the CPU time the process has used, user and system.
 func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {

@@ -1,8 +1,8 @@
 //go:build !unix
 
-package wrapper
+package benchcpu
 
 import "time"
 
-// processCPU is not measured here; benchmarks report 0.
+// processCPU is not measured here: Report reports nothing.
 func processCPU() time.Duration { return 0 }
