@@ -25,9 +25,11 @@ import (
 // worker sends them from a bounded outbox per key: the API never waits for
 // a receiver.
 
-// The webhook event types the sandbox sends.
+// The webhook event types the sandbox sends. PAYMENT_STATUS_CHANGED is the
+// spec's eventType; a DEPOSIT_CALLBACK body carries none, so its name is
+// only Toss's docs' (docs/webhooks.md).
 const (
-	WebhookPaymentStatusChanged = "PAYMENT_STATUS_CHANGED"
+	WebhookPaymentStatusChanged = string(generated.PaymentStatusChangedEventEventTypePaymentStatusChanged)
 	WebhookDepositCallback      = "DEPOSIT_CALLBACK"
 )
 

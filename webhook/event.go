@@ -22,9 +22,9 @@ type Type string
 // The event types the receiver parses. DEPOSIT_CALLBACK bodies carry no
 // eventType; the receiver recognises them by their shape.
 const (
-	PaymentStatusChanged Type = "PAYMENT_STATUS_CHANGED"
-	DepositCallback      Type = "DEPOSIT_CALLBACK"
-	CancelStatusChanged  Type = "CANCEL_STATUS_CHANGED"
+	PaymentStatusChanged Type = Type(generated.PaymentStatusChangedEventEventTypePaymentStatusChanged)
+	DepositCallback      Type = "DEPOSIT_CALLBACK" // no eventType in the body: the docs' name
+	CancelStatusChanged  Type = Type(generated.CancelStatusChangedEventEventTypeCancelStatusChanged)
 )
 
 // The headers Toss sends with every webhook.
