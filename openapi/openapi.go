@@ -51,11 +51,17 @@ func ParseData(data []byte) (*openapi3.T, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("openapi: tosspayments.yaml is invalid: %w", err)
 	}
-	// kin-openapi checks a string format only when a validator is defined
-	// for it, and defines none for "uri" (returnUrl, successUrl, ...). It is
-	// defined on this document only, not for the whole process.
-	doc.SetStringFormatValidator("uri", openapi3.NewCallbackValidator(checkURI))
+	doc.SetStringFormatValidators(StringFormats())
 	return doc, nil
+}
+
+// StringFormats returns the string format validators of the documents
+// Parse and ParseData return, a new map on each call. kin-openapi checks a
+// string format only when a validator is defined for it, and defines none
+// for "uri" (returnUrl, successUrl, ...): it is defined here, on these
+// documents only, not for the whole process.
+func StringFormats() map[string]openapi3.StringFormatValidator {
+	return map[string]openapi3.StringFormatValidator{"uri": openapi3.NewCallbackValidator(checkURI)}
 }
 
 // checkURI is the spec's "uri" format: an absolute URI.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -27,7 +28,13 @@ type fastSchema struct {
 	maxLen *uint64
 	re     *regexp.Regexp
 	enum   [][]byte
+	// format is the schema's format; docFormat its validator in the
+	// document, if it has one (else the process-wide one, if any, is
+	// looked up when checking, as kin-openapi does).
+	format    string
+	docFormat openapi3.StringFormatValidator
 	// numbers
+	numEnum      []money.Amount
 	min, max     *money.Amount
 	exMin, exMax bool
 	// objects
@@ -40,12 +47,26 @@ type fastSchema struct {
 	hasMaxItems        bool
 }
 
-// compileFast compiles s, or returns nil when s uses a keyword the fast
-// path does not check.
-func compileFast(s *openapi3.Schema, depth int) *fastSchema {
+// fastCompiler compiles the schemas of one document: formats are its
+// string format validators; patterns the regular expressions compiled so
+// far, shared by the schemas that use the same one (OrderId's, for one,
+// appears in most requests).
+type fastCompiler struct {
+	formats  map[string]openapi3.StringFormatValidator
+	patterns map[string]*regexp.Regexp
+}
+
+func newFastCompiler(formats map[string]openapi3.StringFormatValidator) *fastCompiler {
+	return &fastCompiler{formats: formats, patterns: make(map[string]*regexp.Regexp)}
+}
+
+// compile compiles s, or returns nil when s uses a keyword the fast path
+// does not check.
+func (c *fastCompiler) compile(s *openapi3.Schema, depth int) *fastSchema {
 	if s == nil || depth > 16 || len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) > 0 || s.Not != nil ||
-		s.Format != "" || s.ReadOnly || s.WriteOnly || s.MultipleOf != nil || s.UniqueItems ||
+		s.ReadOnly || s.WriteOnly || s.MultipleOf != nil || s.UniqueItems ||
 		s.MinProps != 0 || s.MaxProps != nil || s.Discriminator != nil || s.Type == nil || len(*s.Type) != 1 ||
+		s.Format != "" && (*s.Type)[0] != openapi3.TypeString ||
 		s.AdditionalProperties.Schema != nil || s.Const != nil || len(s.PrefixItems) > 0 || s.Contains != nil ||
 		len(s.PatternProperties) > 0 || len(s.DependentSchemas) > 0 || len(s.DependentRequired) > 0 ||
 		s.If != nil || s.Then != nil || s.Else != nil || s.ExclusiveMin.Value != nil || s.ExclusiveMax.Value != nil {
@@ -55,10 +76,15 @@ func compileFast(s *openapi3.Schema, depth int) *fastSchema {
 	switch f.typ {
 	case openapi3.TypeString:
 		f.minLen, f.maxLen = s.MinLength, s.MaxLength
+		f.format, f.docFormat = s.Format, c.formats[s.Format]
 		if s.Pattern != "" {
-			re, err := regexp.Compile(s.Pattern)
-			if err != nil {
-				return nil
+			re := c.patterns[s.Pattern]
+			if re == nil {
+				var err error
+				if re, err = regexp.Compile(s.Pattern); err != nil {
+					return nil
+				}
+				c.patterns[s.Pattern] = re
 			}
 			f.re = re
 		}
@@ -71,8 +97,16 @@ func compileFast(s *openapi3.Schema, depth int) *fastSchema {
 			f.enum = append(f.enum, b)
 		}
 	case openapi3.TypeNumber, openapi3.TypeInteger:
-		if len(s.Enum) > 0 {
-			return nil
+		for _, v := range s.Enum {
+			n, ok := v.(float64)
+			if !ok {
+				return nil
+			}
+			a, ok := amountOf(&n)
+			if !ok {
+				return nil
+			}
+			f.numEnum = append(f.numEnum, *a)
 		}
 		var ok bool
 		if f.min, ok = amountOf(s.Min); !ok {
@@ -92,7 +126,7 @@ func compileFast(s *openapi3.Schema, depth int) *fastSchema {
 		}
 		f.props = make(map[string]*fastSchema, len(s.Properties))
 		for name, ref := range s.Properties {
-			p := compileFast(ref.Value, depth+1)
+			p := c.compile(ref.Value, depth+1)
 			if p == nil {
 				return nil
 			}
@@ -104,7 +138,7 @@ func compileFast(s *openapi3.Schema, depth int) *fastSchema {
 		if len(s.Enum) > 0 || s.Items == nil {
 			return nil
 		}
-		if f.items = compileFast(s.Items.Value, depth+1); f.items == nil {
+		if f.items = c.compile(s.Items.Value, depth+1); f.items == nil {
 			return nil
 		}
 		f.minItems = s.MinItems
@@ -188,7 +222,17 @@ func (f *fastSchema) checkString(raw []byte) bool {
 	if n < f.minLen || f.maxLen != nil && n > *f.maxLen {
 		return false
 	}
-	return f.re == nil || f.re.Match(raw)
+	return (f.re == nil || f.re.Match(raw)) && (f.format == "" || f.formatOK(string(raw)))
+}
+
+// formatOK checks the string format the way kin-openapi does: the
+// document's validator, else the process-wide one, else none.
+func (f *fastSchema) formatOK(v string) bool {
+	fv := f.docFormat
+	if fv == nil {
+		fv = openapi3.SchemaStringFormats[f.format]
+	}
+	return fv == nil || fv.Validate(v) == nil
 }
 
 // validParam reports whether a header or path value surely matches the
@@ -201,7 +245,7 @@ func (f *fastSchema) validParam(v string) bool {
 	if n < f.minLen || f.maxLen != nil && n > *f.maxLen {
 		return false
 	}
-	return f.re == nil || f.re.MatchString(v)
+	return (f.re == nil || f.re.MatchString(v)) && (f.format == "" || f.formatOK(v))
 }
 
 func (f *fastSchema) validNumber(b []byte) bool {
@@ -210,6 +254,9 @@ func (f *fastSchema) validNumber(b []byte) bool {
 		return false
 	}
 	if f.typ == openapi3.TypeInteger && a.Canonical().Scale() != 0 {
+		return false
+	}
+	if len(f.numEnum) > 0 && !slices.ContainsFunc(f.numEnum, func(e money.Amount) bool { return a.Cmp(e) == 0 }) {
 		return false
 	}
 	if f.min != nil {

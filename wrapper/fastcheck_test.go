@@ -2,8 +2,11 @@ package wrapper
 
 import (
 	"encoding/json"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -20,7 +23,8 @@ func TestFastPathNeverAcceptsWhatKinRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{openapi.OpConfirmPayment, openapi.OpCancelPayment} {
+	kops := kinOps(t)
+	for _, id := range []string{openapi.OpConfirmPayment, openapi.OpCancelPayment, openapi.OpCreatePayment, openapi.OpKeyInPayment} {
 		if ops[id].fastBody == nil {
 			t.Errorf("%s: the fast path does not compile its request schema", id)
 		}
@@ -31,14 +35,15 @@ func TestFastPathNeverAcceptsWhatKinRejects(t *testing.T) {
 		openapi.OpCreatePayment:  map[string]any{"method": "CARD", "amount": 1000, "orderId": "order-0001", "orderName": "x", "returnUrl": "https://example.com/r"},
 		openapi.OpKeyInPayment:   keyInReq("4330123412341234"),
 	}
-	mutations := []any{nil, "", strings.Repeat("x", 301), "a\u00e9<>&\"", 0, -1, 0.5, 1e30, true, []any{}, map[string]any{}, "order_ok-1", "CARD"}
+	mutations := []any{nil, "", strings.Repeat("x", 301), "a\u00e9<>&\"", 0, -1, 0.5, 1, 13, 1e30, true, "/relative", "https://shop.example/r", []any{}, map[string]any{}, "order_ok-1", "CARD"}
 	checked, fastValid := 0, 0
 	for id, seed := range seeds {
 		op := ops[id]
 		if op.fastBody == nil {
 			continue
 		}
-		schema := op.body.Content.Get(jsonContentType).Schema.Value
+		kop := kops[id]
+		schema := kop.body.Content.Get(jsonContentType).Schema.Value
 		base, _ := json.Marshal(seed)
 		var m map[string]any
 		_ = json.Unmarshal(base, &m)
@@ -59,7 +64,7 @@ func TestFastPathNeverAcceptsWhatKinRejects(t *testing.T) {
 		for _, b := range bodies {
 			var v any
 			_ = json.Unmarshal(b, &v)
-			kinErr := schema.VisitJSON(v, openapi3.VisitAsRequest())
+			kinErr := schema.VisitJSON(v, kop.visit...)
 			fast := op.fastBody.validJSON(b)
 			checked++
 			if fast {
@@ -90,4 +95,102 @@ func clone(m map[string]any) map[string]any {
 		cp[k] = v
 	}
 	return cp
+}
+
+// TestValidRequestsTakeTheFastPath: a valid request of each wrapped
+// operation, with every header parameter and the optional body fields
+// set, is confirmed valid by the compiled checks alone, so a client that
+// sends valid requests never parses (or keeps) the document for
+// kin-openapi. kin-openapi agrees that each is valid.
+func TestValidRequestsTakeTheFastPath(t *testing.T) {
+	t.Parallel()
+	ops, err := specIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kops := kinOps(t)
+	bodies := map[string]string{
+		openapi.OpCreatePayment: `{"method":"CARD","amount":15000,"orderId":"order-0001","orderName":"T-shirt","returnUrl":"https://shop.example/return?x=1",` +
+			`"flowMode":"DIRECT","easyPay":"TOSSPAY","cardCompany":"KOOKMIN","confirmationMethod":"MANUAL","appScheme":"shop://"}`,
+		openapi.OpConfirmPayment: `{"paymentKey":"pk-1","orderId":"order-0001","amount":15000}`,
+		openapi.OpCancelPayment: `{"cancelReason":"refund","cancelAmount":1000.5,"taxFreeAmount":0,"currency":"USD","refundableAmount":15000,` +
+			`"refundReceiveAccount":{"bank":"88","accountNumber":"1234567890","holderName":"Kim"}}`,
+		openapi.OpKeyInPayment: `{"amount":15000,"orderId":"order-0002","orderName":"T-shirt","cardNumber":"4330123412341234","cardExpirationYear":"24",` +
+			`"cardExpirationMonth":"07","cardPassword":"12","customerIdentityNumber":"881212","cardInstallmentPlan":3,"useFreeInstallmentPlan":true,` +
+			`"useCardPoint":false,"customerIp":"192.0.2.1","taxFreeAmount":0,"customerEmail":"kim@shop.example","customerName":"Kim"}`,
+	}
+	header := http.Header{}
+	header.Set("Idempotency-Key", newUUIDv4())
+	header.Set("Accept-Language", "en-US")
+	header.Set("TossPayments-Test-Code", "INVALID_CARD_COMPANY")
+	for _, id := range wrappedOperations {
+		op, kop := ops[id], kops[id]
+		body := []byte(bodies[id])
+		if !op.hasBody {
+			body = nil
+		}
+		if err := kinValidate(id, kop, header, body, "order-0001"); err != nil {
+			t.Errorf("%s: kin-openapi refuses the test's request: %v", id, err)
+			continue
+		}
+		if !op.surelyValid(header, body, "order-0001") {
+			t.Errorf("%s: the fast path cannot confirm a valid request; each such request parses the document again", id)
+		}
+	}
+	// And it does not confirm an invalid one: a returnUrl that is no URI,
+	// an installment plan outside the enum, a Test-Code over its maxLength.
+	bad := []struct{ id, body, testCode string }{
+		{openapi.OpCreatePayment, `{"method":"CARD","amount":1,"orderId":"order-0001","orderName":"x","returnUrl":"/relative"}`, ""},
+		{openapi.OpKeyInPayment, strings.Replace(bodies[openapi.OpKeyInPayment], `"cardInstallmentPlan":3`, `"cardInstallmentPlan":1`, 1), ""},
+		{openapi.OpConfirmPayment, bodies[openapi.OpConfirmPayment], strings.Repeat("X", 101)},
+	}
+	for _, b := range bad {
+		h := header.Clone()
+		if b.testCode != "" {
+			h.Set("TossPayments-Test-Code", b.testCode)
+		}
+		if ops[b.id].surelyValid(h, []byte(b.body), "") {
+			t.Errorf("%s: the fast path confirms %s (test code %q)", b.id, b.body, b.testCode)
+		}
+		if err := kinValidate(b.id, kops[b.id], h, []byte(b.body), ""); err == nil {
+			t.Errorf("%s: kin-openapi accepts %s (test code %q)", b.id, b.body, b.testCode)
+		}
+	}
+}
+
+// TestKinSpecLoadedOnDemandAndDropped: kin-openapi's side is parsed on
+// first use, kept while used, and dropped after an idle period without
+// use; the next use parses it again.
+func TestKinSpecLoadedOnDemandAndDropped(t *testing.T) {
+	t.Parallel()
+	l := &lazyKin{idle: time.Hour, load: func() (map[string]*kinOp, error) {
+		return map[string]*kinOp{"op": {}}, nil
+	}}
+	get := func() {
+		t.Helper()
+		if ops, err := l.get(); err != nil || ops["op"] == nil {
+			t.Fatalf("get = %v, %v", ops, err)
+		}
+	}
+	get()
+	get()
+	if l.loads != 1 {
+		t.Fatalf("loads = %d after two uses, want 1", l.loads)
+	}
+	l.sweep() // used since the last sweep: kept
+	if l.ops == nil {
+		t.Fatal("dropped while in use")
+	}
+	l.sweep() // idle since: dropped
+	if l.ops != nil {
+		t.Fatal("kept after an idle period")
+	}
+	get()
+	if l.loads != 2 {
+		t.Fatalf("loads = %d after a use following the drop, want 2", l.loads)
+	}
+	failing := &lazyKin{idle: time.Hour, load: func() (map[string]*kinOp, error) { return nil, errors.New("no spec") }}
+	if _, err := failing.get(); err == nil || failing.ops != nil {
+		t.Fatalf("a failed load: err %v, ops %v", err, failing.ops)
+	}
 }
