@@ -219,32 +219,48 @@ func (c *Client) prepare(opID, pathValue string, body []byte, want expect, extra
 
 func (k *call) post() bool { return k.op.method == http.MethodPost }
 
-// attempt sends the request once and reads the answer.
+// attempt sends the request once and reads the answer, within the
+// attempt's timeout.
 func (c *Client) attempt(ctx context.Context, k *call) result {
 	o := outcome{opID: k.op.id, post: k.post()}
-	actx := ctx
 	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.cfg.timeout {
 		// The caller's deadline, when earlier, already bounds the attempt.
 		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
 		defer cancel()
 	}
+	resp, err := c.send(ctx, k, &o)
+	if err != nil {
+		return result{o: o, netErr: err}
+	}
+	defer resp.Body.Close()
+	return c.answer(k, resp, o)
+}
+
+// send sends the attempt's request. On an error, o says whether the
+// request may have reached the server.
+func (c *Client) send(ctx context.Context, k *call, o *outcome) (*http.Response, error) {
 	var conn *connWatch
 	if c.traced {
 		conn = newConnWatch()
-		actx = httptrace.WithClientTrace(actx, &conn.trace)
+		ctx = httptrace.WithClientTrace(ctx, &conn.trace)
 	}
-	req, err := c.attemptRequest(actx, k)
+	req, err := c.attemptRequest(ctx, k)
 	if err != nil {
 		o.transport = true
-		return result{o: o, netErr: &notSentError{err: err}}
+		return nil, &notSentError{err: err}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		o.transport, o.sent = true, mayHaveReached(err, conn, req.Body)
-		return result{o: o, netErr: err}
+		return nil, err
 	}
-	defer resp.Body.Close()
+	return resp, nil
+}
+
+// answer reads an answer: a 2xx is a payment once verified, anything else
+// an *APIError.
+func (c *Client) answer(k *call, resp *http.Response, o outcome) result {
 	k.meta.StatusCode = resp.StatusCode
 	k.meta.TraceID = k.secrets.clean(resp.Header.Get(traceIDHeader), maxTraceLen)
 	o.status, o.sent = resp.StatusCode, true
