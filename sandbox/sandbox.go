@@ -28,8 +28,10 @@ type config struct {
 	webhookScale  float64
 	webhookFaults WebhookFaultRates
 	webhookClient *http.Client
-	webhookPerKey int
-	webhookTotal  int
+	// webhookTargets is where webhooks may go.
+	webhookTargets WebhookTargets
+	webhookPerKey  int
+	webhookTotal   int
 }
 
 // Option configures a Sandbox.
@@ -141,6 +143,16 @@ func New(opts ...Option) (*Sandbox, error) {
 	if !cfg.seeded {
 		cfg.seed = rand.Uint64()
 	}
+	if cfg.webhookURL != "" {
+		if err := checkTarget(cfg.webhookTargets, cfg.webhookURL); err != nil {
+			return nil, fmt.Errorf("sandbox: WithWebhookURL: %w", err)
+		}
+	}
+	wc, err := webhookClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.webhookClient = wc // from here on, the client deliveries are sent with
 	sp, err := loadSpec()
 	if err != nil {
 		return nil, err

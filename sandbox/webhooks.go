@@ -205,7 +205,8 @@ func WithWebhookFaults(r WebhookFaultRates) Option {
 }
 
 // WithWebhookClient sets the HTTP client deliveries are sent with (default:
-// a client with WebhookTimeout). Its Timeout, if shorter, also applies.
+// a client with WebhookTimeout). Its Timeout, if shorter, also applies. The
+// sandbox uses a copy that follows no redirect.
 func WithWebhookClient(c *http.Client) Option {
 	return func(cfg *config) error {
 		if c == nil {
@@ -354,6 +355,7 @@ func (h *whHeap) Pop() any {
 type dispatcher struct {
 	clock      Clock
 	client     *http.Client
+	targets    WebhookTargets
 	scale      float64
 	defaultURL string
 	perKey     int
@@ -386,10 +388,7 @@ type dispatcher struct {
 const sweepEvery = time.Second
 
 func newDispatcher(cfg config) *dispatcher {
-	client := cfg.webhookClient
-	if client == nil {
-		client = &http.Client{Timeout: WebhookTimeout}
-	}
+	client := cfg.webhookClient // set by New (webhookClient)
 	scale := cfg.webhookScale
 	if scale == 0 {
 		scale = 1
@@ -399,7 +398,7 @@ func newDispatcher(cfg config) *dispatcher {
 		perKey, total = DefaultWebhookDeliveriesPerKey, DefaultWebhookDeliveries
 	}
 	return &dispatcher{
-		clock: cfg.clock, client: client, scale: scale, defaultURL: cfg.webhookURL,
+		clock: cfg.clock, client: client, targets: cfg.webhookTargets, scale: scale, defaultURL: cfg.webhookURL,
 		perKey: perKey, total: total,
 		tenants: map[string]*whTenant{},
 		rng:     rand.New(rand.NewPCG(cfg.seed, 0x3eb400c)),
@@ -967,6 +966,9 @@ func (d *dispatcher) close(ctx context.Context) WebhookStats {
 func (s *Store) SetWebhookURL(secretKey, u string) error {
 	if u != "" {
 		if err := checkWebhookURL(u); err != nil {
+			return err
+		}
+		if err := checkTarget(s.wh.targets, u); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -594,9 +595,25 @@ func TestWebhookOptionsRefuse(t *testing.T) {
 		"faults sum":       sandbox.WithWebhookFaults(sandbox.WebhookFaultRates{Duplicate: 0.7, Delay: 0.5}),
 		"faults negative":  sandbox.WithWebhookFaults(sandbox.WebhookFaultRates{OutOfOrder: -0.1}),
 		"url ftp":          sandbox.WithWebhookURL("ftp://example.com"),
+		"targets 7":        sandbox.WithWebhookTargets(7),
 	} {
 		if _, err := sandbox.New(opt); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+	public := sandbox.WithWebhookTargets(sandbox.WebhookTargetsPublic)
+	if _, err := sandbox.New(public, sandbox.WithWebhookClient(http.DefaultClient)); err == nil {
+		t.Error("public targets with the caller's webhook client: accepted")
+	}
+	if _, err := sandbox.New(public, sandbox.WithWebhookURL("http://127.0.0.1:3000/hook")); err == nil {
+		t.Error("public targets with a loopback default URL: accepted")
+	}
+	if _, err := sandbox.ParseWebhookTargets("private"); err == nil {
+		t.Error(`ParseWebhookTargets("private") accepted`)
+	}
+	for _, want := range []sandbox.WebhookTargets{sandbox.WebhookTargetsAny, sandbox.WebhookTargetsPublic} {
+		if got, err := sandbox.ParseWebhookTargets(want.String()); err != nil || got != want {
+			t.Errorf("ParseWebhookTargets(%q) = %v, %v", want.String(), got, err)
 		}
 	}
 	for _, bad := range []string{"delay=-1s", "delay=25h", "delay=soon", "twice", "duplicate,lost"} {
@@ -650,5 +667,80 @@ func TestWebhookExpiry(t *testing.T) {
 	})
 	if n := len(e.sb.WebhookDeliveries(e.key, va.PaymentKey)); n != 2 {
 		t.Errorf("the virtual account has %d webhooks, want the issue's 2 (none for its due date)", n)
+	}
+}
+
+// TestWebhookTargetsPublic: a sandbox many users share
+// (WebhookTargetsPublic) refuses to register a webhook URL whose host is a
+// non-public address or a localhost name, and refuses, where the connection
+// is made, a delivery to a URL that got past registration (a name that
+// resolves, or re-resolves, to a private address): the receiver gets
+// nothing, the attempt says why, and the delivery is retried like any
+// failure.
+func TestWebhookTargetsPublic(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	e := hooked(t, sandbox.WithWebhookTargets(sandbox.WebhookTargetsPublic))
+	const path = "/sandbox/v1/webhook-endpoint"
+	for _, bad := range []string{"http://127.0.0.1:8080/hook", "http://127.1.2.3/", "http://[::1]/", "http://10.1.2.3/", "http://172.16.0.1/",
+		"http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/", "http://[::ffff:127.0.0.1]/", "http://[fe80::1%25eth0]/",
+		"http://[fd00::1]/", "http://100.64.0.1/", "http://0.0.0.0/", "http://224.0.0.1/", "http://localhost:3000/", "http://api.localhost/",
+		"http://LOCALHOST./", "http://[64:ff9b::a00:1]/", "http://[2002:7f00:1::]/"} {
+		e.fails(400, generated.ErrorCodeInvalidRequest, "PUT", path, map[string]any{"url": bad})
+		if err := e.sb.SetWebhookURL(e.key, bad); err == nil || !strings.Contains(err.Error(), "public") {
+			t.Errorf("SetWebhookURL(%q) = %v", bad, err)
+		}
+	}
+	for _, good := range []string{"https://receiver.example/hook", "http://93.184.216.34/hook", "http://172.32.0.1/", "http://100.128.0.1/", "http://[2606:4700::1111]/"} {
+		e.register(good)
+	}
+
+	// Past registration, as a name resolving to a private address would be.
+	e.sb.SetWebhookURLUnchecked(e.key, rc.srv.URL)
+	e.paid("order-wh-private-01", 1000)
+	ds := e.settle("attempted once", attempts(1))
+	a := ds[0].Attempts[0]
+	if a.StatusCode != 0 || !strings.Contains(a.Error, "not a public address") || ds[0].State != sandbox.WebhookPending {
+		t.Errorf("delivery to a private address: state %s, attempt %+v", ds[0].State, a)
+	}
+	if hits := rc.all(); len(hits) != 0 {
+		t.Errorf("the private receiver got %d deliveries", len(hits))
+	}
+}
+
+// TestWebhookRedirectNotFollowed: a receiver that answers a delivery with a
+// redirect gets it recorded as a failure (not a 200) and retried; the
+// address it points to gets nothing, whatever client the sandbox was given.
+func TestWebhookRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		for _, own := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d/own-client=%v", status, own), func(t *testing.T) {
+				t.Parallel()
+				target := newReceiver(t, nil)
+				redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, target.srv.URL+"/elsewhere", status)
+				}))
+				t.Cleanup(redirector.Close)
+				var opts []sandbox.Option
+				caller := &http.Client{}
+				if own {
+					opts = append(opts, sandbox.WithWebhookClient(caller))
+				}
+				e := hooked(t, opts...)
+				e.register(redirector.URL)
+				e.paid(fmt.Sprintf("order-wh-redirect-%d", status), 1000)
+				ds := e.settle("attempted once", attempts(1))
+				if a := ds[0].Attempts[0]; a.StatusCode != status || ds[0].State != sandbox.WebhookPending || ds[0].NextAttemptAt == nil {
+					t.Errorf("state %s, attempt %+v", ds[0].State, a)
+				}
+				if hits := target.all(); len(hits) != 0 {
+					t.Errorf("the redirect's target got %d deliveries", len(hits))
+				}
+				if caller.CheckRedirect != nil {
+					t.Error("the caller's client was modified")
+				}
+			})
+		}
 	}
 }

@@ -402,7 +402,7 @@ func TestSandboxCommandWebhooks(t *testing.T) {
 	}))
 	defer recv.Close()
 	out, base, stop := startSandbox(t, "--webhook-url", recv.URL, "--webhook-retry-scale", "0.001")
-	if !strings.Contains(out, "webhooks:  "+recv.URL) {
+	if !strings.Contains(out, "webhooks:  "+recv.URL) || !strings.Contains(out, "webhook targets: any address") {
 		t.Fatalf("banner:\n%s", out)
 	}
 	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": base}
@@ -427,9 +427,40 @@ func TestSandboxCommandWebhooks(t *testing.T) {
 		}
 	}
 	stop()
-	for _, bad := range [][]string{{"--webhook-url", "ftp://x"}, {"--webhook-retry-scale", "0"}, {"--webhook-faults", "lost=1"}} {
+	for _, bad := range [][]string{{"--webhook-url", "ftp://x"}, {"--webhook-retry-scale", "0"}, {"--webhook-faults", "lost=1"},
+		{"--webhook-targets", "private"}, {"--webhook-targets", "public", "--webhook-url", recv.URL}} {
 		if code, _, _ := runCmd(t, nil, append([]string{"sandbox"}, bad...)...); code != exitUsage {
 			t.Errorf("sandbox %v: exit %d, want %d", bad, code, exitUsage)
 		}
+	}
+}
+
+// TestWebhookTargetsFor: a sandbox listening on loopback delivers webhooks
+// anywhere by default; one others can reach, to public addresses only;
+// --webhook-targets overrides either way.
+func TestWebhookTargetsFor(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		flag, addr string
+		want       sandbox.WebhookTargets
+	}{
+		{"", "127.0.0.1:8080", sandbox.WebhookTargetsAny},
+		{"", "127.0.0.2:0", sandbox.WebhookTargetsAny},
+		{"", "[::1]:0", sandbox.WebhookTargetsAny},
+		{"", "localhost:8080", sandbox.WebhookTargetsAny},
+		{"", ":8080", sandbox.WebhookTargetsPublic},
+		{"", "0.0.0.0:8080", sandbox.WebhookTargetsPublic},
+		{"", "[::]:8080", sandbox.WebhookTargetsPublic},
+		{"", "192.168.1.5:80", sandbox.WebhookTargetsPublic},
+		{"", "sandbox.internal:80", sandbox.WebhookTargetsPublic},
+		{"any", "0.0.0.0:8080", sandbox.WebhookTargetsAny},
+		{"public", "127.0.0.1:8080", sandbox.WebhookTargetsPublic},
+	} {
+		if got, err := webhookTargetsFor(c.flag, c.addr); err != nil || got != c.want {
+			t.Errorf("webhookTargetsFor(%q, %q) = %v, %v; want %v", c.flag, c.addr, got, err, c.want)
+		}
+	}
+	if _, err := webhookTargetsFor("private", "127.0.0.1:0"); err == nil {
+		t.Error(`--webhook-targets private: accepted`)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
@@ -28,6 +29,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	webhookURL := fs.String("webhook-url", "", "default webhook URL of every key that registers none (PUT /sandbox/v1/webhook-endpoint)")
 	retryScale := fs.Float64("webhook-retry-scale", 1, "multiply Toss's webhook retry intervals (1, 4, 16, ... 4096 minutes) by this, in (0, 1]; 0.001 makes the first minute 60 ms")
 	webhookFaults := fs.String("webhook-faults", "", `random webhook faults per delivery, e.g. "duplicate=0.1,out-of-order=0.1,delay=0.05"`)
+	webhookTargets := fs.String("webhook-targets", "", "where webhooks may go: any, or public (public addresses only); default any when --addr is a loopback address, else public")
 	if code := parseFlags(fs, "sandbox", args, e, func(w io.Writer) { printRunHelp(w, "sandbox", fs) }); code >= 0 {
 		return code
 	}
@@ -41,7 +43,13 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "tosspay sandbox: --webhook-faults: %v\n", err)
 		return exitUsage
 	}
+	targets, err := webhookTargetsFor(*webhookTargets, *addr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tosspay sandbox: --webhook-targets: %v\n", err)
+		return exitUsage
+	}
 	opts := []sandbox.Option{
+		sandbox.WithWebhookTargets(targets),
 		sandbox.WithFaults(rates),
 		sandbox.WithWebhookFaults(whRates),
 		sandbox.WithWebhookRetryScale(*retryScale),
@@ -82,6 +90,11 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	} else {
 		fmt.Fprintf(e.stdout, "  webhooks:  register a URL per key: PUT %s/sandbox/v1/webhook-endpoint {\"url\": ...}\n", base)
 	}
+	if targets == sandbox.WebhookTargetsPublic {
+		fmt.Fprintf(e.stdout, "  webhook targets: public addresses only (--webhook-targets any to allow private ones)\n")
+	} else {
+		fmt.Fprintf(e.stdout, "  webhook targets: any address, private ones included\n")
+	}
 	if *retryScale != 1 || *webhookFaults != "" {
 		fmt.Fprintf(e.stdout, "  webhook retries x%g, faults %q\n", *retryScale, *webhookFaults)
 	}
@@ -112,4 +125,25 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "webhooks: %d delivered, %d failed after the last retry, %d dropped (per-key limit), %d abandoned at shutdown (not sent)\n",
 		w.Delivered, w.Failed, w.Dropped, w.Abandoned)
 	return exitOK
+}
+
+// webhookTargetsFor is --webhook-targets: as given, or by default "any"
+// for a sandbox listening on a loopback address (one user, whose receiver
+// runs beside it) and "public" for one others can reach, so that none of
+// them can make it POST to the services on its network.
+func webhookTargetsFor(flag, addr string) (sandbox.WebhookTargets, error) {
+	if flag != "" {
+		return sandbox.ParseWebhookTargets(flag)
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return sandbox.WebhookTargetsAny, nil
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsLoopback() {
+		return sandbox.WebhookTargetsAny, nil
+	}
+	return sandbox.WebhookTargetsPublic, nil
 }

@@ -1,0 +1,155 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// WebhookTargets says which addresses the sandbox delivers webhooks to.
+type WebhookTargets int
+
+const (
+	// WebhookTargetsAny delivers to any address, loopback and private
+	// ones included: a sandbox on a developer's machine or in a test
+	// delivers to a receiver beside it. The default of New.
+	WebhookTargetsAny WebhookTargets = iota
+	// WebhookTargetsPublic delivers to public unicast addresses only, for
+	// a sandbox that many users share: none of them can make it POST to,
+	// and read the answers of, the services on its own network (loopback,
+	// private, link-local such as a cloud's metadata service, and the other
+	// special-purpose ranges of RFC 6890). The address is checked where the
+	// connection is made, after DNS, so a name that resolves (or later
+	// re-resolves) to a private address is refused too; deliveries go
+	// direct, not through a proxy of the environment.
+	WebhookTargetsPublic
+)
+
+// String returns the name ParseWebhookTargets reads.
+func (t WebhookTargets) String() string {
+	if t == WebhookTargetsPublic {
+		return "public"
+	}
+	return "any"
+}
+
+// ParseWebhookTargets reads "any" or "public" ("tosspay sandbox
+// --webhook-targets").
+func ParseWebhookTargets(s string) (WebhookTargets, error) {
+	switch s {
+	case "any":
+		return WebhookTargetsAny, nil
+	case "public":
+		return WebhookTargetsPublic, nil
+	}
+	return 0, fmt.Errorf("webhook targets %q: want any or public", s)
+}
+
+// WithWebhookTargets sets where webhooks may go (default
+// WebhookTargetsAny). WebhookTargetsPublic cannot be combined with
+// WithWebhookClient: the caller's transport decides where it connects.
+func WithWebhookTargets(t WebhookTargets) Option {
+	return func(cfg *config) error {
+		if t != WebhookTargetsAny && t != WebhookTargetsPublic {
+			return fmt.Errorf("sandbox: WithWebhookTargets(%d): want WebhookTargetsAny or WebhookTargetsPublic", int(t))
+		}
+		cfg.webhookTargets = t
+		return nil
+	}
+}
+
+// nonPublic are the ranges WebhookTargetsPublic refuses: the special-purpose
+// address registries of IANA (RFC 6890 and its updates) that are not
+// globally reachable, plus NAT64 and 6to4, whose IPv6 addresses carry an
+// IPv4 one that could be any of the above.
+var nonPublic = func() []netip.Prefix {
+	var ps []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+		"172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+		"198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+		"::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64",
+		"2001::/23", "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+	} {
+		ps = append(ps, netip.MustParsePrefix(s))
+	}
+	return ps
+}()
+
+// publicAddr reports whether a is a public unicast address.
+func publicAddr(a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	if !a.IsValid() {
+		return false
+	}
+	for _, p := range nonPublic {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkTarget refuses, under WebhookTargetsPublic, a webhook URL whose host
+// is a non-public IP literal or a localhost name (RFC 6761): the early
+// answer to what the dialer would refuse at each delivery.
+func checkTarget(t WebhookTargets, raw string) error {
+	if t != WebhookTargetsPublic {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if a, err := netip.ParseAddr(host); err == nil && !publicAddr(a) || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return fmt.Errorf("url: %s is not a public address; this sandbox delivers webhooks to public addresses only (start it with --webhook-targets any, or WithWebhookTargets(WebhookTargetsAny), to deliver to private ones)", u.Hostname())
+	}
+	return nil
+}
+
+// errNotPublic is what a delivery to a non-public address fails with.
+var errNotPublic = errors.New("not a public address; this sandbox delivers webhooks to public addresses only")
+
+// dialPublicOnly is the dialer's Control under WebhookTargetsPublic: it
+// sees the address actually connected to.
+func dialPublicOnly(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%s: %w", address, errNotPublic)
+	}
+	if !publicAddr(ap.Addr()) {
+		return fmt.Errorf("%s: %w", ap.Addr(), errNotPublic)
+	}
+	return nil
+}
+
+// webhookClient is the client deliveries are sent with: the caller's
+// (copied), or one with WebhookTimeout that, under WebhookTargetsPublic,
+// connects only to public addresses and never through a proxy. Neither
+// follows a redirect: a delivery answered 3xx is not a 200, and is retried
+// on the schedule like any other failure.
+func webhookClient(cfg config) (*http.Client, error) {
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if cfg.webhookClient != nil {
+		if cfg.webhookTargets == WebhookTargetsPublic {
+			return nil, errors.New("sandbox: WithWebhookTargets(WebhookTargetsPublic) needs the default webhook client: WithWebhookClient's transport decides where it connects")
+		}
+		c := *cfg.webhookClient
+		c.CheckRedirect = noRedirect
+		return &c, nil
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if cfg.webhookTargets == WebhookTargetsPublic {
+		d := &net.Dialer{Timeout: WebhookTimeout, KeepAlive: 30 * time.Second, Control: dialPublicOnly}
+		tr.DialContext = d.DialContext
+		tr.Proxy = nil
+	}
+	return &http.Client{Timeout: WebhookTimeout, Transport: tr, CheckRedirect: noRedirect}, nil
+}
