@@ -228,6 +228,10 @@ func (s *Sandbox) auth(next http.Handler) http.Handler {
 			s.writeOp(w, op, code, langOf(r), detail)
 			return
 		}
+		if limited, detail := s.limited(w, ci); limited {
+			s.writeOp(w, op, generated.ErrorCodeTooManyRequests, langOf(r), detail)
+			return
+		}
 		ctx := context.WithValue(r.Context(), callerKey, ci)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -275,6 +279,18 @@ func (s *Sandbox) authenticate(r *http.Request) (callerInfo, generated.ErrorCode
 		base = scheme + "://" + r.Host
 	}
 	return callerInfo{secretKey: key, baseURL: base}, "", ""
+}
+
+// limited applies the key's rate limit (WithRateLimit): when the key has
+// no request left it sets Retry-After and returns the detail of the 429.
+func (s *Sandbox) limited(w http.ResponseWriter, ci callerInfo) (bool, string) {
+	ok, wait := s.rate.admit(ci.secretKey)
+	if ok {
+		return false, ""
+	}
+	w.Header().Set("Retry-After", retryAfter(wait))
+	l := s.cfg.rateLimit
+	return true, fmt.Sprintf("This secret key is past the sandbox's rate limit (%g requests a second, bursts of %d); nothing was processed.", l.PerSecond, l.Burst)
 }
 
 func callerOf(ctx context.Context, acceptLanguage *string) Caller {

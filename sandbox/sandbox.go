@@ -28,6 +28,8 @@ type config struct {
 	webhookScale  float64
 	webhookFaults WebhookFaultRates
 	webhookClient *http.Client
+	// rateLimit is the request rate of each secret key (zero: none).
+	rateLimit RateLimit
 	// webhookTargets is where webhooks may go.
 	webhookTargets WebhookTargets
 	webhookPerKey  int
@@ -120,6 +122,7 @@ type Sandbox struct {
 	dice     *dice
 	counters faultCounters
 	dash     *sessions
+	rate     *rateLimiter
 
 	traceSeq    atomic.Uint64
 	tracePrefix string
@@ -165,6 +168,7 @@ func New(opts ...Option) (*Sandbox, error) {
 		idem:  newIdemCache(cfg.tenant, cfg.global),
 		dice:  newDice(cfg.faults, cfg.seed),
 		dash:  newSessions(),
+		rate:  newRateLimiter(cfg.rateLimit, cfg.clock),
 	}
 	s.tracePrefix = st.newAlnum(8)
 	s.handler = s.buildHandler()

@@ -50,6 +50,10 @@ func (s *Sandbox) authed(methods []string, h func(http.ResponseWriter, *http.Req
 			s.writeError(w, status, code, langOf(r), detail)
 			return
 		}
+		if limited, detail := s.limited(w, ci); limited {
+			s.writeError(w, http.StatusTooManyRequests, generated.ErrorCodeTooManyRequests, langOf(r), detail)
+			return
+		}
 		if v := r.Header.Get(WebhookFaultHeader); v != "" {
 			wf, err := ParseWebhookFault(v)
 			if err != nil {

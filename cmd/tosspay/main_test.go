@@ -464,3 +464,63 @@ func TestWebhookTargetsFor(t *testing.T) {
 		t.Error(`--webhook-targets private: accepted`)
 	}
 }
+
+// TestRateLimitFor: no limit by default on a loopback address, the shared
+// default on any other; --rate-limit N gives bursts of 2N, 0 none, and
+// anything but a number is refused.
+func TestRateLimitFor(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		flag, addr string
+		want       sandbox.RateLimit
+	}{
+		{"", "127.0.0.1:8080", sandbox.RateLimit{}},
+		{"", "0.0.0.0:8080", sandbox.DefaultSharedRateLimit},
+		{"", ":8080", sandbox.DefaultSharedRateLimit},
+		{"0", "0.0.0.0:8080", sandbox.RateLimit{}},
+		{"20", "127.0.0.1:8080", sandbox.RateLimit{PerSecond: 20, Burst: 40}},
+		{"0.25", "127.0.0.1:8080", sandbox.RateLimit{PerSecond: 0.25, Burst: 1}},
+	} {
+		if got, err := rateLimitFor(c.flag, c.addr); err != nil || got != c.want {
+			t.Errorf("rateLimitFor(%q, %q) = %+v, %v; want %+v", c.flag, c.addr, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"-1", "fast", "NaN", "Inf", "1e999"} {
+		if _, err := rateLimitFor(bad, "127.0.0.1:0"); err == nil {
+			t.Errorf("--rate-limit %s: accepted", bad)
+		}
+	}
+	if code, _, _ := runCmd(t, nil, "sandbox", "--rate-limit", "fast"); code != exitUsage {
+		t.Errorf("sandbox --rate-limit fast: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestSandboxCommandRateLimit: --rate-limit is applied and said: past the
+// burst, a key's request is answered 429 with Retry-After.
+func TestSandboxCommandRateLimit(t *testing.T) {
+	t.Parallel()
+	out, base, stop := startSandbox(t, "--rate-limit", "0.01")
+	defer stop()
+	if !strings.Contains(out, "rate limit: 0.01 requests a second per secret key, bursts of 1") {
+		t.Fatalf("banner:\n%s", out)
+	}
+	hc := &http.Client{Timeout: 5 * time.Second}
+	defer hc.CloseIdleConnections()
+	statuses := []int{}
+	for range 2 {
+		req, _ := http.NewRequest("GET", base+"/v1/payments/orders/order-cmd-rl", nil)
+		req.SetBasicAuth(sandbox.TestSecretKey, "")
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses = append(statuses, resp.StatusCode)
+		if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	if statuses[0] != http.StatusNotFound || statuses[1] != http.StatusTooManyRequests {
+		t.Errorf("statuses %v, want [404 429]", statuses)
+	}
+}

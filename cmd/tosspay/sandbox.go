@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
@@ -30,6 +32,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	retryScale := fs.Float64("webhook-retry-scale", 1, "multiply Toss's webhook retry intervals (1, 4, 16, ... 4096 minutes) by this, in (0, 1]; 0.001 makes the first minute 60 ms")
 	webhookFaults := fs.String("webhook-faults", "", `random webhook faults per delivery, e.g. "duplicate=0.1,out-of-order=0.1,delay=0.05"`)
 	webhookTargets := fs.String("webhook-targets", "", "where webhooks may go: any, or public (public addresses only); default any when --addr is a loopback address, else public")
+	rateLimit := fs.String("rate-limit", "", fmt.Sprintf("requests a second each secret key may make, in bursts of twice as many; 0 for no limit; default none when --addr is a loopback address, else %g", sandbox.DefaultSharedRateLimit.PerSecond))
 	if code := parseFlags(fs, "sandbox", args, e, func(w io.Writer) { printRunHelp(w, "sandbox", fs) }); code >= 0 {
 		return code
 	}
@@ -48,8 +51,14 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "tosspay sandbox: --webhook-targets: %v\n", err)
 		return exitUsage
 	}
+	limit, err := rateLimitFor(*rateLimit, *addr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tosspay sandbox: --rate-limit: %v\n", err)
+		return exitUsage
+	}
 	opts := []sandbox.Option{
 		sandbox.WithWebhookTargets(targets),
+		sandbox.WithRateLimit(limit),
 		sandbox.WithFaults(rates),
 		sandbox.WithWebhookFaults(whRates),
 		sandbox.WithWebhookRetryScale(*retryScale),
@@ -95,6 +104,9 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	} else {
 		fmt.Fprintf(e.stdout, "  webhook targets: any address, private ones included\n")
 	}
+	if limit != (sandbox.RateLimit{}) {
+		fmt.Fprintf(e.stdout, "  rate limit: %g requests a second per secret key, bursts of %d (--rate-limit 0 for none)\n", limit.PerSecond, limit.Burst)
+	}
 	if *retryScale != 1 || *webhookFaults != "" {
 		fmt.Fprintf(e.stdout, "  webhook retries x%g, faults %q\n", *retryScale, *webhookFaults)
 	}
@@ -127,23 +139,50 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	return exitOK
 }
 
-// webhookTargetsFor is --webhook-targets: as given, or by default "any"
-// for a sandbox listening on a loopback address (one user, whose receiver
-// runs beside it) and "public" for one others can reach, so that none of
-// them can make it POST to the services on its network.
-func webhookTargetsFor(flag, addr string) (sandbox.WebhookTargets, error) {
-	if flag != "" {
-		return sandbox.ParseWebhookTargets(flag)
-	}
+// shared reports whether a sandbox listening on addr is one others can
+// reach: any address but a loopback one.
+func shared(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		host = addr
 	}
 	if host == "localhost" {
-		return sandbox.WebhookTargetsAny, nil
+		return false
 	}
-	if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsLoopback() {
-		return sandbox.WebhookTargetsAny, nil
+	a, err := netip.ParseAddr(host)
+	return err != nil || !a.Unmap().IsLoopback()
+}
+
+// webhookTargetsFor is --webhook-targets: as given, or by default "any"
+// for a sandbox listening on a loopback address (one user, whose receiver
+// runs beside it) and "public" for a shared one, so that none of its users
+// can make it POST to the services on its network.
+func webhookTargetsFor(flag, addr string) (sandbox.WebhookTargets, error) {
+	if flag != "" {
+		return sandbox.ParseWebhookTargets(flag)
 	}
-	return sandbox.WebhookTargetsPublic, nil
+	if shared(addr) {
+		return sandbox.WebhookTargetsPublic, nil
+	}
+	return sandbox.WebhookTargetsAny, nil
+}
+
+// rateLimitFor is --rate-limit: N requests a second in bursts of 2N, 0 for
+// none, or by default none on a loopback address and
+// sandbox.DefaultSharedRateLimit on a shared one.
+func rateLimitFor(flag, addr string) (sandbox.RateLimit, error) {
+	if flag == "" {
+		if shared(addr) {
+			return sandbox.DefaultSharedRateLimit, nil
+		}
+		return sandbox.RateLimit{}, nil
+	}
+	n, err := strconv.ParseFloat(flag, 64)
+	if err != nil || !(n >= 0) || math.IsInf(n, 0) {
+		return sandbox.RateLimit{}, fmt.Errorf("%q: want a number of requests a second, 0 for no limit", flag)
+	}
+	if n == 0 {
+		return sandbox.RateLimit{}, nil
+	}
+	return sandbox.RateLimit{PerSecond: n, Burst: int(math.Ceil(2 * n))}, nil
 }

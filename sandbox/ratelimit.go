@@ -1,0 +1,128 @@
+package sandbox
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// RateLimit is how many requests one secret key may make: a token bucket
+// of Burst requests, refilled at PerSecond. The zero value is no limit.
+// A request past it is answered 429 TOO_MANY_REQUESTS with Retry-After
+// (the seconds until the key may send again), before anything is
+// processed or logged; other keys are not affected. Toss publishes no
+// request rate of its own: the limit is the sandbox's, for a sandbox that
+// many users share, so that one key's flood cannot take the CPU of all.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
+}
+
+// DefaultSharedRateLimit is the limit "tosspay sandbox" applies when it
+// listens on anything but a loopback address (--rate-limit).
+var DefaultSharedRateLimit = RateLimit{PerSecond: 100, Burst: 200}
+
+func (l RateLimit) validate() error {
+	if l == (RateLimit{}) {
+		return nil
+	}
+	if !(l.PerSecond > 0) || math.IsInf(l.PerSecond, 0) || l.Burst < 1 {
+		return fmt.Errorf("sandbox: rate limit %g/s, burst %d: want a finite rate above 0 and a burst of at least 1 (or both 0 for none)", l.PerSecond, l.Burst)
+	}
+	return nil
+}
+
+// WithRateLimit limits the requests of each secret key (default: none).
+func WithRateLimit(l RateLimit) Option {
+	return func(cfg *config) error {
+		if err := l.validate(); err != nil {
+			return err
+		}
+		cfg.rateLimit = l
+		return nil
+	}
+}
+
+// maxRateBuckets bounds the keys whose buckets are remembered; past it,
+// the buckets that have refilled (the same as a new one) are forgotten
+// first.
+const maxRateBuckets = 100_000
+
+// rateLimiter holds a token bucket per secret key, on the sandbox's clock.
+type rateLimiter struct {
+	limit RateLimit
+	clock Clock
+	max   int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time // when tokens was measured
+}
+
+func newRateLimiter(l RateLimit, clock Clock) *rateLimiter {
+	if l == (RateLimit{}) {
+		return nil
+	}
+	return &rateLimiter{limit: l, clock: clock, max: maxRateBuckets, buckets: map[string]*bucket{}}
+}
+
+// admit takes a token of key's bucket; when there is none it returns false
+// and how long until there is.
+func (rl *rateLimiter) admit(key string) (bool, time.Duration) {
+	if rl == nil {
+		return true, 0
+	}
+	now := rl.clock.Now()
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	b := rl.buckets[key]
+	if b == nil {
+		if len(rl.buckets) >= rl.max {
+			rl.forget(now)
+		}
+		b = &bucket{tokens: float64(rl.limit.Burst), at: now}
+		rl.buckets[key] = b
+	}
+	rl.refill(b, now)
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	wait := time.Duration((1 - b.tokens) / rl.limit.PerSecond * float64(time.Second))
+	return false, wait
+}
+
+func (rl *rateLimiter) refill(b *bucket, now time.Time) {
+	if d := now.Sub(b.at); d > 0 {
+		b.tokens = math.Min(float64(rl.limit.Burst), b.tokens+d.Seconds()*rl.limit.PerSecond)
+		b.at = now
+	}
+}
+
+// forget drops the buckets that have refilled, and if none has, one at
+// random (map order): it starts full again, which lets that key send one
+// more burst; rl.mu is held.
+func (rl *rateLimiter) forget(now time.Time) {
+	for k, b := range rl.buckets {
+		if rl.refill(b, now); b.tokens >= float64(rl.limit.Burst) {
+			delete(rl.buckets, k)
+		}
+	}
+	for k := range rl.buckets {
+		if len(rl.buckets) < rl.max {
+			break
+		}
+		delete(rl.buckets, k)
+	}
+}
+
+// retryAfter is the Retry-After of a wait: whole seconds, at least 1.
+func retryAfter(wait time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
+}
