@@ -943,6 +943,12 @@ type Card struct {
 	// other English values, so readers keep any value.
 	CardType CardType `json:"cardType"`
 
+	// Company Legacy: the card company's name (`신한`) in answers of API version 1.3
+	// and earlier, before `issuerCode` and `acquirerCode`; seen in a
+	// recorded 2021 answer (contract_tests/testdata/real/samchon-payment-done-card-easypay-string-v1-3.json).
+	// Absent from current answers.
+	Company *string `json:"company,omitempty"`
+
 	// InstallmentPlanMonths Installment months; 0 for a one-time payment.
 	InstallmentPlanMonths int `json:"installmentPlanMonths"`
 
@@ -1218,12 +1224,12 @@ type EasyPay struct {
 }
 
 // EasyPayField The digital wallet used: an object since 2022-06-08, the legacy string
-// form (`"토스페이"`, `"TOSSPAY"`, `""`) on older payments, or `null`.
+// form (`"토스페이"`, `"토스결제"`, `"TOSSPAY"`, `""`) on older payments, or `null`.
 type EasyPayField struct {
 	union json.RawMessage
 }
 
-// EasyPayLegacy The legacy string form of `easyPay` (`토스페이`, `TOSSPAY`, `""`).
+// EasyPayLegacy The legacy string form of `easyPay` (`토스페이`, `토스결제`, `TOSSPAY`, `""`).
 type EasyPayLegacy = string
 
 // Error The error body of every failed request. Real bodies sometimes carry
@@ -1467,7 +1473,7 @@ type Payment struct {
 	Discount *Discount `json:"discount"`
 
 	// EasyPay The digital wallet used: an object since 2022-06-08, the legacy string
-	// form (`"토스페이"`, `"TOSSPAY"`, `""`) on older payments, or `null`.
+	// form (`"토스페이"`, `"토스결제"`, `"TOSSPAY"`, `""`) on older payments, or `null`.
 	EasyPay EasyPayField `json:"easyPay"`
 
 	// EasyPayAmount What the digital wallet paid, at the top level of Payment objects
