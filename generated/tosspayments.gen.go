@@ -1380,6 +1380,14 @@ type KeyInPaymentRequest struct {
 	Vbv *Vbv `json:"vbv,omitempty"`
 }
 
+// LegacyDiscountAmount Legacy: the amount a card company's discount took off, at the top level
+// of answers of early 2021 (before the `version` key); seen in a recorded
+// answer (contract_tests/testdata/real/entitybind-confirm-done-card-2021-discount-keys.json).
+// Current answers give it in `discount.amount`.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type LegacyDiscountAmount = money.Amount
+
 // LegacyEasyPayAmount What the digital wallet paid, at the top level of Payment objects
 // before version 2022-06-08 (`easyPay.amount` since).
 //
@@ -1471,6 +1479,13 @@ type Payment struct {
 
 	// Discount The card company's instant discount.
 	Discount *Discount `json:"discount"`
+
+	// DiscountAmount Legacy: the amount a card company's discount took off, at the top level
+	// of answers of early 2021 (before the `version` key); seen in a recorded
+	// answer (contract_tests/testdata/real/entitybind-confirm-done-card-2021-discount-keys.json).
+	// Current answers give it in `discount.amount`.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	DiscountAmount *LegacyDiscountAmount `json:"discountAmount,omitempty"`
 
 	// EasyPay The digital wallet used: an object since 2022-06-08, the legacy string
 	// form (`"토스페이"`, `"토스결제"`, `"TOSSPAY"`, `""`) on older payments, or `null`.
@@ -1582,6 +1597,20 @@ type Payment struct {
 
 	// Type `NORMAL` (ordinary), `BILLING` (automatic billing) or `BRANDPAY`.
 	Type PaymentType `json:"type"`
+
+	// UseCashReceipt Legacy: whether a cash receipt was asked for, in answers of early
+	// 2021 (before the `version` key); seen in a recorded answer
+	// (contract_tests/testdata/real/entitybind-confirm-done-card-2021-discount-keys.json).
+	// Current answers give it in `cashReceipt`.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	UseCashReceipt *bool `json:"useCashReceipt,omitempty"`
+
+	// UseDiscount Legacy: whether a card company's discount applied, in answers of
+	// early 2021 (before the `version` key); seen in a recorded answer
+	// (contract_tests/testdata/real/entitybind-confirm-done-card-2021-discount-keys.json).
+	// Current answers give the discount in `discount`.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	UseDiscount *bool `json:"useDiscount,omitempty"`
 
 	// UseEscrow Whether escrow is used. `null` before the payment is authorized.
 	UseEscrow *bool `json:"useEscrow"`
