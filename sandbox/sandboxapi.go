@@ -25,6 +25,8 @@ func (s *Sandbox) sandboxAPI(mux *http.ServeMux) {
 	mux.HandleFunc(depositPath, s.authed([]string{http.MethodPost}, s.depositHandler))
 	mux.HandleFunc(webhookEndpointURL, s.authed([]string{http.MethodGet, http.MethodPut, http.MethodDelete}, s.webhookEndpointHandler))
 	mux.HandleFunc(webhookDeliveries, s.authed([]string{http.MethodGet}, s.webhookDeliveriesHandler))
+	mux.HandleFunc(webhookListen, s.authed([]string{http.MethodGet}, s.webhookListenHandler))
+	mux.HandleFunc(webhookListenOne, s.authed([]string{http.MethodPost}, s.webhookListenReportHandler))
 	mux.HandleFunc(sandboxAPIPrefix, s.noEndpoint)
 }
 

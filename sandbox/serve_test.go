@@ -75,6 +75,14 @@ func TestIdleFloodDoesNotLockOut(t *testing.T) {
 		if resp.StatusCode != 401 || resp.Close {
 			t.Fatalf("flood connection %d: %d, close %v; want a kept-alive 401", i, resp.StatusCode, resp.Close)
 		}
+		// The server marks a connection idle after the client has its
+		// answer: wait for it, so that the flood goes idle in order.
+		for j := 0; srv.IdleConns() != i+1; j++ {
+			if j > 2000 {
+				t.Fatalf("flood connection %d never went idle", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
 	if n := srv.Conns(); n != maxConns {
 		t.Fatalf("%d connections open after the flood, want the cap %d", n, maxConns)

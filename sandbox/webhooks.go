@@ -231,6 +231,9 @@ func WithWebhookLimits(perKey, total int) Option {
 }
 
 func checkWebhookURL(raw string) error {
+	if raw == ListenWebhookURL {
+		return nil
+	}
 	if len(raw) > maxWebhookURL {
 		return fmt.Errorf("url: longer than %d characters", maxWebhookURL)
 	}
@@ -356,6 +359,7 @@ type dispatcher struct {
 	clock      Clock
 	client     *http.Client
 	targets    WebhookTargets
+	listen     *listenHub
 	scale      float64
 	defaultURL string
 	perKey     int
@@ -398,7 +402,7 @@ func newDispatcher(cfg config) *dispatcher {
 		perKey, total = DefaultWebhookDeliveriesPerKey, DefaultWebhookDeliveries
 	}
 	return &dispatcher{
-		clock: cfg.clock, client: client, targets: cfg.webhookTargets, scale: scale, defaultURL: cfg.webhookURL,
+		clock: cfg.clock, client: client, targets: cfg.webhookTargets, listen: newListenHub(), scale: scale, defaultURL: cfg.webhookURL,
 		perKey: perKey, total: total,
 		tenants: map[string]*whTenant{},
 		rng:     rand.New(rand.NewPCG(cfg.seed, 0x3eb400c)),
@@ -745,6 +749,26 @@ func realAttempts(as []WebhookAttempt) []WebhookAttempt {
 func (d *dispatcher) post(it *whItem, retried int, dup bool) WebhookAttempt {
 	at := d.clock.Now()
 	a := WebhookAttempt{RetriedCount: retried, At: at, Duplicate: dup}
+	headers := map[string]string{
+		"Content-Type":                        "application/json",
+		"User-Agent":                          "TossPayments-Sandbox-Webhook/1",
+		WebhookTransmissionIDHeader:           it.d.TransmissionID,
+		WebhookTransmissionTimeHeader:         at.In(tosstime.Seoul).Format(time.RFC3339),
+		WebhookTransmissionRetriedCountHeader: strconv.Itoa(retried),
+	}
+	if it.d.URL == ListenWebhookURL {
+		ans, err := d.listen.deliver(&pulled{
+			key:    it.tenant.key,
+			a:      ListenedAttempt{ID: newAttemptID(), Headers: headers, Body: it.d.Body},
+			answer: make(chan ListenedAnswer, 1),
+		}, WebhookTimeout)
+		if err != nil {
+			a.Error = err.Error()
+			return a
+		}
+		a.StatusCode, a.Error, a.Answer = ans.Status, clip(ans.Error, webhookAnswerBytes), clip(ans.Answer, webhookAnswerBytes)
+		return a
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), WebhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, it.d.URL, strings.NewReader(string(it.d.Body)))
@@ -752,11 +776,9 @@ func (d *dispatcher) post(it *whItem, retried int, dup bool) WebhookAttempt {
 		a.Error = err.Error()
 		return a
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "TossPayments-Sandbox-Webhook/1")
-	req.Header.Set(WebhookTransmissionIDHeader, it.d.TransmissionID)
-	req.Header.Set(WebhookTransmissionTimeHeader, at.In(tosstime.Seoul).Format(time.RFC3339))
-	req.Header.Set(WebhookTransmissionRetriedCountHeader, strconv.Itoa(retried))
+	for name, v := range headers {
+		req.Header.Set(name, v)
+	}
 	resp, err := d.client.Do(req)
 	if err != nil {
 		a.Error = err.Error()
@@ -900,6 +922,7 @@ func (d *dispatcher) close(ctx context.Context) WebhookStats {
 	d.closed = true
 	started := d.started
 	d.mu.Unlock()
+	d.listen.close()
 	if started {
 		close(d.stop)
 		<-d.loopDone

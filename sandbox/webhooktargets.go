@@ -100,7 +100,7 @@ func publicAddr(a netip.Addr) bool {
 // is a non-public IP literal or a localhost name (RFC 6761): the early
 // answer to what the dialer would refuse at each delivery.
 func checkTarget(t WebhookTargets, raw string) error {
-	if t != WebhookTargetsPublic {
+	if t != WebhookTargetsPublic || raw == ListenWebhookURL {
 		return nil
 	}
 	u, err := url.Parse(raw)

@@ -59,6 +59,10 @@ func init() {
 			run: runDemo, synopsis: "[--base-url URL] [--lang L]",
 		},
 		{
+			name: "listen", summary: "forward a sandbox key's webhooks to your app, wherever it runs (no public URL needed)",
+			run: runListen, synopsis: "--forward-to URL [--base-url URL]",
+		},
+		{
 			name: "validate", summary: "check recorded answers (HAR, JSONL, JSON bodies) for drift from the spec",
 			run: runValidate, synopsis: "[--operation OP --status N] FILE...",
 		},

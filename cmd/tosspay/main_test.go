@@ -524,3 +524,89 @@ func TestSandboxCommandRateLimit(t *testing.T) {
 		t.Errorf("statuses %v, want [404 429]", statuses)
 	}
 }
+
+// TestListenForwards: "tosspay listen" points the key's webhooks at itself
+// and forwards each attempt to the app with Toss's headers; the app's 500
+// is reported and the sandbox retries through the listener, its 200
+// delivers. The lines printed carry the event, order and answer, never the
+// body's secret. Ctrl-C ends it with exit 0.
+func TestListenForwards(t *testing.T) {
+	t.Parallel()
+	type got struct{ retried, id, event string }
+	hits := make(chan got, 16)
+	var n atomic.Int64
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ EventType string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		hits <- got{r.Header.Get(sandbox.WebhookTransmissionRetriedCountHeader), r.Header.Get(sandbox.WebhookTransmissionIDHeader), body.EventType}
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer app.Close()
+	_, base, stop := startSandbox(t, "--webhook-retry-scale", "0.001")
+	defer stop()
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": base}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"listen", "--forward-to", app.URL + "/webhooks"}, env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }})
+	}()
+	for i := 0; !strings.Contains(out.String(), "Forwarding"); i++ {
+		if i > 500 {
+			t.Fatalf("listen did not start: %s %s", out.String(), errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	code, stdout, errs := runCmd(t, vars, "key-in", "--order-id", "order-cmd-listen-01", "--order-name", "x", "--amount", "1000",
+		"--card-number", demoCard, "--card-expiration-year", "39", "--card-expiration-month", "12", "--customer-identity-number", "881212")
+	if code != exitOK {
+		t.Fatalf("key-in: %d %s %s", code, stdout, errs)
+	}
+	var p struct{ PaymentKey string }
+	_ = json.Unmarshal([]byte(stdout), &p)
+	if code, _, errs := runCmd(t, vars, "cancel", "--payment-key", p.PaymentKey, "--cancel-reason", "x"); code != exitOK {
+		t.Fatalf("cancel: %d %s", code, errs)
+	}
+	var first got
+	for i, want := range []string{"0", "1"} {
+		select {
+		case h := <-hits:
+			if h.retried != want || h.event != sandbox.WebhookPaymentStatusChanged || h.id == "" || (i == 1 && h.id != first.id) {
+				t.Errorf("delivery %d: %+v", i, h)
+			}
+			first = h
+		case <-time.After(15 * time.Second):
+			t.Fatalf("no webhook with retried count %s; listen printed:\n%s%s", want, out.String(), errb.String())
+		}
+	}
+	for i := 0; !strings.Contains(out.String(), "→ 200 OK"); i++ {
+		if i > 500 {
+			t.Fatalf("listen output:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("listen exit %d: %s", code, errb.String())
+	}
+	printed := out.String()
+	for _, want := range []string{"PAYMENT_STATUS_CHANGED  order-cmd-listen-01 CANCELED  retried 0  → 500 Internal Server Error", "retried 1  → 200 OK"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("listen output lacks %q:\n%s", want, printed)
+		}
+	}
+	for _, bad := range [][]string{{"listen"}, {"listen", "--forward-to", "ftp://x"}, {"listen", "--forward-to", "/relative"}} {
+		if code, _, _ := runCmd(t, vars, bad...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", bad, code, exitUsage)
+		}
+	}
+	if code, _, _ := runCmd(t, nil, "listen", "--forward-to", app.URL); code != exitUsage {
+		t.Errorf("listen without TOSS_SECRET_KEY: exit %d", code)
+	}
+	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "test_ck_clientkey0000000000", "TOSS_BASE_URL": base}, "listen", "--forward-to", app.URL); code != exitAPI {
+		t.Errorf("listen with a key the sandbox refuses: exit %d, want %d", code, exitAPI)
+	}
+}

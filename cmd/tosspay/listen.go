@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
+)
+
+const (
+	// listenPoll is how long one GET /sandbox/v1/webhook-listen waits.
+	listenPoll = 25 * time.Second
+	// listenAnswerBytes is how much of the app's answer is reported.
+	listenAnswerBytes = 1 << 10
+)
+
+// runListen is "tosspay listen --forward-to URL": it points the key's
+// webhooks at this listener (sandbox.ListenWebhookURL), then forwards each
+// attempt to the app with Toss's headers and reports the app's answer, until
+// Ctrl-C. The sandbox counts the answer as if it had POSTed the webhook
+// itself: 200 delivered, anything else retried on Toss's schedule.
+func runListen(ctx context.Context, args []string, e env) int {
+	fs := flag.NewFlagSet("tosspay listen", flag.ContinueOnError)
+	forward := fs.String("forward-to", "", "your app's webhook URL (http or https), e.g. http://127.0.0.1:3000/webhooks/toss")
+	base := fs.String("base-url", "", "the sandbox's base URL (default: $TOSS_BASE_URL)")
+	if code := parseFlags(fs, "listen", args, e, func(w io.Writer) { printRunHelp(w, "listen", fs) }); code >= 0 {
+		return code
+	}
+	if u, err := url.Parse(*forward); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		fmt.Fprintf(e.stderr, "tosspay listen: --forward-to: want your app's absolute http(s) URL\n%s\n", hint("listen"))
+		return exitUsage
+	}
+	if *base == "" {
+		*base = e.getenv("TOSS_BASE_URL")
+	}
+	key := e.getenv("TOSS_SECRET_KEY")
+	if *base == "" || key == "" {
+		fmt.Fprintf(e.stderr, "tosspay listen: needs the sandbox's base URL (--base-url or TOSS_BASE_URL) and TOSS_SECRET_KEY (the real API has no listener: register your URL in the developer center there)\n")
+		return exitUsage
+	}
+	l := &listener{
+		base: strings.TrimSuffix(*base, "/"), key: key, forward: *forward, out: e.stdout,
+		api: &http.Client{Timeout: listenPoll + 10*time.Second, CheckRedirect: refuseRedirect},
+		app: &http.Client{Timeout: sandbox.WebhookTimeout, CheckRedirect: refuseRedirect},
+	}
+	if err := l.register(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "tosspay listen: %v\n", err)
+		if errors.Is(err, errRefused) {
+			return exitAPI
+		}
+		return exitUnreachable
+	}
+	fmt.Fprintf(e.stdout, "Forwarding the webhooks of this key to %s (Ctrl-C to stop).\n", *forward)
+	fmt.Fprintf(e.stdout, "The key's webhook URL is now %q: PUT another, or DELETE it, at %s/sandbox/v1/webhook-endpoint to stop pulling.\n", sandbox.ListenWebhookURL, l.base)
+	for ctx.Err() == nil {
+		if err := l.once(ctx); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(e.stderr, "tosspay listen: %v; trying again in 2s\n", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}
+	return exitOK
+}
+
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+type listener struct {
+	base, key, forward string
+	out                io.Writer
+	api, app           *http.Client
+}
+
+// call makes one request to the sandbox's own API.
+func (l *listener) call(ctx context.Context, method, path string, body any) (*http.Response, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, l.base+path, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.SetBasicAuth(l.key, "")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := l.api.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp, b, err
+}
+
+// answerError describes a sandbox answer that is not the expected one by
+// its status and Toss error code, never by anything else it echoes.
+func answerError(what string, resp *http.Response, b []byte) error {
+	var te struct{ Code string }
+	_ = json.Unmarshal(b, &te)
+	return fmt.Errorf("%s: %w %d %s", what, errRefused, resp.StatusCode, te.Code)
+}
+
+// errRefused is an answer of the sandbox that is not the one expected.
+var errRefused = errors.New("the sandbox answered")
+
+func (l *listener) register(ctx context.Context) error {
+	resp, b, err := l.call(ctx, http.MethodPut, "/sandbox/v1/webhook-endpoint", map[string]string{"url": sandbox.ListenWebhookURL})
+	if err != nil {
+		return fmt.Errorf("register the listener: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return answerError("register the listener", resp, b)
+	}
+	return nil
+}
+
+// once waits for one attempt, forwards it and reports the answer.
+func (l *listener) once(ctx context.Context) error {
+	resp, b, err := l.call(ctx, http.MethodGet, fmt.Sprintf("/sandbox/v1/webhook-listen?wait=%d", int(listenPoll/time.Second)), nil)
+	switch {
+	case err != nil:
+		return err
+	case resp.StatusCode == http.StatusNoContent:
+		return nil
+	case resp.StatusCode != http.StatusOK:
+		return answerError("wait for a webhook", resp, b)
+	}
+	var a sandbox.ListenedAttempt
+	if err := json.Unmarshal(b, &a); err != nil || a.ID == "" {
+		return errors.New("wait for a webhook: the sandbox's answer is not an attempt")
+	}
+	ans := l.deliver(ctx, a)
+	resp, b, err = l.call(ctx, http.MethodPost, "/sandbox/v1/webhook-listen/"+url.PathEscape(a.ID), ans)
+	if err == nil && resp.StatusCode != http.StatusNoContent {
+		err = answerError("report the app's answer", resp, b)
+	}
+	fmt.Fprintln(l.out, describeAttempt(a, ans, err))
+	return nil
+}
+
+// deliver POSTs the attempt to the app as the sandbox would.
+func (l *listener) deliver(ctx context.Context, a sandbox.ListenedAttempt) sandbox.ListenedAnswer {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.forward, bytes.NewReader(a.Body))
+	if err != nil {
+		return sandbox.ListenedAnswer{Error: err.Error()}
+	}
+	for name, v := range a.Headers {
+		req.Header.Set(name, v)
+	}
+	resp, err := l.app.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return sandbox.ListenedAnswer{Error: err.Error()}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, listenAnswerBytes))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return sandbox.ListenedAnswer{Status: resp.StatusCode, Answer: string(b)}
+}
+
+// describeAttempt is the line printed for an attempt: its event, order,
+// status and retry, and what the app answered. Nothing else of the body
+// (a DEPOSIT_CALLBACK carries the payment's secret) is printed.
+func describeAttempt(a sandbox.ListenedAttempt, ans sandbox.ListenedAnswer, reportErr error) string {
+	var body struct {
+		EventType string `json:"eventType"`
+		Data      *struct {
+			OrderID string `json:"orderId"`
+			Status  string `json:"status"`
+		} `json:"data"`
+		OrderID string `json:"orderId"`
+		Status  string `json:"status"`
+	}
+	_ = json.Unmarshal(a.Body, &body)
+	event, order, status := body.EventType, body.OrderID, body.Status
+	if event == "" {
+		event = sandbox.WebhookDepositCallback
+	}
+	if body.Data != nil {
+		order, status = body.Data.OrderID, body.Data.Status
+	}
+	line := fmt.Sprintf("%s  %s  %s %s  retried %s  → ", time.Now().Format(time.TimeOnly), event, order, status,
+		a.Headers[sandbox.WebhookTransmissionRetriedCountHeader])
+	if ans.Error != "" {
+		line += "no answer: " + ans.Error
+	} else {
+		line += fmt.Sprintf("%d %s", ans.Status, http.StatusText(ans.Status))
+	}
+	if reportErr != nil {
+		line += " (not reported: " + reportErr.Error() + ")"
+	}
+	return line
+}
