@@ -26,7 +26,7 @@ type fastSchema struct {
 	// strings
 	minLen uint64
 	maxLen *uint64
-	re     *regexp.Regexp
+	re     *pattern
 	enum   [][]byte
 	// format is the schema's format; docFormat its validator in the
 	// document, if it has one (else the process-wide one, if any, is
@@ -53,11 +53,11 @@ type fastSchema struct {
 // appears in most requests).
 type fastCompiler struct {
 	formats  map[string]openapi3.StringFormatValidator
-	patterns map[string]*regexp.Regexp
+	patterns map[string]*pattern
 }
 
 func newFastCompiler(formats map[string]openapi3.StringFormatValidator) *fastCompiler {
-	return &fastCompiler{formats: formats, patterns: make(map[string]*regexp.Regexp)}
+	return &fastCompiler{formats: formats, patterns: make(map[string]*pattern)}
 }
 
 // compile compiles s, or returns nil when s uses a keyword the fast path
@@ -78,15 +78,16 @@ func (c *fastCompiler) compile(s *openapi3.Schema, depth int) *fastSchema {
 		f.minLen, f.maxLen = s.MinLength, s.MaxLength
 		f.format, f.docFormat = s.Format, c.formats[s.Format]
 		if s.Pattern != "" {
-			re := c.patterns[s.Pattern]
-			if re == nil {
-				var err error
-				if re, err = regexp.Compile(s.Pattern); err != nil {
+			p := c.patterns[s.Pattern]
+			if p == nil {
+				re, err := regexp.Compile(s.Pattern)
+				if err != nil {
 					return nil
 				}
-				c.patterns[s.Pattern] = re
+				p = newPattern(re)
+				c.patterns[s.Pattern] = p
 			}
-			f.re = re
+			f.re = p
 		}
 		for _, v := range s.Enum {
 			str, ok := v.(string)
@@ -222,7 +223,7 @@ func (f *fastSchema) checkString(raw []byte) bool {
 	if n < f.minLen || f.maxLen != nil && n > *f.maxLen {
 		return false
 	}
-	return (f.re == nil || f.re.Match(raw)) && (f.format == "" || f.formatOK(string(raw)))
+	return (f.re == nil || f.re.match(raw)) && (f.format == "" || f.formatOK(string(raw)))
 }
 
 // formatOK checks the string format the way kin-openapi does: the
@@ -245,7 +246,7 @@ func (f *fastSchema) validParam(v string) bool {
 	if n < f.minLen || f.maxLen != nil && n > *f.maxLen {
 		return false
 	}
-	return (f.re == nil || f.re.MatchString(v)) && (f.format == "" || f.formatOK(v))
+	return (f.re == nil || f.re.matchString(v)) && (f.format == "" || f.formatOK(v))
 }
 
 func (f *fastSchema) validNumber(b []byte) bool {
