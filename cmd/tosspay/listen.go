@@ -47,6 +47,11 @@ func runListen(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "tosspay listen: needs the sandbox's base URL (--base-url or TOSS_BASE_URL) and TOSS_SECRET_KEY (the real API has no listener: register your URL in the developer center there)\n")
 		return exitUsage
 	}
+	if strings.HasPrefix(key, "live_") {
+		// The sandbox never takes a live key: do not send one anywhere.
+		fmt.Fprintf(e.stderr, "tosspay listen: TOSS_SECRET_KEY is a live key; the sandbox takes test keys only (test_sk_...)\n")
+		return exitUsage
+	}
 	l := &listener{
 		base: strings.TrimSuffix(*base, "/"), key: key, forward: *forward, out: e.stdout,
 		api: &http.Client{Timeout: listenPoll + 10*time.Second, CheckRedirect: refuseRedirect},

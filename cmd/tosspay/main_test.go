@@ -588,6 +588,13 @@ func TestListenForwards(t *testing.T) {
 	if code, _, _ := runCmd(t, nil, "listen", "--forward-to", app.URL); code != exitUsage {
 		t.Errorf("listen without TOSS_SECRET_KEY: exit %d", code)
 	}
+	// A live key is never sent: the sandbox would not take it anyway.
+	var liveHits atomic.Int64
+	trap := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { liveHits.Add(1) }))
+	defer trap.Close()
+	if code, _, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "live_sk_0000000000000000000", "TOSS_BASE_URL": trap.URL}, "listen", "--forward-to", app.URL); code != exitUsage || liveHits.Load() != 0 || strings.Contains(errs, "live_sk_0") {
+		t.Errorf("listen with a live key: exit %d, %d requests sent, stderr %q", code, liveHits.Load(), errs)
+	}
 	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "test_ck_clientkey0000000000", "TOSS_BASE_URL": base}, "listen", "--forward-to", app.URL); code != exitAPI {
 		t.Errorf("listen with a key the sandbox refuses: exit %d, want %d", code, exitAPI)
 	}
