@@ -16,8 +16,8 @@
 // receipt.url (/sandbox/receipt/{paymentKey}), a dashboard per test key
 // (/sandbox/dashboard), the spec at /openapi.yaml and /openapi.json, and the
 // sandbox's own endpoints under /sandbox/v1/ (authenticated with the secret
-// key): a virtual account's deposit, the key's webhook URL and its webhook
-// deliveries.
+// key): a virtual account's deposit, the key's webhook URL, its webhook
+// deliveries, and the webhook listener's long poll and reports.
 //
 // # Dashboard
 //
@@ -67,13 +67,21 @@
 // X-Sandbox-Webhook-Fault or WithWebhookFaults makes deliveries repeat,
 // arrive out of order or late. Call CloseWebhooks when done.
 //
+// A key whose URL is ListenWebhookURL has its webhooks pulled instead, by a
+// listener ("tosspay listen") that forwards each attempt to the app and
+// reports its answer, for an app the sandbox cannot reach. A sandbox many
+// users share delivers to public addresses only (WithWebhookTargets), so
+// that none of them can make it POST to the services on its network; no
+// delivery follows a redirect.
+//
 // # Limits
 //
 // Every limit (idempotency keys, cached bytes, payments, cancels) applies
 // per secret key, with a global bound on top (WithTenantLimits,
 // WithGlobalLimits). A key past its limit forgets its own oldest entries
 // rather than being refused, so one tenant never locks out another;
-// NewServer also caps open connections. Time comes from an injectable Clock
+// WithRateLimit bounds each key's request rate (429 TOO_MANY_REQUESTS with
+// Retry-After past it), and NewServer caps open connections. Time comes from an injectable Clock
 // (see FakeClock), so tests cross the 10-minute confirm window or the 15-day
 // idempotency window without sleeping.
 //
