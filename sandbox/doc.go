@@ -34,7 +34,8 @@
 // Layers, in order: routing (unknown or non-canonical path 404, wrong
 // method 405, before anything is stored), body cap
 // (1 MiB), authentication as Toss does it (Basic base64(key + ":"), test keys
-// only, payments isolated per secret key), the call log (each answered call
+// only, payments isolated per secret key), the key's request rate
+// (WithRateLimit), the call log (each answered call
 // of a key, without bodies), faults, validation against the
 // spec (400 INVALID_REQUEST naming the field and the rule), idempotency (the
 // first response of key + secret key + method + path is replayed for 15 days;
