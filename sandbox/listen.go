@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -56,18 +57,30 @@ type ListenedAnswer struct {
 	Error  string `json:"error,omitempty"`
 }
 
+// listenWaitsPerKey and listenWaits bound the listeners waiting at once:
+// per key (a further GET ends the key's oldest wait, answered 204, so a
+// restarted listener is never locked out by its predecessor's abandoned
+// poll) and in all (a further GET is answered 429), so that long polls
+// cannot hold the connections a shared sandbox serves everyone with.
+const (
+	listenWaitsPerKey = 2
+	listenWaits       = 256
+)
+
 // listenHub hands attempts from the dispatcher to the listeners of each key.
 type listenHub struct {
 	mu      sync.Mutex
 	keys    map[string]*listenQueue // keys with a listener waiting or an attempt being handed over
-	pending map[string]*pulled      // attempts taken, by id, until their answer is reported
+	pending map[string]*pulled      // attempts offered or taken, by id, until answered or timed out
+	waits   int                     // listeners waiting, all keys
 	closed  chan struct{}           // closed when the webhooks are closed: listeners stop waiting
 	once    sync.Once
 }
 
 type listenQueue struct {
-	ch   chan *pulled
-	refs int
+	ch     chan *pulled
+	refs   int
+	waiter []chan struct{} // the waiting listeners' kick channels, oldest first
 }
 
 // pulled is one attempt handed to a listener.
@@ -81,26 +94,23 @@ func newListenHub() *listenHub {
 	return &listenHub{keys: map[string]*listenQueue{}, pending: map[string]*pulled{}, closed: make(chan struct{})}
 }
 
-// close ends the waits of the listeners.
+// close ends the waits of the listeners and the hand-overs under way.
 func (h *listenHub) close() { h.once.Do(func() { close(h.closed) }) }
 
-// queue returns key's hand-over channel, counted until release; entries
-// without a user are removed, so the map holds only keys in use.
-func (h *listenHub) queue(key string) chan *pulled {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+// queue returns key's queue, counted until release; the caller holds h.mu.
+// Entries without a user are removed, so the map holds only keys in use.
+func (h *listenHub) queue(key string) *listenQueue {
 	q := h.keys[key]
 	if q == nil {
 		q = &listenQueue{ch: make(chan *pulled)}
 		h.keys[key] = q
 	}
 	q.refs++
-	return q.ch
+	return q
 }
 
+// release undoes queue; the caller holds h.mu.
 func (h *listenHub) release(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	if q := h.keys[key]; q != nil {
 		if q.refs--; q.refs == 0 {
 			delete(h.keys, key)
@@ -111,50 +121,89 @@ func (h *listenHub) release(key string) {
 var (
 	errNoListener     = errors.New("no listener took the attempt within " + WebhookTimeout.String() + " (run tosspay listen --forward-to URL with this key)")
 	errListenerSilent = errors.New("the listener did not report the app's answer within " + WebhookTimeout.String())
+	errListenClosed   = errors.New("the sandbox stopped before a listener answered")
+	errTooManyWaits   = errors.New("too many listeners are waiting on this sandbox")
 )
 
-// deliver hands p to a listener of p.key and waits for the app's answer,
-// WebhookTimeout in all.
+// deliver offers p to a listener of p.key and waits for the app's answer,
+// timeout in all. The attempt is pending from the offer on, so that its
+// answer can be taken whenever the listener got it.
 func (h *listenHub) deliver(p *pulled, timeout time.Duration) (ListenedAnswer, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	ch := h.queue(p.key)
+	h.mu.Lock()
+	h.pending[p.a.ID] = p
+	ch := h.queue(p.key).ch
+	h.mu.Unlock()
+	var err error
 	select {
 	case ch <- p:
-		h.release(p.key)
 	case <-t.C:
-		h.release(p.key)
-		return ListenedAnswer{}, errNoListener
+		err = errNoListener
+	case <-h.closed:
+		err = errListenClosed
 	}
-	select {
-	case ans := <-p.answer:
-		return ans, nil
-	case <-t.C:
-		h.mu.Lock()
-		delete(h.pending, p.a.ID)
-		h.mu.Unlock()
-		return ListenedAnswer{}, errListenerSilent
+	h.mu.Lock()
+	h.release(p.key)
+	h.mu.Unlock()
+	if err == nil {
+		select {
+		case ans := <-p.answer:
+			return ans, nil
+		case <-t.C:
+			err = errListenerSilent
+		case <-h.closed:
+			err = errListenClosed
+		}
 	}
+	h.mu.Lock()
+	_, unanswered := h.pending[p.a.ID]
+	delete(h.pending, p.a.ID)
+	h.mu.Unlock()
+	if !unanswered {
+		// The answer was reported as the wait ended: it is in the channel.
+		return <-p.answer, nil
+	}
+	return ListenedAnswer{}, err
 }
 
-// take waits up to wait (or until done, or the hub closes) for an attempt
-// of key's; nil when none came.
-func (h *listenHub) take(key string, wait time.Duration, done <-chan struct{}) *pulled {
+// take waits up to wait (or until done, a newer wait of the key ends it, or
+// the hub closes) for an attempt of key's; nil when none came.
+func (h *listenHub) take(key string, wait time.Duration, done <-chan struct{}) (*pulled, error) {
+	h.mu.Lock()
+	if h.waits >= listenWaits {
+		h.mu.Unlock()
+		return nil, errTooManyWaits
+	}
+	q := h.queue(key)
+	kick := make(chan struct{})
+	q.waiter = append(q.waiter, kick)
+	if len(q.waiter) > listenWaitsPerKey {
+		close(q.waiter[0])
+		q.waiter = q.waiter[1:]
+	}
+	h.waits++
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.waits--
+		if i := slices.Index(q.waiter, kick); i >= 0 {
+			q.waiter = slices.Delete(q.waiter, i, i+1)
+		}
+		h.release(key)
+		h.mu.Unlock()
+	}()
 	t := time.NewTimer(wait)
 	defer t.Stop()
-	ch := h.queue(key)
-	defer h.release(key)
 	select {
-	case p := <-ch:
-		h.mu.Lock()
-		h.pending[p.a.ID] = p
-		h.mu.Unlock()
-		return p
+	case p := <-q.ch:
+		return p, nil
 	case <-t.C:
 	case <-done:
+	case <-kick:
 	case <-h.closed:
 	}
-	return nil
+	return nil, nil
 }
 
 // report passes the app's answer to the attempt id of key's; false when
@@ -186,7 +235,13 @@ func (s *Sandbox) webhookListenHandler(w http.ResponseWriter, r *http.Request, c
 		}
 		wait = time.Duration(n) * time.Second
 	}
-	p := s.wh.listen.take(ci.secretKey, wait, r.Context().Done())
+	p, err := s.wh.listen.take(ci.secretKey, wait, r.Context().Done())
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		s.writeError(w, http.StatusTooManyRequests, generated.ErrorCodeTooManyRequests, langOf(r),
+			strconv.Itoa(listenWaits)+" listeners are waiting on this sandbox already; try again.")
+		return
+	}
 	if p == nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -225,3 +280,10 @@ func clip(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// StopListeners ends the waits of the webhook listeners (their GET
+// /sandbox/v1/webhook-listen answers 204 at once, from then on) and fails
+// the hand-overs under way; CloseWebhooks does it too. Call it before
+// http.Server.Shutdown, which otherwise waits for the listeners' long polls
+// (Server.RegisterOnShutdown(sb.StopListeners)).
+func (s *Store) StopListeners() { s.wh.listen.close() }

@@ -2,9 +2,34 @@ package sandbox
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 )
+
+func newPulled(key, id string) *pulled {
+	return &pulled{key: key, a: ListenedAttempt{ID: id}, answer: make(chan ListenedAnswer, 1)}
+}
+
+// waitFor polls cond (the hub's state changes in other goroutines).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for i := 0; !cond(); i++ {
+		if i > 5000 {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (h *listenHub) waiting(key string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if q := h.keys[key]; q != nil {
+		return len(q.waiter)
+	}
+	return 0
+}
 
 // TestListenHubTimeouts: an attempt no listener takes fails with
 // errNoListener; one taken and never answered fails with errListenerSilent
@@ -12,22 +37,13 @@ import (
 func TestListenHubTimeouts(t *testing.T) {
 	t.Parallel()
 	h := newListenHub()
-	p := &pulled{key: "k", a: ListenedAttempt{ID: "a1"}, answer: make(chan ListenedAnswer, 1)}
-	if _, err := h.deliver(p, 20*time.Millisecond); !errors.Is(err, errNoListener) {
+	if _, err := h.deliver(newPulled("k", "a1"), 20*time.Millisecond); !errors.Is(err, errNoListener) {
 		t.Errorf("no listener: %v", err)
 	}
 	taken := make(chan *pulled)
-	go func() { taken <- h.take("k", time.Minute, nil) }()
-	for {
-		h.mu.Lock()
-		waiting := h.keys["k"] != nil
-		h.mu.Unlock()
-		if waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	p2 := &pulled{key: "k", a: ListenedAttempt{ID: "a2"}, answer: make(chan ListenedAnswer, 1)}
+	go func() { p, _ := h.take("k", time.Minute, nil); taken <- p }()
+	waitFor(t, "a listener waits", func() bool { return h.waiting("k") == 1 })
+	p2 := newPulled("k", "a2")
 	// Generous: the hand-over must happen within it even on a loaded machine.
 	if _, err := h.deliver(p2, time.Second); !errors.Is(err, errListenerSilent) {
 		t.Errorf("silent listener: %v", err)
@@ -38,22 +54,82 @@ func TestListenHubTimeouts(t *testing.T) {
 	if h.report("k", "a2", ListenedAnswer{Status: 200}) {
 		t.Error("an answer after the timeout was taken")
 	}
-	if got := h.take("k", 10*time.Millisecond, nil); got != nil {
-		t.Errorf("take with nothing sent: %v", got)
+	if got, err := h.take("k", 10*time.Millisecond, nil); got != nil || err != nil {
+		t.Errorf("take with nothing sent: %v, %v", got, err)
 	}
-	if len(h.keys) != 0 || len(h.pending) != 0 {
-		t.Errorf("hub holds %d keys, %d pending", len(h.keys), len(h.pending))
+	if len(h.keys) != 0 || len(h.pending) != 0 || h.waits != 0 {
+		t.Errorf("hub holds %d keys, %d pending, %d waits", len(h.keys), len(h.pending), h.waits)
 	}
 	done := make(chan struct{})
 	close(done)
-	if got := h.take("k", time.Hour, done); got != nil {
+	if got, _ := h.take("k", time.Hour, done); got != nil {
 		t.Errorf("take after done: %v", got)
 	}
-	h.close()
-	h.close()
-	if got := h.take("k", time.Hour, nil); got != nil {
-		t.Errorf("take after the hub closed: %v", got)
+}
+
+// TestListenHubAnswered: the answer reported reaches the attempt, and a
+// report for another key's attempt is refused.
+func TestListenHubAnswered(t *testing.T) {
+	t.Parallel()
+	h := newListenHub()
+	go func() {
+		p, _ := h.take("k", time.Minute, nil)
+		if h.report("other", p.a.ID, ListenedAnswer{Status: 200}) {
+			t.Error("another key answered the attempt")
+		}
+		h.report("k", p.a.ID, ListenedAnswer{Status: 204, Answer: "ok"})
+	}()
+	waitFor(t, "a listener waits", func() bool { return h.waiting("k") == 1 })
+	if ans, err := h.deliver(newPulled("k", "a1"), time.Minute); err != nil || ans.Status != 204 || ans.Answer != "ok" {
+		t.Errorf("answer %+v, %v", ans, err)
 	}
+}
+
+// TestListenHubClose: closing the hub ends the waits of the listeners and
+// the hand-overs under way at once.
+func TestListenHubClose(t *testing.T) {
+	t.Parallel()
+	h := newListenHub()
+	taken := make(chan *pulled)
+	go func() { p, _ := h.take("k", time.Hour, nil); taken <- p }()
+	failed := make(chan error)
+	go func() { _, err := h.deliver(newPulled("other", "a1"), time.Hour); failed <- err }()
+	waitFor(t, "a listener waits", func() bool { return h.waiting("k") == 1 })
+	h.close()
+	h.close()
+	if got := <-taken; got != nil {
+		t.Errorf("a listener got %v from a closed hub", got)
+	}
+	if err := <-failed; !errors.Is(err, errListenClosed) {
+		t.Errorf("hand-over to a closed hub: %v", err)
+	}
+}
+
+// TestListenHubWaitCaps: a key's third wait ends its oldest (a restarted
+// listener is never locked out by an abandoned poll); past the total, a new
+// wait is refused.
+func TestListenHubWaitCaps(t *testing.T) {
+	t.Parallel()
+	h := newListenHub()
+	first := make(chan *pulled)
+	go func() { p, _ := h.take("k", time.Hour, nil); first <- p }()
+	waitFor(t, "the first wait", func() bool { return h.waiting("k") == 1 })
+	for range listenWaitsPerKey {
+		go func() { _, _ = h.take("k", time.Hour, nil) }()
+	}
+	if got := <-first; got != nil {
+		t.Errorf("the oldest wait got %v", got)
+	}
+	waitFor(t, "the newer waits", func() bool { return h.waiting("k") == listenWaitsPerKey })
+	for i := range listenWaits - listenWaitsPerKey {
+		go func() { _, _ = h.take("key-"+strconv.Itoa(i), time.Hour, nil) }()
+	}
+	waitFor(t, "every wait", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == listenWaits })
+	if _, err := h.take("one-more", time.Hour, nil); !errors.Is(err, errTooManyWaits) {
+		t.Errorf("a wait past the total: %v", err)
+	}
+	h.close()
+	waitFor(t, "the waits end", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == 0 && len(h.keys) == 0 })
 }
 
 func TestClip(t *testing.T) {

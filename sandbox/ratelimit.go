@@ -94,8 +94,8 @@ func (rl *rateLimiter) admit(key string) (bool, time.Duration) {
 		b.tokens--
 		return true, 0
 	}
-	wait := time.Duration((1 - b.tokens) / rl.limit.PerSecond * float64(time.Second))
-	return false, wait
+	secs := min((1-b.tokens)/rl.limit.PerSecond, maxRetryAfter.Seconds()) // a tiny rate must not overflow a Duration
+	return false, time.Duration(secs * float64(time.Second))
 }
 
 func (rl *rateLimiter) refill(b *bucket, now time.Time) {
@@ -121,6 +121,9 @@ func (rl *rateLimiter) forget(now time.Time) {
 		delete(rl.buckets, k)
 	}
 }
+
+// maxRetryAfter bounds the Retry-After of a very low rate.
+const maxRetryAfter = 24 * time.Hour
 
 // retryAfter is the Retry-After of a wait: whole seconds, at least 1.
 func retryAfter(wait time.Duration) string {

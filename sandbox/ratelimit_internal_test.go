@@ -56,3 +56,16 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryAfterOfATinyRate: a rate of one request in millennia says a day,
+// not a Duration overflowed into the past.
+func TestRetryAfterOfATinyRate(t *testing.T) {
+	t.Parallel()
+	clock := NewFakeClock(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	rl := newRateLimiter(RateLimit{PerSecond: 1e-12, Burst: 1}, clock)
+	rl.admit("k")
+	ok, wait := rl.admit("k")
+	if ok || wait != maxRetryAfter || retryAfter(wait) != "86400" {
+		t.Errorf("admit = %v, %v (Retry-After %s)", ok, wait, retryAfter(wait))
+	}
+}

@@ -781,11 +781,7 @@ func (d *dispatcher) post(it *whItem, retried int, dup bool) WebhookAttempt {
 	}
 	resp, err := d.client.Do(req)
 	if err != nil {
-		a.Error = err.Error()
-		var ue *url.Error
-		if errors.As(err, &ue) && ue.Err != nil {
-			a.Error = ue.Err.Error()
-		}
+		a.Error = deliveryError(d.targets, err)
 		return a
 	}
 	defer resp.Body.Close()

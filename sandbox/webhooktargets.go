@@ -66,16 +66,18 @@ func WithWebhookTargets(t WebhookTargets) Option {
 
 // nonPublic are the ranges WebhookTargetsPublic refuses: the special-purpose
 // address registries of IANA (RFC 6890 and its updates) that are not
-// globally reachable, plus NAT64 and 6to4, whose IPv6 addresses carry an
-// IPv4 one that could be any of the above.
+// globally reachable, plus the IPv6 forms that carry an IPv4 address that
+// could be any of the above (IPv4-compatible, IPv4-translated, NAT64,
+// 6to4; IPv4-mapped ones are judged as the IPv4 address they map) and the
+// deprecated site-local range.
 var nonPublic = func() []netip.Prefix {
 	var ps []netip.Prefix
 	for _, s := range []string{
 		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
 		"172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
 		"198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-		"::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64",
-		"2001::/23", "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+		"::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64",
+		"2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
 	} {
 		ps = append(ps, netip.MustParsePrefix(s))
 	}
@@ -152,4 +154,27 @@ func webhookClient(cfg config) (*http.Client, error) {
 		tr.Proxy = nil
 	}
 	return &http.Client{Timeout: WebhookTimeout, Transport: tr, CheckRedirect: noRedirect}, nil
+}
+
+// deliveryError is what an attempt's record says of a failed POST. Under
+// WebhookTargetsPublic it says nothing of the sandbox's network: not the
+// private address a name resolved to, not the resolver's address (a key
+// could otherwise map the names and addresses around the sandbox by
+// registering URLs and reading its deliveries).
+func deliveryError(t WebhookTargets, err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		err = ue.Err
+	}
+	if t != WebhookTargetsPublic {
+		return err.Error()
+	}
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, errNotPublic):
+		return errNotPublic.Error()
+	case errors.As(err, &dns):
+		return "the host's name did not resolve to an address"
+	}
+	return err.Error()
 }

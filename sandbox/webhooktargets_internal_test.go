@@ -2,7 +2,10 @@ package sandbox
 
 import (
 	"errors"
+	"net"
 	"net/netip"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -20,7 +23,8 @@ func TestPublicAddr(t *testing.T) {
 		"192.0.2.1": false, "198.18.0.1": false, "224.0.0.1": false, "255.255.255.255": false,
 		"::": false, "::1": false, "::ffff:10.0.0.1": false, "::ffff:127.0.0.1": false, "fe80::1": false,
 		"fe80::1%eth0": false, "fc00::1": false, "fd12:3456::1": false, "ff02::1": false,
-		"64:ff9b::a00:1": false, "2002:7f00:1::": false, "2001:db8::1": false,
+		"64:ff9b::a00:1": false, "2002:7f00:1::": false, "2001:db8::1": false, "::7f00:1": false, "::ffff:0:7f00:1": false,
+		"fec0::1": false, "3fff::1": false, "5f00::1": false,
 	} {
 		a := netip.MustParseAddr(addr)
 		if got := publicAddr(a); got != want {
@@ -42,6 +46,26 @@ func TestDialPublicOnly(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1:80", "[::1]:443", "10.0.0.1:8080", "[fe80::1%eth0]:80", "localhost:80", ""} {
 		if err := dialPublicOnly("tcp", addr, nil); !errors.Is(err, errNotPublic) {
 			t.Errorf("dialPublicOnly(%q) = %v", addr, err)
+		}
+	}
+}
+
+// TestDeliveryErrorSaysNothingOfTheNetwork: under WebhookTargetsPublic a
+// failed delivery's record names neither the private address a name
+// resolved to nor the resolver; a local sandbox keeps the whole error.
+func TestDeliveryErrorSaysNothingOfTheNetwork(t *testing.T) {
+	t.Parallel()
+	refused := &url.Error{Op: "Post", URL: "http://db.internal/", Err: &net.OpError{Op: "dial", Net: "tcp",
+		Err: errors.Join(errors.New("10.1.2.3:80"), errNotPublic)}}
+	unresolved := &url.Error{Op: "Post", URL: "http://db.internal/", Err: &net.OpError{Op: "dial", Net: "tcp",
+		Err: &net.DNSError{Err: "no such host", Name: "db.internal", Server: "10.255.255.53:53", IsNotFound: true}}}
+	for _, err := range []error{refused, unresolved} {
+		got := deliveryError(WebhookTargetsPublic, err)
+		if strings.Contains(got, "10.") || got == "" {
+			t.Errorf("public: %q", got)
+		}
+		if local := deliveryError(WebhookTargetsAny, err); !strings.Contains(local, "10.") {
+			t.Errorf("any: %q lost the detail", local)
 		}
 	}
 }

@@ -194,3 +194,32 @@ func TestKinSpecLoadedOnDemandAndDropped(t *testing.T) {
 		t.Fatalf("a failed load: err %v, ops %v", err, failing.ops)
 	}
 }
+
+// TestCompileLeavesToKin: a string schema whose rules the fast path could
+// check differently from kin-openapi (an enum with other rules, a pattern
+// with \u escapes, which kin-openapi rewrites) compiles to nil, so that
+// kin-openapi decides; the plain forms compile.
+func TestCompileLeavesToKin(t *testing.T) {
+	t.Parallel()
+	maxLen := uint64(3)
+	str := &openapi3.Types{openapi3.TypeString}
+	c := newFastCompiler(nil)
+	for name, s := range map[string]*openapi3.Schema{
+		"enum with maxLength": {Type: str, Enum: []any{"ABCD"}, MaxLength: &maxLen},
+		"enum with pattern":   {Type: str, Enum: []any{"A"}, Pattern: "^[a-z]$"},
+		"enum with format":    {Type: str, Enum: []any{"A"}, Format: "uri"},
+		`pattern with \u`:     {Type: str, Pattern: `^\u0041$`},
+	} {
+		if c.compile(s, 0) != nil {
+			t.Errorf("%s: compiled", name)
+		}
+	}
+	for name, s := range map[string]*openapi3.Schema{
+		"enum alone":    {Type: str, Enum: []any{"A", "B"}},
+		"pattern alone": {Type: str, Pattern: `^[A-Z]{3}$`, MaxLength: &maxLen},
+	} {
+		if c.compile(s, 0) == nil {
+			t.Errorf("%s: not compiled", name)
+		}
+	}
+}

@@ -124,8 +124,9 @@ func indexSpec() (map[string]*specOp, map[string]*kinOp, error) {
 
 // kinSpec holds kin-openapi's side of the operations while validation
 // needs it: it is parsed when a request is one the fast path cannot
-// confirm valid (in practice, an invalid one) and dropped after
-// kinSpecIdle without such a request, so that a client sending valid
+// confirm valid (in practice, an invalid one) and dropped once a sweep,
+// every kinSpecIdle, finds it unused since the last one (between one and
+// two kinSpecIdle after its last use), so that a client sending valid
 // requests keeps no parsed document alive.
 var kinSpec = &lazyKin{idle: kinSpecIdle, load: func() (map[string]*kinOp, error) {
 	_, kops, err := indexSpec()

@@ -57,15 +57,30 @@ func runListen(ctx context.Context, args []string, e env) int {
 		api: &http.Client{Timeout: listenPoll + 10*time.Second, CheckRedirect: refuseRedirect},
 		app: &http.Client{Timeout: sandbox.WebhookTimeout, CheckRedirect: refuseRedirect},
 	}
-	if err := l.register(ctx); err != nil {
+	previous, err := l.register(ctx)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "tosspay listen: %v\n", err)
 		if errors.Is(err, errRefused) {
 			return exitAPI
 		}
 		return exitUnreachable
 	}
-	fmt.Fprintf(e.stdout, "Forwarding the webhooks of this key to %s (Ctrl-C to stop).\n", *forward)
-	fmt.Fprintf(e.stdout, "The key's webhook URL is now %q: PUT another, or DELETE it, at %s/sandbox/v1/webhook-endpoint to stop pulling.\n", sandbox.ListenWebhookURL, l.base)
+	fmt.Fprintf(e.stdout, "Forwarding the webhooks of this key to %s (Ctrl-C to stop; the key's webhook URL is %q until then).\n", *forward, sandbox.ListenWebhookURL)
+	defer func() {
+		// Give the key its URL back, so that its webhooks are not held for
+		// a listener that is gone.
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := l.restore(rctx, previous); err != nil {
+			fmt.Fprintf(e.stderr, "tosspay listen: %v; the key's webhook URL is still %q\n", err, sandbox.ListenWebhookURL)
+			return
+		}
+		if previous != "" {
+			fmt.Fprintf(e.stdout, "Stopped; the key's webhook URL is %s again.\n", previous)
+		} else {
+			fmt.Fprintf(e.stdout, "Stopped; the key has no webhook URL again.\n")
+		}
+	}()
 	for ctx.Err() == nil {
 		if err := l.once(ctx); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(e.stderr, "tosspay listen: %v; trying again in 2s\n", err)
@@ -124,13 +139,44 @@ func answerError(what string, resp *http.Response, b []byte) error {
 // errRefused is an answer of the sandbox that is not the one expected.
 var errRefused = errors.New("the sandbox answered")
 
-func (l *listener) register(ctx context.Context) error {
-	resp, b, err := l.call(ctx, http.MethodPut, "/sandbox/v1/webhook-endpoint", map[string]string{"url": sandbox.ListenWebhookURL})
+// register points the key's webhooks at the listener and returns the URL
+// the key had registered itself ("" for none, or the sandbox's default).
+func (l *listener) register(ctx context.Context) (string, error) {
+	resp, b, err := l.call(ctx, http.MethodGet, "/sandbox/v1/webhook-endpoint", nil)
 	if err != nil {
-		return fmt.Errorf("register the listener: %w", err)
+		return "", fmt.Errorf("read the key's webhook URL: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return answerError("register the listener", resp, b)
+		return "", answerError("read the key's webhook URL", resp, b)
+	}
+	var ep sandbox.WebhookEndpoint
+	_ = json.Unmarshal(b, &ep)
+	previous := ""
+	if ep.URL != nil && !ep.Default && *ep.URL != sandbox.ListenWebhookURL {
+		previous = *ep.URL
+	}
+	resp, b, err = l.call(ctx, http.MethodPut, "/sandbox/v1/webhook-endpoint", map[string]string{"url": sandbox.ListenWebhookURL})
+	if err != nil {
+		return "", fmt.Errorf("register the listener: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", answerError("register the listener", resp, b)
+	}
+	return previous, nil
+}
+
+// restore gives the key back the URL it had (or none).
+func (l *listener) restore(ctx context.Context, previous string) error {
+	method, body := http.MethodDelete, any(nil)
+	if previous != "" {
+		method, body = http.MethodPut, map[string]string{"url": previous}
+	}
+	resp, b, err := l.call(ctx, method, "/sandbox/v1/webhook-endpoint", body)
+	if err != nil {
+		return fmt.Errorf("restore the key's webhook URL: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return answerError("restore the key's webhook URL", resp, b)
 	}
 	return nil
 }

@@ -476,7 +476,7 @@ func TestRateLimitFor(t *testing.T) {
 			t.Errorf("rateLimitFor(%q, %q) = %+v, %v; want %+v", c.flag, c.addr, got, err, c.want)
 		}
 	}
-	for _, bad := range []string{"-1", "fast", "NaN", "Inf", "1e999"} {
+	for _, bad := range []string{"-1", "fast", "NaN", "Inf", "1e999", "1e19", "1000001"} {
 		if _, err := rateLimitFor(bad, "127.0.0.1:0"); err == nil {
 			t.Errorf("--rate-limit %s: accepted", bad)
 		}
@@ -538,6 +538,28 @@ func TestListenForwards(t *testing.T) {
 	_, base, stop := startSandbox(t, "--webhook-retry-scale", "0.001")
 	defer stop()
 	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": base}
+	endpoint := func(method, u string) string {
+		t.Helper()
+		var body io.Reader
+		if u != "" {
+			body = strings.NewReader(`{"url":"` + u + `"}`)
+		}
+		req, _ := http.NewRequest(method, base+"/sandbox/v1/webhook-endpoint", body)
+		req.SetBasicAuth(sandbox.TestSecretKey, "")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var ep sandbox.WebhookEndpoint
+		_ = json.NewDecoder(resp.Body).Decode(&ep)
+		if ep.URL == nil {
+			return ""
+		}
+		return *ep.URL
+	}
+	const own = "http://127.0.0.1:9/own-receiver"
+	endpoint("PUT", own)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
@@ -570,9 +592,15 @@ func TestListenForwards(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	if got := endpoint("GET", ""); got != sandbox.ListenWebhookURL {
+		t.Errorf("while listening the key's URL is %q", got)
+	}
 	cancel()
 	if code := <-done; code != exitOK {
 		t.Errorf("listen exit %d: %s", code, errb.String())
+	}
+	if got := endpoint("GET", ""); got != own {
+		t.Errorf("after listening the key's URL is %q, want its own %q back", got, own)
 	}
 	printed := out.String()
 	for _, want := range []string{"PAYMENT_STATUS_CHANGED  order-cmd-listen-01 CANCELED  retried 0  → 500 Internal Server Error", "retried 1  → 200 OK"} {
@@ -613,5 +641,32 @@ func keyInAndCancel(t *testing.T, vars map[string]string, orderID string) {
 	_ = json.Unmarshal([]byte(stdout), &p)
 	if code, _, errs := runCmd(t, vars, "cancel", "--payment-key", p.PaymentKey, "--cancel-reason", "x"); code != exitOK {
 		t.Fatalf("cancel: %d %s", code, errs)
+	}
+}
+
+// TestSandboxStopsWithListenerWaiting: Ctrl-C stops the sandbox at once
+// while a listener's long poll waits (answered 204), rather than after the
+// shutdown grace.
+func TestSandboxStopsWithListenerWaiting(t *testing.T) {
+	t.Parallel()
+	_, base, stop := startSandbox(t)
+	polled := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", base+"/sandbox/v1/webhook-listen?wait=60", nil)
+		req.SetBasicAuth(sandbox.TestSecretKey, "")
+		resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+		if err != nil {
+			polled <- 0
+			return
+		}
+		resp.Body.Close()
+		polled <- resp.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond) // the poll is waiting (or arrives after the stop: 204 or refused alike)
+	if code := stop(); code != exitOK {
+		t.Errorf("sandbox exit %d with a listener waiting, want %d", code, exitOK)
+	}
+	if st := <-polled; st != http.StatusNoContent && st != 0 {
+		t.Errorf("the waiting poll got %d", st)
 	}
 }

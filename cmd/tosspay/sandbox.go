@@ -85,6 +85,9 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	}
 	base := "http://" + ln.Addr().String()
 	srv := sandbox.NewServer(ln.Addr().String(), sb.Handler())
+	// Shutdown waits for the requests in flight: end the listeners' long
+	// polls first.
+	srv.RegisterOnShutdown(sb.StopListeners)
 	fmt.Fprintf(e.stdout, "Toss Payments sandbox listening\n")
 	fmt.Fprintf(e.stdout, "  base URL:  %s\n", base)
 	fmt.Fprintf(e.stdout, "  test key:  %s   (Authorization: Basic base64(key + \":\"))\n", sandbox.TestSecretKey)
@@ -167,6 +170,10 @@ func webhookTargetsFor(flag, addr string) (sandbox.WebhookTargets, error) {
 	return sandbox.WebhookTargetsAny, nil
 }
 
+// maxRateLimit is the highest --rate-limit: far above what a sandbox
+// serves, low enough that twice it is a burst an int holds.
+const maxRateLimit = 1_000_000
+
 // rateLimitFor is --rate-limit: N requests a second in bursts of 2N, 0 for
 // none, or by default none on a loopback address and
 // sandbox.DefaultSharedRateLimit on a shared one.
@@ -178,8 +185,8 @@ func rateLimitFor(flag, addr string) (sandbox.RateLimit, error) {
 		return sandbox.RateLimit{}, nil
 	}
 	n, err := strconv.ParseFloat(flag, 64)
-	if err != nil || !(n >= 0) || math.IsInf(n, 0) {
-		return sandbox.RateLimit{}, fmt.Errorf("%q: want a number of requests a second, 0 for no limit", flag)
+	if err != nil || !(n >= 0) || n > maxRateLimit {
+		return sandbox.RateLimit{}, fmt.Errorf("%q: want a number of requests a second up to %d, 0 for no limit", flag, maxRateLimit)
 	}
 	if n == 0 {
 		return sandbox.RateLimit{}, nil
