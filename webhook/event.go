@@ -117,6 +117,20 @@ func reject(status int, reason string, err error) *rejection {
 	return &rejection{status: status, reason: reason, err: err}
 }
 
+// Parse reads a delivery (its body and headers) into an Event without
+// verifying it, for tools that show or record deliveries: "tosspay listen"
+// prints each one's type, order and status. An app acting on webhooks uses
+// a Receiver, which verifies. The error says what is malformed; of the
+// body it quotes at most an unknown eventType, never the payment or its
+// secret.
+func Parse(body []byte, h http.Header) (*Event, error) {
+	ev, rej := parse(body, h)
+	if rej != nil {
+		return nil, rej
+	}
+	return ev, nil
+}
+
 // parse reads a delivery's body and headers into an Event, checking that it
 // carries what verification needs. It does not verify.
 func parse(body []byte, h http.Header) (*Event, *rejection) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
+	"github.com/tosspayments-go/tosspayments-go/webhook"
 )
 
 const (
@@ -232,25 +233,15 @@ func (l *listener) deliver(ctx context.Context, a sandbox.ListenedAttempt) sandb
 // status and retry, and what the app answered. Nothing else of the body
 // (a DEPOSIT_CALLBACK carries the payment's secret) is printed.
 func describeAttempt(a sandbox.ListenedAttempt, ans sandbox.ListenedAnswer, reportErr error) string {
-	var body struct {
-		EventType string `json:"eventType"`
-		Data      *struct {
-			OrderID string `json:"orderId"`
-			Status  string `json:"status"`
-		} `json:"data"`
-		OrderID string `json:"orderId"`
-		Status  string `json:"status"`
+	h := http.Header{}
+	for name, v := range a.Headers {
+		h.Set(name, v)
 	}
-	_ = json.Unmarshal(a.Body, &body)
-	event, order, status := body.EventType, body.OrderID, body.Status
-	if event == "" {
-		event = sandbox.WebhookDepositCallback
+	what := "an event this listener cannot read"
+	if ev, err := webhook.Parse(a.Body, h); err == nil {
+		what = fmt.Sprintf("%s  %s %s", ev.Type, ev.OrderID(), ev.Status())
 	}
-	if body.Data != nil {
-		order, status = body.Data.OrderID, body.Data.Status
-	}
-	line := fmt.Sprintf("%s  %s  %s %s  retried %s  → ", time.Now().Format(time.TimeOnly), event, order, status,
-		a.Headers[sandbox.WebhookTransmissionRetriedCountHeader])
+	line := fmt.Sprintf("%s  %s  retried %s  → ", time.Now().Format(time.TimeOnly), what, h.Get(sandbox.WebhookTransmissionRetriedCountHeader))
 	if ans.Error != "" {
 		line += "no answer: " + ans.Error
 	} else {
