@@ -134,7 +134,11 @@ func (l *listener) call(ctx context.Context, method, path string, body any) (*ht
 func answerError(what string, resp *http.Response, b []byte) error {
 	var te struct{ Code string }
 	_ = json.Unmarshal(b, &te)
-	return fmt.Errorf("%s: %w %d %s", what, errRefused, resp.StatusCode, te.Code)
+	code := te.Code
+	if len(code) > 64 || strings.ContainsFunc(code, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') }) {
+		code = "(an error code that is not one)" // whatever a server echoes goes no further
+	}
+	return fmt.Errorf("%s: %w %d %s", what, errRefused, resp.StatusCode, code)
 }
 
 // errRefused is an answer of the sandbox that is not the one expected.
