@@ -28,8 +28,6 @@ import (
 const ListenWebhookURL = "listen:"
 
 const (
-	webhookListen    = sandboxAPIPrefix + "webhook-listen"
-	webhookListenOne = webhookListen + "/{id}"
 	// listenWaitDefault and listenWaitMax bound how long GET
 	// /sandbox/v1/webhook-listen waits for an attempt (?wait=seconds).
 	listenWaitDefault = 25 * time.Second

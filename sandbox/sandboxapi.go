@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -14,19 +15,40 @@ import (
 // URL, read the delivery history). Each authenticates with the secret key
 // as the API does and answers Toss-shaped JSON errors.
 const (
-	sandboxAPIPrefix   = "/sandbox/v1/"
-	depositPath        = sandboxAPIPrefix + "virtual-accounts/{paymentKey}/deposit"
-	webhookEndpointURL = sandboxAPIPrefix + "webhook-endpoint"
-	webhookDeliveries  = sandboxAPIPrefix + "webhook-deliveries"
-	maxSandboxAPIBody  = 16 << 10
+	sandboxAPIPrefix  = "/sandbox/v1/"
+	depositPattern    = sandboxAPIPrefix + "virtual-accounts/{paymentKey}/deposit"
+	maxSandboxAPIBody = 16 << 10
 )
 
+// The paths of the sandbox's own endpoints, for their clients ("tosspay
+// listen", the demo).
+const (
+	// WebhookEndpointPath: GET, PUT {"url": ...} and DELETE the key's
+	// webhook URL.
+	WebhookEndpointPath = sandboxAPIPrefix + "webhook-endpoint"
+	// WebhookDeliveriesPath: GET the key's webhook deliveries.
+	WebhookDeliveriesPath = sandboxAPIPrefix + "webhook-deliveries"
+	// WebhookListenPath: GET the next attempt for a listener
+	// (ListenWebhookURL); WebhookListenReportPath reports its answer.
+	WebhookListenPath = sandboxAPIPrefix + "webhook-listen"
+)
+
+// DepositPath is the path of POST …/deposit, the customer's deposit into
+// the virtual account of paymentKey.
+func DepositPath(paymentKey string) string {
+	return sandboxAPIPrefix + "virtual-accounts/" + url.PathEscape(paymentKey) + "/deposit"
+}
+
+// WebhookListenReportPath is the path of POST …/webhook-listen/{id}, the
+// report of the app's answer to the attempt id.
+func WebhookListenReportPath(id string) string { return WebhookListenPath + "/" + url.PathEscape(id) }
+
 func (s *Sandbox) sandboxAPI(mux *http.ServeMux) {
-	mux.HandleFunc(depositPath, s.authed([]string{http.MethodPost}, s.depositHandler))
-	mux.HandleFunc(webhookEndpointURL, s.authed([]string{http.MethodGet, http.MethodPut, http.MethodDelete}, s.webhookEndpointHandler))
-	mux.HandleFunc(webhookDeliveries, s.authed([]string{http.MethodGet}, s.webhookDeliveriesHandler))
-	mux.HandleFunc(webhookListen, s.authed([]string{http.MethodGet}, s.webhookListenHandler))
-	mux.HandleFunc(webhookListenOne, s.authed([]string{http.MethodPost}, s.webhookListenReportHandler))
+	mux.HandleFunc(depositPattern, s.authed([]string{http.MethodPost}, s.depositHandler))
+	mux.HandleFunc(WebhookEndpointPath, s.authed([]string{http.MethodGet, http.MethodPut, http.MethodDelete}, s.webhookEndpointHandler))
+	mux.HandleFunc(WebhookDeliveriesPath, s.authed([]string{http.MethodGet}, s.webhookDeliveriesHandler))
+	mux.HandleFunc(WebhookListenPath, s.authed([]string{http.MethodGet}, s.webhookListenHandler))
+	mux.HandleFunc(WebhookListenPath+"/{id}", s.authed([]string{http.MethodPost}, s.webhookListenReportHandler))
 	mux.HandleFunc(sandboxAPIPrefix, s.noEndpoint)
 }
 

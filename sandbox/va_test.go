@@ -33,8 +33,6 @@ func (e *env) issued(orderID string, amount int, headers ...string) generated.Pa
 	return e.ok("POST", "/v1/payments/confirm", map[string]any{"paymentKey": p.PaymentKey, "orderId": orderID, "amount": amount}, headers...)
 }
 
-func depositPath(key string) string { return "/sandbox/v1/virtual-accounts/" + key + "/deposit" }
-
 var refundAccount = map[string]any{"bank": "20", "accountNumber": "1002345678901", "holderName": "박토스"}
 
 // TestVirtualAccountLifecycle: create with VIRTUAL_ACCOUNT (READY, no
@@ -89,7 +87,7 @@ func TestVirtualAccountLifecycle(t *testing.T) {
 	e.fails(400, generated.ErrorCodeAlreadyProcessedPayment, "POST", "/v1/payments/confirm", map[string]any{"paymentKey": p.PaymentKey, "orderId": "order-va-0002", "amount": 15000})
 
 	e.clock.Advance(time.Hour)
-	paid := e.ok("POST", depositPath(p.PaymentKey), nil)
+	paid := e.ok("POST", sandbox.DepositPath(p.PaymentKey), nil)
 	if paid.Status != generated.PaymentStatusDone || paid.ApprovedAt == nil || paid.VirtualAccount == nil ||
 		paid.VirtualAccount.DepositorName == nil || *paid.VirtualAccount.DepositorName != "박토스" || *paid.Secret != *p.Secret {
 		t.Fatalf("deposit: %+v", paid)
@@ -101,7 +99,7 @@ func TestVirtualAccountLifecycle(t *testing.T) {
 	if got.Status != generated.PaymentStatusDone || *got.Method != generated.PaymentMethodVirtualAccount || *got.VirtualAccount.AccountType != generated.VirtualAccountTypeNormal {
 		t.Errorf("look-up in English: %s %v %v", got.Status, *got.Method, got.VirtualAccount.AccountType)
 	}
-	e.fails(400, generated.ErrorCodeAlreadyProcessedPayment, "POST", depositPath(p.PaymentKey), nil)
+	e.fails(400, generated.ErrorCodeAlreadyProcessedPayment, "POST", sandbox.DepositPath(p.PaymentKey), nil)
 
 	// confirmationMethod AUTOMATIC: the approval at checkout issues the account.
 	auto := vaCreateBody("order-va-0003", 15000)
@@ -144,7 +142,7 @@ func TestVirtualAccountDueDate(t *testing.T) {
 	if got.Status != generated.PaymentStatusWaitingForDeposit || !got.VirtualAccount.Expired {
 		t.Fatalf("after the due date: %s, expired %v; want WAITING_FOR_DEPOSIT, expired", got.Status, got.VirtualAccount.Expired)
 	}
-	if msg := e.fails(400, generated.ErrorCodeInvalidRequest, "POST", depositPath(p.PaymentKey), nil); !strings.Contains(msg, "expired") {
+	if msg := e.fails(400, generated.ErrorCodeInvalidRequest, "POST", sandbox.DepositPath(p.PaymentKey), nil); !strings.Contains(msg, "expired") {
 		t.Errorf("deposit after the due date: %q", msg)
 	}
 	c := e.ok("POST", "/v1/payments/"+p.PaymentKey+"/cancel", map[string]any{"cancelReason": "not paid"})
@@ -175,7 +173,7 @@ func TestVirtualAccountCancelBeforeDeposit(t *testing.T) {
 	if c.Status != generated.PaymentStatusCanceled || c.Cancels == nil || len(*c.Cancels) != 1 || c.VirtualAccount.RefundStatus != generated.RefundStatusNone {
 		t.Fatalf("cancel before the deposit: %+v", c)
 	}
-	e.fails(400, generated.ErrorCodeAlreadyProcessedPayment, "POST", depositPath(p.PaymentKey), nil)
+	e.fails(400, generated.ErrorCodeAlreadyProcessedPayment, "POST", sandbox.DepositPath(p.PaymentKey), nil)
 	e.fails(400, generated.ErrorCodeAlreadyCanceledPayment, "POST", path, map[string]any{"cancelReason": "again"})
 }
 
@@ -186,7 +184,7 @@ func TestVirtualAccountRefundAccount(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	p := e.issued("order-va-ref-01", 30000)
-	e.ok("POST", depositPath(p.PaymentKey), nil)
+	e.ok("POST", sandbox.DepositPath(p.PaymentKey), nil)
 	path := "/v1/payments/" + p.PaymentKey + "/cancel"
 	with := func(acct map[string]any, amount int) map[string]any {
 		b := map[string]any{"cancelReason": "returned"}
@@ -242,17 +240,17 @@ func TestDepositEndpoint(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	p := e.issued("order-va-dep-01", 15000)
-	e.fails(401, generated.ErrorCodeUnauthorizedKey, "POST", depositPath(p.PaymentKey), nil, "Authorization", "<none>")
-	e.fails(401, generated.ErrorCodeUnauthorizedKey, "POST", depositPath(p.PaymentKey), nil, "Authorization", basic("live_sk_x"))
-	e.fails(403, generated.ErrorCodeIncorrectBasicAuthFormat, "POST", depositPath(p.PaymentKey), nil, "Authorization", "Basic "+b64("test_sk_nocolon"))
-	e.fails(404, generated.ErrorCodeNotFoundPayment, "POST", depositPath(p.PaymentKey), nil, "Authorization", basic("test_sk_another0000000000000"))
-	e.fails(405, generated.ErrorCodeInvalidRequest, "GET", depositPath(p.PaymentKey), nil)
+	e.fails(401, generated.ErrorCodeUnauthorizedKey, "POST", sandbox.DepositPath(p.PaymentKey), nil, "Authorization", "<none>")
+	e.fails(401, generated.ErrorCodeUnauthorizedKey, "POST", sandbox.DepositPath(p.PaymentKey), nil, "Authorization", basic("live_sk_x"))
+	e.fails(403, generated.ErrorCodeIncorrectBasicAuthFormat, "POST", sandbox.DepositPath(p.PaymentKey), nil, "Authorization", "Basic "+b64("test_sk_nocolon"))
+	e.fails(404, generated.ErrorCodeNotFoundPayment, "POST", sandbox.DepositPath(p.PaymentKey), nil, "Authorization", basic("test_sk_another0000000000000"))
+	e.fails(405, generated.ErrorCodeInvalidRequest, "GET", sandbox.DepositPath(p.PaymentKey), nil)
 	e.fails(404, generated.ErrorCodeInvalidRequest, "POST", "/sandbox/v1/virtual-accounts/"+p.PaymentKey+"/refund", nil)
-	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", depositPath(p.PaymentKey), nil, sandbox.WebhookFaultHeader, "lost")
+	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", sandbox.DepositPath(p.PaymentKey), nil, sandbox.WebhookFaultHeader, "lost")
 	card := e.paid("order-va-dep-02", 15000)
-	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", depositPath(card.PaymentKey), nil)
+	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", sandbox.DepositPath(card.PaymentKey), nil)
 	ready := e.ok("POST", "/v1/payments", vaCreateBody("order-va-dep-03", 15000))
-	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", depositPath(ready.PaymentKey), nil)
+	e.fails(400, generated.ErrorCodeInvalidRequest, "POST", sandbox.DepositPath(ready.PaymentKey), nil)
 
 	// The button on the checkout page.
 	page := func() string {

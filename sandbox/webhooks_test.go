@@ -229,7 +229,7 @@ func TestWebhookVirtualAccountEvents(t *testing.T) {
 	e.register(rc.srv.URL)
 	p := e.issued("order-wh-va-0001", 15000)
 	e.clock.Advance(time.Minute)
-	e.ok("POST", depositPath(p.PaymentKey), nil)
+	e.ok("POST", sandbox.DepositPath(p.PaymentKey), nil)
 	e.ok("POST", "/v1/payments/"+p.PaymentKey+"/cancel", map[string]any{"cancelReason": "r", "refundReceiveAccount": refundAccount})
 	other := e.issued("order-wh-va-0002", 15000)
 	e.clock.Advance(8 * 24 * time.Hour)
@@ -347,7 +347,7 @@ func TestWebhookReceiverExactlyOnce(t *testing.T) {
 	e.settle("issue delivered", func(ds []sandbox.WebhookDelivery) bool {
 		return len(ds) == 2 && ds[0].State == sandbox.WebhookDelivered && ds[1].State == sandbox.WebhookDelivered
 	})
-	e.ok("POST", depositPath(created.PaymentKey), nil, sandbox.WebhookFaultHeader, "out-of-order")
+	e.ok("POST", sandbox.DepositPath(created.PaymentKey), nil, sandbox.WebhookFaultHeader, "out-of-order")
 	e.ok("POST", "/v1/payments/"+created.PaymentKey+"/cancel", map[string]any{"cancelReason": "r", "refundReceiveAccount": refundAccount})
 	ds := e.settle("all delivered", func(ds []sandbox.WebhookDelivery) bool {
 		if len(ds) != 6 {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
 	"github.com/tosspayments-go/tosspayments-go/webhook"
 )
 
@@ -99,27 +98,7 @@ func (sh *shop) await(ctx context.Context, want ...string) ([]string, bool) {
 
 // sandboxCall calls one of the sandbox's own endpoints with the demo's key.
 func (s *story) sandboxCall(method, path string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(s.ctx, method, s.base+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.SetBasicAuth(s.key, "")
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.browser.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, b, err
+	return sandboxCall(s.ctx, s.browser, s.base, s.key, method, path, body)
 }
 
 // tellVirtualAccount runs the virtual-account story: the shop's webhook URL
@@ -151,12 +130,12 @@ func (s *story) tellVirtualAccount(inProcess bool, prefix string) {
 	}
 	defer sh.srv.Close()
 	hookURL := sh.srv.URL + "/webhooks/toss"
-	status, body, err := s.sandboxCall(http.MethodPut, "/sandbox/v1/webhook-endpoint", map[string]string{"url": hookURL})
+	status, body, err := s.sandboxCall(http.MethodPut, sandbox.WebhookEndpointPath, map[string]string{"url": hookURL})
 	if err != nil || status != http.StatusOK {
 		s.row("register the webhook URL", fmt.Sprint(status, err), string(body), false)
 		return
 	}
-	s.row("register the webhook URL", "200", "PUT /sandbox/v1/webhook-endpoint "+hookURL, true)
+	s.row("register the webhook URL", "200", "PUT "+sandbox.WebhookEndpointPath+" "+hookURL, true)
 
 	// The customer chooses a bank at the checkout page.
 	form := url.Values{"result": {"approve"}, "bank": {"88"}, "customerName": {"박토스"}}
@@ -191,7 +170,7 @@ func (s *story) tellVirtualAccount(inProcess bool, prefix string) {
 	// check needs; a webhook that came first is refused (401) and sent again.
 	sh.keep(order, *issued.Secret)
 
-	status, body, err = s.sandboxCall(http.MethodPost, "/sandbox/v1/virtual-accounts/"+url.PathEscape(created.PaymentKey)+"/deposit", nil)
+	status, body, err = s.sandboxCall(http.MethodPost, sandbox.DepositPath(created.PaymentKey), nil)
 	var paid generated.Payment
 	if err == nil && status == http.StatusOK {
 		err = json.Unmarshal(body, &paid)

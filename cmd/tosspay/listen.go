@@ -18,7 +18,7 @@ import (
 )
 
 const (
-	// listenPoll is how long one GET /sandbox/v1/webhook-listen waits.
+	// listenPoll is how long one GET of sandbox.WebhookListenPath waits.
 	listenPoll = 25 * time.Second
 	// listenAnswerBytes is how much of the app's answer is reported.
 	listenAnswerBytes = 1 << 10
@@ -103,42 +103,20 @@ type listener struct {
 }
 
 // call makes one request to the sandbox's own API.
-func (l *listener) call(ctx context.Context, method, path string, body any) (*http.Response, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, l.base+path, rd)
-	if err != nil {
-		return nil, nil, err
-	}
-	req.SetBasicAuth(l.key, "")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := l.api.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp, b, err
+func (l *listener) call(ctx context.Context, method, path string, body any) (int, []byte, error) {
+	return sandboxCall(ctx, l.api, l.base, l.key, method, path, body)
 }
 
 // answerError describes a sandbox answer that is not the expected one by
 // its status and Toss error code, never by anything else it echoes.
-func answerError(what string, resp *http.Response, b []byte) error {
+func answerError(what string, status int, b []byte) error {
 	var te struct{ Code string }
 	_ = json.Unmarshal(b, &te)
 	code := te.Code
 	if len(code) > 64 || strings.ContainsFunc(code, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') }) {
 		code = "(an error code that is not one)" // whatever a server echoes goes no further
 	}
-	return fmt.Errorf("%s: %w %d %s", what, errRefused, resp.StatusCode, code)
+	return fmt.Errorf("%s: %w %d %s", what, errRefused, status, code)
 }
 
 // errRefused is an answer of the sandbox that is not the one expected.
@@ -147,12 +125,12 @@ var errRefused = errors.New("the sandbox answered")
 // register points the key's webhooks at the listener and returns the URL
 // the key had registered itself ("" for none, or the sandbox's default).
 func (l *listener) register(ctx context.Context) (string, error) {
-	resp, b, err := l.call(ctx, http.MethodGet, "/sandbox/v1/webhook-endpoint", nil)
+	status, b, err := l.call(ctx, http.MethodGet, sandbox.WebhookEndpointPath, nil)
 	if err != nil {
 		return "", fmt.Errorf("read the key's webhook URL: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return "", answerError("read the key's webhook URL", resp, b)
+	if status != http.StatusOK {
+		return "", answerError("read the key's webhook URL", status, b)
 	}
 	var ep sandbox.WebhookEndpoint
 	_ = json.Unmarshal(b, &ep)
@@ -160,12 +138,12 @@ func (l *listener) register(ctx context.Context) (string, error) {
 	if ep.URL != nil && !ep.Default && *ep.URL != sandbox.ListenWebhookURL {
 		previous = *ep.URL
 	}
-	resp, b, err = l.call(ctx, http.MethodPut, "/sandbox/v1/webhook-endpoint", map[string]string{"url": sandbox.ListenWebhookURL})
+	status, b, err = l.call(ctx, http.MethodPut, sandbox.WebhookEndpointPath, map[string]string{"url": sandbox.ListenWebhookURL})
 	if err != nil {
 		return "", fmt.Errorf("register the listener: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return "", answerError("register the listener", resp, b)
+	if status != http.StatusOK {
+		return "", answerError("register the listener", status, b)
 	}
 	return previous, nil
 }
@@ -176,35 +154,35 @@ func (l *listener) restore(ctx context.Context, previous string) error {
 	if previous != "" {
 		method, body = http.MethodPut, map[string]string{"url": previous}
 	}
-	resp, b, err := l.call(ctx, method, "/sandbox/v1/webhook-endpoint", body)
+	status, b, err := l.call(ctx, method, sandbox.WebhookEndpointPath, body)
 	if err != nil {
 		return fmt.Errorf("restore the key's webhook URL: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return answerError("restore the key's webhook URL", resp, b)
+	if status != http.StatusOK {
+		return answerError("restore the key's webhook URL", status, b)
 	}
 	return nil
 }
 
 // once waits for one attempt, forwards it and reports the answer.
 func (l *listener) once(ctx context.Context) error {
-	resp, b, err := l.call(ctx, http.MethodGet, fmt.Sprintf("/sandbox/v1/webhook-listen?wait=%d", int(listenPoll/time.Second)), nil)
+	status, b, err := l.call(ctx, http.MethodGet, fmt.Sprintf("%s?wait=%d", sandbox.WebhookListenPath, int(listenPoll/time.Second)), nil)
 	switch {
 	case err != nil:
 		return err
-	case resp.StatusCode == http.StatusNoContent:
+	case status == http.StatusNoContent:
 		return nil
-	case resp.StatusCode != http.StatusOK:
-		return answerError("wait for a webhook", resp, b)
+	case status != http.StatusOK:
+		return answerError("wait for a webhook", status, b)
 	}
 	var a sandbox.ListenedAttempt
 	if err := json.Unmarshal(b, &a); err != nil || a.ID == "" {
 		return errors.New("wait for a webhook: the sandbox's answer is not an attempt")
 	}
 	ans := l.deliver(ctx, a)
-	resp, b, err = l.call(ctx, http.MethodPost, "/sandbox/v1/webhook-listen/"+url.PathEscape(a.ID), ans)
-	if err == nil && resp.StatusCode != http.StatusNoContent {
-		err = answerError("report the app's answer", resp, b)
+	status, b, err = l.call(ctx, http.MethodPost, sandbox.WebhookListenReportPath(a.ID), ans)
+	if err == nil && status != http.StatusNoContent {
+		err = answerError("report the app's answer", status, b)
 	}
 	fmt.Fprintln(l.out, describeAttempt(a, ans, err))
 	return nil

@@ -675,12 +675,11 @@ func TestSandboxStopsWithListenerWaiting(t *testing.T) {
 // Toss code (terminal escapes, a key) is not printed.
 func TestListenAnswerErrorEchoesNothing(t *testing.T) {
 	t.Parallel()
-	resp := &http.Response{StatusCode: 401}
-	if err := answerError("x", resp, []byte(`{"code":"UNAUTHORIZED_KEY"}`)); !strings.Contains(err.Error(), "401 UNAUTHORIZED_KEY") {
+	if err := answerError("x", 401, []byte(`{"code":"UNAUTHORIZED_KEY"}`)); !strings.Contains(err.Error(), "401 UNAUTHORIZED_KEY") {
 		t.Errorf("a Toss code: %v", err)
 	}
 	for _, bad := range []string{"\u001b[31mRED", "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R", strings.Repeat("A", 65)} {
-		if err := answerError("x", resp, []byte(`{"code":"`+bad+`"}`)); strings.Contains(err.Error(), "RED") || strings.Contains(err.Error(), "test_sk") || strings.Contains(err.Error(), "AAAA") {
+		if err := answerError("x", 401, []byte(`{"code":"`+bad+`"}`)); strings.Contains(err.Error(), "RED") || strings.Contains(err.Error(), "test_sk") || strings.Contains(err.Error(), "AAAA") {
 			t.Errorf("echoed: %v", err)
 		}
 	}

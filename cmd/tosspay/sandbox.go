@@ -28,7 +28,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	maxKeys := fs.Int("max-idempotency-keys", sandbox.DefaultMaxIdempotencyKeys, "idempotency keys each secret key keeps; past it the key's oldest answered ones are forgotten")
 	maxIdemBytes := fs.Int64("max-idempotency-bytes", sandbox.DefaultMaxIdempotencyBytes, "bytes of cached answers each secret key keeps; past it the key's oldest answered ones are forgotten")
 	maxBody := fs.Int64("max-body-bytes", sandbox.DefaultMaxBodyBytes, "largest request body accepted")
-	webhookURL := fs.String("webhook-url", "", "default webhook URL of every key that registers none (PUT /sandbox/v1/webhook-endpoint)")
+	webhookURL := fs.String("webhook-url", "", "default webhook URL of every key that registers none (PUT "+sandbox.WebhookEndpointPath+")")
 	retryScale := fs.Float64("webhook-retry-scale", 1, "multiply Toss's webhook retry intervals (1, 4, 16, ... 4096 minutes) by this, in (0, 1]; 0.001 makes the first minute 60 ms")
 	webhookFaults := fs.String("webhook-faults", "", `random webhook faults per delivery, e.g. "duplicate=0.1,out-of-order=0.1,delay=0.05"`)
 	webhookTargets := fs.String("webhook-targets", "", "where webhooks may go: any, or public (public addresses only); default any when --addr is a loopback address, else public")
@@ -98,9 +98,9 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stdout, "  faults:    %s (seed %d)\n", *faults, sb.Seed())
 	}
 	if *webhookURL != "" {
-		fmt.Fprintf(e.stdout, "  webhooks:  %s (a key's own: PUT %s/sandbox/v1/webhook-endpoint)\n", *webhookURL, base)
+		fmt.Fprintf(e.stdout, "  webhooks:  %s (a key's own: PUT %s%s)\n", *webhookURL, base, sandbox.WebhookEndpointPath)
 	} else {
-		fmt.Fprintf(e.stdout, "  webhooks:  register a URL per key: PUT %s/sandbox/v1/webhook-endpoint {\"url\": ...}\n", base)
+		fmt.Fprintf(e.stdout, "  webhooks:  register a URL per key: PUT %s%s {\"url\": ...}\n", base, sandbox.WebhookEndpointPath)
 	}
 	if targets == sandbox.WebhookTargetsPublic {
 		fmt.Fprintf(e.stdout, "  webhook targets: public addresses only (--webhook-targets any to allow private ones)\n")
