@@ -57,15 +57,8 @@ func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *M
 	if req == nil || !IsOutcomeUnknown(err) {
 		return nil, meta, err
 	}
-	meta.Operation = req.opID
-	var ae *APIError
-	var te *TransportError
-	switch {
-	case errors.As(err, &te):
-		meta.IdempotencyKey, meta.Attempts = te.IdempotencyKey, te.Attempts
-	case errors.As(err, &ae):
-		meta.IdempotencyKey, meta.Attempts, meta.StatusCode, meta.TraceID = ae.IdempotencyKey, ae.Attempts, ae.StatusCode, ae.TraceID
-	}
+	f := factsOf(err)
+	meta.Operation, meta.IdempotencyKey, meta.Attempts, meta.StatusCode, meta.TraceID = req.opID, f.idempotencyKey, f.attempts, f.status, f.traceID
 	p, lookup, serr := c.settle(ctx, req, err)
 	meta.Lookup = lookup
 	if serr == nil {
@@ -126,16 +119,33 @@ func (c *Client) settle(ctx context.Context, req *request, cause error) (*genera
 // settled is the definitive error of a call that a look-up showed did not
 // take effect as asked.
 func settled(req *request, cause error, why string, p *generated.Payment) *APIError {
-	e := &APIError{Operation: req.opID, Mismatch: why, Payment: p, class: ClassRejected, retryAfter: -1}
-	var ae *APIError
-	var te *TransportError
-	switch {
-	case errors.As(cause, &te):
-		e.IdempotencyKey, e.Attempts = te.IdempotencyKey, te.Attempts
-	case errors.As(cause, &ae):
-		e.StatusCode, e.Code, e.TraceID, e.IdempotencyKey, e.Attempts = ae.StatusCode, ae.Code, ae.TraceID, ae.IdempotencyKey, ae.Attempts
-	}
+	f := factsOf(cause)
+	e := &APIError{Operation: req.opID, Mismatch: why, Payment: p, class: ClassRejected, retryAfter: -1,
+		StatusCode: f.status, Code: f.code, TraceID: f.traceID, IdempotencyKey: f.idempotencyKey, Attempts: f.attempts}
 	e.Message = "settled by looking the payment up: " + why + "; the " + req.opID + " did not take effect as asked. " +
 		"Act on the payment's state (APIError.Payment); a new request needs a new idempotency key"
 	return e
+}
+
+// callFacts are what an error of a call says of the call: its key and
+// attempts, and of the last answer (an *APIError) its status, code and
+// trace id.
+type callFacts struct {
+	idempotencyKey string
+	attempts       int
+	status         int
+	code           generated.ErrorCode
+	traceID        string
+}
+
+func factsOf(err error) callFacts {
+	var ae *APIError
+	var te *TransportError
+	switch {
+	case errors.As(err, &te):
+		return callFacts{idempotencyKey: te.IdempotencyKey, attempts: te.Attempts}
+	case errors.As(err, &ae):
+		return callFacts{idempotencyKey: ae.IdempotencyKey, attempts: ae.Attempts, status: ae.StatusCode, code: ae.Code, traceID: ae.TraceID}
+	}
+	return callFacts{}
 }
