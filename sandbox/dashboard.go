@@ -566,11 +566,10 @@ func (s *Store) dashboardRows(secretKey, orderID, status string, limit int) ([]d
 func (s *Store) dashboardPayment(secretKey, paymentKey string) *dashPayment {
 	s.mu.Lock()
 	defer s.unlock()
-	p := s.lookup(secretKey, paymentKey)
+	p := s.current(secretKey, paymentKey)
 	if p == nil {
 		return nil
 	}
-	s.expire(p, s.clock.Now())
 	d := &dashPayment{
 		PaymentKey: p.key, OrderID: p.orderID, OrderName: p.orderName, Status: string(p.status),
 		Total: p.total.String(), Balance: p.balance.String(), RequestedAt: kst(p.requestedAt),

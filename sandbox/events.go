@@ -229,10 +229,9 @@ func (s *Store) Events(secretKey string, after uint64) []Event {
 func (s *Store) Timeline(secretKey, paymentKey string) []Event {
 	s.mu.Lock()
 	defer s.unlock()
-	p := s.lookup(secretKey, paymentKey)
+	p := s.current(secretKey, paymentKey)
 	if p == nil {
 		return nil
 	}
-	s.expire(p, s.clock.Now())
 	return append([]Event(nil), p.timeline...)
 }

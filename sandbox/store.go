@@ -234,6 +234,16 @@ func (s *Store) lookup(secretKey, paymentKey string) *payment {
 	return nil
 }
 
+// current returns secretKey's payment paymentKey, or nil, with the
+// time-driven transitions applied as of now; the caller holds s.mu.
+func (s *Store) current(secretKey, paymentKey string) *payment {
+	p := s.lookup(secretKey, paymentKey)
+	if p != nil {
+		s.expire(p, s.clock.Now())
+	}
+	return p
+}
+
 // expire applies the time-driven transitions: READY unused for 30 minutes
 // and IN_PROGRESS not confirmed within 10 minutes become EXPIRED.
 func (s *Store) expire(p *payment, now time.Time) {
@@ -793,11 +803,10 @@ func (s *Store) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.Pa
 func (s *Store) Get(c Caller, paymentKey string) (generated.Payment, error) {
 	s.lockFor(c)
 	defer s.unlock()
-	p := s.lookup(c.SecretKey, paymentKey)
+	p := s.current(c.SecretKey, paymentKey)
 	if p == nil {
 		return generated.Payment{}, s.refuse(openapi.OpGetPayment, generated.ErrorCodeNotFoundPayment, c.Language, "")
 	}
-	s.expire(p, s.clock.Now())
 	return s.render(p, c.Language), nil
 }
 
