@@ -486,19 +486,12 @@ func (w *walker) object(n *node) {
 			w.pos++
 			w.skipSpace()
 			w.member(n, top, kstart, kend, escaped, &seen, seenMore)
-			if w.bad {
-				return
-			}
-			w.skipSpace()
-			c := w.peek()
-			w.pos++
-			if c == '}' {
+			if w.bad || w.next('}') {
 				break
 			}
-			if c != ',' {
-				w.fail()
-				return
-			}
+		}
+		if w.bad {
+			return
 		}
 	}
 	if n == nil {
@@ -582,20 +575,27 @@ func (w *walker) array(n *node) {
 	}
 	for {
 		w.value(items)
-		if w.bad {
-			return
-		}
-		w.skipSpace()
-		c := w.peek()
-		w.pos++
-		if c == ']' {
-			return
-		}
-		if c != ',' {
-			w.fail()
+		if w.bad || w.next(']') {
 			return
 		}
 	}
+}
+
+// next reads what follows a member or an element: close (true: the object
+// or array ends), or a comma (false: another follows); anything else fails
+// the walk (true).
+func (w *walker) next(close byte) bool {
+	w.skipSpace()
+	c := w.peek()
+	w.pos++
+	switch c {
+	case close:
+		return true
+	case ',':
+		return false
+	}
+	w.fail()
+	return true
 }
 
 // appendToken appends "/" and a property name the spec lists, escaped as
