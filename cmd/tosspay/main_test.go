@@ -645,29 +645,52 @@ func keyInAndCancel(t *testing.T, vars map[string]string, orderID string) {
 }
 
 // TestSandboxStopsWithListenerWaiting: Ctrl-C stops the sandbox at once
-// while a listener's long poll waits (answered 204), rather than after the
-// shutdown grace.
+// while listeners' long polls wait (each answered 204), rather than after
+// the shutdown grace. The polls are known to wait: a key's third waiting
+// poll ends its oldest, so once the first poll comes back 204, two later
+// ones were waiting in the sandbox.
 func TestSandboxStopsWithListenerWaiting(t *testing.T) {
 	t.Parallel()
 	_, base, stop := startSandbox(t)
-	polled := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest("GET", base+"/sandbox/v1/webhook-listen?wait=60", nil)
+	poll := func(out chan<- int) {
+		req, _ := http.NewRequest("GET", base+sandbox.WebhookListenPath+"?wait=60", nil)
 		req.SetBasicAuth(sandbox.TestSecretKey, "")
-		resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+		resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
 		if err != nil {
-			polled <- 0
+			out <- 0
 			return
 		}
 		resp.Body.Close()
-		polled <- resp.StatusCode
-	}()
-	time.Sleep(100 * time.Millisecond) // the poll is waiting (or arrives after the stop: 204 or refused alike)
-	if code := stop(); code != exitOK {
-		t.Errorf("sandbox exit %d with a listener waiting, want %d", code, exitOK)
+		out <- resp.StatusCode
 	}
-	if st := <-polled; st != http.StatusNoContent && st != 0 {
-		t.Errorf("the waiting poll got %d", st)
+	first, others := make(chan int, 1), make(chan int, 128)
+	go poll(first)
+	started := 0
+	var got int
+wait:
+	for started < 100 {
+		go poll(others)
+		started++
+		select {
+		case got = <-first:
+			break wait
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if got != http.StatusNoContent {
+		t.Fatalf("the first poll got %d after %d later polls, want 204 (ended by a newer wait)", got, started)
+	}
+	if code := stop(); code != exitOK {
+		t.Errorf("sandbox exit %d with listeners waiting, want %d", code, exitOK)
+	}
+	answered := 0
+	for range started {
+		if <-others == http.StatusNoContent {
+			answered++
+		}
+	}
+	if answered < 2 {
+		t.Errorf("%d of %d later polls answered 204, want at least the 2 waiting at the stop", answered, started)
 	}
 }
 
