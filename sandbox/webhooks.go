@@ -52,6 +52,9 @@ var WebhookRetryIntervals = [...]time.Duration{
 const (
 	// WebhookTimeout is how long a receiver has to answer (W2: 10 seconds).
 	WebhookTimeout = 10 * time.Second
+	// WebhookAnswerBytes is how much of a receiver's answer a delivery
+	// keeps (WebhookAttempt.Answer).
+	WebhookAnswerBytes = 512
 	// DefaultWebhookDeliveriesPerKey is how many deliveries (with their
 	// attempts) a secret key keeps, sent or waiting; past it the key's
 	// oldest are forgotten, and one still waiting is dropped (counted).
@@ -69,8 +72,7 @@ const (
 	maxWebhookTenants = 100_000
 	// maxWebhookURL is the longest URL registered.
 	maxWebhookURL = 2048
-	// webhookAnswerBytes is how much of a receiver's answer is kept.
-	webhookAnswerBytes = 512
+
 	// webhookFaultHold is how long a delivery under the out-of-order fault
 	// waits for a later one of its key to overtake it, and the delay of a
 	// random delay fault (both times the retry scale).
@@ -766,7 +768,7 @@ func (d *dispatcher) post(it *whItem, retried int, dup bool) WebhookAttempt {
 			a.Error = err.Error()
 			return a
 		}
-		a.StatusCode, a.Error, a.Answer = ans.Status, clip(ans.Error, webhookAnswerBytes), clip(ans.Answer, webhookAnswerBytes)
+		a.StatusCode, a.Error, a.Answer = ans.Status, clip(ans.Error, WebhookAnswerBytes), clip(ans.Answer, WebhookAnswerBytes)
 		return a
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), WebhookTimeout)
@@ -785,7 +787,7 @@ func (d *dispatcher) post(it *whItem, retried int, dup bool) WebhookAttempt {
 		return a
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, webhookAnswerBytes))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, WebhookAnswerBytes))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	a.StatusCode = resp.StatusCode
 	a.Answer = string(b)

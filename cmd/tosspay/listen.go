@@ -20,8 +20,6 @@ import (
 const (
 	// listenPoll is how long one GET of sandbox.WebhookListenPath waits.
 	listenPoll = 25 * time.Second
-	// listenAnswerBytes is how much of the app's answer is reported.
-	listenAnswerBytes = 1 << 10
 )
 
 // runListen is "tosspay listen --forward-to URL": it points the key's
@@ -206,7 +204,7 @@ func (l *listener) deliver(ctx context.Context, a sandbox.ListenedAttempt) sandb
 		return sandbox.ListenedAnswer{Error: err.Error()}
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, listenAnswerBytes))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, sandbox.WebhookAnswerBytes))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	return sandbox.ListenedAnswer{Status: resp.StatusCode, Answer: string(b)}
 }
