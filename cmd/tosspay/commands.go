@@ -63,6 +63,10 @@ func init() {
 			run: runListen, synopsis: "--forward-to URL [--base-url URL]",
 		},
 		{
+			name: "version", summary: "print the version this tosspay was built from",
+			run: runVersion, synopsis: "",
+		},
+		{
 			name: "validate", summary: "check recorded answers (HAR, JSONL, JSON bodies) for drift from the spec",
 			run: runValidate, synopsis: "[--operation OP --status N] FILE...",
 		},

@@ -78,10 +78,13 @@ func (s *story) payment(call string, p *generated.Payment, err error, want gener
 
 func runDemo(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("tosspay demo", flag.ContinueOnError)
-	base := fs.String("base-url", "", "run against this server with TOSS_SECRET_KEY instead of an in-process sandbox (browser steps are skipped)")
+	base := fs.String("base-url", "", "run against this server with TOSS_SECRET_KEY instead of an in-process sandbox (browser steps are skipped); default $TOSS_BASE_URL")
 	lang := fs.String("lang", "", `Accept-Language, e.g. "en-US"`)
 	if code := parseFlags(fs, "demo", args, e, func(w io.Writer) { printRunHelp(w, "demo", fs) }); code >= 0 {
 		return code
+	}
+	if *base == "" {
+		*base = e.getenv("TOSS_BASE_URL")
 	}
 	key := sandbox.TestSecretKey
 	inProcess := *base == ""

@@ -4,6 +4,7 @@
 //	tosspay COMMAND [flags]
 //	tosspay --help             (the commands and the exit statuses)
 //	tosspay COMMAND --help     (a command's flags)
+//	tosspay --version          (the version it was built from)
 //
 // The commands are one table (commands.go): its rows give each command's
 // name, summary and either the spec operation it calls or the function that
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, e env) int {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage())
 		return exitOK
+	case "-version", "--version":
+		return runVersion(ctx, rest, e)
 	}
 	cmd := lookup(name)
 	if cmd == nil {

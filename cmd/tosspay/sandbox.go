@@ -81,6 +81,9 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "tosspay sandbox: %v\n", err)
+		if h := listenHint(err, *addr); h != "" {
+			fmt.Fprintf(e.stderr, "%s\n", h)
+		}
 		return exitAPI
 	}
 	base := "http://" + ln.Addr().String()
