@@ -353,9 +353,8 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, *
 	deadlineSet := rc.SetReadDeadline(r.now().Add(r.readTime)) == nil
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.maxBody))
 	if deadlineSet {
-		// Lift the deadline: the server's own read of the connection, once
-		// the body is read, would otherwise cancel the request's context
-		// while the look-up runs.
+		// Lift the deadline: it bounds the body, not the look-up that
+		// follows nor the connection's next request.
 		_ = rc.SetReadDeadline(time.Time{})
 	}
 	if err != nil {
