@@ -34,7 +34,7 @@ func TestWebhooksAgainstSandbox(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	got := out.String()
-	for _, want := range []string{"issued: WAITING_FOR_DEPOSIT, bank 88\n", "received: DEPOSIT_CALLBACK DONE\n", "received: PAYMENT_STATUS_CHANGED DONE\n"} {
+	for _, want := range []string{"issued: WAITING_FOR_DEPOSIT, bank 88\n", "received: DEPOSIT_CALLBACK DONE, 30000 won (verified at the API)\n", "received: PAYMENT_STATUS_CHANGED DONE, 30000 won (verified at the API)\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
