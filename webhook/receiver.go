@@ -450,6 +450,9 @@ func (r *Receiver) verifyPayment(ctx context.Context, u *Unverified) (*Event, *r
 	switch u.Type {
 	case PaymentStatusChanged:
 		d := u.PaymentStatusChanged.Data
+		if rej := checkLookupable("getPayment", "data.paymentKey", d.PaymentKey); rej != nil {
+			return nil, rej
+		}
 		p, rej = r.lookUp(ctx, "paymentKey:"+d.PaymentKey, func(ctx context.Context) (*generated.Payment, *wrapper.Meta, error) {
 			return r.payments.GetPayment(ctx, d.PaymentKey)
 		})
@@ -467,6 +470,9 @@ func (r *Receiver) verifyPayment(ctx context.Context, u *Unverified) (*Event, *r
 		og, ok := r.payments.(OrderPaymentGetter)
 		if !ok {
 			return nil, reject(http.StatusInternalServerError, "DEPOSIT_CALLBACK needs a PaymentGetter that looks payments up by orderId", nil)
+		}
+		if rej := checkLookupable("getPaymentByOrderId", "orderId", d.OrderID); rej != nil {
+			return nil, rej
 		}
 		p, rej = r.lookUp(ctx, "orderId:"+d.OrderID, func(ctx context.Context) (*generated.Payment, *wrapper.Meta, error) {
 			return og.GetPaymentByOrderID(ctx, d.OrderID)
@@ -489,6 +495,19 @@ func (r *Receiver) verifyPayment(ctx context.Context, u *Unverified) (*Event, *r
 			append(eventAttrs(ev), slog.Any("fields", ev.Disagreements), slog.String("claimed_status", u.Status()))...)
 	}
 	return ev, nil
+}
+
+// checkLookupable refuses (400) a value the look-up could not send, before
+// it costs one.
+func checkLookupable(op, field, v string) *rejection {
+	ok, err := lookupable(op, v)
+	if err != nil {
+		return reject(http.StatusInternalServerError, "the spec cannot be read", err)
+	}
+	if !ok {
+		return reject(http.StatusBadRequest, field+" is not one the API takes", nil)
+	}
+	return nil
 }
 
 // stateKey is the de-duplication key of a payment event: its type, the

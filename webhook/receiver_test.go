@@ -300,6 +300,8 @@ func TestRejects(t *testing.T) {
 			f.err = &wrapper.TransportError{}
 			return []Option{WithPaymentGetter(f)}
 		}, "", nil, good, 503, "looking the payment up at Toss failed"},
+		{"paymentKey the API cannot be asked about", byLookup, "", nil, statusEvent(strings.Repeat("k", 201), "order_1", "DONE", nil, "2026-01-02T15:00:00"), 400, "data.paymentKey is not one the API takes"},
+		{"orderId the API cannot be asked about", byLookup, "", nil, depositEvent("order with spaces", "DONE", testSecret), 400, "orderId is not one the API takes"},
 		{"deposit secret empty", byLookup, "", nil, depositEvent("order_va", "DONE", ""), 400, "missing secret"},
 		{"deposit without a look-up by orderId", func(t *testing.T) []Option {
 			return []Option{WithPaymentGetter(getterOnly{newFakeToss(t)})}
