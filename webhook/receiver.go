@@ -73,7 +73,7 @@ const DefaultBodyReadTimeout = 5 * time.Second
 // Verification, per event type:
 //   - PAYMENT_STATUS_CHANGED: the payment is looked up at Toss by
 //     data.paymentKey (WithPaymentGetter) and must exist with the same
-//     orderId (and the same secret when the body carries one). The function
+//     orderId (and the same secret when both carry one). The function
 //     gets the answer (Event.Payment): the body only announced a change.
 //   - DEPOSIT_CALLBACK: the payment is looked up by orderId (the getter must
 //     be an OrderPaymentGetter) and the body's secret must equal its secret,
@@ -462,7 +462,10 @@ func (r *Receiver) verifyPayment(ctx context.Context, u *Unverified) (*Event, *r
 		if p.PaymentKey != d.PaymentKey || p.OrderID != d.OrderID {
 			return nil, reject(http.StatusUnauthorized, "the payment at Toss does not match the event", nil)
 		}
-		if d.Secret != nil && *d.Secret != "" && (p.Secret == nil || !equalSecret(*p.Secret, *d.Secret)) {
+		// A body with a secret other than the payment's is forged. (When the
+		// API answers no secret, the body's cannot be checked, and the
+		// answer is what the function gets anyway.)
+		if d.Secret != nil && *d.Secret != "" && p.Secret != nil && !equalSecret(*p.Secret, *d.Secret) {
 			return nil, reject(http.StatusUnauthorized, "secret does not match the payment's", nil)
 		}
 	case DepositCallback:

@@ -144,6 +144,9 @@ func TestForgedDeliveries(t *testing.T) {
 		{"status event, wrong secret", done, []delivery{
 			{nil, "whtrans_a", eventOf(with(done, func(p *pay) { p.secret = strPtr("wrong-secret") }), "2026-01-02T15:00:00"), 401},
 		}, nil},
+		{"secret claimed for a payment that has none", with(waiting, func(p *pay) { p.status, p.secret = "EXPIRED", nil }), []delivery{
+			{nil, "whtrans_a", eventOf(with(done, func(p *pay) { p.secret = strPtr("wrong-secret") }), "2026-01-02T15:00:00"), 200},
+		}, []string{"EXPIRED"}},
 		{"deposit callback, wrong secret", waiting, []delivery{
 			{nil, "whtrans_a", depositEvent("order_1", "DONE", "wrong-secret"), 401},
 		}, nil},
