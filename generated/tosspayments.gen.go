@@ -49,6 +49,21 @@ func (e AcquireStatus) Valid() bool {
 	}
 }
 
+// Defines values for BillingDeletedEventEventType.
+const (
+	BillingDeletedEventEventTypeBillingDeleted BillingDeletedEventEventType = "BILLING_DELETED"
+)
+
+// Valid indicates whether the value is a known member of the BillingDeletedEventEventType enum.
+func (e BillingDeletedEventEventType) Valid() bool {
+	switch e {
+	case BillingDeletedEventEventTypeBillingDeleted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CancelStatus.
 const (
 	CancelStatusAborted    CancelStatus = "ABORTED"
@@ -217,6 +232,21 @@ func (e CreatePaymentMethod) Valid() bool {
 	case CreatePaymentMethodTransfer:
 		return true
 	case CreatePaymentMethodVirtualAccount:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerStatusChangedEventEventType.
+const (
+	CustomerStatusChangedEventEventTypeCustomerStatusChanged CustomerStatusChangedEventEventType = "CUSTOMER_STATUS_CHANGED"
+)
+
+// Valid indicates whether the value is a known member of the CustomerStatusChangedEventEventType enum.
+func (e CustomerStatusChangedEventEventType) Valid() bool {
+	switch e {
+	case CustomerStatusChangedEventEventTypeCustomerStatusChanged:
 		return true
 	default:
 		return false
@@ -538,6 +568,21 @@ func (e InterestPayer) Valid() bool {
 	}
 }
 
+// Defines values for MethodUpdatedEventEventType.
+const (
+	MethodUpdatedEventEventTypeMethodUpdated MethodUpdatedEventEventType = "METHOD_UPDATED"
+)
+
+// Valid indicates whether the value is a known member of the MethodUpdatedEventEventType enum.
+func (e MethodUpdatedEventEventType) Valid() bool {
+	switch e {
+	case MethodUpdatedEventEventTypeMethodUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OwnerType.
 const (
 	OwnerTypeCorporateKo OwnerType = "법인"
@@ -703,6 +748,24 @@ func (e PaymentType) Valid() bool {
 	}
 }
 
+// Defines values for PayoutWebhookEventEventType.
+const (
+	PayoutWebhookEventEventTypePayoutChanged PayoutWebhookEventEventType = "payout.changed"
+	PayoutWebhookEventEventTypeSellerChanged PayoutWebhookEventEventType = "seller.changed"
+)
+
+// Valid indicates whether the value is a known member of the PayoutWebhookEventEventType enum.
+func (e PayoutWebhookEventEventType) Valid() bool {
+	switch e {
+	case PayoutWebhookEventEventTypePayoutChanged:
+		return true
+	case PayoutWebhookEventEventTypeSellerChanged:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RefundStatus.
 const (
 	RefundStatusCompleted     RefundStatus = "COMPLETED"
@@ -780,6 +843,37 @@ type AcquireStatus string
 //
 // Example: 15000
 type Amount = money.Amount
+
+// BillingDeletedData The `data` of a `BILLING_DELETED` webhook.
+type BillingDeletedData struct {
+	// BillingKey The billing key that was deleted.
+	BillingKey string `json:"billingKey"`
+
+	// Reason Why the key was deleted, as Toss Payments words it.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// BillingDeletedEvent The body of a `BILLING_DELETED` webhook.
+// Source: https://docs.tosspayments.com/reference/using-api/webhook-events
+type BillingDeletedEvent struct {
+	// CreatedAt When Toss Payments created the event: ISO 8601 without an offset, in
+	// Korean time (UTC+9), with up to six fractional digits
+	// (`2022-01-01T00:00:00.000000`). The order of `createdAt` is the order in
+	// which the events were created.
+	//
+	//
+	// Example: 2026-01-02T14:46:59.65327
+	CreatedAt WebhookTimestamp `json:"createdAt"`
+
+	// Data The `data` of a `BILLING_DELETED` webhook.
+	Data BillingDeletedData `json:"data"`
+
+	// EventType `BILLING_DELETED`.
+	EventType BillingDeletedEventEventType `json:"eventType"`
+}
+
+// BillingDeletedEventEventType `BILLING_DELETED`.
+type BillingDeletedEventEventType string
 
 // Cancel One cancel of the payment. Older entries lack `cancelStatus`.
 type Cancel struct {
@@ -1158,6 +1252,40 @@ type CreatePaymentRequest struct {
 	ReturnURL string `json:"returnUrl"`
 }
 
+// CustomerStatusChangedData The `data` of a `CUSTOMER_STATUS_CHANGED` webhook.
+type CustomerStatusChangedData struct {
+	// ChangedAt When the status changed (ISO 8601).
+	ChangedAt *string `json:"changedAt,omitempty"`
+
+	// CustomerKey The merchant's key of the BrandPay customer.
+	CustomerKey string `json:"customerKey"`
+
+	// Status The customer's new status; the docs list no closed set of values.
+	Status *string `json:"status,omitempty"`
+}
+
+// CustomerStatusChangedEvent The body of a `CUSTOMER_STATUS_CHANGED` webhook (BrandPay).
+// Source: https://docs.tosspayments.com/reference/using-api/webhook-events
+type CustomerStatusChangedEvent struct {
+	// CreatedAt When Toss Payments created the event: ISO 8601 without an offset, in
+	// Korean time (UTC+9), with up to six fractional digits
+	// (`2022-01-01T00:00:00.000000`). The order of `createdAt` is the order in
+	// which the events were created.
+	//
+	//
+	// Example: 2026-01-02T14:46:59.65327
+	CreatedAt WebhookTimestamp `json:"createdAt"`
+
+	// Data The `data` of a `CUSTOMER_STATUS_CHANGED` webhook.
+	Data CustomerStatusChangedData `json:"data"`
+
+	// EventType `CUSTOMER_STATUS_CHANGED`.
+	EventType CustomerStatusChangedEventEventType `json:"eventType"`
+}
+
+// CustomerStatusChangedEventEventType `CUSTOMER_STATUS_CHANGED`.
+type CustomerStatusChangedEventEventType string
+
 // DepositCallbackEvent The body of a `DEPOSIT_CALLBACK` webhook: flat, without `eventType` or
 // `data`, and without the paymentKey (look the payment up by `orderId`).
 type DepositCallbackEvent struct {
@@ -1400,6 +1528,40 @@ type LegacyEasyPayAmount = money.Amount
 //
 // Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 type LegacyEasyPayDiscountAmount = money.Amount
+
+// MethodUpdatedData The `data` of a `METHOD_UPDATED` webhook.
+type MethodUpdatedData struct {
+	// CustomerKey The merchant's key of the BrandPay customer.
+	CustomerKey string `json:"customerKey"`
+
+	// MethodKey The payment method that changed.
+	MethodKey *string `json:"methodKey,omitempty"`
+
+	// Status The method's new status; the docs list no closed set of values.
+	Status *string `json:"status,omitempty"`
+}
+
+// MethodUpdatedEvent The body of a `METHOD_UPDATED` webhook (BrandPay).
+// Source: https://docs.tosspayments.com/reference/using-api/webhook-events
+type MethodUpdatedEvent struct {
+	// CreatedAt When Toss Payments created the event: ISO 8601 without an offset, in
+	// Korean time (UTC+9), with up to six fractional digits
+	// (`2022-01-01T00:00:00.000000`). The order of `createdAt` is the order in
+	// which the events were created.
+	//
+	//
+	// Example: 2026-01-02T14:46:59.65327
+	CreatedAt WebhookTimestamp `json:"createdAt"`
+
+	// Data The `data` of a `METHOD_UPDATED` webhook.
+	Data MethodUpdatedData `json:"data"`
+
+	// EventType `METHOD_UPDATED`.
+	EventType MethodUpdatedEventEventType `json:"eventType"`
+}
+
+// MethodUpdatedEventEventType `METHOD_UPDATED`.
+type MethodUpdatedEventEventType string
 
 // MobilePhone Mobile phone payment details.
 type MobilePhone struct {
@@ -1669,6 +1831,35 @@ type PaymentStatusChangedEventEventType string
 // PaymentType `NORMAL` (ordinary), `BILLING` (automatic billing) or `BRANDPAY`.
 type PaymentType string
 
+// PayoutWebhookEvent The body of a signed payout webhook (`payout.changed`, `seller.changed`).
+// Verify `tosspayments-webhook-signature` before reading it.
+// Source: https://docs.tosspayments.com/reference/using-api/webhook-events
+type PayoutWebhookEvent struct {
+	// CreatedAt ISO 8601 with an offset (`2022-01-01T11:31:29+09:00`), sometimes with fractional seconds.
+	//
+	// Example: 2022-01-01T11:31:29+09:00
+	CreatedAt Timestamp `json:"createdAt"`
+
+	// EntityBody The payout or seller as it is after the change, kept as received
+	// (raw JSON: its amounts are never decoded into binary floats).
+	EntityBody json.RawMessage `json:"entityBody"`
+
+	// EntityType What `entityBody` is (`payout`, `seller`).
+	EntityType string `json:"entityType"`
+
+	// EventID Identifies the event; the same on every delivery of it.
+	EventID string `json:"eventId"`
+
+	// EventType `payout.changed` or `seller.changed`; other values may be added.
+	EventType PayoutWebhookEventEventType `json:"eventType"`
+
+	// Version The version of the event's shape.
+	Version *string `json:"version,omitempty"`
+}
+
+// PayoutWebhookEventEventType `payout.changed` or `seller.changed`; other values may be added.
+type PayoutWebhookEventEventType string
+
 // PositiveAmount An amount of money greater than zero.
 //
 // Example: 15000
@@ -1807,6 +1998,9 @@ type PaymentKey = string
 
 // TestCode defines model for TestCode.
 type TestCode = string
+
+// WebhookSignature Example: v1:mQ4g0v0pTQ6Cx6v1m4yQ9n9m2Qy0d7wJc3sP0o1h2Zk=
+type WebhookSignature = string
 
 // WebhookTransmissionID Example: whtrans_a01j70335nkqqeg0zwzz2r4py9z
 type WebhookTransmissionID = string

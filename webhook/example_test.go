@@ -8,25 +8,39 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/webhook"
+	"github.com/tosspayments-go/tosspayments-go/wrapper"
 )
 
-// A shop verifies DEPOSIT_CALLBACK events against the secret it kept from
-// the confirm answer of each virtual-account payment, and marks the order
-// paid once however many times Toss delivers the event. In production, add
-// WithPaymentGetter(client) with the shop's *wrapper.Client to verify
-// PAYMENT_STATUS_CHANGED events too, and WithStore(sqlStore) when several
-// replicas receive webhooks.
+// A shop acts on what the API says, not on what a webhook body claims. The
+// receiver looks each payment up with the shop's *wrapper.Client; here a
+// stand-in for the API knows one virtual-account payment, still waiting for
+// its deposit. A forged body claiming it DONE reaches the function as the
+// API's WAITING_FOR_DEPOSIT, once however many transmission ids it is sent
+// under; a payment the API does not know is refused. In production, add
+// WithStore(sqlStore) when several replicas receive webhooks.
 func Example() {
-	kept := map[string]string{"order-0001": "ps_kept_from_confirm"} // orderId → Payment.secret
-	lookup := func(_ context.Context, orderID string) (string, bool, error) {
-		s, ok := kept[orderID]
-		return s, ok, nil
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/v1/payments/pk_0001" {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"code":"NOT_FOUND_PAYMENT","message":"존재하지 않는 결제 정보 입니다."}`)
+			return
+		}
+		fmt.Fprint(w, tossPayment("pk_0001", "order-0001", "WAITING_FOR_DEPOSIT"))
+	}))
+	defer api.Close()
+	client, err := wrapper.New("test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R", wrapper.WithBaseURL(api.URL), wrapper.WithHTTPClient(api.Client()))
+	if err != nil {
+		panic(err)
 	}
+
 	receiver, err := webhook.New(func(_ context.Context, ev *webhook.Event) error {
-		fmt.Printf("order %s is %s\n", ev.OrderID(), ev.Status())
+		// ev.Status(), ev.TotalAmount(): the API's answer. Ship only when DONE.
+		fmt.Printf("order %s is %s, %s won (the body claimed %s)\n", ev.OrderID(), ev.Status(), ev.TotalAmount(), ev.Claimed.Status())
 		return nil
-	}, webhook.WithSecretLookup(lookup), webhook.WithLogger(slog.New(slog.DiscardHandler)))
+	}, webhook.WithPaymentGetter(client), webhook.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		panic(err)
 	}
@@ -38,7 +52,7 @@ func Example() {
 	post := func(transmissionID, body string) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/toss", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(webhook.HeaderTransmissionID, transmissionID)
+		req.Header.Set(openapi.HeaderWebhookTransmissionID, transmissionID)
 		resp, err := srv.Client().Do(req)
 		if err != nil {
 			panic(err)
@@ -46,15 +60,13 @@ func Example() {
 		resp.Body.Close()
 		fmt.Println(resp.StatusCode)
 	}
-	deposit := `{"createdAt":"2026-12-02T13:20:00.000000","secret":"ps_kept_from_confirm","status":"DONE",
-		"transactionKey":"9FF15E1A29D0E77C218F57262BFA4986","orderId":"order-0001"}`
-	forged := strings.Replace(deposit, "ps_kept_from_confirm", "guessed", 1)
-
-	post("whtrans_1", deposit) // handled
-	post("whtrans_1", deposit) // Toss sends it again: acknowledged, not handled twice
-	post("whtrans_2", forged)  // wrong secret: refused
+	forged := `{"eventType":"PAYMENT_STATUS_CHANGED","createdAt":"2026-12-02T13:20:00.000000","data":` +
+		strings.Replace(tossPayment("pk_0001", "order-0001", "DONE"), `"totalAmount":1000`, `"totalAmount":1`, 1) + `}`
+	post("whtrans_made_up_1", forged) // the function sees the API's answer
+	post("whtrans_made_up_2", forged) // no new state: acknowledged, not handled again
+	post("whtrans_made_up_3", strings.ReplaceAll(forged, "pk_0001", "pk_guessed"))
 	// Output:
-	// order order-0001 is DONE
+	// order order-0001 is WAITING_FOR_DEPOSIT, 1000 won (the body claimed DONE)
 	// 200
 	// 200
 	// 401

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
 // realDir holds the webhook bodies of the corpus of real answers. Their
@@ -51,7 +54,7 @@ func TestRealBodies(t *testing.T) {
 			if ev.OrderID() == "" || ev.Status() == "" || ev.CreatedAt() == "" {
 				t.Errorf("parsed without orderId, status or createdAt: %+v", ev)
 			}
-			if _, err := ev.CreatedAt().Time(); err != nil {
+			if _, err := tosstime.Timestamp(ev.CreatedAt()).Time(); err != nil {
 				t.Errorf("createdAt: %v", err)
 			}
 		})
@@ -68,7 +71,7 @@ func TestRealPaymentStatusChangedParses(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := http.Header{}
-	h.Set(HeaderTransmissionID, "whtrans_x")
+	h.Set(openapi.HeaderWebhookTransmissionID, "whtrans_x")
 	ev, rej := parse(body, h)
 	if rej != nil {
 		t.Fatalf("refused: %v", rej)
@@ -80,10 +83,10 @@ func TestRealPaymentStatusChangedParses(t *testing.T) {
 	if got := d.TotalAmount.String(); got != "37400" {
 		t.Errorf("totalAmount = %s", got)
 	}
-	if _, err := ev.CreatedAt().Time(); err != nil {
+	if _, err := tosstime.Timestamp(ev.CreatedAt()).Time(); err != nil {
 		t.Errorf("createdAt: %v", err)
 	}
-	if ev.Key != "tid:whtrans_x" {
-		t.Errorf("key = %q", ev.Key)
+	if ev.TransmissionID != "whtrans_x" {
+		t.Errorf("transmission id = %q", ev.TransmissionID)
 	}
 }

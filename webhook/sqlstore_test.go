@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver of these tests
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
 )
 
 // postgresDSNEnv names the variable that points the SQLStore tests at a
@@ -91,53 +91,35 @@ func recorded(t *testing.T, db *sql.DB, store *SQLStore) int {
 	return n
 }
 
-// TestSQLStoreConcurrentDeliveries: 16 deliveries of one event at once, as
-// replicas behind a load balancer would get them, record it once and update
-// the order once. The first claim holds its transaction open until the 15
-// others are waiting on its row lock, so they really overlap.
+// testStores are the stores the receiver's tables run on: memory always,
+// PostgreSQL when TOSS_TEST_POSTGRES_DSN is set (its subtests skip, saying
+// so, otherwise).
+func testStores(t *testing.T) []struct {
+	name  string
+	store func(*testing.T) Store
+} {
+	return []struct {
+		name  string
+		store func(*testing.T) Store
+	}{
+		{"memory", func(*testing.T) Store { return NewMemoryStore() }},
+		{"postgres", func(t *testing.T) Store { _, s, _ := testDB(t); return s }},
+	}
+}
+
+// TestSQLStoreConcurrentDeliveries: 50 deliveries of one state at once, as
+// replicas behind a load balancer would get them, under 50 transmission
+// ids, record it once and update the order once. The first claim holds its
+// transaction open until the 49 others are waiting on its row lock.
 func TestSQLStoreConcurrentDeliveries(t *testing.T) {
 	t.Parallel()
 	db, store, orders := testDB(t)
-	const n = 16
-	var calls sync.Map
-	waitForOthers := func(ctx context.Context, ev *Event) error {
-		calls.Store(ev.RetriedCount, true)
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			var waiting int
-			err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
-				WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO `+store.Table()+`%'`).Scan(&waiting)
-			if err != nil {
-				return err
-			}
-			if waiting == n-1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				return errors.New("the other deliveries never waited on the claim")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		return markPaid(orders)(ctx, ev)
-	}
-	r := mustNew(t, waitForOthers, WithStore(store), WithSecretLookup(secrets(map[string]string{"order_va": testSecret})))
-	body := depositEvent("order_va", "DONE", testSecret)
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { codes[i] = deliver(t, r, "whtrans_pg_concurrent", i, body).Code })
-	}
-	wg.Wait()
-	for i, c := range codes {
-		if c != http.StatusOK {
-			t.Errorf("delivery %d answered %d", i, c)
-		}
-	}
-	handled := 0
-	calls.Range(func(any, any) bool { handled++; return true })
-	if handled != 1 {
-		t.Errorf("the function ran %d times, want 1", handled)
-	}
+	concurrentDuplicates(t, store, func(ctx context.Context) (int, error) {
+		var waiting int
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO `+store.Table()+`%'`).Scan(&waiting)
+		return waiting, err
+	}, markPaid(orders))
 	if got := recorded(t, db, store); got != 1 {
 		t.Errorf("%d events recorded, want 1", got)
 	}
@@ -154,7 +136,12 @@ func TestSQLStoreCrashBetweenClaimAndCommit(t *testing.T) {
 	t.Parallel()
 	db, store, orders := testDB(t)
 	ctx := context.Background()
-	const key = "tid:whtrans_pg_crash"
+	toss := newFakeToss(t, paymentJSON("pk_va", "order_va", "DONE", strPtr(testSecret)))
+	var truth *generated.Payment
+	for _, p := range toss.payments {
+		truth = p
+	}
+	key := stateKey(DepositCallback, truth)
 
 	// The process that crashes: its own connection, so killing it kills
 	// nothing else.
@@ -194,7 +181,7 @@ func TestSQLStoreCrashBetweenClaimAndCommit(t *testing.T) {
 	}
 
 	// Toss's next delivery of the same event.
-	r := mustNew(t, markPaid(orders), WithStore(store), WithSecretLookup(secrets(map[string]string{"order_va": testSecret})))
+	r := mustNew(t, markPaid(orders), WithStore(store), WithPaymentGetter(toss))
 	body := depositEvent("order_va", "DONE", testSecret)
 	wantStatus(t, deliver(t, r, "whtrans_pg_crash", 1, body), http.StatusOK)
 	wantStatus(t, deliver(t, r, "whtrans_pg_crash", 2, body), http.StatusOK) // a duplicate now
@@ -221,13 +208,13 @@ func TestSQLStoreHandlerErrorRollsBack(t *testing.T) {
 			return errBoom // after writing: the write must not survive
 		}
 		return nil
-	}, WithStore(store), WithSecretLookup(secrets(map[string]string{"order_va": testSecret})))
+	}, WithStore(store), WithPaymentGetter(newFakeToss(t, paymentJSON("pk_va", "order_va", "DONE", strPtr(testSecret)))))
 	body := depositEvent("order_va", "DONE", testSecret)
 	wantStatus(t, deliver(t, r, "whtrans_pg_err", 0, body), http.StatusInternalServerError)
 	if status, updates := orderState(t, db, orders); status != "WAITING_FOR_DEPOSIT" || updates != 0 || recorded(t, db, store) != 0 {
 		t.Fatalf("after a failed function: order %s (%d updates), %d recorded", status, updates, recorded(t, db, store))
 	}
-	wantStatus(t, deliver(t, r, "whtrans_pg_err", 1, body), http.StatusOK)
+	wantStatus(t, deliver(t, r, "whtrans_pg_err_new_id", 1, body), http.StatusOK)
 	if status, updates := orderState(t, db, orders); status != "DONE" || updates != 1 || recorded(t, db, store) != 1 {
 		t.Fatalf("after the retry: order %s (%d updates), %d recorded", status, updates, recorded(t, db, store))
 	}

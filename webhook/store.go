@@ -59,8 +59,7 @@ const DefaultMemoryStoreSize = 100_000
 // MemoryStore is a Store in this process's memory: enough for a single
 // instance, lost on restart, and blind to the other replicas of a service.
 // It remembers the most recent processed keys up to its size (Toss stops
-// retrying an event 5461 minutes, 3 days and 19 hours, after the first
-// attempt).
+// retrying an event after the last of openapi.WebhookRetryIntervals).
 type MemoryStore struct {
 	mu       sync.Mutex
 	size     int

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/webhook"
 	"github.com/tosspayments-go/tosspayments-go/wrapper"
 )
@@ -58,7 +59,7 @@ func TestWrapperClientVerifies(t *testing.T) {
 	}
 	post := func(tid, body string) int {
 		req := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader([]byte(body)))
-		req.Header.Set(webhook.HeaderTransmissionID, tid)
+		req.Header.Set(openapi.HeaderWebhookTransmissionID, tid)
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, req)
 		return w.Code

@@ -169,6 +169,10 @@ func (s *story) tellVirtualAccount(inProcess bool, prefix string) {
 	// The shop keeps the secret with the order, as the DEPOSIT_CALLBACK
 	// check needs; a webhook that came first is refused (401) and sent again.
 	sh.keep(order, *issued.Secret)
+	// The receiver hands its function the payment as the API answers when
+	// the webhook arrives: the issue's webhooks show WAITING_FOR_DEPOSIT
+	// only if they are handled before the deposit.
+	_, issueOK := sh.await(ctx, "PAYMENT_STATUS_CHANGED WAITING_FOR_DEPOSIT", "DEPOSIT_CALLBACK WAITING_FOR_DEPOSIT")
 
 	status, body, err = s.sandboxCall(http.MethodPost, sandbox.DepositPath(created.PaymentKey), nil)
 	var paid generated.Payment
@@ -185,7 +189,7 @@ func (s *story) tellVirtualAccount(inProcess bool, prefix string) {
 	_, ok := sh.await(ctx, "PAYMENT_STATUS_CHANGED WAITING_FOR_DEPOSIT", "DEPOSIT_CALLBACK WAITING_FOR_DEPOSIT",
 		"PAYMENT_STATUS_CHANGED DONE", "DEPOSIT_CALLBACK DONE")
 	s.row("webhooks received and verified", "4 events",
-		"Go receiver: PAYMENT_STATUS_CHANGED (looked up) and DEPOSIT_CALLBACK (secret matches), issue and deposit", ok)
+		"Go receiver: PAYMENT_STATUS_CHANGED (looked up) and DEPOSIT_CALLBACK (secret matches), issue and deposit", ok && issueOK)
 
 	_, _, err = cl.CancelPayment(ctx, created.PaymentKey, generated.CancelPaymentRequest{CancelReason: "returned"})
 	s.row("refund without a refund account", errResult(err), "after a deposit the refund account is required", err != nil && strings.Contains(errResult(err), "INVALID_REQUEST"))

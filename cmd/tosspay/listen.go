@@ -10,9 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
 	"github.com/tosspayments-go/tosspayments-go/webhook"
 )
@@ -192,9 +196,7 @@ func (l *listener) deliver(ctx context.Context, a sandbox.ListenedAttempt) sandb
 	if err != nil {
 		return sandbox.ListenedAnswer{Error: err.Error()}
 	}
-	for name, v := range a.Headers {
-		req.Header.Set(name, v)
-	}
+	forwardHeaders(req.Header, a.Headers)
 	resp, err := l.app.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -209,26 +211,90 @@ func (l *listener) deliver(ctx context.Context, a sandbox.ListenedAttempt) sandb
 	return sandbox.ListenedAnswer{Status: resp.StatusCode, Answer: string(b)}
 }
 
-// describeAttempt is the line printed for an attempt: its event, order,
-// status and retry, and what the app answered. Nothing else of the body
-// (a DEPOSIT_CALLBACK carries the payment's secret) is printed.
+// forwardedHeaders are the only headers of an attempt the listener copies
+// onto the request to the app: Toss's webhook headers and Content-Type.
+// Anything else the sandbox's answer carries (Host, Authorization, Cookie,
+// hop-by-hop headers...) stays behind.
+var forwardedHeaders = []string{
+	"Content-Type",
+	openapi.HeaderWebhookTransmissionID,
+	openapi.HeaderWebhookTransmissionTime,
+	openapi.HeaderWebhookTransmissionRetriedCount,
+	openapi.HeaderWebhookSignature,
+}
+
+// forwardHeaders copies the forwarded headers of an attempt onto h, each
+// value only when it is a valid header value.
+func forwardHeaders(h http.Header, sent map[string]string) {
+	got := http.Header{}
+	for name, v := range sent {
+		got.Set(name, v)
+	}
+	for _, name := range forwardedHeaders {
+		if v := got.Get(name); v != "" && validHeaderValue(v) {
+			h.Set(name, v)
+		}
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+}
+
+// validHeaderValue refuses control characters (CR, LF, NUL...) in a value.
+func validHeaderValue(v string) bool {
+	return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f })
+}
+
+// maxPrinted is how many characters of a value from the body or the
+// headers a printed line shows.
+const maxPrinted = 64
+
+// printable is s as the terminal may show it: every control or format
+// character (escape sequences, bidirectional overrides, NUL...) and every
+// invalid byte written as an escape, and at most maxPrinted characters.
+func printable(s string) string {
+	var b strings.Builder
+	n := 0
+	for i, r := range s {
+		if n == maxPrinted {
+			b.WriteString("…")
+			break
+		}
+		n++
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case !unicode.IsPrint(r) || r == '\\':
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// describeAttempt is the line printed for an attempt: its event, the order
+// and status its body claims, the retry, and what the app answered. Nothing
+// else of the body (a DEPOSIT_CALLBACK carries the payment's secret) is
+// printed, and what is printed is made printable first.
 func describeAttempt(a sandbox.ListenedAttempt, ans sandbox.ListenedAnswer, reportErr error) string {
 	h := http.Header{}
 	for name, v := range a.Headers {
 		h.Set(name, v)
 	}
 	what := "an event this listener cannot read"
-	if ev, err := webhook.Parse(a.Body, h); err == nil {
-		what = fmt.Sprintf("%s  %s %s", ev.Type, ev.OrderID(), ev.Status())
+	if u, err := webhook.Parse(a.Body, h); err == nil {
+		what = fmt.Sprintf("%s  %s %s", printable(string(u.Type)), printable(u.OrderID()), printable(u.Status()))
 	}
-	line := fmt.Sprintf("%s  %s  retried %s  → ", time.Now().Format(time.TimeOnly), what, h.Get(sandbox.WebhookTransmissionRetriedCountHeader))
+	line := fmt.Sprintf("%s  %s  retried %s  → ", time.Now().Format(time.TimeOnly), what, printable(h.Get(openapi.HeaderWebhookTransmissionRetriedCount)))
 	if ans.Error != "" {
-		line += "no answer: " + ans.Error
+		line += "no answer: " + printable(ans.Error)
 	} else {
 		line += fmt.Sprintf("%d %s", ans.Status, http.StatusText(ans.Status))
 	}
 	if reportErr != nil {
-		line += " (not reported: " + reportErr.Error() + ")"
+		line += " (not reported: " + printable(reportErr.Error()) + ")"
 	}
 	return line
 }

@@ -1,6 +1,6 @@
 // Command webhooks receives Toss webhooks with the webhook package: against
 // the sandbox it registers its URL, takes a virtual-account payment to its
-// deposit, and prints the deposit's two events as the receiver verified them.
+// deposit, and prints the deposit's two events as the API answered them.
 //
 //	go run ./cmd/tosspay sandbox
 //	TOSS_SECRET_KEY=test_sk_... TOSS_BASE_URL=http://127.0.0.1:8080 go run ./examples/webhooks
@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -39,24 +38,19 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	defer client.CloseIdleConnections()
 
-	// The shop keeps each virtual account's secret from the confirm answer.
-	var mu sync.Mutex
-	secrets := map[string]string{} // orderId → Payment.secret
+	// The receiver looks every payment event up with the shop's client: the
+	// function gets the payment as the API answers it, never the body's
+	// word (anyone who knows a paymentKey can post a body).
 	events := make(chan *webhook.Event, 16)
 	receiver, err := webhook.New(func(ctx context.Context, ev *webhook.Event) error {
-		// Mark the order paid here. With webhook.WithStore(webhook.NewSQLStore(db)),
-		// update it in webhook.Tx(ctx): the update and the record of the event
-		// commit together, so a crash neither loses nor doubles the event.
+		// Act on ev.Status(), ev.TotalAmount(), ev.Cancels(): the API's answer.
+		// Ship only when ev.Status() is DONE and ev.TotalAmount() is the
+		// order's. With webhook.WithStore(sqlStore), update the order in
+		// webhook.Tx(ctx): the update and the record of the event commit
+		// together, so a crash neither loses nor doubles it.
 		events <- ev
 		return nil // an error answers 500: Toss sends the event again
-	},
-		webhook.WithPaymentGetter(client), // PAYMENT_STATUS_CHANGED: look the payment up
-		webhook.WithSecretLookup(func(_ context.Context, orderID string) (string, bool, error) {
-			mu.Lock() // DEPOSIT_CALLBACK: compare with the secret kept
-			defer mu.Unlock()
-			s, ok := secrets[orderID]
-			return s, ok, nil
-		}))
+	}, webhook.WithPaymentGetter(client))
 	if err != nil {
 		return err
 	}
@@ -66,7 +60,8 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// Bounded reads: a sender that trickles its headers or body is cut off.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() { // let the receiver finish answering what it handled
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -101,9 +96,6 @@ func run(ctx context.Context, out io.Writer) error {
 	if issued.Secret == nil || issued.VirtualAccount == nil {
 		return fmt.Errorf("confirm answered %s without an account", issued.Status)
 	}
-	mu.Lock()
-	secrets[orderID] = *issued.Secret
-	mu.Unlock()
 	fmt.Fprintf(out, "issued: %s, bank %s\n", issued.Status, issued.VirtualAccount.BankCode)
 
 	// The customer pays into the account: the sandbox's deposit button.
@@ -113,8 +105,8 @@ func run(ctx context.Context, out io.Writer) error {
 	for seen := 0; seen < 2; {
 		select {
 		case ev := <-events:
-			if ev.OrderID() == orderID && ev.Status() == generated.PaymentStatusDone {
-				fmt.Fprintf(out, "received: %s %s\n", ev.Type, ev.Status())
+			if ev.OrderID() == orderID && ev.Status() == generated.PaymentStatusDone && ev.TotalAmount().Equal(amount) {
+				fmt.Fprintf(out, "received: %s %s, %s won (verified at the API)\n", ev.Type, ev.Status(), ev.TotalAmount())
 				seen++
 			}
 		case <-time.After(10 * time.Second):
