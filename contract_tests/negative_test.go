@@ -237,7 +237,7 @@ func TestValidatorRejects(t *testing.T) {
 				}
 			}
 			if tt.decoded != nil {
-				v, out, err := roundTrip(tt.status, body)
+				v, out, err := roundTrip(tt.op, tt.status, body)
 				if err != nil {
 					t.Fatalf("the generated types must still decode it: %v", err)
 				}
