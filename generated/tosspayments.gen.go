@@ -790,9 +790,9 @@ type Amount = money.Amount
 // Billing A billing key and the card it charges. Version 2022-11-16 carries the
 // card company and masked number twice, at the top level (`cardCompany`,
 // `cardNumber`) and in `card`; version 2024-06-01 drops the top-level
-// pair: read `card`. Older answers (and the docs' guide) give
-// `card.company`. New fields appear without notice: readers ignore
-// unknown fields, and any field may be `null`.
+// pair: read `card`. The docs' card-billing guide shows an older shape,
+// `card.company` without the codes. New fields appear without notice:
+// readers ignore unknown fields, and any field may be `null`.
 type Billing struct {
 	// AuthenticatedAt ISO 8601 with an offset, or `null`.
 	AuthenticatedAt *NullableTimestamp `json:"authenticatedAt"`
@@ -804,7 +804,8 @@ type Billing struct {
 	Card *BillingCard `json:"card"`
 
 	// CardCompany The card company's name (`현대`). Version 2022-11-16 only: 2024-06-01
-	// drops it (read `card.issuerCode`).
+	// drops it (read `card.issuerCode`), as the reference's version notes
+	// say and an integrator's test records of a 2024-06-01 answer.
 	CardCompany *string `json:"cardCompany,omitempty"`
 
 	// CardNumber The card number, masked. Version 2022-11-16 only: 2024-06-01 drops
@@ -2538,7 +2539,8 @@ type ClientInterface interface {
 	// `DELETE /v1/billing/authorizations/{billingKey}`, which is not
 	// described here). No published answer to it has been recorded: its
 	// success body is not described, and readers ignore whatever body comes.
-	// Removing a key also sends the `BILLING_DELETED` webhook. No official
+	// The webhook events page lists `BILLING_DELETED` for a removed billing
+	// key (not described here yet). No official
 	// table lists this operation's errors; each response marks its codes in
 	// `x-toss-assumed`.
 	// Source: https://docs.tosspayments.com/reference#자동결제
@@ -2792,7 +2794,8 @@ func (c *Client) IssueBillingKey(ctx context.Context, params *IssueBillingKeyPar
 // `DELETE /v1/billing/authorizations/{billingKey}`, which is not
 // described here). No published answer to it has been recorded: its
 // success body is not described, and readers ignore whatever body comes.
-// Removing a key also sends the `BILLING_DELETED` webhook. No official
+// The webhook events page lists `BILLING_DELETED` for a removed billing
+// key (not described here yet). No official
 // table lists this operation's errors; each response marks its codes in
 // `x-toss-assumed`.
 // Source: https://docs.tosspayments.com/reference#자동결제
@@ -3912,7 +3915,8 @@ type ClientWithResponsesInterface interface {
 	// `DELETE /v1/billing/authorizations/{billingKey}`, which is not
 	// described here). No published answer to it has been recorded: its
 	// success body is not described, and readers ignore whatever body comes.
-	// Removing a key also sends the `BILLING_DELETED` webhook. No official
+	// The webhook events page lists `BILLING_DELETED` for a removed billing
+	// key (not described here yet). No official
 	// table lists this operation's errors; each response marks its codes in
 	// `x-toss-assumed`.
 	// Source: https://docs.tosspayments.com/reference#자동결제
@@ -5507,7 +5511,8 @@ func (c *ClientWithResponses) IssueBillingKeyWithResponse(ctx context.Context, p
 // `DELETE /v1/billing/authorizations/{billingKey}`, which is not
 // described here). No published answer to it has been recorded: its
 // success body is not described, and readers ignore whatever body comes.
-// Removing a key also sends the `BILLING_DELETED` webhook. No official
+// The webhook events page lists `BILLING_DELETED` for a removed billing
+// key (not described here yet). No official
 // table lists this operation's errors; each response marks its codes in
 // `x-toss-assumed`.
 // Source: https://docs.tosspayments.com/reference#자동결제
