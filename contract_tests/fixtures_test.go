@@ -25,7 +25,7 @@ func TestFixtures(t *testing.T) {
 			if v.Lib != nil {
 				t.Errorf("%s %d: libopenapi-validator: the body does not match the spec:\n%v", f.OpID, f.Status, v.Lib)
 			}
-			diffs, err := roundTripDiffs(f.Status, f.Body)
+			diffs, err := roundTripDiffs(f.OpID, f.Status, f.Body)
 			if err != nil {
 				t.Fatalf("%s %d: %v", f.OpID, f.Status, err)
 			}

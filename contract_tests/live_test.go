@@ -137,7 +137,7 @@ func runLive(t *testing.T, baseURL, key, recordDir string) {
 		if err := validateResponse(t, op, r.status, resp.Header, body); err != nil {
 			t.Errorf("SPEC DRIFT at %s: the real %s %d does not match the spec:\n%v\nbody: %.2000s", step, op, r.status, err, scrub(body))
 		}
-		if diffs, err := roundTripDiffs(r.status, body); err != nil {
+		if diffs, err := roundTripDiffs(op, r.status, body); err != nil {
 			t.Errorf("SPEC DRIFT at %s: %v", step, err)
 		} else if len(diffs) > 0 {
 			t.Errorf("SPEC DRIFT at %s: the generated types lose data of the real %s %d:\n  %s", step, op, r.status, strings.Join(diffs, "\n  "))

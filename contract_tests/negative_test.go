@@ -37,6 +37,10 @@ const (
 	seedCancel  = "testdata/seed/cancelPayment.200.json"
 	notFound    = "testdata/fixtures/getPayment.404.not-found-payment.json"
 	transferFx  = "testdata/fixtures/confirmPayment.200.large-amount-transfer.json"
+
+	billingFx            = "testdata/fixtures/issueBillingKey.200.v2022-11-16-card-fields.json"
+	chargeFx             = "testdata/fixtures/chargeBillingKey.200.done-billing.json"
+	notMatchesCustomerFx = "testdata/fixtures/chargeBillingKey.400.not-matches-customer-key.json"
 )
 
 func field(m map[string]any, path ...string) map[string]any {
@@ -217,6 +221,74 @@ func TestValidatorRejects(t *testing.T) {
 				return mutate(t, seedConfirm, func(m map[string]any) { m["totalAmount"] = nil })
 			},
 			wantErr: []string{"/totalAmount", "not nullable"},
+		}, {
+			name: "billing without billingKey", op: "issueBillingKey", status: 200,
+			body: func(t *testing.T) []byte {
+				return mutate(t, billingFx, func(m map[string]any) { delete(m, "billingKey") })
+			},
+			wantErr: []string{`property "billingKey" is missing`},
+		},
+		{
+			name: "billing customerKey null", op: "issueBillingKeyWithCard", status: 200,
+			body: func(t *testing.T) []byte {
+				return mutate(t, billingFx, func(m map[string]any) { m["customerKey"] = nil })
+			},
+			wantErr: []string{"/customerKey", "not nullable"},
+		},
+		{
+			name: "billing card as a string", op: "issueBillingKey", status: 200,
+			body: func(t *testing.T) []byte {
+				return mutate(t, billingFx, func(m map[string]any) { m["card"] = "현대" })
+			},
+			wantErr: []string{"/card", "must be an object"},
+		},
+		{
+			name: "billing unknown ownerType value", op: "issueBillingKey", status: 200,
+			body: func(t *testing.T) []byte {
+				return mutate(t, billingFx, func(m map[string]any) { field(m, "card")["ownerType"] = "단체" })
+			},
+			wantErr: []string{"/card/ownerType", "not one of the allowed values"},
+			decoded: func(t *testing.T, v any) {
+				if b := v.(*generated.Billing); b.Card == nil || b.Card.OwnerType == nil || *b.Card.OwnerType != "단체" {
+					t.Errorf("Card.OwnerType not kept: %+v", b.Card)
+				}
+			},
+		},
+		{
+			name: "billing authenticatedAt without offset", op: "issueBillingKey", status: 200,
+			body: func(t *testing.T) []byte {
+				return mutate(t, billingFx, func(m map[string]any) { m["authenticatedAt"] = "2020-09-25T14:38:41" })
+			},
+			wantErr: []string{"/authenticatedAt", "date-time"},
+		},
+		{
+			name: "a Billing sent as a charge's answer", op: "chargeBillingKey", status: 200,
+			body:    func(t *testing.T) []byte { return mutate(t, billingFx, func(map[string]any) {}) },
+			wantErr: []string{`property "paymentKey" is missing`},
+		},
+		{
+			name: "charge answer unknown type value", op: "chargeBillingKey", status: 200,
+			body: func(t *testing.T) []byte {
+				return mutate(t, chargeFx, func(m map[string]any) { m["type"] = "SUBSCRIPTION" })
+			},
+			wantErr: []string{"/type", "not one of the allowed values"},
+			decoded: func(t *testing.T, v any) {
+				if p := v.(*generated.Payment); p.Type != "SUBSCRIPTION" {
+					t.Errorf("Type = %q, want the unknown value kept", p.Type)
+				}
+			},
+		},
+		{
+			name: "charge refusal without code", op: "chargeBillingKey", status: 400,
+			body: func(t *testing.T) []byte {
+				return mutate(t, notMatchesCustomerFx, func(m map[string]any) { delete(m, "code") })
+			},
+			wantErr: []string{`property "code" is missing`},
+		},
+		{
+			name: "removal answered with an undocumented 409", op: "deleteBillingKey", status: 409,
+			body:    func(t *testing.T) []byte { return mutate(t, notMatchesCustomerFx, func(map[string]any) {}) },
+			wantErr: []string{"status is not supported"},
 		},
 	}
 	for _, tt := range tests {
@@ -237,7 +309,7 @@ func TestValidatorRejects(t *testing.T) {
 				}
 			}
 			if tt.decoded != nil {
-				v, out, err := roundTrip(tt.status, body)
+				v, out, err := roundTrip(tt.op, tt.status, body)
 				if err != nil {
 					t.Fatalf("the generated types must still decode it: %v", err)
 				}

@@ -268,14 +268,14 @@ func TestRealCorpus(t *testing.T) {
 	}
 }
 
-// decodeTarget is the generated type a body decodes into: Payment or
-// Error by status for an operation, or the type of its component schema.
+// decodeTarget is the generated type a body decodes into: the type of the
+// operation's answer with that status, or the type of its component schema.
 func decodeTarget(e realEntry) (any, error) {
 	if e.Schema == "" {
-		if e.Status >= 200 && e.Status < 300 {
-			return new(generated.Payment), nil
+		if t := answerTarget(e.Operation, e.Status); t != nil {
+			return t, nil
 		}
-		return new(generated.Error), nil
+		return nil, fmt.Errorf("%s %d: the spec describes no body to decode", e.Operation, e.Status)
 	}
 	if mk, ok := schemaTypes[e.Schema]; ok {
 		return mk(), nil
@@ -291,6 +291,7 @@ var schemaTypes = map[string]func() any{
 	"Cancel":         func() any { return new(generated.Cancel) },
 	"Card":           func() any { return new(generated.Card) },
 	"VirtualAccount": func() any { return new(generated.VirtualAccount) },
+	"Billing":        func() any { return new(generated.Billing) },
 	// Webhook bodies (testdata/real/webhooks).
 	"PaymentStatusChangedEvent": func() any { return new(generated.PaymentStatusChangedEvent) },
 	"DepositCallbackEvent":      func() any { return new(generated.DepositCallbackEvent) },

@@ -234,6 +234,14 @@ func keyInParams() generated.KeyInPaymentParams {
 	return generated.KeyInPaymentParams{IdempotencyKey: ptr(allHeaders.idem), AcceptLanguage: ptr(allHeaders.lang), TossPaymentsTestCode: ptr(allHeaders.code)}
 }
 
+// requestCase is one request of TestRequests.
+type requestCase struct {
+	name    string
+	op      string
+	call    clientCall
+	wantErr string // substring of the validation error; "" means valid
+}
+
 // TestRequests sends every request the generated client can build through a
 // recording transport and validates each against the spec, with Basic auth
 // checked. Valid requests must pass; each broken constraint must be caught
@@ -241,12 +249,7 @@ func keyInParams() generated.KeyInPaymentParams {
 func TestRequests(t *testing.T) {
 	t.Parallel()
 	long := func(n int) string { return strings.Repeat("x", n) }
-	tests := []struct {
-		name    string
-		op      string
-		call    clientCall
-		wantErr string // substring of the validation error; "" means valid
-	}{
+	tests := []requestCase{
 		// Valid: every operation, minimal and with every optional field.
 		{"create minimal", "createPayment", createCall(generated.CreatePaymentRequest{
 			Method: generated.CreatePaymentMethodCard, Amount: amt("1000"), OrderID: "order-0001",
@@ -457,6 +460,7 @@ func TestRequests(t *testing.T) {
 		{"get paymentKey 201 chars", "getPayment", getCall(long(201), generated.GetPaymentParams{}), "paymentKey"},
 		{"get by order ab", "getPaymentByOrderId", getByOrderCall("ab", generated.GetPaymentByOrderIDParams{}), "orderId"},
 	}
+	tests = append(tests, billingRequestCases()...)
 	covered := map[string]bool{}
 	for _, tt := range tests {
 		if tt.wantErr == "" {

@@ -292,6 +292,7 @@ const (
 	ErrorCodeInvalidAccountInfoReRegister                  ErrorCode = "INVALID_ACCOUNT_INFO_RE_REGISTER"
 	ErrorCodeInvalidAuthorizeAuth                          ErrorCode = "INVALID_AUTHORIZE_AUTH"
 	ErrorCodeInvalidBank                                   ErrorCode = "INVALID_BANK"
+	ErrorCodeInvalidBillKeyRequest                         ErrorCode = "INVALID_BILL_KEY_REQUEST"
 	ErrorCodeInvalidBirthDayFormat                         ErrorCode = "INVALID_BIRTH_DAY_FORMAT"
 	ErrorCodeInvalidCardExpiration                         ErrorCode = "INVALID_CARD_EXPIRATION"
 	ErrorCodeInvalidCardIdentity                           ErrorCode = "INVALID_CARD_IDENTITY"
@@ -324,6 +325,7 @@ const (
 	ErrorCodeNotFoundPayment                               ErrorCode = "NOT_FOUND_PAYMENT"
 	ErrorCodeNotFoundPaymentSession                        ErrorCode = "NOT_FOUND_PAYMENT_SESSION"
 	ErrorCodeNotFoundTerminalID                            ErrorCode = "NOT_FOUND_TERMINAL_ID"
+	ErrorCodeNotMatchesCustomerKey                         ErrorCode = "NOT_MATCHES_CUSTOMER_KEY"
 	ErrorCodeNotMatchesRefundableAmount                    ErrorCode = "NOT_MATCHES_REFUNDABLE_AMOUNT"
 	ErrorCodeNotRegisteredBusiness                         ErrorCode = "NOT_REGISTERED_BUSINESS"
 	ErrorCodeNotRegisteredCardCompany                      ErrorCode = "NOT_REGISTERED_CARD_COMPANY"
@@ -422,6 +424,8 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeInvalidBank:
 		return true
+	case ErrorCodeInvalidBillKeyRequest:
+		return true
 	case ErrorCodeInvalidBirthDayFormat:
 		return true
 	case ErrorCodeInvalidCardExpiration:
@@ -485,6 +489,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeNotFoundPaymentSession:
 		return true
 	case ErrorCodeNotFoundTerminalID:
+		return true
+	case ErrorCodeNotMatchesCustomerKey:
 		return true
 	case ErrorCodeNotMatchesRefundableAmount:
 		return true
@@ -844,6 +850,75 @@ type AcquireStatus string
 // Example: 15000
 type Amount = money.Amount
 
+// Billing A billing key and the card it charges. Version 2022-11-16 carries the
+// card company and masked number twice, at the top level (`cardCompany`,
+// `cardNumber`) and in `card`; version 2024-06-01 drops the top-level
+// pair: read `card`. The docs' card-billing guide shows an older shape,
+// `card.company` without the codes. New fields appear without notice:
+// readers ignore unknown fields, and any field may be `null`.
+type Billing struct {
+	// AuthenticatedAt ISO 8601 with an offset, or `null`.
+	AuthenticatedAt *NullableTimestamp `json:"authenticatedAt"`
+
+	// BillingKey The billing key. Whoever holds it and the `customerKey` can charge the card.
+	BillingKey string `json:"billingKey"`
+
+	// Card The card a billing key charges.
+	Card *BillingCard `json:"card"`
+
+	// CardCompany The card company's name (`현대`). Version 2022-11-16 only: 2024-06-01
+	// drops it (read `card.issuerCode`), as the reference's version notes
+	// say and an integrator's test records of a 2024-06-01 answer.
+	CardCompany *string `json:"cardCompany,omitempty"`
+
+	// CardNumber The card number, masked. Version 2022-11-16 only: 2024-06-01 drops
+	// it (read `card.number`).
+	CardNumber *string `json:"cardNumber,omitempty"`
+
+	// CustomerKey The customer the billing key is bound to. It identifies a person; do not print it in full.
+	CustomerKey string `json:"customerKey"`
+
+	// MID The merchant ID.
+	MID string `json:"mId"`
+
+	// Method The payment method: Korean by default (`카드`), English with
+	// `Accept-Language: en-US` (`CARD`). `null` or `""` before the customer
+	// chooses one.
+	Method *PaymentMethod `json:"method"`
+}
+
+// BillingCard The card a billing key charges.
+type BillingCard struct {
+	// AcquirerCode The acquirer's two-character code.
+	//
+	// Example: 31
+	AcquirerCode *string `json:"acquirerCode,omitempty"`
+
+	// CardType `신용` (credit), `체크` (debit), `기프트` (gift) or `미확인` (unknown). With
+	// `Accept-Language: en-US`: `CREDIT` is known; Toss publishes no list of the
+	// other English values, so readers keep any value.
+	CardType *CardType `json:"cardType,omitempty"`
+
+	// Company Legacy: the card company's name (`현대`), as the docs' billing
+	// guide (https://docs.tosspayments.com/guides/apis/card-billing)
+	// still shows it, before `issuerCode`. Absent from current answers.
+	Company *string `json:"company,omitempty"`
+
+	// IssuerCode The issuer's two-character code; not always digits (`4V` is Visa).
+	//
+	// Example: 61
+	IssuerCode *string `json:"issuerCode,omitempty"`
+
+	// Number The card number, masked (`43301234****123*`).
+	Number *string `json:"number,omitempty"`
+
+	// OwnerType `개인` (personal), `법인` (corporate) or `미확인` (unknown). With
+	// `Accept-Language: en-US`: `PERSONAL` is known; Toss publishes no list of
+	// the other English values, so they are not listed here (the contract
+	// tests report the first one seen) and readers keep any value.
+	OwnerType *OwnerType `json:"ownerType,omitempty"`
+}
+
 // BillingDeletedData The `data` of a `BILLING_DELETED` webhook.
 type BillingDeletedData struct {
 	// BillingKey The billing key that was deleted.
@@ -1176,6 +1251,63 @@ type CashReceiptTransactionType string
 // no English values for these; readers keep any value.
 type CashReceiptType string
 
+// ChargeBillingKeyRequest Charge a billing key. Integrators' recorded requests send `null` for
+// the optional fields they do not use (`cardInstallmentPlan`,
+// `customerIp`, `useCardPoint`, `customerMobilePhone`) and Toss Payments
+// accepts them, so those are nullable here; a client need not send them.
+type ChargeBillingKeyRequest struct {
+	// Amount A whole amount of money greater than zero (key-in takes integers only).
+	//
+	// Example: 15000
+	Amount WholeAmount `json:"amount"`
+
+	// CardInstallmentPlan Monthly installments, 2 to 12; 0 (or absent) for a one-time payment.
+	CardInstallmentPlan *int `json:"cardInstallmentPlan,omitempty"`
+
+	// CustomerEmail The customer's email, to send the payment result to. At most 100 characters.
+	CustomerEmail *openapi_types.Email `json:"customerEmail,omitempty"`
+
+	// CustomerIP The customer's IP address (IPv4 or IPv6), for fraud detection.
+	CustomerIP *string `json:"customerIp,omitempty"`
+
+	// CustomerKey The merchant's ID of the customer a billing key belongs to: 2 to 300
+	// characters of letters, digits, `-`, `_`, `=`, `.` and `@`. Use a value
+	// nobody can guess (a UUID), never an email or phone number: with the
+	// billing key it is what a charge needs. It identifies a person; do not
+	// print it in full.
+	//
+	//
+	// Example: tNnoxMVndIRgA56kpnKe-
+	CustomerKey CustomerKey `json:"customerKey"`
+
+	// CustomerMobilePhone The customer's mobile phone number, digits only.
+	CustomerMobilePhone *string `json:"customerMobilePhone,omitempty"`
+
+	// CustomerName The customer's name. At most 100 characters.
+	CustomerName *string `json:"customerName,omitempty"`
+
+	// OrderID The merchant's order ID: 6 to 64 characters of upper and lowercase
+	// letters, digits, `-` and `_`.
+	//
+	//
+	// Example: order-20210101-0001
+	OrderID OrderID `json:"orderId"`
+
+	// OrderName The name of the order, e.g. "bottled water and 1 other item". At most 100 characters.
+	//
+	// Example: Toss T-Shirts
+	OrderName OrderName `json:"orderName"`
+
+	// TaxExemptionAmount The tax-exempt part of the amount. Default 0.
+	TaxExemptionAmount *money.Amount `json:"taxExemptionAmount,omitempty"`
+
+	// TaxFreeAmount The tax-free part of the amount. Default 0.
+	TaxFreeAmount *money.Amount `json:"taxFreeAmount,omitempty"`
+
+	// UseCardPoint Pay with the card's points, where the card allows it. Default false.
+	UseCardPoint *bool `json:"useCardPoint,omitempty"`
+}
+
 // Checkout The payment window.
 type Checkout struct {
 	// URL The URL of the payment window.
@@ -1251,6 +1383,15 @@ type CreatePaymentRequest struct {
 	// ReturnURL URL the customer is redirected to after the payment. The origin must be included.
 	ReturnURL string `json:"returnUrl"`
 }
+
+// CustomerKey The merchant's ID of the customer a billing key belongs to: 2 to 300
+// characters of letters, digits, `-`, `_`, `=`, `.` and `@`. Use a value
+// nobody can guess (a UUID), never an email or phone number: with the
+// billing key it is what a charge needs. It identifies a person; do not
+// print it in full.
+//
+// Example: tNnoxMVndIRgA56kpnKe-
+type CustomerKey = string
 
 // CustomerStatusChangedData The `data` of a `CUSTOMER_STATUS_CHANGED` webhook.
 type CustomerStatusChangedData struct {
@@ -1445,6 +1586,62 @@ type GiftCertificate struct {
 
 // InterestPayer Who pays installment interest when it is free for the buyer.
 type InterestPayer string
+
+// IssueBillingKeyRequest Issue a billing key from the authKey of the card-registration window.
+type IssueBillingKeyRequest struct {
+	// AuthKey The key the registration window sent to the `successUrl` with the
+	// `customerKey`. It issues one billing key, once.
+	AuthKey string `json:"authKey"`
+
+	// CustomerKey The merchant's ID of the customer a billing key belongs to: 2 to 300
+	// characters of letters, digits, `-`, `_`, `=`, `.` and `@`. Use a value
+	// nobody can guess (a UUID), never an email or phone number: with the
+	// billing key it is what a charge needs. It identifies a person; do not
+	// print it in full.
+	//
+	//
+	// Example: tNnoxMVndIRgA56kpnKe-
+	CustomerKey CustomerKey `json:"customerKey"`
+}
+
+// IssueBillingKeyWithCardRequest Issue a billing key from card data.
+type IssueBillingKeyWithCardRequest struct {
+	// CardExpirationMonth The card expiration month, two digits (`07`).
+	CardExpirationMonth string `json:"cardExpirationMonth"`
+
+	// CardExpirationYear The card expiration year, two digits (`24`).
+	CardExpirationYear string `json:"cardExpirationYear"`
+
+	// CardNumber The card number. At most 20 characters. Card data; never log it.
+	CardNumber sensitive.String `json:"cardNumber"`
+
+	// CardPassword The first two digits of the card password (PIN). Card data; never log it.
+	CardPassword *sensitive.String `json:"cardPassword,omitempty"`
+
+	// CustomerEmail The customer's email. At most 100 characters.
+	CustomerEmail *openapi_types.Email `json:"customerEmail,omitempty"`
+
+	// CustomerIdentityNumber The card holder's date of birth (YYMMDD, 6 digits) or a business
+	// registration number (10 digits). Personal data; never log it.
+	CustomerIdentityNumber sensitive.String `json:"customerIdentityNumber"`
+
+	// CustomerKey The merchant's ID of the customer a billing key belongs to: 2 to 300
+	// characters of letters, digits, `-`, `_`, `=`, `.` and `@`. Use a value
+	// nobody can guess (a UUID), never an email or phone number: with the
+	// billing key it is what a charge needs. It identifies a person; do not
+	// print it in full.
+	//
+	//
+	// Example: tNnoxMVndIRgA56kpnKe-
+	CustomerKey CustomerKey `json:"customerKey"`
+
+	// CustomerName The customer's name. At most 100 characters.
+	CustomerName *string `json:"customerName,omitempty"`
+
+	// Vbv 3-D Secure authentication result, for cards issued abroad. Required when
+	// the 3DS result has to be sent.
+	Vbv *Vbv `json:"vbv,omitempty"`
+}
 
 // KeyInPaymentRequest A keyed card transaction.
 type KeyInPaymentRequest struct {
@@ -1990,6 +2187,9 @@ type WholeAmount = money.Amount
 // AcceptLanguage Example: en-US
 type AcceptLanguage = string
 
+// BillingKey defines model for BillingKey.
+type BillingKey = string
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -2023,6 +2223,18 @@ type CancelForbidden = Error
 // extra keys; readers ignore the ones not listed here.
 type CancelServerError = Error
 
+// ChargeBillingBadRequest The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type ChargeBillingBadRequest = Error
+
+// ChargeBillingForbidden The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type ChargeBillingForbidden = Error
+
+// ChargeBillingServerError The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type ChargeBillingServerError = Error
+
 // ConfirmBadRequest The error body of every failed request. Real bodies sometimes carry
 // extra keys; readers ignore the ones not listed here.
 type ConfirmBadRequest = Error
@@ -2051,9 +2263,49 @@ type CreateForbidden = Error
 // extra keys; readers ignore the ones not listed here.
 type CreateServerError = Error
 
+// DeleteBillingBadRequest The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type DeleteBillingBadRequest = Error
+
+// DeleteBillingForbidden The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type DeleteBillingForbidden = Error
+
+// DeleteBillingNotFound The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type DeleteBillingNotFound = Error
+
+// DeleteBillingServerError The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type DeleteBillingServerError = Error
+
 // IdempotentRequestProcessing The error body of every failed request. Real bodies sometimes carry
 // extra keys; readers ignore the ones not listed here.
 type IdempotentRequestProcessing = Error
+
+// IssueBillingBadRequest The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type IssueBillingBadRequest = Error
+
+// IssueBillingForbidden The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type IssueBillingForbidden = Error
+
+// IssueBillingServerError The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type IssueBillingServerError = Error
+
+// IssueCardBillingBadRequest The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type IssueCardBillingBadRequest = Error
+
+// IssueCardBillingForbidden The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type IssueCardBillingForbidden = Error
+
+// IssueCardBillingServerError The error body of every failed request. Real bodies sometimes carry
+// extra keys; readers ignore the ones not listed here.
+type IssueCardBillingServerError = Error
 
 // KeyInBadRequest The error body of every failed request. Real bodies sometimes carry
 // extra keys; readers ignore the ones not listed here.
@@ -2094,6 +2346,71 @@ type TooManyRequests = Error
 // Unauthorized The error body of every failed request. Real bodies sometimes carry
 // extra keys; readers ignore the ones not listed here.
 type Unauthorized = Error
+
+// IssueBillingKeyWithCardParams defines parameters for IssueBillingKeyWithCard.
+type IssueBillingKeyWithCardParams struct {
+	// IdempotencyKey Makes the request happen at most once. A random unique value (UUID v4
+	// recommended) of at most 300 characters, valid for 15 days. A request with
+	// a key already used (same API key, method and URL) replays the first
+	// response whatever its body; a duplicate that arrives while the first is
+	// in flight gets `409 IDEMPOTENT_REQUEST_PROCESSING`.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
+	// messages into English. Korean by default.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
+	// example `REJECT_CARD_COMPANY`). Ignored in live mode.
+	TossPaymentsTestCode *TestCode `json:"TossPayments-Test-Code,omitempty"`
+}
+
+// IssueBillingKeyParams defines parameters for IssueBillingKey.
+type IssueBillingKeyParams struct {
+	// IdempotencyKey Makes the request happen at most once. A random unique value (UUID v4
+	// recommended) of at most 300 characters, valid for 15 days. A request with
+	// a key already used (same API key, method and URL) replays the first
+	// response whatever its body; a duplicate that arrives while the first is
+	// in flight gets `409 IDEMPOTENT_REQUEST_PROCESSING`.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
+	// messages into English. Korean by default.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
+	// example `REJECT_CARD_COMPANY`). Ignored in live mode.
+	TossPaymentsTestCode *TestCode `json:"TossPayments-Test-Code,omitempty"`
+}
+
+// DeleteBillingKeyParams defines parameters for DeleteBillingKey.
+type DeleteBillingKeyParams struct {
+	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
+	// messages into English. Korean by default.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
+	// example `REJECT_CARD_COMPANY`). Ignored in live mode.
+	TossPaymentsTestCode *TestCode `json:"TossPayments-Test-Code,omitempty"`
+}
+
+// ChargeBillingKeyParams defines parameters for ChargeBillingKey.
+type ChargeBillingKeyParams struct {
+	// IdempotencyKey Makes the request happen at most once. A random unique value (UUID v4
+	// recommended) of at most 300 characters, valid for 15 days. A request with
+	// a key already used (same API key, method and URL) replays the first
+	// response whatever its body; a duplicate that arrives while the first is
+	// in flight gets `409 IDEMPOTENT_REQUEST_PROCESSING`.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
+	// messages into English. Korean by default.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
+	// example `REJECT_CARD_COMPANY`). Ignored in live mode.
+	TossPaymentsTestCode *TestCode `json:"TossPayments-Test-Code,omitempty"`
+}
 
 // CreatePaymentParams defines parameters for CreatePayment.
 type CreatePaymentParams struct {
@@ -2188,6 +2505,15 @@ type CancelPaymentParams struct {
 	// example `REJECT_CARD_COMPANY`). Ignored in live mode.
 	TossPaymentsTestCode *TestCode `json:"TossPayments-Test-Code,omitempty"`
 }
+
+// IssueBillingKeyWithCardJSONRequestBody defines body for IssueBillingKeyWithCard for application/json ContentType.
+type IssueBillingKeyWithCardJSONRequestBody = IssueBillingKeyWithCardRequest
+
+// IssueBillingKeyJSONRequestBody defines body for IssueBillingKey for application/json ContentType.
+type IssueBillingKeyJSONRequestBody = IssueBillingKeyRequest
+
+// ChargeBillingKeyJSONRequestBody defines body for ChargeBillingKey for application/json ContentType.
+type ChargeBillingKeyJSONRequestBody = ChargeBillingKeyRequest
 
 // CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
 type CreatePaymentJSONRequestBody = CreatePaymentRequest
@@ -2337,6 +2663,123 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// IssueBillingKeyWithCardWithBody Issue a billing key from card data
+	//
+	// Issues a billing key from the card number, expiry and the holder's
+	// date of birth or business number, without the registration window.
+	// The card data are used once, to issue the key. Needs a contract with
+	// Toss Payments beyond the billing one, and the merchant authenticates
+	// the customer itself. No official table lists this operation's errors
+	// with their statuses; each response marks its codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제,
+	// https://docs.tosspayments.com/guides/apis/card-billing
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/billing/authorizations/card (the `IssueBillingKeyWithCard` operationId).
+	IssueBillingKeyWithCardWithBody(ctx context.Context, params *IssueBillingKeyWithCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueBillingKeyWithCard Issue a billing key from card data
+	//
+	// Issues a billing key from the card number, expiry and the holder's
+	// date of birth or business number, without the registration window.
+	// The card data are used once, to issue the key. Needs a contract with
+	// Toss Payments beyond the billing one, and the merchant authenticates
+	// the customer itself. No official table lists this operation's errors
+	// with their statuses; each response marks its codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제,
+	// https://docs.tosspayments.com/guides/apis/card-billing
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/billing/authorizations/card (the `IssueBillingKeyWithCard` operationId).
+	IssueBillingKeyWithCard(ctx context.Context, params *IssueBillingKeyWithCardParams, body IssueBillingKeyWithCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueBillingKeyWithBody Issue a billing key from an authKey
+	//
+	// Exchanges the `authKey` that the card-registration window (SDK
+	// `requestBillingAuth`) sent to the `successUrl`, with the same
+	// `customerKey`, for a billing key bound to that customer. Automatic
+	// billing needs a separate contract with Toss Payments, test keys
+	// included. No official table lists this operation's errors with their
+	// statuses; each response marks its codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/billing/authorizations/issue (the `IssueBillingKey` operationId).
+	IssueBillingKeyWithBody(ctx context.Context, params *IssueBillingKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueBillingKey Issue a billing key from an authKey
+	//
+	// Exchanges the `authKey` that the card-registration window (SDK
+	// `requestBillingAuth`) sent to the `successUrl`, with the same
+	// `customerKey`, for a billing key bound to that customer. Automatic
+	// billing needs a separate contract with Toss Payments, test keys
+	// included. No official table lists this operation's errors with their
+	// statuses; each response marks its codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/billing/authorizations/issue (the `IssueBillingKey` operationId).
+	IssueBillingKey(ctx context.Context, params *IssueBillingKeyParams, body IssueBillingKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteBillingKey Remove a billing key
+	//
+	// Removes a billing key so that it can no longer be charged. The
+	// reference's billing section lists the removal; integrators call it as
+	// `DELETE /v1/billing/{billingKey}` (also seen, once, as
+	// `DELETE /v1/billing/authorizations/{billingKey}`, which is not
+	// described here). No published answer to it has been recorded: its
+	// success body is not described, and readers ignore whatever body comes.
+	// The webhook events page lists `BILLING_DELETED` for a removed billing
+	// key (not described here yet). No official
+	// table lists this operation's errors; each response marks its codes in
+	// `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Corresponds with DELETE /v1/billing/{billingKey} (the `DeleteBillingKey` operationId).
+	DeleteBillingKey(ctx context.Context, billingKey BillingKey, params *DeleteBillingKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChargeBillingKeyWithBody Charge a billing key (automatic billing)
+	//
+	// Charges the card behind a billing key, approved with the request: the
+	// answer is a Payment with `type` `BILLING`, `DONE` when it succeeds.
+	// `customerKey` must be the one the key was issued for
+	// (`400 NOT_MATCHES_CUSTOMER_KEY` otherwise). Toss Payments sends no
+	// `PAYMENT_STATUS_CHANGED` webhook for a billing payment becoming
+	// `DONE`; a charge whose answer is lost is settled by looking the
+	// payment up by `orderId`. Cancel it like any payment
+	// (`POST /v1/payments/{paymentKey}/cancel`). No official table lists
+	// this operation's errors with their statuses; each response marks its
+	// codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/billing/{billingKey} (the `ChargeBillingKey` operationId).
+	ChargeBillingKeyWithBody(ctx context.Context, billingKey BillingKey, params *ChargeBillingKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChargeBillingKey Charge a billing key (automatic billing)
+	//
+	// Charges the card behind a billing key, approved with the request: the
+	// answer is a Payment with `type` `BILLING`, `DONE` when it succeeds.
+	// `customerKey` must be the one the key was issued for
+	// (`400 NOT_MATCHES_CUSTOMER_KEY` otherwise). Toss Payments sends no
+	// `PAYMENT_STATUS_CHANGED` webhook for a billing payment becoming
+	// `DONE`; a charge whose answer is lost is settled by looking the
+	// payment up by `orderId`. Cancel it like any payment
+	// (`POST /v1/payments/{paymentKey}/cancel`). No official table lists
+	// this operation's errors with their statuses; each response marks its
+	// codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/billing/{billingKey} (the `ChargeBillingKey` operationId).
+	ChargeBillingKey(ctx context.Context, billingKey BillingKey, params *ChargeBillingKeyParams, body ChargeBillingKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreatePaymentWithBody Create a payment window
 	//
 	// Creates a payment in status `READY` and returns a Payment whose
@@ -2433,6 +2876,193 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/payments/{paymentKey}/cancel (the `CancelPayment` operationId).
 	CancelPayment(ctx context.Context, paymentKey PaymentKey, params *CancelPaymentParams, body CancelPaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// IssueBillingKeyWithCardWithBody Issue a billing key from card data
+//
+// Issues a billing key from the card number, expiry and the holder's
+// date of birth or business number, without the registration window.
+// The card data are used once, to issue the key. Needs a contract with
+// Toss Payments beyond the billing one, and the merchant authenticates
+// the customer itself. No official table lists this operation's errors
+// with their statuses; each response marks its codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제,
+// https://docs.tosspayments.com/guides/apis/card-billing
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/billing/authorizations/card (the `IssueBillingKeyWithCard` operationId).
+func (c *Client) IssueBillingKeyWithCardWithBody(ctx context.Context, params *IssueBillingKeyWithCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueBillingKeyWithCardRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueBillingKeyWithCard Issue a billing key from card data
+//
+// Issues a billing key from the card number, expiry and the holder's
+// date of birth or business number, without the registration window.
+// The card data are used once, to issue the key. Needs a contract with
+// Toss Payments beyond the billing one, and the merchant authenticates
+// the customer itself. No official table lists this operation's errors
+// with their statuses; each response marks its codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제,
+// https://docs.tosspayments.com/guides/apis/card-billing
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/billing/authorizations/card (the `IssueBillingKeyWithCard` operationId).
+func (c *Client) IssueBillingKeyWithCard(ctx context.Context, params *IssueBillingKeyWithCardParams, body IssueBillingKeyWithCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueBillingKeyWithCardRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueBillingKeyWithBody Issue a billing key from an authKey
+//
+// Exchanges the `authKey` that the card-registration window (SDK
+// `requestBillingAuth`) sent to the `successUrl`, with the same
+// `customerKey`, for a billing key bound to that customer. Automatic
+// billing needs a separate contract with Toss Payments, test keys
+// included. No official table lists this operation's errors with their
+// statuses; each response marks its codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/billing/authorizations/issue (the `IssueBillingKey` operationId).
+func (c *Client) IssueBillingKeyWithBody(ctx context.Context, params *IssueBillingKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueBillingKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueBillingKey Issue a billing key from an authKey
+//
+// Exchanges the `authKey` that the card-registration window (SDK
+// `requestBillingAuth`) sent to the `successUrl`, with the same
+// `customerKey`, for a billing key bound to that customer. Automatic
+// billing needs a separate contract with Toss Payments, test keys
+// included. No official table lists this operation's errors with their
+// statuses; each response marks its codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/billing/authorizations/issue (the `IssueBillingKey` operationId).
+func (c *Client) IssueBillingKey(ctx context.Context, params *IssueBillingKeyParams, body IssueBillingKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueBillingKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteBillingKey Remove a billing key
+//
+// Removes a billing key so that it can no longer be charged. The
+// reference's billing section lists the removal; integrators call it as
+// `DELETE /v1/billing/{billingKey}` (also seen, once, as
+// `DELETE /v1/billing/authorizations/{billingKey}`, which is not
+// described here). No published answer to it has been recorded: its
+// success body is not described, and readers ignore whatever body comes.
+// The webhook events page lists `BILLING_DELETED` for a removed billing
+// key (not described here yet). No official
+// table lists this operation's errors; each response marks its codes in
+// `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Corresponds with DELETE /v1/billing/{billingKey} (the `DeleteBillingKey` operationId).
+func (c *Client) DeleteBillingKey(ctx context.Context, billingKey BillingKey, params *DeleteBillingKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteBillingKeyRequest(c.Server, billingKey, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChargeBillingKeyWithBody Charge a billing key (automatic billing)
+//
+// Charges the card behind a billing key, approved with the request: the
+// answer is a Payment with `type` `BILLING`, `DONE` when it succeeds.
+// `customerKey` must be the one the key was issued for
+// (`400 NOT_MATCHES_CUSTOMER_KEY` otherwise). Toss Payments sends no
+// `PAYMENT_STATUS_CHANGED` webhook for a billing payment becoming
+// `DONE`; a charge whose answer is lost is settled by looking the
+// payment up by `orderId`. Cancel it like any payment
+// (`POST /v1/payments/{paymentKey}/cancel`). No official table lists
+// this operation's errors with their statuses; each response marks its
+// codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/billing/{billingKey} (the `ChargeBillingKey` operationId).
+func (c *Client) ChargeBillingKeyWithBody(ctx context.Context, billingKey BillingKey, params *ChargeBillingKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChargeBillingKeyRequestWithBody(c.Server, billingKey, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChargeBillingKey Charge a billing key (automatic billing)
+//
+// Charges the card behind a billing key, approved with the request: the
+// answer is a Payment with `type` `BILLING`, `DONE` when it succeeds.
+// `customerKey` must be the one the key was issued for
+// (`400 NOT_MATCHES_CUSTOMER_KEY` otherwise). Toss Payments sends no
+// `PAYMENT_STATUS_CHANGED` webhook for a billing payment becoming
+// `DONE`; a charge whose answer is lost is settled by looking the
+// payment up by `orderId`. Cancel it like any payment
+// (`POST /v1/payments/{paymentKey}/cancel`). No official table lists
+// this operation's errors with their statuses; each response marks its
+// codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/billing/{billingKey} (the `ChargeBillingKey` operationId).
+func (c *Client) ChargeBillingKey(ctx context.Context, billingKey BillingKey, params *ChargeBillingKeyParams, body ChargeBillingKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChargeBillingKeyRequest(c.Server, billingKey, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // CreatePaymentWithBody Create a payment window
@@ -2630,6 +3260,304 @@ func (c *Client) CancelPayment(ctx context.Context, paymentKey PaymentKey, param
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewIssueBillingKeyWithCardRequest calls the generic IssueBillingKeyWithCard builder with application/json body
+func NewIssueBillingKeyWithCardRequest(server string, params *IssueBillingKeyWithCardParams, body IssueBillingKeyWithCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIssueBillingKeyWithCardRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewIssueBillingKeyWithCardRequestWithBody constructs an http.Request for the IssueBillingKeyWithCard method, with any body, and a specified content type
+func NewIssueBillingKeyWithCardRequestWithBody(server string, params *IssueBillingKeyWithCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing/authorizations/card")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.AcceptLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam1)
+		}
+
+		if params.TossPaymentsTestCode != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "TossPayments-Test-Code", *params.TossPaymentsTestCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("TossPayments-Test-Code", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewIssueBillingKeyRequest calls the generic IssueBillingKey builder with application/json body
+func NewIssueBillingKeyRequest(server string, params *IssueBillingKeyParams, body IssueBillingKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIssueBillingKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewIssueBillingKeyRequestWithBody constructs an http.Request for the IssueBillingKey method, with any body, and a specified content type
+func NewIssueBillingKeyRequestWithBody(server string, params *IssueBillingKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing/authorizations/issue")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.AcceptLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam1)
+		}
+
+		if params.TossPaymentsTestCode != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "TossPayments-Test-Code", *params.TossPaymentsTestCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("TossPayments-Test-Code", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteBillingKeyRequest constructs an http.Request for the DeleteBillingKey method
+func NewDeleteBillingKeyRequest(server string, billingKey BillingKey, params *DeleteBillingKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "billingKey", billingKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
+		if params.TossPaymentsTestCode != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "TossPayments-Test-Code", *params.TossPaymentsTestCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("TossPayments-Test-Code", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewChargeBillingKeyRequest calls the generic ChargeBillingKey builder with application/json body
+func NewChargeBillingKeyRequest(server string, billingKey BillingKey, params *ChargeBillingKeyParams, body ChargeBillingKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChargeBillingKeyRequestWithBody(server, billingKey, params, "application/json", bodyReader)
+}
+
+// NewChargeBillingKeyRequestWithBody constructs an http.Request for the ChargeBillingKey method, with any body, and a specified content type
+func NewChargeBillingKeyRequestWithBody(server string, billingKey BillingKey, params *ChargeBillingKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "billingKey", billingKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/billing/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.AcceptLanguage != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam1)
+		}
+
+		if params.TossPaymentsTestCode != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "TossPayments-Test-Code", *params.TossPaymentsTestCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("TossPayments-Test-Code", headerParam2)
+		}
+
+	}
+
+	return req, nil
 }
 
 // NewCreatePaymentRequest calls the generic CreatePayment builder with application/json body
@@ -3111,6 +4039,125 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// IssueBillingKeyWithCardWithBodyWithResponse Issue a billing key from card data
+	//
+	// Issues a billing key from the card number, expiry and the holder's
+	// date of birth or business number, without the registration window.
+	// The card data are used once, to issue the key. Needs a contract with
+	// Toss Payments beyond the billing one, and the merchant authenticates
+	// the customer itself. No official table lists this operation's errors
+	// with their statuses; each response marks its codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제,
+	// https://docs.tosspayments.com/guides/apis/card-billing
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/authorizations/card (the `IssueBillingKeyWithCard` operationId).
+	IssueBillingKeyWithCardWithBodyWithResponse(ctx context.Context, params *IssueBillingKeyWithCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueBillingKeyWithCardResponse, error)
+
+	// IssueBillingKeyWithCardWithResponse Issue a billing key from card data
+	//
+	// Issues a billing key from the card number, expiry and the holder's
+	// date of birth or business number, without the registration window.
+	// The card data are used once, to issue the key. Needs a contract with
+	// Toss Payments beyond the billing one, and the merchant authenticates
+	// the customer itself. No official table lists this operation's errors
+	// with their statuses; each response marks its codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제,
+	// https://docs.tosspayments.com/guides/apis/card-billing
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/authorizations/card (the `IssueBillingKeyWithCard` operationId).
+	IssueBillingKeyWithCardWithResponse(ctx context.Context, params *IssueBillingKeyWithCardParams, body IssueBillingKeyWithCardJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueBillingKeyWithCardResponse, error)
+
+	// IssueBillingKeyWithBodyWithResponse Issue a billing key from an authKey
+	//
+	// Exchanges the `authKey` that the card-registration window (SDK
+	// `requestBillingAuth`) sent to the `successUrl`, with the same
+	// `customerKey`, for a billing key bound to that customer. Automatic
+	// billing needs a separate contract with Toss Payments, test keys
+	// included. No official table lists this operation's errors with their
+	// statuses; each response marks its codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/authorizations/issue (the `IssueBillingKey` operationId).
+	IssueBillingKeyWithBodyWithResponse(ctx context.Context, params *IssueBillingKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueBillingKeyResponse, error)
+
+	// IssueBillingKeyWithResponse Issue a billing key from an authKey
+	//
+	// Exchanges the `authKey` that the card-registration window (SDK
+	// `requestBillingAuth`) sent to the `successUrl`, with the same
+	// `customerKey`, for a billing key bound to that customer. Automatic
+	// billing needs a separate contract with Toss Payments, test keys
+	// included. No official table lists this operation's errors with their
+	// statuses; each response marks its codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/authorizations/issue (the `IssueBillingKey` operationId).
+	IssueBillingKeyWithResponse(ctx context.Context, params *IssueBillingKeyParams, body IssueBillingKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueBillingKeyResponse, error)
+
+	// DeleteBillingKeyWithResponse Remove a billing key
+	//
+	// Removes a billing key so that it can no longer be charged. The
+	// reference's billing section lists the removal; integrators call it as
+	// `DELETE /v1/billing/{billingKey}` (also seen, once, as
+	// `DELETE /v1/billing/authorizations/{billingKey}`, which is not
+	// described here). No published answer to it has been recorded: its
+	// success body is not described, and readers ignore whatever body comes.
+	// The webhook events page lists `BILLING_DELETED` for a removed billing
+	// key (not described here yet). No official
+	// table lists this operation's errors; each response marks its codes in
+	// `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/billing/{billingKey} (the `DeleteBillingKey` operationId).
+	DeleteBillingKeyWithResponse(ctx context.Context, billingKey BillingKey, params *DeleteBillingKeyParams, reqEditors ...RequestEditorFn) (*DeleteBillingKeyResponse, error)
+
+	// ChargeBillingKeyWithBodyWithResponse Charge a billing key (automatic billing)
+	//
+	// Charges the card behind a billing key, approved with the request: the
+	// answer is a Payment with `type` `BILLING`, `DONE` when it succeeds.
+	// `customerKey` must be the one the key was issued for
+	// (`400 NOT_MATCHES_CUSTOMER_KEY` otherwise). Toss Payments sends no
+	// `PAYMENT_STATUS_CHANGED` webhook for a billing payment becoming
+	// `DONE`; a charge whose answer is lost is settled by looking the
+	// payment up by `orderId`. Cancel it like any payment
+	// (`POST /v1/payments/{paymentKey}/cancel`). No official table lists
+	// this operation's errors with their statuses; each response marks its
+	// codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/{billingKey} (the `ChargeBillingKey` operationId).
+	ChargeBillingKeyWithBodyWithResponse(ctx context.Context, billingKey BillingKey, params *ChargeBillingKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChargeBillingKeyResponse, error)
+
+	// ChargeBillingKeyWithResponse Charge a billing key (automatic billing)
+	//
+	// Charges the card behind a billing key, approved with the request: the
+	// answer is a Payment with `type` `BILLING`, `DONE` when it succeeds.
+	// `customerKey` must be the one the key was issued for
+	// (`400 NOT_MATCHES_CUSTOMER_KEY` otherwise). Toss Payments sends no
+	// `PAYMENT_STATUS_CHANGED` webhook for a billing payment becoming
+	// `DONE`; a charge whose answer is lost is settled by looking the
+	// payment up by `orderId`. Cancel it like any payment
+	// (`POST /v1/payments/{paymentKey}/cancel`). No official table lists
+	// this operation's errors with their statuses; each response marks its
+	// codes in `x-toss-assumed`.
+	// Source: https://docs.tosspayments.com/reference#자동결제
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/billing/{billingKey} (the `ChargeBillingKey` operationId).
+	ChargeBillingKeyWithResponse(ctx context.Context, billingKey BillingKey, params *ChargeBillingKeyParams, body ChargeBillingKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*ChargeBillingKeyResponse, error)
+
 	// CreatePaymentWithBodyWithResponse Create a payment window
 	//
 	// Creates a payment in status `READY` and returns a Payment whose
@@ -3211,6 +4258,531 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/payments/{paymentKey}/cancel (the `CancelPayment` operationId).
 	CancelPaymentWithResponse(ctx context.Context, paymentKey PaymentKey, params *CancelPaymentParams, body CancelPaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelPaymentResponse, error)
+}
+
+// IssueBillingKeyWithCardResponse200Headers the declared response headers of an HTTP 200 response for IssueBillingKeyWithCard
+type IssueBillingKeyWithCardResponse200Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyWithCardResponse400Headers the declared response headers of an HTTP 400 response for IssueBillingKeyWithCard
+type IssueBillingKeyWithCardResponse400Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyWithCardResponse401Headers the declared response headers of an HTTP 401 response for IssueBillingKeyWithCard
+type IssueBillingKeyWithCardResponse401Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyWithCardResponse403Headers the declared response headers of an HTTP 403 response for IssueBillingKeyWithCard
+type IssueBillingKeyWithCardResponse403Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyWithCardResponse409Headers the declared response headers of an HTTP 409 response for IssueBillingKeyWithCard
+type IssueBillingKeyWithCardResponse409Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyWithCardResponse429Headers the declared response headers of an HTTP 429 response for IssueBillingKeyWithCard
+type IssueBillingKeyWithCardResponse429Headers struct {
+	RetryAfter           *int
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyWithCardResponse500Headers the declared response headers of an HTTP 500 response for IssueBillingKeyWithCard
+type IssueBillingKeyWithCardResponse500Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+type IssueBillingKeyWithCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Billing
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *IssueCardBillingBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *IssueCardBillingForbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *IdempotentRequestProcessing
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *IssueCardBillingServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *IssueBillingKeyWithCardResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *IssueBillingKeyWithCardResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *IssueBillingKeyWithCardResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *IssueBillingKeyWithCardResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *IssueBillingKeyWithCardResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IssueBillingKeyWithCardResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *IssueBillingKeyWithCardResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IssueBillingKeyWithCardResponse) GetJSON200() *Billing {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IssueBillingKeyWithCardResponse) GetJSON400() *IssueCardBillingBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueBillingKeyWithCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r IssueBillingKeyWithCardResponse) GetJSON403() *IssueCardBillingForbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r IssueBillingKeyWithCardResponse) GetJSON409() *IdempotentRequestProcessing {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IssueBillingKeyWithCardResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueBillingKeyWithCardResponse) GetJSON500() *IssueCardBillingServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueBillingKeyWithCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueBillingKeyWithCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueBillingKeyWithCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueBillingKeyWithCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// IssueBillingKeyResponse200Headers the declared response headers of an HTTP 200 response for IssueBillingKey
+type IssueBillingKeyResponse200Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyResponse400Headers the declared response headers of an HTTP 400 response for IssueBillingKey
+type IssueBillingKeyResponse400Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyResponse401Headers the declared response headers of an HTTP 401 response for IssueBillingKey
+type IssueBillingKeyResponse401Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyResponse403Headers the declared response headers of an HTTP 403 response for IssueBillingKey
+type IssueBillingKeyResponse403Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyResponse409Headers the declared response headers of an HTTP 409 response for IssueBillingKey
+type IssueBillingKeyResponse409Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyResponse429Headers the declared response headers of an HTTP 429 response for IssueBillingKey
+type IssueBillingKeyResponse429Headers struct {
+	RetryAfter           *int
+	XTossPaymentsTraceID *string
+}
+
+// IssueBillingKeyResponse500Headers the declared response headers of an HTTP 500 response for IssueBillingKey
+type IssueBillingKeyResponse500Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+type IssueBillingKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Billing
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *IssueBillingBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *IssueBillingForbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *IdempotentRequestProcessing
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *IssueBillingServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *IssueBillingKeyResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *IssueBillingKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *IssueBillingKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *IssueBillingKeyResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *IssueBillingKeyResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IssueBillingKeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *IssueBillingKeyResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IssueBillingKeyResponse) GetJSON200() *Billing {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IssueBillingKeyResponse) GetJSON400() *IssueBillingBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueBillingKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r IssueBillingKeyResponse) GetJSON403() *IssueBillingForbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r IssueBillingKeyResponse) GetJSON409() *IdempotentRequestProcessing {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IssueBillingKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueBillingKeyResponse) GetJSON500() *IssueBillingServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueBillingKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueBillingKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueBillingKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueBillingKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteBillingKeyResponse200Headers the declared response headers of an HTTP 200 response for DeleteBillingKey
+type DeleteBillingKeyResponse200Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// DeleteBillingKeyResponse400Headers the declared response headers of an HTTP 400 response for DeleteBillingKey
+type DeleteBillingKeyResponse400Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// DeleteBillingKeyResponse401Headers the declared response headers of an HTTP 401 response for DeleteBillingKey
+type DeleteBillingKeyResponse401Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// DeleteBillingKeyResponse403Headers the declared response headers of an HTTP 403 response for DeleteBillingKey
+type DeleteBillingKeyResponse403Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// DeleteBillingKeyResponse404Headers the declared response headers of an HTTP 404 response for DeleteBillingKey
+type DeleteBillingKeyResponse404Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// DeleteBillingKeyResponse429Headers the declared response headers of an HTTP 429 response for DeleteBillingKey
+type DeleteBillingKeyResponse429Headers struct {
+	RetryAfter           *int
+	XTossPaymentsTraceID *string
+}
+
+// DeleteBillingKeyResponse500Headers the declared response headers of an HTTP 500 response for DeleteBillingKey
+type DeleteBillingKeyResponse500Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+type DeleteBillingKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *DeleteBillingBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *DeleteBillingForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeleteBillingNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *DeleteBillingServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeleteBillingKeyResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeleteBillingKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteBillingKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteBillingKeyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteBillingKeyResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteBillingKeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteBillingKeyResponse500Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteBillingKeyResponse) GetJSON400() *DeleteBillingBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteBillingKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteBillingKeyResponse) GetJSON403() *DeleteBillingForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteBillingKeyResponse) GetJSON404() *DeleteBillingNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteBillingKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteBillingKeyResponse) GetJSON500() *DeleteBillingServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteBillingKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteBillingKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteBillingKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteBillingKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ChargeBillingKeyResponse200Headers the declared response headers of an HTTP 200 response for ChargeBillingKey
+type ChargeBillingKeyResponse200Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// ChargeBillingKeyResponse400Headers the declared response headers of an HTTP 400 response for ChargeBillingKey
+type ChargeBillingKeyResponse400Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// ChargeBillingKeyResponse401Headers the declared response headers of an HTTP 401 response for ChargeBillingKey
+type ChargeBillingKeyResponse401Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// ChargeBillingKeyResponse403Headers the declared response headers of an HTTP 403 response for ChargeBillingKey
+type ChargeBillingKeyResponse403Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// ChargeBillingKeyResponse409Headers the declared response headers of an HTTP 409 response for ChargeBillingKey
+type ChargeBillingKeyResponse409Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+// ChargeBillingKeyResponse429Headers the declared response headers of an HTTP 429 response for ChargeBillingKey
+type ChargeBillingKeyResponse429Headers struct {
+	RetryAfter           *int
+	XTossPaymentsTraceID *string
+}
+
+// ChargeBillingKeyResponse500Headers the declared response headers of an HTTP 500 response for ChargeBillingKey
+type ChargeBillingKeyResponse500Headers struct {
+	XTossPaymentsTraceID *string
+}
+
+type ChargeBillingKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Payment
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ChargeBillingBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ChargeBillingForbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *IdempotentRequestProcessing
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ChargeBillingServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ChargeBillingKeyResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ChargeBillingKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ChargeBillingKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ChargeBillingKeyResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ChargeBillingKeyResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ChargeBillingKeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ChargeBillingKeyResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChargeBillingKeyResponse) GetJSON200() *Payment {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ChargeBillingKeyResponse) GetJSON400() *ChargeBillingBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ChargeBillingKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ChargeBillingKeyResponse) GetJSON403() *ChargeBillingForbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ChargeBillingKeyResponse) GetJSON409() *IdempotentRequestProcessing {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ChargeBillingKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ChargeBillingKeyResponse) GetJSON500() *ChargeBillingServerError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ChargeBillingKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChargeBillingKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChargeBillingKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChargeBillingKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // CreatePaymentResponse200Headers the declared response headers of an HTTP 200 response for CreatePayment
@@ -4039,6 +5611,167 @@ func (r CancelPaymentResponse) ContentType() string {
 	return ""
 }
 
+// IssueBillingKeyWithCardWithBodyWithResponse Issue a billing key from card data
+//
+// Issues a billing key from the card number, expiry and the holder's
+// date of birth or business number, without the registration window.
+// The card data are used once, to issue the key. Needs a contract with
+// Toss Payments beyond the billing one, and the merchant authenticates
+// the customer itself. No official table lists this operation's errors
+// with their statuses; each response marks its codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제,
+// https://docs.tosspayments.com/guides/apis/card-billing
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/authorizations/card (the `IssueBillingKeyWithCard` operationId).
+func (c *ClientWithResponses) IssueBillingKeyWithCardWithBodyWithResponse(ctx context.Context, params *IssueBillingKeyWithCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueBillingKeyWithCardResponse, error) {
+	rsp, err := c.IssueBillingKeyWithCardWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueBillingKeyWithCardResponse(rsp)
+}
+
+// IssueBillingKeyWithCardWithResponse Issue a billing key from card data
+//
+// Issues a billing key from the card number, expiry and the holder's
+// date of birth or business number, without the registration window.
+// The card data are used once, to issue the key. Needs a contract with
+// Toss Payments beyond the billing one, and the merchant authenticates
+// the customer itself. No official table lists this operation's errors
+// with their statuses; each response marks its codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제,
+// https://docs.tosspayments.com/guides/apis/card-billing
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/authorizations/card (the `IssueBillingKeyWithCard` operationId).
+func (c *ClientWithResponses) IssueBillingKeyWithCardWithResponse(ctx context.Context, params *IssueBillingKeyWithCardParams, body IssueBillingKeyWithCardJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueBillingKeyWithCardResponse, error) {
+	rsp, err := c.IssueBillingKeyWithCard(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueBillingKeyWithCardResponse(rsp)
+}
+
+// IssueBillingKeyWithBodyWithResponse Issue a billing key from an authKey
+//
+// Exchanges the `authKey` that the card-registration window (SDK
+// `requestBillingAuth`) sent to the `successUrl`, with the same
+// `customerKey`, for a billing key bound to that customer. Automatic
+// billing needs a separate contract with Toss Payments, test keys
+// included. No official table lists this operation's errors with their
+// statuses; each response marks its codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/authorizations/issue (the `IssueBillingKey` operationId).
+func (c *ClientWithResponses) IssueBillingKeyWithBodyWithResponse(ctx context.Context, params *IssueBillingKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueBillingKeyResponse, error) {
+	rsp, err := c.IssueBillingKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueBillingKeyResponse(rsp)
+}
+
+// IssueBillingKeyWithResponse Issue a billing key from an authKey
+//
+// Exchanges the `authKey` that the card-registration window (SDK
+// `requestBillingAuth`) sent to the `successUrl`, with the same
+// `customerKey`, for a billing key bound to that customer. Automatic
+// billing needs a separate contract with Toss Payments, test keys
+// included. No official table lists this operation's errors with their
+// statuses; each response marks its codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/authorizations/issue (the `IssueBillingKey` operationId).
+func (c *ClientWithResponses) IssueBillingKeyWithResponse(ctx context.Context, params *IssueBillingKeyParams, body IssueBillingKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueBillingKeyResponse, error) {
+	rsp, err := c.IssueBillingKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueBillingKeyResponse(rsp)
+}
+
+// DeleteBillingKeyWithResponse Remove a billing key
+//
+// Removes a billing key so that it can no longer be charged. The
+// reference's billing section lists the removal; integrators call it as
+// `DELETE /v1/billing/{billingKey}` (also seen, once, as
+// `DELETE /v1/billing/authorizations/{billingKey}`, which is not
+// described here). No published answer to it has been recorded: its
+// success body is not described, and readers ignore whatever body comes.
+// The webhook events page lists `BILLING_DELETED` for a removed billing
+// key (not described here yet). No official
+// table lists this operation's errors; each response marks its codes in
+// `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/billing/{billingKey} (the `DeleteBillingKey` operationId).
+func (c *ClientWithResponses) DeleteBillingKeyWithResponse(ctx context.Context, billingKey BillingKey, params *DeleteBillingKeyParams, reqEditors ...RequestEditorFn) (*DeleteBillingKeyResponse, error) {
+	rsp, err := c.DeleteBillingKey(ctx, billingKey, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteBillingKeyResponse(rsp)
+}
+
+// ChargeBillingKeyWithBodyWithResponse Charge a billing key (automatic billing)
+//
+// Charges the card behind a billing key, approved with the request: the
+// answer is a Payment with `type` `BILLING`, `DONE` when it succeeds.
+// `customerKey` must be the one the key was issued for
+// (`400 NOT_MATCHES_CUSTOMER_KEY` otherwise). Toss Payments sends no
+// `PAYMENT_STATUS_CHANGED` webhook for a billing payment becoming
+// `DONE`; a charge whose answer is lost is settled by looking the
+// payment up by `orderId`. Cancel it like any payment
+// (`POST /v1/payments/{paymentKey}/cancel`). No official table lists
+// this operation's errors with their statuses; each response marks its
+// codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/{billingKey} (the `ChargeBillingKey` operationId).
+func (c *ClientWithResponses) ChargeBillingKeyWithBodyWithResponse(ctx context.Context, billingKey BillingKey, params *ChargeBillingKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChargeBillingKeyResponse, error) {
+	rsp, err := c.ChargeBillingKeyWithBody(ctx, billingKey, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChargeBillingKeyResponse(rsp)
+}
+
+// ChargeBillingKeyWithResponse Charge a billing key (automatic billing)
+//
+// Charges the card behind a billing key, approved with the request: the
+// answer is a Payment with `type` `BILLING`, `DONE` when it succeeds.
+// `customerKey` must be the one the key was issued for
+// (`400 NOT_MATCHES_CUSTOMER_KEY` otherwise). Toss Payments sends no
+// `PAYMENT_STATUS_CHANGED` webhook for a billing payment becoming
+// `DONE`; a charge whose answer is lost is settled by looking the
+// payment up by `orderId`. Cancel it like any payment
+// (`POST /v1/payments/{paymentKey}/cancel`). No official table lists
+// this operation's errors with their statuses; each response marks its
+// codes in `x-toss-assumed`.
+// Source: https://docs.tosspayments.com/reference#자동결제
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/billing/{billingKey} (the `ChargeBillingKey` operationId).
+func (c *ClientWithResponses) ChargeBillingKeyWithResponse(ctx context.Context, billingKey BillingKey, params *ChargeBillingKeyParams, body ChargeBillingKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*ChargeBillingKeyResponse, error) {
+	rsp, err := c.ChargeBillingKey(ctx, billingKey, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChargeBillingKeyResponse(rsp)
+}
+
 // CreatePaymentWithBodyWithResponse Create a payment window
 //
 // Creates a payment in status `READY` and returns a Payment whose
@@ -4198,6 +5931,594 @@ func (c *ClientWithResponses) CancelPaymentWithResponse(ctx context.Context, pay
 		return nil, err
 	}
 	return ParseCancelPaymentResponse(rsp)
+}
+
+// ParseIssueBillingKeyWithCardResponse parses an HTTP response from a IssueBillingKeyWithCardWithResponse call
+func ParseIssueBillingKeyWithCardResponse(rsp *http.Response) (*IssueBillingKeyWithCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueBillingKeyWithCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Billing
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest IssueCardBillingBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest IssueCardBillingForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest IdempotentRequestProcessing
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest IssueCardBillingServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers IssueBillingKeyWithCardResponse200Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers IssueBillingKeyWithCardResponse400Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers IssueBillingKeyWithCardResponse401Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers IssueBillingKeyWithCardResponse403Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers IssueBillingKeyWithCardResponse409Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers IssueBillingKeyWithCardResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers IssueBillingKeyWithCardResponse500Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseIssueBillingKeyResponse parses an HTTP response from a IssueBillingKeyWithResponse call
+func ParseIssueBillingKeyResponse(rsp *http.Response) (*IssueBillingKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueBillingKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Billing
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest IssueBillingBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest IssueBillingForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest IdempotentRequestProcessing
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest IssueBillingServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers IssueBillingKeyResponse200Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers IssueBillingKeyResponse400Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers IssueBillingKeyResponse401Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers IssueBillingKeyResponse403Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers IssueBillingKeyResponse409Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers IssueBillingKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers IssueBillingKeyResponse500Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteBillingKeyResponse parses an HTTP response from a DeleteBillingKeyWithResponse call
+func ParseDeleteBillingKeyResponse(rsp *http.Response) (*DeleteBillingKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteBillingKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest DeleteBillingBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest DeleteBillingForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeleteBillingNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest DeleteBillingServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeleteBillingKeyResponse200Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers DeleteBillingKeyResponse400Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteBillingKeyResponse401Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteBillingKeyResponse403Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteBillingKeyResponse404Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteBillingKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteBillingKeyResponse500Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseChargeBillingKeyResponse parses an HTTP response from a ChargeBillingKeyWithResponse call
+func ParseChargeBillingKeyResponse(rsp *http.Response) (*ChargeBillingKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChargeBillingKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Payment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ChargeBillingBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ChargeBillingForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest IdempotentRequestProcessing
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ChargeBillingServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ChargeBillingKeyResponse200Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ChargeBillingKeyResponse400Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ChargeBillingKeyResponse401Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ChargeBillingKeyResponse403Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers ChargeBillingKeyResponse409Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers ChargeBillingKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ChargeBillingKeyResponse500Headers
+		if values := rsp.Header.Values("X-TossPayments-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-TossPayments-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XTossPaymentsTraceID = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseCreatePaymentResponse parses an HTTP response from a CreatePaymentWithResponse call
@@ -5124,6 +7445,18 @@ func ParseCancelPaymentResponse(rsp *http.Response) (*CancelPaymentResponse, err
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// IssueBillingKeyWithCard Issue a billing key from card data
+	// (POST /v1/billing/authorizations/card)
+	IssueBillingKeyWithCard(w http.ResponseWriter, r *http.Request, params IssueBillingKeyWithCardParams)
+	// IssueBillingKey Issue a billing key from an authKey
+	// (POST /v1/billing/authorizations/issue)
+	IssueBillingKey(w http.ResponseWriter, r *http.Request, params IssueBillingKeyParams)
+	// DeleteBillingKey Remove a billing key
+	// (DELETE /v1/billing/{billingKey})
+	DeleteBillingKey(w http.ResponseWriter, r *http.Request, billingKey BillingKey, params DeleteBillingKeyParams)
+	// ChargeBillingKey Charge a billing key (automatic billing)
+	// (POST /v1/billing/{billingKey})
+	ChargeBillingKey(w http.ResponseWriter, r *http.Request, billingKey BillingKey, params ChargeBillingKeyParams)
 	// CreatePayment Create a payment window
 	// (POST /v1/payments)
 	CreatePayment(w http.ResponseWriter, r *http.Request, params CreatePaymentParams)
@@ -5152,6 +7485,321 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// IssueBillingKeyWithCard operation middleware
+func (siw *ServerInterfaceWrapper) IssueBillingKeyWithCard(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params IssueBillingKeyWithCardParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
+	// ------------- Optional header parameter "TossPayments-Test-Code" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("TossPayments-Test-Code")]; found {
+		var TossPaymentsTestCode TestCode
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "TossPayments-Test-Code", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "TossPayments-Test-Code", valueList[0], &TossPaymentsTestCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "TossPayments-Test-Code", Err: err})
+			return
+		}
+
+		params.TossPaymentsTestCode = &TossPaymentsTestCode
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IssueBillingKeyWithCard(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// IssueBillingKey operation middleware
+func (siw *ServerInterfaceWrapper) IssueBillingKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params IssueBillingKeyParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
+	// ------------- Optional header parameter "TossPayments-Test-Code" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("TossPayments-Test-Code")]; found {
+		var TossPaymentsTestCode TestCode
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "TossPayments-Test-Code", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "TossPayments-Test-Code", valueList[0], &TossPaymentsTestCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "TossPayments-Test-Code", Err: err})
+			return
+		}
+
+		params.TossPaymentsTestCode = &TossPaymentsTestCode
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IssueBillingKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteBillingKey operation middleware
+func (siw *ServerInterfaceWrapper) DeleteBillingKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "billingKey" -------------
+	var billingKey BillingKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "billingKey", r.PathValue("billingKey"), &billingKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "billingKey", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteBillingKeyParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
+	// ------------- Optional header parameter "TossPayments-Test-Code" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("TossPayments-Test-Code")]; found {
+		var TossPaymentsTestCode TestCode
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "TossPayments-Test-Code", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "TossPayments-Test-Code", valueList[0], &TossPaymentsTestCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "TossPayments-Test-Code", Err: err})
+			return
+		}
+
+		params.TossPaymentsTestCode = &TossPaymentsTestCode
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteBillingKey(w, r, billingKey, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ChargeBillingKey operation middleware
+func (siw *ServerInterfaceWrapper) ChargeBillingKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "billingKey" -------------
+	var billingKey BillingKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "billingKey", r.PathValue("billingKey"), &billingKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "billingKey", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ChargeBillingKeyParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
+	// ------------- Optional header parameter "TossPayments-Test-Code" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("TossPayments-Test-Code")]; found {
+		var TossPaymentsTestCode TestCode
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "TossPayments-Test-Code", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "TossPayments-Test-Code", valueList[0], &TossPaymentsTestCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "TossPayments-Test-Code", Err: err})
+			return
+		}
+
+		params.TossPaymentsTestCode = &TossPaymentsTestCode
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ChargeBillingKey(w, r, billingKey, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // CreatePayment operation middleware
 func (siw *ServerInterfaceWrapper) CreatePayment(w http.ResponseWriter, r *http.Request) {
@@ -5742,6 +8390,10 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/payments/key-in", wrapper.KeyInPayment)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/payments/{paymentKey}", wrapper.GetPayment)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/payments/orders/{orderId}", wrapper.GetPaymentByOrderID)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/billing/authorizations/issue", wrapper.IssueBillingKey)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/billing/authorizations/card", wrapper.IssueBillingKeyWithCard)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/billing/{billingKey}", wrapper.DeleteBillingKey)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/billing/{billingKey}", wrapper.ChargeBillingKey)
 
 	return m
 }
@@ -5771,6 +8423,33 @@ type CancelServerErrorJSONResponse struct {
 	Body Error
 
 	Headers CancelServerErrorResponseHeaders
+}
+
+type ChargeBillingBadRequestResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type ChargeBillingBadRequestJSONResponse struct {
+	Body Error
+
+	Headers ChargeBillingBadRequestResponseHeaders
+}
+
+type ChargeBillingForbiddenResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type ChargeBillingForbiddenJSONResponse struct {
+	Body Error
+
+	Headers ChargeBillingForbiddenResponseHeaders
+}
+
+type ChargeBillingServerErrorResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type ChargeBillingServerErrorJSONResponse struct {
+	Body Error
+
+	Headers ChargeBillingServerErrorResponseHeaders
 }
 
 type ConfirmBadRequestResponseHeaders struct {
@@ -5836,6 +8515,42 @@ type CreateServerErrorJSONResponse struct {
 	Headers CreateServerErrorResponseHeaders
 }
 
+type DeleteBillingBadRequestResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type DeleteBillingBadRequestJSONResponse struct {
+	Body Error
+
+	Headers DeleteBillingBadRequestResponseHeaders
+}
+
+type DeleteBillingForbiddenResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type DeleteBillingForbiddenJSONResponse struct {
+	Body Error
+
+	Headers DeleteBillingForbiddenResponseHeaders
+}
+
+type DeleteBillingNotFoundResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type DeleteBillingNotFoundJSONResponse struct {
+	Body Error
+
+	Headers DeleteBillingNotFoundResponseHeaders
+}
+
+type DeleteBillingServerErrorResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type DeleteBillingServerErrorJSONResponse struct {
+	Body Error
+
+	Headers DeleteBillingServerErrorResponseHeaders
+}
+
 type IdempotentRequestProcessingResponseHeaders struct {
 	XTossPaymentsTraceID *string
 }
@@ -5843,6 +8558,60 @@ type IdempotentRequestProcessingJSONResponse struct {
 	Body Error
 
 	Headers IdempotentRequestProcessingResponseHeaders
+}
+
+type IssueBillingBadRequestResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type IssueBillingBadRequestJSONResponse struct {
+	Body Error
+
+	Headers IssueBillingBadRequestResponseHeaders
+}
+
+type IssueBillingForbiddenResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type IssueBillingForbiddenJSONResponse struct {
+	Body Error
+
+	Headers IssueBillingForbiddenResponseHeaders
+}
+
+type IssueBillingServerErrorResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type IssueBillingServerErrorJSONResponse struct {
+	Body Error
+
+	Headers IssueBillingServerErrorResponseHeaders
+}
+
+type IssueCardBillingBadRequestResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type IssueCardBillingBadRequestJSONResponse struct {
+	Body Error
+
+	Headers IssueCardBillingBadRequestResponseHeaders
+}
+
+type IssueCardBillingForbiddenResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type IssueCardBillingForbiddenJSONResponse struct {
+	Body Error
+
+	Headers IssueCardBillingForbiddenResponseHeaders
+}
+
+type IssueCardBillingServerErrorResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+type IssueCardBillingServerErrorJSONResponse struct {
+	Body Error
+
+	Headers IssueCardBillingServerErrorResponseHeaders
 }
 
 type KeyInBadRequestResponseHeaders struct {
@@ -5934,6 +8703,583 @@ type UnauthorizedJSONResponse struct {
 	Body Error
 
 	Headers UnauthorizedResponseHeaders
+}
+
+type IssueBillingKeyWithCardRequestObject struct {
+	Params IssueBillingKeyWithCardParams
+	Body   *IssueBillingKeyWithCardJSONRequestBody
+}
+
+type IssueBillingKeyWithCardResponseObject interface {
+	VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) error
+}
+
+type IssueBillingKeyWithCard200ResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+
+type IssueBillingKeyWithCard200JSONResponse struct {
+	Body    Billing
+	Headers IssueBillingKeyWithCard200ResponseHeaders
+}
+
+func (response IssueBillingKeyWithCard200JSONResponse) VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKeyWithCard400JSONResponse struct {
+	IssueCardBillingBadRequestJSONResponse
+}
+
+func (response IssueBillingKeyWithCard400JSONResponse) VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKeyWithCard401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response IssueBillingKeyWithCard401JSONResponse) VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKeyWithCard403JSONResponse struct {
+	IssueCardBillingForbiddenJSONResponse
+}
+
+func (response IssueBillingKeyWithCard403JSONResponse) VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKeyWithCard409JSONResponse struct {
+	IdempotentRequestProcessingJSONResponse
+}
+
+func (response IssueBillingKeyWithCard409JSONResponse) VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKeyWithCard429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response IssueBillingKeyWithCard429JSONResponse) VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKeyWithCard500JSONResponse struct {
+	IssueCardBillingServerErrorJSONResponse
+}
+
+func (response IssueBillingKeyWithCard500JSONResponse) VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKeyRequestObject struct {
+	Params IssueBillingKeyParams
+	Body   *IssueBillingKeyJSONRequestBody
+}
+
+type IssueBillingKeyResponseObject interface {
+	VisitIssueBillingKeyResponse(w http.ResponseWriter) error
+}
+
+type IssueBillingKey200ResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+
+type IssueBillingKey200JSONResponse struct {
+	Body    Billing
+	Headers IssueBillingKey200ResponseHeaders
+}
+
+func (response IssueBillingKey200JSONResponse) VisitIssueBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKey400JSONResponse struct {
+	IssueBillingBadRequestJSONResponse
+}
+
+func (response IssueBillingKey400JSONResponse) VisitIssueBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response IssueBillingKey401JSONResponse) VisitIssueBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKey403JSONResponse struct {
+	IssueBillingForbiddenJSONResponse
+}
+
+func (response IssueBillingKey403JSONResponse) VisitIssueBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKey409JSONResponse struct {
+	IdempotentRequestProcessingJSONResponse
+}
+
+func (response IssueBillingKey409JSONResponse) VisitIssueBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response IssueBillingKey429JSONResponse) VisitIssueBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBillingKey500JSONResponse struct {
+	IssueBillingServerErrorJSONResponse
+}
+
+func (response IssueBillingKey500JSONResponse) VisitIssueBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteBillingKeyRequestObject struct {
+	BillingKey BillingKey `json:"billingKey"`
+	Params     DeleteBillingKeyParams
+}
+
+type DeleteBillingKeyResponseObject interface {
+	VisitDeleteBillingKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteBillingKey200ResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+
+type DeleteBillingKey200Response struct {
+	Headers DeleteBillingKey200ResponseHeaders
+}
+
+func (response DeleteBillingKey200Response) VisitDeleteBillingKeyResponse(w http.ResponseWriter) error {
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeleteBillingKey400JSONResponse struct {
+	DeleteBillingBadRequestJSONResponse
+}
+
+func (response DeleteBillingKey400JSONResponse) VisitDeleteBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteBillingKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteBillingKey401JSONResponse) VisitDeleteBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteBillingKey403JSONResponse struct {
+	DeleteBillingForbiddenJSONResponse
+}
+
+func (response DeleteBillingKey403JSONResponse) VisitDeleteBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteBillingKey404JSONResponse struct {
+	DeleteBillingNotFoundJSONResponse
+}
+
+func (response DeleteBillingKey404JSONResponse) VisitDeleteBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteBillingKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteBillingKey429JSONResponse) VisitDeleteBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteBillingKey500JSONResponse struct {
+	DeleteBillingServerErrorJSONResponse
+}
+
+func (response DeleteBillingKey500JSONResponse) VisitDeleteBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChargeBillingKeyRequestObject struct {
+	BillingKey BillingKey `json:"billingKey"`
+	Params     ChargeBillingKeyParams
+	Body       *ChargeBillingKeyJSONRequestBody
+}
+
+type ChargeBillingKeyResponseObject interface {
+	VisitChargeBillingKeyResponse(w http.ResponseWriter) error
+}
+
+type ChargeBillingKey200ResponseHeaders struct {
+	XTossPaymentsTraceID *string
+}
+
+type ChargeBillingKey200JSONResponse struct {
+	Body    Payment
+	Headers ChargeBillingKey200ResponseHeaders
+}
+
+func (response ChargeBillingKey200JSONResponse) VisitChargeBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChargeBillingKey400JSONResponse struct {
+	ChargeBillingBadRequestJSONResponse
+}
+
+func (response ChargeBillingKey400JSONResponse) VisitChargeBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChargeBillingKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ChargeBillingKey401JSONResponse) VisitChargeBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChargeBillingKey403JSONResponse struct {
+	ChargeBillingForbiddenJSONResponse
+}
+
+func (response ChargeBillingKey403JSONResponse) VisitChargeBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChargeBillingKey409JSONResponse struct {
+	IdempotentRequestProcessingJSONResponse
+}
+
+func (response ChargeBillingKey409JSONResponse) VisitChargeBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChargeBillingKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ChargeBillingKey429JSONResponse) VisitChargeBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChargeBillingKey500JSONResponse struct {
+	ChargeBillingServerErrorJSONResponse
+}
+
+func (response ChargeBillingKey500JSONResponse) VisitChargeBillingKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XTossPaymentsTraceID != nil {
+		w.Header().Set("X-TossPayments-Trace-Id", fmt.Sprint(*response.Headers.XTossPaymentsTraceID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type CreatePaymentRequestObject struct {
@@ -6809,6 +10155,18 @@ func (response CancelPayment500JSONResponse) VisitCancelPaymentResponse(w http.R
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// IssueBillingKeyWithCard Issue a billing key from card data
+	// (POST /v1/billing/authorizations/card)
+	IssueBillingKeyWithCard(ctx context.Context, request IssueBillingKeyWithCardRequestObject) (IssueBillingKeyWithCardResponseObject, error)
+	// IssueBillingKey Issue a billing key from an authKey
+	// (POST /v1/billing/authorizations/issue)
+	IssueBillingKey(ctx context.Context, request IssueBillingKeyRequestObject) (IssueBillingKeyResponseObject, error)
+	// DeleteBillingKey Remove a billing key
+	// (DELETE /v1/billing/{billingKey})
+	DeleteBillingKey(ctx context.Context, request DeleteBillingKeyRequestObject) (DeleteBillingKeyResponseObject, error)
+	// ChargeBillingKey Charge a billing key (automatic billing)
+	// (POST /v1/billing/{billingKey})
+	ChargeBillingKey(ctx context.Context, request ChargeBillingKeyRequestObject) (ChargeBillingKeyResponseObject, error)
 	// CreatePayment Create a payment window
 	// (POST /v1/payments)
 	CreatePayment(ctx context.Context, request CreatePaymentRequestObject) (CreatePaymentResponseObject, error)
@@ -6866,6 +10224,133 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// IssueBillingKeyWithCard operation middleware
+func (sh *strictHandler) IssueBillingKeyWithCard(w http.ResponseWriter, r *http.Request, params IssueBillingKeyWithCardParams) {
+	var request IssueBillingKeyWithCardRequestObject
+
+	request.Params = params
+
+	var body IssueBillingKeyWithCardJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueBillingKeyWithCard(ctx, request.(IssueBillingKeyWithCardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueBillingKeyWithCard")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(IssueBillingKeyWithCardResponseObject); ok {
+		if err := validResponse.VisitIssueBillingKeyWithCardResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IssueBillingKey operation middleware
+func (sh *strictHandler) IssueBillingKey(w http.ResponseWriter, r *http.Request, params IssueBillingKeyParams) {
+	var request IssueBillingKeyRequestObject
+
+	request.Params = params
+
+	var body IssueBillingKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueBillingKey(ctx, request.(IssueBillingKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueBillingKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(IssueBillingKeyResponseObject); ok {
+		if err := validResponse.VisitIssueBillingKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteBillingKey operation middleware
+func (sh *strictHandler) DeleteBillingKey(w http.ResponseWriter, r *http.Request, billingKey BillingKey, params DeleteBillingKeyParams) {
+	var request DeleteBillingKeyRequestObject
+
+	request.BillingKey = billingKey
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteBillingKey(ctx, request.(DeleteBillingKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteBillingKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteBillingKeyResponseObject); ok {
+		if err := validResponse.VisitDeleteBillingKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ChargeBillingKey operation middleware
+func (sh *strictHandler) ChargeBillingKey(w http.ResponseWriter, r *http.Request, billingKey BillingKey, params ChargeBillingKeyParams) {
+	var request ChargeBillingKeyRequestObject
+
+	request.BillingKey = billingKey
+	request.Params = params
+
+	var body ChargeBillingKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ChargeBillingKey(ctx, request.(ChargeBillingKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChargeBillingKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ChargeBillingKeyResponseObject); ok {
+		if err := validResponse.VisitChargeBillingKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // CreatePayment operation middleware

@@ -83,9 +83,17 @@ const (
 	OpKeyInPayment        = "keyInPayment"
 	OpGetPayment          = "getPayment"
 	OpGetPaymentByOrderID = "getPaymentByOrderId"
+
+	OpIssueBillingKey         = "issueBillingKey"
+	OpIssueBillingKeyWithCard = "issueBillingKeyWithCard"
+	OpChargeBillingKey        = "chargeBillingKey"
+	OpDeleteBillingKey        = "deleteBillingKey"
 )
 
 // OperationIDs lists every operation of the document, in the order above.
 func OperationIDs() []string {
-	return []string{OpCreatePayment, OpConfirmPayment, OpCancelPayment, OpKeyInPayment, OpGetPayment, OpGetPaymentByOrderID}
+	return []string{
+		OpCreatePayment, OpConfirmPayment, OpCancelPayment, OpKeyInPayment, OpGetPayment, OpGetPaymentByOrderID,
+		OpIssueBillingKey, OpIssueBillingKeyWithCard, OpChargeBillingKey, OpDeleteBillingKey,
+	}
 }

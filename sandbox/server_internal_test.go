@@ -29,6 +29,11 @@ func TestErrorAnswerCoversEveryDocumentedStatus(t *testing.T) {
 		openapi.OpKeyInPayment:        apiError.VisitKeyInPaymentResponse,
 		openapi.OpGetPayment:          apiError.VisitGetPaymentResponse,
 		openapi.OpGetPaymentByOrderID: apiError.VisitGetPaymentByOrderIDResponse,
+
+		openapi.OpIssueBillingKey:         apiError.VisitIssueBillingKeyResponse,
+		openapi.OpIssueBillingKeyWithCard: apiError.VisitIssueBillingKeyWithCardResponse,
+		openapi.OpChargeBillingKey:        apiError.VisitChargeBillingKeyResponse,
+		openapi.OpDeleteBillingKey:        apiError.VisitDeleteBillingKeyResponse,
 	}
 	doc, err := openapi.Load()
 	if err != nil {

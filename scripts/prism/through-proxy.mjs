@@ -243,12 +243,17 @@ async function testCodes() {
     keyInPayment: () => ({ body: { amount: 1000, orderId: newOrderId(), orderName: "test code", ...card } }),
     getPayment: () => ({}),
     getPaymentByOrderId: () => ({}),
+    issueBillingKey: () => ({ body: { authKey: "e_826EDB0730790E96F116FFF3799A65DE", customerKey: "cus-test-code" } }),
+    issueBillingKeyWithCard: () => ({ body: { customerKey: "cus-test-code", ...card } }),
+    chargeBillingKey: () => ({ body: { customerKey: "cus-test-code", amount: 1000, orderId: newOrderId(), orderName: "test code" } }),
+    deleteBillingKey: () => ({}),
   };
   const resolve = (obj) => (obj?.$ref ? obj.$ref.split("/").slice(1).reduce((o, k) => o[k], spec) : obj);
   for (const [pathTemplate, item] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(item)) {
       if (!valid[op.operationId]) continue;
-      const path = pathTemplate.replace("{paymentKey}", "tviva20240213121757MvuS8").replace("{orderId}", "no-such-order");
+      const path = pathTemplate.replace("{paymentKey}", "tviva20240213121757MvuS8").replace("{orderId}", "no-such-order")
+        .replace("{billingKey}", "Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=");
       const acceptsTestCode = (op.parameters ?? []).map(resolve).some((p) => p.name === "TossPayments-Test-Code");
       if (!acceptsTestCode) continue;
       // A code may be documented under more than one status (confirm
