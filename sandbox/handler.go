@@ -554,7 +554,7 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 		rec := newRecorder()
 		next.ServeHTTP(rec, r)
 		note := noteOf(r.Context())
-		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), note.paymentKey, note.orderID, s.clock.Now(), IdempotencyTTL)
+		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), note.paymentKey, note.orderID, s.clock.Now(), openapi.IdempotencyWindow)
 		done = true
 		rec.copyTo(w)
 	})

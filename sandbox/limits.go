@@ -3,7 +3,8 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // Limits bounds what the sandbox holds, either for one secret key (a
@@ -57,7 +58,9 @@ const (
 	// size of a payment, and so of every cached answer that holds it.
 	MaxCancelsPerPayment = 100
 	// IdempotencyTTL is how long a response is replayed for its key.
-	IdempotencyTTL = 15 * 24 * time.Hour
+	//
+	// Deprecated: use openapi.IdempotencyWindow.
+	IdempotencyTTL = openapi.IdempotencyWindow
 	// TestSecretKey is the public test key of the Toss documentation; the
 	// sandbox accepts it like any other test_sk_ key.
 	TestSecretKey = "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"

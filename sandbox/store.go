@@ -19,12 +19,6 @@ import (
 )
 
 const (
-	// confirmWindow is how long after authentication a payment can be confirmed.
-	confirmWindow = 10 * time.Minute
-	// readyWindow is how long a created payment waits for the customer.
-	readyWindow = 30 * time.Minute
-	// minimumAmount is the smallest card payment, in won.
-	minimumAmount = 100
 	// checkoutCard is the card the checkout page pays with.
 	checkoutCard = "4330123412341234"
 )
@@ -248,8 +242,8 @@ func (s *Store) current(secretKey, paymentKey string) *payment {
 // and IN_PROGRESS not confirmed within 10 minutes become EXPIRED.
 func (s *Store) expire(p *payment, now time.Time) {
 	switch {
-	case p.status == generated.PaymentStatusReady && now.Sub(p.requestedAt) > readyWindow,
-		p.status == generated.PaymentStatusInProgress && now.Sub(p.authenticatedAt) > confirmWindow:
+	case p.status == generated.PaymentStatusReady && now.Sub(p.requestedAt) > openapi.ReadyWindow,
+		p.status == generated.PaymentStatusInProgress && now.Sub(p.authenticatedAt) > openapi.ConfirmWindow:
 		s.setStatus(p, generated.PaymentStatusExpired, now)
 	}
 	if p.va != nil {
@@ -385,7 +379,7 @@ func (s *Store) Create(c Caller, req generated.CreatePaymentRequest) (generated.
 	if err != nil {
 		return generated.Payment{}, err
 	}
-	if n < minimumAmount {
+	if n < openapi.MinimumAmount {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeBelowMinimumAmount, lang, "The minimum is 100 KRW.")
 	}
 	if u, perr := url.Parse(req.ReturnURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -743,7 +737,7 @@ func (s *Store) KeyIn(c Caller, req generated.KeyInPaymentRequest) (generated.Pa
 	if err != nil {
 		return generated.Payment{}, err
 	}
-	if n < minimumAmount {
+	if n < openapi.MinimumAmount {
 		return generated.Payment{}, s.refuse(op, generated.ErrorCodeBelowMinimumAmount, lang, "The minimum is 100 KRW.")
 	}
 	taxFree := money.New(0)

@@ -14,16 +14,6 @@ import (
 // The virtual-account rules (docs/webhooks.md §4 gives each with its
 // source; "assumed" marks the sandbox's choices where the docs are silent).
 const (
-	// vaValidDays is how long an issued account takes deposits: until
-	// 23:59:59 Korean time, seven days after the issue (assumed from the
-	// real answer in contract_tests: issued 2024-02-13, due
-	// 2024-02-20T23:59:59+09:00; Toss's default validity is 168 hours).
-	vaValidDays = 7
-	// refundDelay is how long after a cancel of a deposited virtual account
-	// the refund reaches the customer's account: refundStatus is PENDING
-	// until then, COMPLETED after (assumed from "refunded 2 days after the
-	// cancel request", R1).
-	refundDelay = 48 * time.Hour
 	// defaultCustomerName is the name the checkout page issues accounts to
 	// when the customer gives none.
 	defaultCustomerName = "김토스"
@@ -112,7 +102,7 @@ type vaRecord struct {
 func (s *Store) issue(p *payment, now time.Time) {
 	kst := now.In(tosstime.Seoul)
 	y, m, d := kst.Date()
-	p.va.dueDate = time.Date(y, m, d+vaValidDays, 23, 59, 59, 0, tosstime.Seoul)
+	p.va.dueDate = time.Date(y, m, d+openapi.VirtualAccountValidDays, 23, 59, 59, 0, tosstime.Seoul)
 	p.va.accountNumber = "X" + s.newDigits(13)
 	p.va.issued = true
 	p.lastTxKey = s.newTxKey()
@@ -181,7 +171,7 @@ func (s *Store) vaRefund(p *payment, req generated.CancelPaymentRequest, from ge
 		return
 	}
 	p.va.refundStatus = generated.RefundStatusPending
-	p.va.refundDueAt = now.Add(refundDelay)
+	p.va.refundDueAt = now.Add(openapi.RefundDelay)
 	if req.RefundReceiveAccount != nil && req.RefundReceiveAccount.AccountNumber == refundAccountFails {
 		p.va.refundFails = true
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
@@ -33,25 +34,27 @@ const (
 	WebhookDepositCallback      = "DEPOSIT_CALLBACK"
 )
 
-// The headers Toss sends with each webhook (W1).
+// The headers Toss sends with each webhook.
+//
+// Deprecated: use openapi.HeaderWebhookTransmissionID and its siblings,
+// where Toss's facts live.
 const (
-	WebhookTransmissionIDHeader           = "tosspayments-webhook-transmission-id"
-	WebhookTransmissionTimeHeader         = "tosspayments-webhook-transmission-time"
-	WebhookTransmissionRetriedCountHeader = "tosspayments-webhook-transmission-retried-count"
+	WebhookTransmissionIDHeader           = openapi.HeaderWebhookTransmissionID
+	WebhookTransmissionTimeHeader         = openapi.HeaderWebhookTransmissionTime
+	WebhookTransmissionRetriedCountHeader = openapi.HeaderWebhookTransmissionRetriedCount
 )
 
-// WebhookRetryIntervals is Toss's schedule: the wait before each retry of a
-// delivery that was not answered 200 (W2, W4). After the last retry the
-// delivery has failed: eight attempts at most.
-var WebhookRetryIntervals = [...]time.Duration{
-	1 * time.Minute, 4 * time.Minute, 16 * time.Minute, 64 * time.Minute,
-	256 * time.Minute, 1024 * time.Minute, 4096 * time.Minute,
-}
+// WebhookRetryIntervals is Toss's schedule, as openapi.WebhookRetryIntervals.
+//
+// Deprecated: use openapi.WebhookRetryIntervals.
+var WebhookRetryIntervals = openapi.WebhookRetryIntervals
 
 // Limits and timings of webhook delivery.
 const (
-	// WebhookTimeout is how long a receiver has to answer (W2: 10 seconds).
-	WebhookTimeout = 10 * time.Second
+	// WebhookTimeout is how long a receiver has to answer.
+	//
+	// Deprecated: use openapi.WebhookTimeout.
+	WebhookTimeout = openapi.WebhookTimeout
 	// WebhookAnswerBytes is how much of a receiver's answer a delivery
 	// keeps (WebhookAttempt.Answer).
 	WebhookAnswerBytes = 512
@@ -826,7 +829,7 @@ func (d *dispatcher) attempt(it *whItem, retried int) {
 	case a.StatusCode == http.StatusOK:
 		d.finish(it, WebhookDelivered)
 		d.stats.Delivered++
-	case retried >= len(WebhookRetryIntervals) || d.closed:
+	case retried >= len(openapi.WebhookRetryIntervals) || d.closed:
 		if d.closed {
 			d.finish(it, WebhookAbandoned)
 			d.stats.Abandoned++
@@ -835,7 +838,7 @@ func (d *dispatcher) attempt(it *whItem, retried int) {
 		d.finish(it, WebhookFailed)
 		d.stats.Failed++
 	default:
-		it.due = d.clock.Now().Add(d.scaled(WebhookRetryIntervals[retried]))
+		it.due = d.clock.Now().Add(d.scaled(openapi.WebhookRetryIntervals[retried]))
 		due := it.due
 		it.d.NextAttemptAt = &due
 		heap.Push(&d.queue, it)
