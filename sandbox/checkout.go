@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 )
 
 var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
@@ -116,7 +117,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		what := "checkout page: " + result
-		if _, known := failMessage(code); known && result == "fail" {
+		if checkoutFailureKnown(code) && result == "fail" {
 			what += " with " + code
 		}
 		done := s.pageCall(w, r, key, what)
@@ -171,30 +172,27 @@ func (s *Sandbox) receipt(w http.ResponseWriter, r *http.Request) {
 
 // checkoutView is what the checkout page shows of a payment, or nil.
 func (s *Store) checkoutView(key string) map[string]any {
-	s.mu.Lock()
-	defer s.unlock()
-	p := s.byKey[key]
-	if p == nil {
+	p, ok := s.find(key)
+	if !ok {
 		return nil
 	}
-	s.expire(p, s.clock.Now())
 	v := map[string]any{
-		"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
-		"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
-		"Note": "This payment can no longer be approved here.", "Failures": checkoutFailures,
+		"OrderName": p.OrderName, "OrderID": p.OrderID, "Amount": p.Total.String(),
+		"Status": string(p.Status), "Open": p.Status == payments.StatusReady,
+		"Note": "This payment can no longer be approved here.", "Failures": payments.CheckoutFailures(),
 	}
-	if p.va != nil {
+	if va := p.VirtualAccount; va != nil {
 		v["VirtualAccount"] = true
-		v["Banks"] = virtualAccountBanks
-		v["CustomerName"] = defaultCustomerName
-		if p.va.issued {
-			v["Account"] = p.va.accountNumber
-			v["BankCode"], v["BankName"] = p.va.bankCode, bankName(p.va.bankCode)
-			v["DueDate"] = p.va.dueDate.Format("2006-01-02 15:04:05 MST")
-			v["Expired"] = p.va.expired
-			v["Depositable"] = p.status == generated.PaymentStatusWaitingForDeposit && !p.va.expired
-			v["Note"] = "No deposit possible: the payment is " + string(p.status) + "."
-			if p.va.expired && p.status == generated.PaymentStatusWaitingForDeposit {
+		v["Banks"] = payments.Banks()
+		v["CustomerName"] = payments.DefaultCustomerName
+		if va.Issued {
+			v["Account"] = va.AccountNumber
+			v["BankCode"], v["BankName"] = va.BankCode, payments.BankName(va.BankCode)
+			v["DueDate"] = va.DueDate.Format("2006-01-02 15:04:05 MST")
+			v["Expired"] = va.Expired
+			v["Depositable"] = p.Status == payments.StatusWaitingForDeposit && !va.Expired
+			v["Note"] = "No deposit possible: the payment is " + string(p.Status) + "."
+			if va.Expired && p.Status == payments.StatusWaitingForDeposit {
 				v["Note"] = "No deposit possible: the account expired at its due date."
 			}
 		}
@@ -204,29 +202,27 @@ func (s *Store) checkoutView(key string) map[string]any {
 
 // receiptView is what the sales slip shows of an approved payment, or nil.
 func (s *Store) receiptView(key string) map[string]any {
-	s.mu.Lock()
-	defer s.unlock()
-	p := s.byKey[key]
-	if p == nil || (p.approvedAt.IsZero() && (p.va == nil || !p.va.issued)) {
+	p, ok := s.find(key)
+	if !ok || (p.ApprovedAt.IsZero() && (p.VirtualAccount == nil || !p.VirtualAccount.Issued)) {
 		return nil
 	}
 	card := ""
 	switch {
-	case p.card != nil:
-		card = p.card.masked
-	case p.va != nil:
-		card = "virtual account " + bankName(p.va.bankCode) + " " + p.va.accountNumber
+	case p.Card != nil:
+		card = p.Card.Masked
+	case p.VirtualAccount != nil:
+		card = "virtual account " + payments.BankName(p.VirtualAccount.BankCode) + " " + p.VirtualAccount.AccountNumber
 	}
 	return map[string]any{
-		"OrderName": p.orderName, "OrderID": p.orderID, "Card": card,
-		"Total": p.total.String(), "Balance": p.balance.String(), "Status": string(p.status),
+		"OrderName": p.OrderName, "OrderID": p.OrderID, "Card": card,
+		"Total": p.Total.String(), "Balance": p.Balance.String(), "Status": string(p.Status),
 		"ApprovedAt": approvedAtText(p),
 	}
 }
 
-func approvedAtText(p *payment) string {
-	if p.approvedAt.IsZero() {
+func approvedAtText(p payments.Payment) string {
+	if p.ApprovedAt.IsZero() {
 		return "waiting for the deposit"
 	}
-	return p.approvedAt.Format("2006-01-02 15:04:05 MST")
+	return p.ApprovedAt.Format("2006-01-02 15:04:05 MST")
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
@@ -133,7 +134,7 @@ var dashboardActions = []dashboardAction{
 		},
 	},
 	{
-		name: "fail", label: "Fail the checkout", choices: checkoutFailures,
+		name: "fail", label: "Fail the checkout", choices: payments.CheckoutFailures(),
 		shows: func(st generated.PaymentStatus) bool { return st == generated.PaymentStatusReady },
 		do: func(s *Sandbox, pk string, f url.Values) error {
 			_, err := s.FailWith(pk, f.Get("code"))
@@ -480,7 +481,7 @@ func (s *Sandbox) dashPaymentPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		what := "dashboard button: " + a.name
-		if _, known := failMessage(r.PostForm.Get("code")); known && a.choices != nil {
+		if checkoutFailureKnown(r.PostForm.Get("code")) && a.choices != nil {
 			what += " with " + r.PostForm.Get("code")
 		}
 		done := s.pageCall(w, r, pk, what)
@@ -520,43 +521,22 @@ func (s *Sandbox) dashPaymentPage(w http.ResponseWriter, r *http.Request) {
 	writePage(w, http.StatusOK, "payment", page)
 }
 
-// owns reports whether paymentKey is a payment of secretKey.
-func (s *Store) owns(secretKey, paymentKey string) bool {
-	s.mu.Lock()
-	defer s.unlock()
-	return s.lookup(secretKey, paymentKey) != nil
-}
-
 // dashboardRows lists secretKey's payments newest first, those whose order
 // ID contains orderID and whose status is status (either empty: any), at
 // most limit of them, and how many match.
 func (s *Store) dashboardRows(secretKey, orderID, status string, limit int) ([]dashRow, int) {
-	s.mu.Lock()
-	defer s.unlock()
-	t := s.tenantOf(secretKey, false)
-	if t == nil {
-		return nil, 0
-	}
-	now := s.clock.Now()
+	var out payments.Outbox
+	ps, matched := s.book.Newest(&out, secretKey, func(p *payments.Payment) bool {
+		return (orderID == "" || strings.Contains(p.OrderID, orderID)) && (status == "" || string(p.Status) == status)
+	}, limit)
+	s.publish(WebhookFault{}, out)
 	var rows []dashRow
-	matched := 0
-	for i := len(t.queue) - 1; i >= t.head; i-- {
-		p := t.queue[i]
-		if p == nil || p.gone {
-			continue
-		}
-		s.expire(p, now)
-		if (orderID != "" && !strings.Contains(p.orderID, orderID)) || (status != "" && string(p.status) != status) {
-			continue
-		}
-		matched++
-		if len(rows) < limit {
-			rows = append(rows, dashRow{
-				PaymentKey: p.key, OrderID: p.orderID, OrderName: p.orderName, Status: string(p.status),
-				Amount: p.total.String(), Balance: p.balance.String(), RequestedAt: kst(p.requestedAt),
-				Link: paymentsPath + url.PathEscape(p.key),
-			})
-		}
+	for _, p := range ps {
+		rows = append(rows, dashRow{
+			PaymentKey: p.Key, OrderID: p.OrderID, OrderName: p.OrderName, Status: string(p.Status),
+			Amount: p.Total.String(), Balance: p.Balance.String(), RequestedAt: kst(p.RequestedAt),
+			Link: paymentsPath + url.PathEscape(p.Key),
+		})
 	}
 	return rows, matched
 }
@@ -564,25 +544,20 @@ func (s *Store) dashboardRows(secretKey, orderID, status string, limit int) ([]d
 // dashboardPayment is what the dashboard shows of one payment of
 // secretKey, or nil.
 func (s *Store) dashboardPayment(secretKey, paymentKey string) *dashPayment {
-	s.mu.Lock()
-	defer s.unlock()
-	p := s.current(secretKey, paymentKey)
-	if p == nil {
+	p, ok := s.lookup(secretKey, paymentKey)
+	if !ok {
 		return nil
 	}
 	d := &dashPayment{
-		PaymentKey: p.key, OrderID: p.orderID, OrderName: p.orderName, Status: string(p.status),
-		Total: p.total.String(), Balance: p.balance.String(), RequestedAt: kst(p.requestedAt),
-		ApprovedAt: kst(p.approvedAt), CheckoutURL: checkoutPath + url.PathEscape(p.key),
+		PaymentKey: p.Key, OrderID: p.OrderID, OrderName: p.OrderName, Status: string(p.Status),
+		Total: p.Total.String(), Balance: p.Balance.String(), RequestedAt: kst(p.RequestedAt),
+		ApprovedAt: kst(p.ApprovedAt), CheckoutURL: checkoutPath + url.PathEscape(p.Key),
 	}
-	if !p.approvedAt.IsZero() {
-		d.ReceiptURL = receiptPath + url.PathEscape(p.key)
+	if !p.ApprovedAt.IsZero() {
+		d.ReceiptURL = receiptPath + url.PathEscape(p.Key)
 	}
-	if p.failure != nil && p.failure.Code != nil {
-		d.Failure = *p.failure.Code
-		if p.failure.Message != nil {
-			d.Failure += ": " + *p.failure.Message
-		}
+	if p.Failure != nil {
+		d.Failure = p.Failure.Code + ": " + p.Failure.Message
 	}
 	return d
 }

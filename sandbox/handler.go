@@ -523,7 +523,7 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 		op := routeOf(r).route.Operation.OperationID
 		ci, _ := r.Context().Value(callerKey).(callerInfo)
 		id := idemID(ci.secretKey, r.Method, r.URL.Path, key)
-		state, e := s.idem.claim(ci.secretKey, id, s.clock.Now())
+		state, e := s.idem.claim(ci.secretKey, id, s.cfg.clock.Now())
 		switch state {
 		case idemInFlight:
 			s.writeOp(w, op, generated.ErrorCodeIdempotentRequestProcessing, langOf(r), "")
@@ -554,7 +554,7 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 		rec := newRecorder()
 		next.ServeHTTP(rec, r)
 		note := noteOf(r.Context())
-		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), note.paymentKey, note.orderID, s.clock.Now(), openapi.IdempotencyWindow)
+		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), note.paymentKey, note.orderID, s.cfg.clock.Now(), openapi.IdempotencyWindow)
 		done = true
 		rec.copyTo(w)
 	})

@@ -53,10 +53,6 @@ const (
 	// DefaultMaxCancels is how many cancels the payments of one secret key
 	// hold in all; past it the key's oldest payments are forgotten.
 	DefaultMaxCancels = 20_000
-	// MaxCancelsPerPayment is how many cancels one payment takes before
-	// further ones are refused with 403 EXCEED_CANCEL_LIMIT. It bounds the
-	// size of a payment, and so of every cached answer that holds it.
-	MaxCancelsPerPayment = 100
 	// IdempotencyTTL is how long a response is replayed for its key.
 	//
 	// Deprecated: use openapi.IdempotencyWindow.

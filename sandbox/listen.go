@@ -284,4 +284,4 @@ func clip(s string, n int) string {
 // the hand-overs under way; CloseWebhooks does it too. Call it before
 // http.Server.Shutdown, which otherwise waits for the listeners' long polls
 // (Server.RegisterOnShutdown(sb.StopListeners)).
-func (s *Store) StopListeners() { s.wh.listen.close() }
+func (s *Sandbox) StopListeners() { s.wh.listen.close() }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
@@ -30,8 +31,8 @@ import (
 // spec's eventType; a DEPOSIT_CALLBACK body carries none, so its name is
 // only Toss's docs' (docs/webhooks.md).
 const (
-	WebhookPaymentStatusChanged = string(generated.PaymentStatusChangedEventEventTypePaymentStatusChanged)
-	WebhookDepositCallback      = "DEPOSIT_CALLBACK"
+	WebhookPaymentStatusChanged = string(payments.WebhookPaymentStatusChanged)
+	WebhookDepositCallback      = string(payments.WebhookDepositCallback)
 )
 
 // The headers Toss sends with each webhook.
@@ -429,43 +430,8 @@ func (d *dispatcher) urlOf(key string) string {
 	return d.defaultURL
 }
 
-// webhookTypes are the webhooks Toss sends for e (docs/webhooks.md §2):
-// PAYMENT_STATUS_CHANGED when the status becomes DONE, CANCELED,
-// PARTIAL_CANCELED, ABORTED, EXPIRED or (a virtual account)
-// WAITING_FOR_DEPOSIT; DEPOSIT_CALLBACK, for virtual accounts, on the issue,
-// the deposit and each cancel. Nothing for READY, IN_PROGRESS, a passed due
-// date, a refund's progress, or a key-in's DONE (approved with the request,
-// like billing payments: assumed).
-func webhookTypes(e Event) []string {
-	va := e.Method == generated.CreatePaymentMethodVirtualAccount
-	switch e.Kind {
-	case EventStatusChanged:
-		switch e.To {
-		case generated.PaymentStatusDone, generated.PaymentStatusWaitingForDeposit:
-			if va {
-				return []string{WebhookPaymentStatusChanged, WebhookDepositCallback}
-			}
-			if e.To == generated.PaymentStatusDone {
-				return []string{WebhookPaymentStatusChanged}
-			}
-		case generated.PaymentStatusAborted, generated.PaymentStatusExpired, generated.PaymentStatusCanceled, generated.PaymentStatusPartialCanceled:
-			return []string{WebhookPaymentStatusChanged}
-		}
-	case EventCanceled:
-		if va {
-			return []string{WebhookPaymentStatusChanged, WebhookDepositCallback}
-		}
-		return []string{WebhookPaymentStatusChanged}
-	}
-	return nil
-}
-
-// wants reports whether e of key's payment is sent anywhere; it is called
-// with the store's lock held, and takes d.mu (never the other way round).
-func (d *dispatcher) wants(key string, e Event) bool {
-	if len(webhookTypes(e)) == 0 {
-		return false
-	}
+// sending reports whether key's webhooks go anywhere.
+func (d *dispatcher) sending(key string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return !d.closed && d.urlOf(key) != ""
@@ -501,8 +467,8 @@ func webhookBody(typ string, e Event, p *generated.Payment) ([]byte, error) {
 }
 
 // enqueue puts the webhooks of e in key's outbox. It never blocks on I/O.
-func (d *dispatcher) enqueue(key string, e Event, p *generated.Payment, fault WebhookFault) {
-	types := webhookTypes(e)
+// The types are those of e's row of payments.Transitions.
+func (d *dispatcher) enqueue(key string, e Event, types []payments.Webhook, p *generated.Payment, fault WebhookFault) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u := d.urlOf(key)
@@ -511,7 +477,8 @@ func (d *dispatcher) enqueue(key string, e Event, p *generated.Payment, fault We
 	}
 	t := d.tenant(key)
 	now := d.clock.Now()
-	for _, typ := range types {
+	for _, wt := range types {
+		typ := string(wt)
 		body, err := webhookBody(typ, e, p)
 		if err != nil {
 			continue
@@ -987,7 +954,7 @@ func (d *dispatcher) close(ctx context.Context) WebhookStats {
 // in the developer center (one URL per key, W2); "" removes it (the
 // sandbox's default URL, if any, applies again). Only absolute http(s)
 // URLs are taken.
-func (s *Store) SetWebhookURL(secretKey, u string) error {
+func (s *Sandbox) SetWebhookURL(secretKey, u string) error {
 	if u != "" {
 		if err := checkWebhookURL(u); err != nil {
 			return err
@@ -1002,7 +969,7 @@ func (s *Store) SetWebhookURL(secretKey, u string) error {
 
 // WebhookURL returns where secretKey's webhooks go: its registered URL, or
 // the sandbox's default, or "" when they go nowhere.
-func (s *Store) WebhookURL(secretKey string) string {
+func (s *Sandbox) WebhookURL(secretKey string) string {
 	s.wh.mu.Lock()
 	defer s.wh.mu.Unlock()
 	return s.wh.urlOf(secretKey)
@@ -1011,16 +978,16 @@ func (s *Store) WebhookURL(secretKey string) string {
 // WebhookDeliveries returns secretKey's deliveries, oldest first (only those
 // of paymentKey unless it is ""), with every attempt and answer: the
 // latest DefaultWebhookDeliveriesPerKey (WithWebhookLimits).
-func (s *Store) WebhookDeliveries(secretKey, paymentKey string) []WebhookDelivery {
+func (s *Sandbox) WebhookDeliveries(secretKey, paymentKey string) []WebhookDelivery {
 	return s.wh.deliveries(secretKey, paymentKey)
 }
 
 // WebhookStats counts the webhook deliveries so far.
-func (s *Store) WebhookStats() WebhookStats { return s.wh.statsNow() }
+func (s *Sandbox) WebhookStats() WebhookStats { return s.wh.statsNow() }
 
 // CloseWebhooks stops webhook delivery: the deliveries due now are sent
 // once more within ctx; every delivery still waiting (a retry not yet due,
 // or one ctx left no time for) is abandoned and counted in the returned
 // stats' Abandoned. Call it after the HTTP server has shut down; events
 // after it send nothing.
-func (s *Store) CloseWebhooks(ctx context.Context) WebhookStats { return s.wh.close(ctx) }
+func (s *Sandbox) CloseWebhooks(ctx context.Context) WebhookStats { return s.wh.close(ctx) }
