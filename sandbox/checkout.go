@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"html/template"
 	"net/http"
 	"strings"
 
@@ -9,56 +8,6 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 )
 
-var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Toss Payments sandbox checkout</title>
-<style>body{font-family:sans-serif;max-width:28rem;margin:3rem auto}button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}</style>
-</head><body>
-<h1>Sandbox checkout</h1>
-<p>This page stands in for the Toss Payments window. No money moves.</p>
-<table>
-<tr><th align="left">Order</th><td>{{.OrderName}} ({{.OrderID}})</td></tr>
-<tr><th align="left">Amount</th><td>{{.Amount}} KRW</td></tr>
-<tr><th align="left">Status</th><td>{{.Status}}</td></tr>
-</table>
-{{if .Open}}<form method="post">
-{{if .VirtualAccount}}<p><label>Bank <select name="bank">{{range .Banks}}<option value="{{.Code}}">{{.Name}} ({{.Code}})</option>{{end}}</select></label></p>
-<p><label>Customer name <input name="customerName" value="{{.CustomerName}}" maxlength="100"></label></p>
-<p>Approving requests a virtual account at this bank; confirm issues it.</p>
-{{end}}<p><button type="submit" name="result" value="approve">Approve</button></p>
-<p><label for="code">Failure code</label>
-<select id="code" name="code">{{range .Failures}}<option value="{{.Code}}">{{.Code}} ({{.Description}})</option>{{end}}</select>
-<button type="submit" name="result" value="fail">Fail</button></p>
-<p><button type="submit" name="result" value="close">Close the window</button> (as the customer closing it: PAY_PROCESS_CANCELED)</p>
-</form>{{else if .Account}}<table>
-<tr><th align="left">Bank</th><td>{{.BankName}} ({{.BankCode}})</td></tr>
-<tr><th align="left">Account</th><td>{{.Account}}</td></tr>
-<tr><th align="left">Due</th><td>{{.DueDate}}{{if .Expired}} (expired){{end}}</td></tr>
-</table>
-{{if .Depositable}}<form method="post">
-<button type="submit" name="result" value="deposit">Simulate deposit of {{.Amount}} KRW</button>
-</form>{{else}}<p>{{.Note}}</p>{{end}}{{else}}<p>{{.Note}}</p>{{end}}
-</body></html>
-`))
-
-var receiptPage = template.Must(template.New("receipt").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sandbox sales slip</title></head><body>
-<h1>Sandbox sales slip</h1>
-<table>
-<tr><th align="left">Order</th><td>{{.OrderName}} ({{.OrderID}})</td></tr>
-<tr><th align="left">Paid with</th><td>{{.Card}}</td></tr>
-<tr><th align="left">Total</th><td>{{.Total}} KRW</td></tr>
-<tr><th align="left">Balance</th><td>{{.Balance}} KRW</td></tr>
-<tr><th align="left">Status</th><td>{{.Status}}</td></tr>
-<tr><th align="left">Approved at</th><td>{{.ApprovedAt}}</td></tr>
-</table></body></html>
-`))
-
-var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Toss Payments sandbox: {{.Code}}</title></head><body>
-<h1>{{.Status}} {{.Code}}</h1>
-<p>{{.Message}}</p>
-</body></html>
-`))
 
 // wantsHTML reports whether the client asked for HTML, as browsers do.
 func wantsHTML(r *http.Request) bool {
