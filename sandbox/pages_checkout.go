@@ -8,7 +8,6 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 )
 
-
 // wantsHTML reports whether the client asked for HTML, as browsers do.
 func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")

@@ -158,7 +158,6 @@ func findAction(name string) *dashboardAction {
 	return nil
 }
 
-
 // dashboardPage is what every dashboard template reads.
 type dashboardPage struct {
 	Title string
