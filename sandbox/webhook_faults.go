@@ -95,4 +95,3 @@ func ParseWebhookFaults(s string) (WebhookFaultRates, error) {
 	}
 	return r, r.validate()
 }
-
