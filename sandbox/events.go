@@ -124,12 +124,12 @@ func (s *Store) Timeline(secretKey, paymentKey string) []Event {
 // event to the hook. It runs after the book's lock is released.
 func (s *Sandbox) publish(fault WebhookFault, out payments.Outbox) {
 	for _, e := range out {
-		if len(e.Webhooks) > 0 && e.Payment != nil && s.wh.sending(e.Tenant) {
+		if len(e.Webhooks) > 0 && e.Payment != nil && s.wh.Sending(e.Tenant) {
 			// The webhook carries the payment as a look-up would have
 			// answered at the change (docs/webhooks.md §6), in Korean as
 			// Toss sends it.
 			r := render(*e.Payment, Korean)
-			s.wh.enqueue(e.Tenant, eventOf(e), e.Webhooks, &r, fault)
+			s.wh.Enqueue(e.Tenant, e, &r, fault)
 		}
 		if s.cfg.hook != nil {
 			s.cfg.hook(e.Tenant, eventOf(e))

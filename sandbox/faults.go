@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
+
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -28,7 +30,7 @@ const (
 	FaultRateLimit = "rate-limit"
 	// FaultDelay processes the request after a pause that starts once the
 	// idempotency key is claimed, so a concurrent duplicate sees 409.
-	FaultDelay = "delay"
+	FaultDelay = webhooks.FaultDelay
 )
 
 // FaultRates are the probabilities, each in [0, 1] and summing to at most 1,

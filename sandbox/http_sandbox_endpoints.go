@@ -121,11 +121,7 @@ func (s *Sandbox) endpointOf(key string) WebhookEndpoint {
 	if u == "" {
 		return WebhookEndpoint{}
 	}
-	s.wh.mu.Lock()
-	t := s.wh.tenants[key]
-	own := t != nil && t.url != ""
-	s.wh.mu.Unlock()
-	return WebhookEndpoint{URL: &u, Default: !own}
+	return WebhookEndpoint{URL: &u, Default: !s.wh.OwnURL(key)}
 }
 
 // webhookEndpointHandler: GET reads, PUT {"url": "https://..."} registers,

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -123,8 +124,8 @@ type Sandbox struct {
 	counters faultCounters
 	dash     *sessions
 	rate     *rateLimiter
-	wh       *dispatcher // webhook delivery
-	calls    *callLogs   // each secret key's latest API calls
+	wh       *webhooks.Dispatcher
+	calls    *callLogs // each secret key's latest API calls
 
 	traceSeq    atomic.Uint64
 	tracePrefix string
@@ -149,11 +150,11 @@ func New(opts ...Option) (*Sandbox, error) {
 		cfg.seed = rand.Uint64()
 	}
 	if cfg.webhookURL != "" {
-		if err := checkTarget(cfg.webhookTargets, cfg.webhookURL); err != nil {
+		if err := webhooks.CheckTarget(cfg.webhookTargets, cfg.webhookURL); err != nil {
 			return nil, fmt.Errorf("sandbox: WithWebhookURL: %w", err)
 		}
 	}
-	wc, err := webhookClient(cfg)
+	wc, err := webhooks.NewClient(cfg.webhookClient, cfg.webhookTargets)
 	if err != nil {
 		return nil, err
 	}
@@ -176,13 +177,10 @@ func New(opts ...Option) (*Sandbox, error) {
 		rate:  newRateLimiter(cfg.rateLimit, cfg.clock),
 	}
 	s.calls = newCallLogs()
-	s.wh = newDispatcher(cfg)
-	s.wh.sweep = st.sweep
+	s.wh = newDispatcher(cfg, st.sweep)
 	st.publish = s.publish
 	if cfg.webhookURL != "" {
-		s.wh.mu.Lock()
-		s.wh.start()
-		s.wh.mu.Unlock()
+		s.wh.Start() // expiries are announced even before any other event
 	}
 	s.tracePrefix = st.book.Alnum(8)
 	s.handler = s.buildHandler()

@@ -1,10 +1,17 @@
-package sandbox
+// Package webhooks delivers the sandbox's webhooks: every change that
+// payments.Transitions says sends one is POSTed to the secret key's URL
+// with Toss's headers and sent again on Toss's schedule until answered 200
+// (docs/webhooks.md §1 and §6). A worker sends them from a bounded outbox
+// per key, so the API never waits for a receiver. Here too: the faults a
+// delivery can meet (duplicate, out of order, delayed), the listeners that
+// pull the webhooks of a key behind NAT (ListenURL, Hub) and the addresses
+// deliveries may go to (Targets).
+package webhooks
 
 import (
 	"container/heap"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -21,51 +28,24 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
-// Webhook delivery: every state change Toss announces is POSTed to the
-// secret key's webhook URL, with Toss's headers, and sent again on Toss's
-// schedule until it is answered 200 (docs/webhooks.md §1 and §6). A
-// worker sends them from a bounded outbox per key: the API never waits for
-// a receiver.
-
-// The webhook event types the sandbox sends. PAYMENT_STATUS_CHANGED is the
-// spec's eventType; a DEPOSIT_CALLBACK body carries none, so its name is
-// only Toss's docs' (docs/webhooks.md).
+// The types of the webhooks, as their bodies are built.
 const (
-	WebhookPaymentStatusChanged = string(payments.WebhookPaymentStatusChanged)
-	WebhookDepositCallback      = string(payments.WebhookDepositCallback)
+	paymentStatusChanged = string(payments.WebhookPaymentStatusChanged)
+	depositCallback      = string(payments.WebhookDepositCallback)
 )
-
-// The headers Toss sends with each webhook.
-//
-// Deprecated: use openapi.HeaderWebhookTransmissionID and its siblings,
-// where Toss's facts live.
-const (
-	WebhookTransmissionIDHeader           = openapi.HeaderWebhookTransmissionID
-	WebhookTransmissionTimeHeader         = openapi.HeaderWebhookTransmissionTime
-	WebhookTransmissionRetriedCountHeader = openapi.HeaderWebhookTransmissionRetriedCount
-)
-
-// WebhookRetryIntervals is Toss's schedule, as openapi.WebhookRetryIntervals.
-//
-// Deprecated: use openapi.WebhookRetryIntervals.
-var WebhookRetryIntervals = openapi.WebhookRetryIntervals
 
 // Limits and timings of webhook delivery.
 const (
-	// WebhookTimeout is how long a receiver has to answer.
-	//
-	// Deprecated: use openapi.WebhookTimeout.
-	WebhookTimeout = openapi.WebhookTimeout
-	// WebhookAnswerBytes is how much of a receiver's answer a delivery
-	// keeps (WebhookAttempt.Answer).
-	WebhookAnswerBytes = 512
-	// DefaultWebhookDeliveriesPerKey is how many deliveries (with their
+	// AnswerBytes is how much of a receiver's answer a delivery
+	// keeps (Attempt.Answer).
+	AnswerBytes = 512
+	// DefaultDeliveriesPerKey is how many deliveries (with their
 	// attempts) a secret key keeps, sent or waiting; past it the key's
 	// oldest are forgotten, and one still waiting is dropped (counted).
-	DefaultWebhookDeliveriesPerKey = 256
-	// DefaultWebhookDeliveries bounds the deliveries kept over all keys;
+	DefaultDeliveriesPerKey = 256
+	// DefaultDeliveries bounds the deliveries kept over all keys;
 	// past it the key holding the most forgets its oldest.
-	DefaultWebhookDeliveries = 16384
+	DefaultDeliveries = 16384
 	// webhookInFlightPerKey and webhookInFlight bound the attempts under way
 	// at once, for one key and for the sandbox: a dead receiver holds at
 	// most webhookInFlightPerKey workers, never the others' deliveries.
@@ -83,71 +63,8 @@ const (
 	webhookFaultHold = 2 * time.Minute
 )
 
-// WithWebhookURL sets the webhook URL of every secret key that has not
-// registered its own ("tosspay sandbox --webhook-url").
-func WithWebhookURL(u string) Option {
-	return func(cfg *config) error {
-		if err := checkWebhookURL(u); err != nil {
-			return fmt.Errorf("sandbox: WithWebhookURL: %w", err)
-		}
-		cfg.webhookURL = u
-		return nil
-	}
-}
-
-// WithWebhookRetryScale multiplies Toss's retry intervals (and the holds
-// of the webhook faults) by scale, in (0, 1]: 0.001 makes the minute before
-// the first retry 60 ms, for local runs. Tests keep 1 and a FakeClock.
-func WithWebhookRetryScale(scale float64) Option {
-	return func(cfg *config) error {
-		if !(scale > 0 && scale <= 1) {
-			return fmt.Errorf("sandbox: WithWebhookRetryScale(%v): want a scale in (0, 1]", scale)
-		}
-		cfg.webhookScale = scale
-		return nil
-	}
-}
-
-// WithWebhookFaults sets the probability of each random webhook fault per
-// delivery, drawn reproducibly from the seed.
-func WithWebhookFaults(r WebhookFaultRates) Option {
-	return func(cfg *config) error {
-		if err := r.validate(); err != nil {
-			return err
-		}
-		cfg.webhookFaults = r
-		return nil
-	}
-}
-
-// WithWebhookClient sets the HTTP client deliveries are sent with (default:
-// a client with WebhookTimeout). Its Timeout, if shorter, also applies. The
-// sandbox uses a copy that follows no redirect.
-func WithWebhookClient(c *http.Client) Option {
-	return func(cfg *config) error {
-		if c == nil {
-			return errors.New("sandbox: WithWebhookClient(nil)")
-		}
-		cfg.webhookClient = c
-		return nil
-	}
-}
-
-// WithWebhookLimits sets how many deliveries one secret key keeps and how
-// many the sandbox keeps in all (DefaultWebhookDeliveriesPerKey,
-// DefaultWebhookDeliveries).
-func WithWebhookLimits(perKey, total int) Option {
-	return func(cfg *config) error {
-		if perKey <= 0 || total < perKey {
-			return fmt.Errorf("sandbox: WithWebhookLimits(%d, %d): want 0 < perKey <= total", perKey, total)
-		}
-		cfg.webhookPerKey, cfg.webhookTotal = perKey, total
-		return nil
-	}
-}
-
-func checkWebhookURL(raw string) error {
-	if raw == ListenWebhookURL {
+func CheckURL(raw string) error {
+	if raw == ListenURL {
 		return nil
 	}
 	if len(raw) > maxWebhookURL {
@@ -160,28 +77,28 @@ func checkWebhookURL(raw string) error {
 	return nil
 }
 
-// WebhookState is where a delivery stands.
-type WebhookState string
+// State is where a delivery stands.
+type State string
 
 // The states of a delivery.
 const (
-	// WebhookPending: waiting for its first attempt or a retry
+	// Pending: waiting for its first attempt or a retry
 	// (Toss's "전송 중").
-	WebhookPending WebhookState = "PENDING"
-	// WebhookDelivered: answered 200.
-	WebhookDelivered WebhookState = "DELIVERED"
-	// WebhookFailed: the eighth attempt was not answered 200 (Toss's "실패").
-	WebhookFailed WebhookState = "FAILED"
-	// WebhookDropped: forgotten while waiting, to keep its key within its
+	Pending State = "PENDING"
+	// Delivered: answered 200.
+	Delivered State = "DELIVERED"
+	// Failed: the eighth attempt was not answered 200 (Toss's "실패").
+	Failed State = "FAILED"
+	// Dropped: forgotten while waiting, to keep its key within its
 	// limits.
-	WebhookDropped WebhookState = "DROPPED"
-	// WebhookAbandoned: the sandbox stopped before the delivery was done;
+	Dropped State = "DROPPED"
+	// Abandoned: the sandbox stopped before the delivery was done;
 	// Close says how many.
-	WebhookAbandoned WebhookState = "ABANDONED"
+	Abandoned State = "ABANDONED"
 )
 
-// WebhookAttempt is one POST of a delivery and its answer.
-type WebhookAttempt struct {
+// Attempt is one POST of a delivery and its answer.
+type Attempt struct {
 	// RetriedCount is the tosspayments-webhook-transmission-retried-count
 	// sent: 0 on the first attempt.
 	RetriedCount int `json:"retriedCount"`
@@ -197,15 +114,15 @@ type WebhookAttempt struct {
 	Duplicate bool `json:"duplicate,omitempty"`
 }
 
-// WebhookDelivery is one webhook event for one secret key: its body, where
+// Delivery is one webhook event for one secret key: its body, where
 // it went, and every attempt with its answer.
-type WebhookDelivery struct {
+type Delivery struct {
 	// TransmissionID is the tosspayments-webhook-transmission-id, the same
 	// on every attempt.
 	TransmissionID string `json:"transmissionId"`
 	// EventType is PAYMENT_STATUS_CHANGED or DEPOSIT_CALLBACK.
 	EventType string `json:"eventType"`
-	// EventSeq is the Seq of the sandbox Event the delivery announces.
+	// EventSeq is the Seq of the payments.Event the delivery announces.
 	EventSeq   uint64                  `json:"eventSeq"`
 	PaymentKey string                  `json:"paymentKey"`
 	OrderID    string                  `json:"orderId"`
@@ -216,15 +133,15 @@ type WebhookDelivery struct {
 	Body json.RawMessage `json:"body"`
 	// State is where the delivery stands; NextAttemptAt is when it is sent
 	// next while PENDING.
-	State         WebhookState `json:"state"`
-	NextAttemptAt *time.Time   `json:"nextAttemptAt,omitempty"`
+	State         State      `json:"state"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 	// Faults are the webhook faults it met.
-	Faults   []string         `json:"faults,omitempty"`
-	Attempts []WebhookAttempt `json:"attempts"`
+	Faults   []string  `json:"faults,omitempty"`
+	Attempts []Attempt `json:"attempts"`
 }
 
-// WebhookStats counts webhook deliveries over the sandbox's life.
-type WebhookStats struct {
+// Stats counts webhook deliveries over the sandbox's life.
+type Stats struct {
 	// Enqueued deliveries, attempts made (duplicates included), deliveries
 	// answered 200, given up after the last retry, dropped to keep a key
 	// within its limits, and abandoned at Close.
@@ -234,7 +151,7 @@ type WebhookStats struct {
 }
 
 type whItem struct {
-	d        *WebhookDelivery
+	d        *Delivery
 	tenant   *whTenant
 	due      time.Time
 	index    int // in the heap; -1 when not in it
@@ -270,12 +187,13 @@ func (h *whHeap) Pop() any {
 	return it
 }
 
-// dispatcher is the webhook outbox and its worker.
-type dispatcher struct {
-	clock      Clock
+// Dispatcher is the webhook outbox and its worker.
+type Dispatcher struct {
+	clock      interface{ Now() time.Time }
+	moved      func() <-chan struct{}
 	client     *http.Client
-	targets    WebhookTargets
-	listen     *listenHub
+	targets    Targets
+	listen     *Hub
 	scale      float64
 	defaultURL string
 	perKey     int
@@ -287,8 +205,8 @@ type dispatcher struct {
 	items    int
 	inFlight int
 	rng      *rand.Rand
-	rates    WebhookFaultRates
-	stats    WebhookStats
+	rates    FaultRates
+	stats    Stats
 	started  bool
 	closed   bool
 	wake     chan struct{}
@@ -307,41 +225,101 @@ type dispatcher struct {
 // for payments that expired with nobody asking, to announce them.
 const sweepEvery = time.Second
 
-func newDispatcher(cfg config) *dispatcher {
-	client := cfg.webhookClient // set by New (webhookClient)
-	scale := cfg.webhookScale
+// Config configures a Dispatcher.
+type Config struct {
+	// Clock tells the time; Moved, when set, returns a channel closed at
+	// the clock's next move (a fake clock's), so that the worker sends what
+	// an advance made due without waiting in real time.
+	Clock interface{ Now() time.Time }
+	Moved func() <-chan struct{}
+	// Client sends the deliveries (NewClient builds it).
+	Client  *http.Client
+	Targets Targets
+	// Scale multiplies Toss's retry intervals and the fault holds (0: 1).
+	Scale float64
+	// DefaultURL is where the webhooks of a key without a URL of its own go.
+	DefaultURL string
+	// PerKey and Total bound the deliveries kept (0: the defaults).
+	PerKey, Total int
+	// Seed drives the transmission ids and the random faults.
+	Seed  uint64
+	Rates FaultRates
+	// Sweep, when set, applies the time-driven transitions of every
+	// payment; the worker runs it every sweepEvery of the clock, holding
+	// no lock, so that an expiry is announced without a look-up.
+	Sweep func()
+}
+
+// NewDispatcher returns a dispatcher whose worker starts with the first
+// delivery or URL (or Start).
+func NewDispatcher(cfg Config) *Dispatcher {
+	scale := cfg.Scale
 	if scale == 0 {
 		scale = 1
 	}
-	perKey, total := cfg.webhookPerKey, cfg.webhookTotal
+	perKey, total := cfg.PerKey, cfg.Total
 	if perKey == 0 {
-		perKey, total = DefaultWebhookDeliveriesPerKey, DefaultWebhookDeliveries
+		perKey, total = DefaultDeliveriesPerKey, DefaultDeliveries
 	}
-	return &dispatcher{
-		clock: cfg.clock, client: client, targets: cfg.webhookTargets, listen: newListenHub(), scale: scale, defaultURL: cfg.webhookURL,
+	return &Dispatcher{
+		clock: cfg.Clock, moved: cfg.Moved, client: cfg.Client, targets: cfg.Targets, listen: NewHub(), scale: scale, defaultURL: cfg.DefaultURL,
 		perKey: perKey, total: total,
 		tenants: map[string]*whTenant{},
-		rng:     rand.New(rand.NewPCG(cfg.seed, 0x3eb400c)),
-		rates:   cfg.webhookFaults,
+		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x3eb400c)),
+		rates:   cfg.Rates,
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
+		sweep:   cfg.Sweep,
 	}
 }
 
-func (d *dispatcher) scaled(t time.Duration) time.Duration {
+func (d *Dispatcher) scaled(t time.Duration) time.Duration {
 	return time.Duration(float64(t) * d.scale)
 }
 
 // urlOf returns the URL the key's webhooks go to; the caller holds d.mu.
-func (d *dispatcher) urlOf(key string) string {
+func (d *Dispatcher) urlOf(key string) string {
 	if t := d.tenants[key]; t != nil && t.url != "" {
 		return t.url
 	}
 	return d.defaultURL
 }
 
-// sending reports whether key's webhooks go anywhere.
-func (d *dispatcher) sending(key string) bool {
+// Start runs the worker now, so that expiries are announced before any
+// delivery (a sandbox with a default URL).
+func (d *Dispatcher) Start() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed {
+		d.start()
+	}
+}
+
+// URLOf returns where key's webhooks go: its registered URL, or the
+// default, or "" when they go nowhere.
+func (d *Dispatcher) URLOf(key string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.urlOf(key)
+}
+
+// OwnURL reports whether key registered a URL of its own.
+func (d *Dispatcher) OwnURL(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.tenants[key]
+	return t != nil && t.url != ""
+}
+
+// Targets returns where deliveries may go.
+func (d *Dispatcher) Targets() Targets { return d.targets }
+
+// Listen returns the hub that hands the attempts of keys whose URL is
+// ListenURL to their listeners.
+func (d *Dispatcher) Listen() *Hub { return d.listen }
+
+// Sending reports whether key's webhooks go anywhere.
+func (d *Dispatcher) Sending(key string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return !d.closed && d.urlOf(key) != ""
@@ -353,9 +331,9 @@ func createdAt(t time.Time) string {
 	return t.In(tosstime.Seoul).Format("2006-01-02T15:04:05.000000")
 }
 
-func webhookBody(typ string, e Event, p *generated.Payment) ([]byte, error) {
+func webhookBody(typ string, e payments.Event, p *generated.Payment) ([]byte, error) {
 	switch typ {
-	case WebhookDepositCallback:
+	case depositCallback:
 		secret := ""
 		if p.Secret != nil {
 			secret = *p.Secret
@@ -372,13 +350,15 @@ func webhookBody(typ string, e Event, p *generated.Payment) ([]byte, error) {
 			EventType string             `json:"eventType"`
 			CreatedAt string             `json:"createdAt"`
 			Data      *generated.Payment `json:"data"`
-		}{WebhookPaymentStatusChanged, createdAt(e.At), p})
+		}{paymentStatusChanged, createdAt(e.At), p})
 	}
 }
 
-// enqueue puts the webhooks of e in key's outbox. It never blocks on I/O.
-// The types are those of e's row of payments.Transitions.
-func (d *dispatcher) enqueue(key string, e Event, types []payments.Webhook, p *generated.Payment, fault WebhookFault) {
+// Enqueue puts the webhooks of e (those of its row of
+// payments.Transitions) in key's outbox, with p, the payment as of the
+// change, as their data. It never blocks on I/O.
+func (d *Dispatcher) Enqueue(key string, e payments.Event, p *generated.Payment, fault Fault) {
+	types := e.Webhooks
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u := d.urlOf(key)
@@ -394,14 +374,14 @@ func (d *dispatcher) enqueue(key string, e Event, types []payments.Webhook, p *g
 			continue
 		}
 		f := fault
-		if f == (WebhookFault{}) {
+		if f == (Fault{}) {
 			f = d.roll()
 		}
 		it := &whItem{
-			d: &WebhookDelivery{
+			d: &Delivery{
 				TransmissionID: "whtrans_" + d.id(),
 				EventType:      typ, EventSeq: e.Seq, PaymentKey: e.PaymentKey, OrderID: e.OrderID, Status: p.Status,
-				URL: u, Body: body, State: WebhookPending, Faults: f.names(), Attempts: []WebhookAttempt{},
+				URL: u, Body: body, State: Pending, Faults: f.names(), Attempts: []Attempt{},
 			},
 			tenant: t, due: now.Add(f.Delay), index: -1, held: f.OutOfOrder, dup: f.Duplicate,
 		}
@@ -420,24 +400,24 @@ func (d *dispatcher) enqueue(key string, e Event, types []payments.Webhook, p *g
 }
 
 // roll draws a random fault for one delivery; the caller holds d.mu.
-func (d *dispatcher) roll() WebhookFault {
+func (d *Dispatcher) roll() Fault {
 	r := d.rates
 	if r.Duplicate+r.OutOfOrder+r.Delay == 0 {
-		return WebhookFault{}
+		return Fault{}
 	}
 	u := d.rng.Float64()
 	switch {
 	case u < r.Duplicate:
-		return WebhookFault{Duplicate: true}
+		return Fault{Duplicate: true}
 	case u < r.Duplicate+r.OutOfOrder:
-		return WebhookFault{OutOfOrder: true}
+		return Fault{OutOfOrder: true}
 	case u < r.Duplicate+r.OutOfOrder+r.Delay:
-		return WebhookFault{Delay: d.scaled(webhookFaultHold)}
+		return Fault{Delay: d.scaled(webhookFaultHold)}
 	}
-	return WebhookFault{}
+	return Fault{}
 }
 
-func (d *dispatcher) id() string {
+func (d *Dispatcher) id() string {
 	const lower = "abcdefghijklmnopqrstuvwxyz0123456789"
 	b := make([]byte, 26)
 	for i := range b {
@@ -447,7 +427,7 @@ func (d *dispatcher) id() string {
 }
 
 // tenant returns key's record, making room among the keys; the caller holds d.mu.
-func (d *dispatcher) tenant(key string) *whTenant {
+func (d *Dispatcher) tenant(key string) *whTenant {
 	t := d.tenants[key]
 	if t != nil {
 		return t
@@ -468,7 +448,7 @@ func (d *dispatcher) tenant(key string) *whTenant {
 
 // trim keeps t within its limit and the sandbox within its own, forgetting
 // the oldest deliveries that are not being sent; the caller holds d.mu.
-func (d *dispatcher) trim(t *whTenant) {
+func (d *Dispatcher) trim(t *whTenant) {
 	for len(t.items) > d.perKey && d.forgetOldest(t) {
 	}
 	for d.items > d.total {
@@ -484,13 +464,13 @@ func (d *dispatcher) trim(t *whTenant) {
 	}
 }
 
-func (d *dispatcher) forgetOldest(t *whTenant) bool {
+func (d *Dispatcher) forgetOldest(t *whTenant) bool {
 	for i, it := range t.items {
 		if it.inFlight {
 			continue
 		}
 		if !it.done {
-			d.finish(it, WebhookDropped)
+			d.finish(it, Dropped)
 			d.stats.Dropped++
 		}
 		t.items = append(t.items[:i:i], t.items[i+1:]...)
@@ -501,7 +481,7 @@ func (d *dispatcher) forgetOldest(t *whTenant) bool {
 }
 
 // finish ends it in state; the caller holds d.mu.
-func (d *dispatcher) finish(it *whItem, state WebhookState) {
+func (d *Dispatcher) finish(it *whItem, state State) {
 	if it.index >= 0 {
 		heap.Remove(&d.queue, it.index)
 	}
@@ -513,7 +493,7 @@ func (d *dispatcher) finish(it *whItem, state WebhookState) {
 	it.d.NextAttemptAt = nil
 }
 
-func (d *dispatcher) signal() {
+func (d *Dispatcher) signal() {
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -521,7 +501,7 @@ func (d *dispatcher) signal() {
 }
 
 // start runs the worker once there is something to send; the caller holds d.mu.
-func (d *dispatcher) start() {
+func (d *Dispatcher) start() {
 	if d.started {
 		return
 	}
@@ -530,18 +510,12 @@ func (d *dispatcher) start() {
 	go d.run()
 }
 
-// clockNotifier is a Clock that says when it moves (FakeClock does), so the
-// worker sends what an Advance made due without waiting in real time.
-type clockNotifier interface {
-	moved() <-chan struct{}
-}
-
-func (d *dispatcher) run() {
+func (d *Dispatcher) run() {
 	defer close(d.loopDone)
 	for {
 		var moved <-chan struct{}
-		if n, ok := d.clock.(clockNotifier); ok {
-			moved = n.moved()
+		if d.moved != nil {
+			moved = d.moved()
 		}
 		if now := d.clock.Now(); d.sweep != nil && !now.Before(d.lastSweep.Add(sweepEvery)) {
 			d.lastSweep = now
@@ -580,7 +554,7 @@ func (d *dispatcher) run() {
 // startDue starts an attempt of every due delivery within the in-flight
 // limits, and returns when the next one falls due (zero: none, or only
 // ones waiting for a free slot); the caller holds d.mu.
-func (d *dispatcher) startDue(now time.Time) time.Time {
+func (d *Dispatcher) startDue(now time.Time) time.Time {
 	var blocked []*whItem
 	var next time.Time
 	for d.queue.Len() > 0 {
@@ -604,7 +578,7 @@ func (d *dispatcher) startDue(now time.Time) time.Time {
 }
 
 // launch sends it in its own goroutine; the caller holds d.mu.
-func (d *dispatcher) launch(it *whItem) {
+func (d *Dispatcher) launch(it *whItem) {
 	it.inFlight = true
 	it.tenant.inFlight++
 	d.inFlight++
@@ -617,7 +591,7 @@ func (d *dispatcher) launch(it *whItem) {
 	}()
 }
 
-func realAttempts(as []WebhookAttempt) []WebhookAttempt {
+func realAttempts(as []Attempt) []Attempt {
 	n := 0
 	for _, a := range as {
 		if !a.Duplicate {
@@ -628,30 +602,30 @@ func realAttempts(as []WebhookAttempt) []WebhookAttempt {
 }
 
 // post sends one attempt and returns what happened.
-func (d *dispatcher) post(it *whItem, retried int, dup bool) WebhookAttempt {
+func (d *Dispatcher) post(it *whItem, retried int, dup bool) Attempt {
 	at := d.clock.Now()
-	a := WebhookAttempt{RetriedCount: retried, At: at, Duplicate: dup}
+	a := Attempt{RetriedCount: retried, At: at, Duplicate: dup}
 	headers := map[string]string{
-		"Content-Type":                        "application/json",
-		"User-Agent":                          "TossPayments-Sandbox-Webhook/1",
-		WebhookTransmissionIDHeader:           it.d.TransmissionID,
-		WebhookTransmissionTimeHeader:         at.In(tosstime.Seoul).Format(time.RFC3339),
-		WebhookTransmissionRetriedCountHeader: strconv.Itoa(retried),
+		"Content-Type":                                "application/json",
+		"User-Agent":                                  "TossPayments-Sandbox-Webhook/1",
+		openapi.HeaderWebhookTransmissionID:           it.d.TransmissionID,
+		openapi.HeaderWebhookTransmissionTime:         at.In(tosstime.Seoul).Format(time.RFC3339),
+		openapi.HeaderWebhookTransmissionRetriedCount: strconv.Itoa(retried),
 	}
-	if it.d.URL == ListenWebhookURL {
+	if it.d.URL == ListenURL {
 		ans, err := d.listen.deliver(&pulled{
 			key:    it.tenant.key,
 			a:      ListenedAttempt{ID: newAttemptID(), Headers: headers, Body: it.d.Body},
 			answer: make(chan ListenedAnswer, 1),
-		}, WebhookTimeout)
+		}, openapi.WebhookTimeout)
 		if err != nil {
 			a.Error = err.Error()
 			return a
 		}
-		a.StatusCode, a.Error, a.Answer = ans.Status, clip(ans.Error, WebhookAnswerBytes), clip(ans.Answer, WebhookAnswerBytes)
+		a.StatusCode, a.Error, a.Answer = ans.Status, clip(ans.Error, AnswerBytes), clip(ans.Answer, AnswerBytes)
 		return a
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), WebhookTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), openapi.WebhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, it.d.URL, strings.NewReader(string(it.d.Body)))
 	if err != nil {
@@ -667,7 +641,7 @@ func (d *dispatcher) post(it *whItem, retried int, dup bool) WebhookAttempt {
 		return a
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, WebhookAnswerBytes))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, AnswerBytes))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	a.StatusCode = resp.StatusCode
 	a.Answer = string(b)
@@ -677,9 +651,9 @@ func (d *dispatcher) post(it *whItem, retried int, dup bool) WebhookAttempt {
 // attempt sends it (twice under the duplicate fault) and records the
 // outcome: delivered on 200, else the next retry on Toss's schedule or, after
 // the last, failed.
-func (d *dispatcher) attempt(it *whItem, retried int) {
+func (d *Dispatcher) attempt(it *whItem, retried int) {
 	a := d.post(it, retried, false)
-	var dupA *WebhookAttempt
+	var dupA *Attempt
 	if it.dup && retried == 0 {
 		x := d.post(it, retried, true)
 		dupA = &x
@@ -704,15 +678,15 @@ func (d *dispatcher) attempt(it *whItem, retried int) {
 	}
 	switch {
 	case a.StatusCode == http.StatusOK:
-		d.finish(it, WebhookDelivered)
+		d.finish(it, Delivered)
 		d.stats.Delivered++
 	case retried >= len(openapi.WebhookRetryIntervals) || d.closed:
 		if d.closed {
-			d.finish(it, WebhookAbandoned)
+			d.finish(it, Abandoned)
 			d.stats.Abandoned++
 			return
 		}
-		d.finish(it, WebhookFailed)
+		d.finish(it, Failed)
 		d.stats.Failed++
 	default:
 		it.due = d.clock.Now().Add(d.scaled(openapi.WebhookRetryIntervals[retried]))
@@ -724,7 +698,7 @@ func (d *dispatcher) attempt(it *whItem, retried int) {
 
 // release lets the deliveries of it's key held by the out-of-order fault
 // go, now that a later one has been sent; the caller holds d.mu.
-func (d *dispatcher) release(it *whItem) {
+func (d *Dispatcher) release(it *whItem) {
 	now := d.clock.Now()
 	for _, o := range it.tenant.items {
 		if o != it && o.held && !o.inFlight && !o.done && o.d.EventSeq <= it.d.EventSeq && o.index >= 0 {
@@ -735,8 +709,8 @@ func (d *dispatcher) release(it *whItem) {
 	}
 }
 
-// setURL registers key's webhook URL ("" removes it).
-func (d *dispatcher) setURL(key, u string) {
+// SetURL registers key's webhook URL ("" removes it).
+func (d *Dispatcher) SetURL(key, u string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if u == "" {
@@ -751,26 +725,26 @@ func (d *dispatcher) setURL(key, u string) {
 	}
 }
 
-func (d *dispatcher) deliveries(key, paymentKey string) []WebhookDelivery {
+func (d *Dispatcher) Deliveries(key, paymentKey string) []Delivery {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.tenants[key]
 	if t == nil {
 		return nil
 	}
-	out := make([]WebhookDelivery, 0, len(t.items))
+	out := make([]Delivery, 0, len(t.items))
 	for _, it := range t.items {
 		if paymentKey != "" && it.d.PaymentKey != paymentKey {
 			continue
 		}
 		c := *it.d
-		c.Attempts = append([]WebhookAttempt{}, it.d.Attempts...)
+		c.Attempts = append([]Attempt{}, it.d.Attempts...)
 		c.Faults = append([]string(nil), it.d.Faults...)
 		if c.NextAttemptAt != nil {
 			n := *c.NextAttemptAt
 			c.NextAttemptAt = &n
 		}
-		if c.State == WebhookPending && c.NextAttemptAt == nil && !it.inFlight {
+		if c.State == Pending && c.NextAttemptAt == nil && !it.inFlight {
 			n := it.due
 			c.NextAttemptAt = &n
 		}
@@ -779,7 +753,7 @@ func (d *dispatcher) deliveries(key, paymentKey string) []WebhookDelivery {
 	return out
 }
 
-func (d *dispatcher) statsNow() WebhookStats {
+func (d *Dispatcher) Stats() Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := d.stats
@@ -789,23 +763,23 @@ func (d *dispatcher) statsNow() WebhookStats {
 	return s
 }
 
-// close stops the worker: what is due now is attempted once more (until
+// Close stops the worker: what is due now is attempted once more (until
 // ctx ends); what is still waiting after that is abandoned and counted.
-func (d *dispatcher) close(ctx context.Context) WebhookStats {
+func (d *Dispatcher) Close(ctx context.Context) Stats {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
-		return d.statsNow()
+		return d.Stats()
 	}
 	d.closed = true
 	started := d.started
 	d.mu.Unlock()
-	d.listen.close()
+	d.listen.Close()
 	if started {
 		close(d.stop)
 		<-d.loopDone
 	}
-	// The attempts under way end within WebhookTimeout, or with ctx.
+	// The attempts under way end within openapi.WebhookTimeout, or with ctx.
 	waited := make(chan struct{})
 	go func() { d.attempts.Wait(); close(waited) }()
 	select {
@@ -852,52 +826,10 @@ func (d *dispatcher) close(ctx context.Context) WebhookStats {
 	d.mu.Lock()
 	for d.queue.Len() > 0 {
 		it := d.queue[0]
-		d.finish(it, WebhookAbandoned)
+		d.finish(it, Abandoned)
 		d.stats.Abandoned++
 	}
 	d.mu.Unlock()
 	d.client.CloseIdleConnections()
-	return d.statsNow()
+	return d.Stats()
 }
-
-// SetWebhookURL registers where secretKey's webhooks go, as a merchant does
-// in the developer center (one URL per key, W2); "" removes it (the
-// sandbox's default URL, if any, applies again). Only absolute http(s)
-// URLs are taken.
-func (s *Sandbox) SetWebhookURL(secretKey, u string) error {
-	if u != "" {
-		if err := checkWebhookURL(u); err != nil {
-			return err
-		}
-		if err := checkTarget(s.wh.targets, u); err != nil {
-			return err
-		}
-	}
-	s.wh.setURL(secretKey, u)
-	return nil
-}
-
-// WebhookURL returns where secretKey's webhooks go: its registered URL, or
-// the sandbox's default, or "" when they go nowhere.
-func (s *Sandbox) WebhookURL(secretKey string) string {
-	s.wh.mu.Lock()
-	defer s.wh.mu.Unlock()
-	return s.wh.urlOf(secretKey)
-}
-
-// WebhookDeliveries returns secretKey's deliveries, oldest first (only those
-// of paymentKey unless it is ""), with every attempt and answer: the
-// latest DefaultWebhookDeliveriesPerKey (WithWebhookLimits).
-func (s *Sandbox) WebhookDeliveries(secretKey, paymentKey string) []WebhookDelivery {
-	return s.wh.deliveries(secretKey, paymentKey)
-}
-
-// WebhookStats counts the webhook deliveries so far.
-func (s *Sandbox) WebhookStats() WebhookStats { return s.wh.statsNow() }
-
-// CloseWebhooks stops webhook delivery: the deliveries due now are sent
-// once more within ctx; every delivery still waiting (a retry not yet due,
-// or one ctx left no time for) is abandoned and counted in the returned
-// stats' Abandoned. Call it after the HTTP server has shut down; events
-// after it send nothing.
-func (s *Sandbox) CloseWebhooks(ctx context.Context) WebhookStats { return s.wh.close(ctx) }
