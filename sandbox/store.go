@@ -27,6 +27,14 @@ type Store struct {
 }
 
 func newStore(cfg config, sp *spec) (*Store, error) {
+	var lengths [3]int
+	for i, f := range [][2]string{{"VirtualAccount", "customerName"}, {"RefundReceiveAccount", "holderName"}, {"RefundReceiveAccount", "accountNumber"}} {
+		n, err := sp.maxLength(f[0], f[1])
+		if err != nil {
+			return nil, err
+		}
+		lengths[i] = n
+	}
 	book, err := payments.New(payments.Config{
 		Now:  cfg.clock.Now,
 		Seed: cfg.seed,
@@ -36,6 +44,9 @@ func newStore(cfg config, sp *spec) (*Store, error) {
 			MinimumAmount:    openapi.MinimumAmount,
 			AccountValidDays: openapi.VirtualAccountValidDays,
 			RefundDelay:      openapi.RefundDelay,
+			CustomerNameMax:  lengths[0],
+			HolderNameMax:    lengths[1],
+			AccountNumberMax: lengths[2],
 		},
 		Tenant:          payments.Bounds{Payments: cfg.tenant.Payments, Cancels: cfg.tenant.Cancels},
 		Global:          payments.Bounds{Payments: cfg.global.Payments, Cancels: cfg.global.Cancels},

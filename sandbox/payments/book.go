@@ -29,6 +29,11 @@ type Facts struct {
 	AccountValidDays int
 	// RefundDelay: a refund after a deposit settles this long after the cancel.
 	RefundDelay time.Duration
+	// The longest customer name a virtual account is issued to, and the
+	// longest holder name and account number of a refund account: the
+	// maxLengths of the document's VirtualAccount.customerName and
+	// RefundReceiveAccount.holderName and accountNumber.
+	CustomerNameMax, HolderNameMax, AccountNumberMax int
 }
 
 // Config configures a Book. Every field is required.
@@ -103,7 +108,8 @@ func New(cfg Config) (*Book, error) {
 	switch {
 	case cfg.Now == nil:
 		return nil, errors.New("payments: Config.Now is nil")
-	case f.ReadyWindow <= 0 || f.ConfirmWindow <= 0 || f.MinimumAmount <= 0 || f.AccountValidDays <= 0 || f.RefundDelay <= 0:
+	case f.ReadyWindow <= 0 || f.ConfirmWindow <= 0 || f.MinimumAmount <= 0 || f.AccountValidDays <= 0 || f.RefundDelay <= 0 ||
+		f.CustomerNameMax <= 0 || f.HolderNameMax <= 0 || f.AccountNumberMax < minRefundAccountDigits:
 		return nil, errors.New("payments: Config.Facts: every fact must be positive")
 	case cfg.Tenant.Payments <= 0 || cfg.Tenant.Cancels <= 0 || cfg.Global.Payments <= 0 || cfg.Global.Cancels <= 0:
 		return nil, errors.New("payments: Config: every bound must be positive")

@@ -17,7 +17,7 @@ func testBook(t *testing.T, now *time.Time, maxEvents int) *Book {
 		Now:  func() time.Time { return *now },
 		Seed: 1,
 		Facts: Facts{ReadyWindow: 30 * time.Minute, ConfirmWindow: 10 * time.Minute, MinimumAmount: 100,
-			AccountValidDays: 7, RefundDelay: 48 * time.Hour},
+			AccountValidDays: 7, RefundDelay: 48 * time.Hour, CustomerNameMax: 100, HolderNameMax: 60, AccountNumberMax: 20},
 		Tenant: Bounds{Payments: 100, Cancels: 200}, Global: Bounds{Payments: 1000, Cancels: 2000},
 		EventsPerTenant: 1024, MaxEvents: maxEvents,
 	})
@@ -108,5 +108,28 @@ func TestIdlestTenant(t *testing.T) {
 	}
 	if n != len(b.tenants) {
 		t.Errorf("the list links %d tenants, the book holds %d", n, len(b.tenants))
+	}
+}
+
+// New refuses a config with a fact, a bound or the clock missing.
+func TestNewRefusesIncompleteConfig(t *testing.T) {
+	now := t0
+	good := testBook(t, &now, 10).cfg
+	for name, edit := range map[string]func(*Config){
+		"no clock":          func(c *Config) { c.Now = nil },
+		"no ready window":   func(c *Config) { c.Facts.ReadyWindow = 0 },
+		"no minimum":        func(c *Config) { c.Facts.MinimumAmount = 0 },
+		"short account max": func(c *Config) { c.Facts.AccountNumberMax = minRefundAccountDigits - 1 },
+		"no tenant bound":   func(c *Config) { c.Tenant.Payments = 0 },
+		"no event bound":    func(c *Config) { c.MaxEvents = 0 },
+	} {
+		cfg := good
+		edit(&cfg)
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: New accepted %+v", name, cfg)
+		}
+	}
+	if _, err := New(good); err != nil {
+		t.Errorf("New refused a complete config: %v", err)
 	}
 }

@@ -249,8 +249,8 @@ func (b *Book) Approve(out *Outbox, paymentKey, bankCode, customerName string) (
 		if customerName == "" {
 			customerName = DefaultCustomerName
 		}
-		if len([]rune(customerName)) > 100 {
-			return Payment{}, "", badRequest(CodeInvalidRequest, "customerName: at most 100 characters.")
+		if n := b.cfg.Facts.CustomerNameMax; len([]rune(customerName)) > n {
+			return Payment{}, "", badRequest(CodeInvalidRequest, fmt.Sprintf("customerName: at most %d characters.", n))
 		}
 		va.BankCode, va.CustomerName = bankCode, customerName
 	}
@@ -450,7 +450,7 @@ func (b *Book) Cancel(out *Outbox, tenantName, paymentKey string, in CancelInput
 	if rerr != nil {
 		return Payment{}, rerr
 	}
-	if rerr := accountCancelRules(op, &p.Payment, in, amount); rerr != nil {
+	if rerr := accountCancelRules(op, b.cfg.Facts, &p.Payment, in, amount); rerr != nil {
 		return Payment{}, rerr
 	}
 	// Room for one more cancel: within the tenant's and the book's bounds,

@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -121,7 +122,7 @@ func (b *Book) tickAccount(p *record, now time.Time) {
 // deposit the cancel is full only (NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT)
 // and needs no refund account; after it, a refund account is required
 // (missing: INVALID_REQUEST, assumed) and checked.
-func accountCancelRules(op Op, p *Payment, in CancelInput, amount money.Amount) *Refusal {
+func accountCancelRules(op Op, f Facts, p *Payment, in CancelInput, amount money.Amount) *Refusal {
 	if p.VirtualAccount == nil {
 		return nil
 	}
@@ -137,10 +138,10 @@ func accountCancelRules(op Op, p *Payment, in CancelInput, amount money.Amount) 
 		return refuse(op, CodeInvalidRequest, "refundReceiveAccount: required to cancel a virtual-account payment after the deposit (rule: required).")
 	case !refundBank(ra.Bank):
 		return refuse(op, CodeInvalidBank, "refundReceiveAccount.bank: "+ra.Bank+" is not a bank the sandbox refunds to (see sandbox.VirtualAccountBanks).")
-	case !isDigits(ra.AccountNumber) || len(ra.AccountNumber) < minRefundAccountDigits || len(ra.AccountNumber) > 20:
-		return refuse(op, CodeInvalidRefundAccountNumber, "refundReceiveAccount.accountNumber: 10 to 20 digits.")
-	case ra.HolderName == "" || len([]rune(ra.HolderName)) > 60:
-		return refuse(op, CodeInvalidRefundAccountInfo, "refundReceiveAccount.holderName: 1 to 60 characters.")
+	case !isDigits(ra.AccountNumber) || len(ra.AccountNumber) < minRefundAccountDigits || len(ra.AccountNumber) > f.AccountNumberMax:
+		return refuse(op, CodeInvalidRefundAccountNumber, fmt.Sprintf("refundReceiveAccount.accountNumber: %d to %d digits.", minRefundAccountDigits, f.AccountNumberMax))
+	case ra.HolderName == "" || len([]rune(ra.HolderName)) > f.HolderNameMax:
+		return refuse(op, CodeInvalidRefundAccountInfo, fmt.Sprintf("refundReceiveAccount.holderName: 1 to %d characters.", f.HolderNameMax))
 	case ra.AccountNumber == refundAccountHolderMismatch:
 		return refuse(op, CodeInvalidRefundAccountInfo, "(sandbox reserved refund account: the holder does not match)")
 	case ra.AccountNumber == refundAccountForbidden:
