@@ -15,6 +15,11 @@
 // shows the table as TransitionsMarkdown renders it, and a test fails when
 // the two differ.
 //
+// A new kind of payment is new rows, not new branches: billing charges,
+// for instance, are a creating action whose row goes from StatusNone to
+// StatusDone sending no PAYMENT_STATUS_CHANGED, and their cancels are the
+// card rows (or rows of their own, should their webhooks differ).
+//
 // # Outbox
 //
 // A rule does not send anything. Each event it makes (see Event) is
