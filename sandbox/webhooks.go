@@ -2,23 +2,18 @@ package sandbox
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
-	"time"
 
-	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
 )
 
 // Webhook delivery lives in package sandbox/webhooks; this file is the
-// sandbox's face of it: its options, its methods, its /sandbox/v1 listen
-// endpoints and the names its users know.
+// sandbox's face of it: its options, its methods and the names its users
+// know. Its /sandbox/v1 endpoints are in http_sandbox_endpoints.go.
 
 // The webhook event types the sandbox sends. PAYMENT_STATUS_CHANGED is the
 // spec's eventType; a DEPOSIT_CALLBACK body carries none, so its name is
@@ -271,55 +266,3 @@ func (s *Sandbox) CloseWebhooks(ctx context.Context) WebhookStats { return s.wh.
 // http.Server.Shutdown, which otherwise waits for the listeners' long polls
 // (Server.RegisterOnShutdown(sb.StopListeners)).
 func (s *Sandbox) StopListeners() { s.wh.Listen().Close() }
-
-const (
-	// listenWaitDefault and listenWaitMax bound how long GET
-	// /sandbox/v1/webhook-listen waits for an attempt (?wait=seconds).
-	listenWaitDefault = 25 * time.Second
-	listenWaitMax     = 60 * time.Second
-)
-
-// webhookListenHandler: GET /sandbox/v1/webhook-listen[?wait=seconds]
-// answers the next attempt of the key's webhooks (200 ListenedAttempt) or,
-// when none comes within the wait, 204.
-func (s *Sandbox) webhookListenHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
-	wait := listenWaitDefault
-	if v := r.URL.Query().Get("wait"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || time.Duration(n)*time.Second > listenWaitMax {
-			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r),
-				"wait: want whole seconds from 0 to "+strconv.Itoa(int(listenWaitMax/time.Second))+".")
-			return
-		}
-		wait = time.Duration(n) * time.Second
-	}
-	p, err := s.wh.Listen().Take(ci.secretKey, wait, r.Context().Done())
-	if err != nil {
-		w.Header().Set("Retry-After", "1")
-		s.writeError(w, http.StatusTooManyRequests, generated.ErrorCodeTooManyRequests, langOf(r),
-			strconv.Itoa(webhooks.MaxListenWaits)+" listeners are waiting on this sandbox already; try again.")
-		return
-	}
-	if p == nil {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	writeJSON(w, p)
-}
-
-// webhookListenReportHandler: POST /sandbox/v1/webhook-listen/{id} with a
-// ListenedAnswer records the app's answer to the attempt (204), or 404
-// NOT_FOUND when no attempt of the key's by that id is waiting for one.
-func (s *Sandbox) webhookListenReportHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxSandboxAPIBody+1))
-	var ans ListenedAnswer
-	if err != nil || len(body) > maxSandboxAPIBody || json.Unmarshal(body, &ans) != nil || ans.Status < 0 || ans.Status > 999 {
-		s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), `body: want {"status": 200, "answer": "..."} (at most 16 KiB).`)
-		return
-	}
-	if !s.wh.Listen().Report(ci.secretKey, r.PathValue("id"), ans) {
-		s.writeError(w, http.StatusNotFound, generated.ErrorCodeNotFound, langOf(r), "No attempt of this key by that id is waiting for its answer (it timed out, was reported, or is another key's).")
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
