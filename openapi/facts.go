@@ -34,3 +34,48 @@ const WebhookTimeout = 10 * time.Second
 // IdempotencyWindow is how long the API answers a repeated Idempotency-Key
 // with the first answer (toss-api-facts: 15 days).
 const IdempotencyWindow = 15 * 24 * time.Hour
+
+// The payment window's clock (toss-api-facts: a created payment waits 30
+// minutes for the customer; an authenticated one must be confirmed within
+// 10 minutes, after which it is EXPIRED).
+const (
+	// ReadyWindow is how long a created (READY) payment waits for the
+	// customer at the payment window.
+	ReadyWindow = 30 * time.Minute
+	// ConfirmWindow is how long after the customer's authentication a
+	// payment (IN_PROGRESS) can be confirmed.
+	ConfirmWindow = 10 * time.Minute
+)
+
+// MinimumAmount is the smallest amount of a card or virtual-account
+// payment, in won (BELOW_MINIMUM_AMOUNT below it).
+const MinimumAmount = 100
+
+// VirtualAccountValidDays is how long an issued virtual account takes
+// deposits: until 23:59:59 Korean time, this many days after the issue
+// (docs/webhooks.md §4: issued 2024-02-13, due 2024-02-20T23:59:59+09:00
+// in a real answer; Toss's default validity is 168 hours).
+const VirtualAccountValidDays = 7
+
+// RefundDelay is how long after the cancel of a deposited virtual account
+// the refund reaches the customer (docs/webhooks.md §4 R1: "refunded 2 days
+// after the cancel request"; the sandbox's reading of it).
+const RefundDelay = 48 * time.Hour
+
+// MaxIdempotencyKeyLength returns the longest Idempotency-Key the API takes:
+// the maxLength of the document's Idempotency-Key header parameter (300).
+// It panics if the embedded document does not load or says none, which its
+// tests rule out.
+func MaxIdempotencyKeyLength() int {
+	doc, err := Load()
+	if err != nil {
+		panic("openapi: " + err.Error())
+	}
+	for _, p := range doc.Components.Parameters {
+		if p.Value != nil && p.Value.In == "header" && p.Value.Name == "Idempotency-Key" &&
+			p.Value.Schema != nil && p.Value.Schema.Value != nil && p.Value.Schema.Value.MaxLength != nil {
+			return int(*p.Value.Schema.Value.MaxLength)
+		}
+	}
+	panic("openapi: the document's Idempotency-Key parameter has no maxLength")
+}

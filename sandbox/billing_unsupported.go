@@ -6,6 +6,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 )
 
 // The sandbox does not emulate automatic billing yet. Each billing
@@ -20,7 +21,7 @@ func (h *server) unsupportedBilling(ctx context.Context, op string, testCode, la
 	if err := h.testCode(op, testCode, c.Language); err != nil {
 		return h.fail(op, err)
 	}
-	return h.fail(op, h.st.refuse(op, code, c.Language, "(the sandbox does not emulate automatic billing)"))
+	return h.fail(op, h.st.answer(&payments.Refusal{Op: payments.Op(op), Code: payments.Code(code), Detail: "(the sandbox does not emulate automatic billing)"}, c.Language))
 }
 
 func (h *server) IssueBillingKey(ctx context.Context, req generated.IssueBillingKeyRequestObject) (generated.IssueBillingKeyResponseObject, error) {

@@ -31,27 +31,29 @@
 //
 // # How a request is answered
 //
-// Layers, in order: routing (unknown or non-canonical path 404, wrong
-// method 405, before anything is stored), body cap
-// (1 MiB), authentication as Toss does it (Basic base64(key + ":"), test keys
-// only, payments isolated per secret key), the key's request rate
-// (WithRateLimit), the call log (each answered call
-// of a key, without bodies), faults, validation against the
-// spec (400 INVALID_REQUEST naming the field and the rule), idempotency (the
-// first response of key + secret key + method + path is replayed for 15 days;
-// 409 IDEMPOTENT_REQUEST_PROCESSING while it is in flight), the generated
-// strict handler, and the rules over an in-memory store. Every response
+// A request passes routing (unknown or non-canonical path 404, wrong method
+// 405, before anything is stored), the body cap (1 MiB), authentication as
+// Toss does it (Basic base64(key + ":"), test keys only, payments isolated
+// per secret key) and the key's request rate (WithRateLimit), the call log,
+// faults, validation against the spec (400 INVALID_REQUEST naming the field
+// and the rule), idempotency (the first response of key + secret key +
+// method + path is replayed for 15 days; 409 IDEMPOTENT_REQUEST_PROCESSING
+// while it is in flight), the generated strict handler, and the rules of
+// package payments (http_entry.go documents the layers' order). Every response
 // carries X-TossPayments-Trace-Id and every error is Toss-shaped JSON, except
 // that the checkout and receipt pages answer a browser (Accept: text/html)
 // with an HTML page.
 //
 // # Rules
 //
-// The Store holds the state and the rules (Create, Approve,
-// ApproveVirtualAccount, Fail, Confirm, Deposit, Cancel, KeyIn, Get,
-// GetByOrderID): plain methods, usable without HTTP,
-// which a Sandbox has too. The HTTP side (the layers above and the
-// generated strict handler) only translates. Every state change is an
+// Package payments (sandbox/payments) holds the payments, their rules and
+// the tenants' bounds, without HTTP; every status change and the webhooks
+// it sends are one row of its table, payments.Transitions, which the
+// README shows. The Store offers the rules in the API's types (Create,
+// Approve, ApproveVirtualAccount, Fail, Confirm, Deposit, Cancel, KeyIn,
+// Get, GetByOrderID): plain methods, usable without HTTP, which a Sandbox
+// has too. The HTTP side (the layers above and the generated strict
+// handler) only translates. Every state change is an
 // Event, kept per payment (Timeline) and per secret key (Events) and handed
 // to the hook of WithEventHook.
 //

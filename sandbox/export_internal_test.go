@@ -6,7 +6,7 @@ import "net/http"
 // WebhookTargetsPublic at registration, as a name that resolves to a
 // private address passes it: what remains is the check where the
 // connection is made.
-func (s *Store) SetWebhookURLUnchecked(secretKey, u string) { s.wh.setURL(secretKey, u) }
+func (s *Sandbox) SetWebhookURLUnchecked(secretKey, u string) { s.wh.SetURL(secretKey, u) }
 
 // IdleConns returns how many of the server's connections are idle, so that
 // a test can wait for a connection to go idle before opening the next.

@@ -1,14 +1,19 @@
 package sandbox
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
 )
 
 // FaultHeader is the request header that injects a fault into one request:
@@ -28,7 +33,7 @@ const (
 	FaultRateLimit = "rate-limit"
 	// FaultDelay processes the request after a pause that starts once the
 	// idempotency key is claimed, so a concurrent duplicate sees 409.
-	FaultDelay = "delay"
+	FaultDelay = webhooks.FaultDelay
 )
 
 // FaultRates are the probabilities, each in [0, 1] and summing to at most 1,
@@ -184,4 +189,60 @@ func (d *dice) roll() fault {
 		return fault{kind: FaultRateLimit}
 	}
 	return fault{}
+}
+
+// faults injects the fault named by X-Sandbox-Fault, or one drawn by the dice.
+func (s *Sandbox) faults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := routeOf(r).route.Operation.OperationID
+		lang := langOf(r)
+		if v := r.Header.Get(WebhookFaultHeader); v != "" {
+			wf, err := ParseWebhookFault(v)
+			if err != nil {
+				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, err.Error())
+				return
+			}
+			ci, _ := r.Context().Value(callerKey).(callerInfo)
+			ci.webhookFault = wf
+			r = r.WithContext(context.WithValue(r.Context(), callerKey, ci))
+		}
+		var f fault
+		if v := r.Header.Get(FaultHeader); v != "" {
+			var err error
+			if f, err = parseFault(v, s.cfg.maxFaultWait); err != nil {
+				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, err.Error())
+				return
+			}
+		} else {
+			f = s.dice.roll()
+		}
+		switch f.kind {
+		case "":
+		case FaultDelay:
+			noteOf(r.Context()).fault = FaultDelay + "=" + f.delay.String()
+		default:
+			noteOf(r.Context()).fault = f.kind
+		}
+		switch f.kind {
+		case FaultErrorBefore:
+			s.counters.errBefore.Add(1)
+			s.writeOp(w, op, generated.ErrorCodeFailedInternalSystemProcessing, lang, "(sandbox fault error-before: nothing was processed)")
+			return
+		case FaultRateLimit:
+			s.counters.rateLimit.Add(1)
+			w.Header().Set("Retry-After", "1")
+			s.writeOp(w, op, generated.ErrorCodeTooManyRequests, lang, "(sandbox fault rate-limit: nothing was processed)")
+			return
+		case FaultDelay:
+			s.counters.delay.Add(1)
+			r = r.WithContext(context.WithValue(r.Context(), delayKey, f.delay))
+		case FaultDropAfterCommit:
+			s.counters.drop.Add(1)
+			rec := newRecorder()
+			next.ServeHTTP(rec, r)
+			// The request took effect; the client never hears of it.
+			panic(http.ErrAbortHandler)
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -3,7 +3,8 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // Limits bounds what the sandbox holds, either for one secret key (a
@@ -52,12 +53,10 @@ const (
 	// DefaultMaxCancels is how many cancels the payments of one secret key
 	// hold in all; past it the key's oldest payments are forgotten.
 	DefaultMaxCancels = 20_000
-	// MaxCancelsPerPayment is how many cancels one payment takes before
-	// further ones are refused with 403 EXCEED_CANCEL_LIMIT. It bounds the
-	// size of a payment, and so of every cached answer that holds it.
-	MaxCancelsPerPayment = 100
 	// IdempotencyTTL is how long a response is replayed for its key.
-	IdempotencyTTL = 15 * 24 * time.Hour
+	//
+	// Deprecated: use openapi.IdempotencyWindow.
+	IdempotencyTTL = openapi.IdempotencyWindow
 	// TestSecretKey is the public test key of the Toss documentation; the
 	// sandbox accepts it like any other test_sk_ key.
 	TestSecretKey = "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // RateLimit is how many requests one secret key may make: a token bucket
@@ -50,26 +52,23 @@ func WithRateLimit(l RateLimit) Option {
 // first.
 const maxRateBuckets = 100_000
 
-// rateLimiter holds a token bucket per secret key, on the sandbox's clock.
+// rateLimiter holds a token bucket per secret key, on the sandbox's
+// clock: golang.org/x/time/rate's Limiter, which takes the time as an
+// argument, so a FakeClock drives it as it drives the rest.
 type rateLimiter struct {
 	limit RateLimit
 	clock Clock
 	max   int
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time // when tokens was measured
+	buckets map[string]*rate.Limiter
 }
 
 func newRateLimiter(l RateLimit, clock Clock) *rateLimiter {
 	if l == (RateLimit{}) {
 		return nil
 	}
-	return &rateLimiter{limit: l, clock: clock, max: maxRateBuckets, buckets: map[string]*bucket{}}
+	return &rateLimiter{limit: l, clock: clock, max: maxRateBuckets, buckets: map[string]*rate.Limiter{}}
 }
 
 // admit takes a token of key's bucket; when there is none it returns false
@@ -86,23 +85,14 @@ func (rl *rateLimiter) admit(key string) (bool, time.Duration) {
 		if len(rl.buckets) >= rl.max {
 			rl.forget(now)
 		}
-		b = &bucket{tokens: float64(rl.limit.Burst), at: now}
+		b = rate.NewLimiter(rate.Limit(rl.limit.PerSecond), rl.limit.Burst)
 		rl.buckets[key] = b
 	}
-	rl.refill(b, now)
-	if b.tokens >= 1 {
-		b.tokens--
+	if b.AllowN(now, 1) {
 		return true, 0
 	}
-	secs := min((1-b.tokens)/rl.limit.PerSecond, maxRetryAfter.Seconds()) // a tiny rate must not overflow a Duration
+	secs := min((1-b.TokensAt(now))/rl.limit.PerSecond, maxRetryAfter.Seconds()) // a tiny rate must not overflow a Duration
 	return false, time.Duration(secs * float64(time.Second))
-}
-
-func (rl *rateLimiter) refill(b *bucket, now time.Time) {
-	if d := now.Sub(b.at); d > 0 {
-		b.tokens = math.Min(float64(rl.limit.Burst), b.tokens+d.Seconds()*rl.limit.PerSecond)
-		b.at = now
-	}
 }
 
 // forget drops the buckets that have refilled, and if none has, one at
@@ -110,7 +100,7 @@ func (rl *rateLimiter) refill(b *bucket, now time.Time) {
 // more burst; rl.mu is held.
 func (rl *rateLimiter) forget(now time.Time) {
 	for k, b := range rl.buckets {
-		if rl.refill(b, now); b.tokens >= float64(rl.limit.Burst) {
+		if b.TokensAt(now) >= float64(rl.limit.Burst) {
 			delete(rl.buckets, k)
 		}
 	}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
@@ -21,88 +22,78 @@ const (
 
 func ptr[T any](v T) *T { return &v }
 
-func stamp(p *payment, at func(*payment) bool, t func(*payment) tosstime.Timestamp) *tosstime.Timestamp {
-	if !at(p) {
-		return nil
-	}
-	return ptr(t(p))
-}
-
 // render builds the Payment object, version 2022-11-16, as the real API
 // shapes it for the payment's status.
-func (s *Store) render(p *payment, lang Language) generated.Payment {
-	approved := !p.approvedAt.IsZero() && p.status != generated.PaymentStatusExpired
-	// issued: the payment has its secret and transaction, a card payment
-	// from its approval on, a virtual account from the issue of its account.
-	issued := approved || (p.va != nil && p.va.issued)
+func render(p payments.Payment, lang Language) generated.Payment {
+	va := p.VirtualAccount
 	zero := money.New(0)
-	taxable, _ := p.balance.Sub(p.taxFree)
+	taxable, _ := p.Balance.Sub(p.TaxFree)
 	vat := taxable.DivRound(11)
 	supplied, _ := taxable.Sub(vat)
 
 	out := generated.Payment{
 		Version:             objectVersion,
-		PaymentKey:          p.key,
+		PaymentKey:          p.Key,
 		Type:                generated.PaymentTypeNormal,
-		OrderID:             p.orderID,
-		OrderName:           p.orderName,
+		OrderID:             p.OrderID,
+		OrderName:           p.OrderName,
 		MID:                 merchantID,
 		Currency:            "KRW",
-		TotalAmount:         p.total,
-		BalanceAmount:       p.balance,
-		Status:              p.status,
-		RequestedAt:         tosstime.From(p.requestedAt.In(tosstime.Seoul)),
+		TotalAmount:         p.Total,
+		BalanceAmount:       p.Balance,
+		Status:              generated.PaymentStatus(p.Status),
+		RequestedAt:         tosstime.From(p.RequestedAt.In(tosstime.Seoul)),
 		SuppliedAmount:      supplied,
 		Vat:                 vat,
 		CultureExpense:      false,
-		TaxFreeAmount:       p.taxFree,
+		TaxFreeAmount:       p.TaxFree,
 		TaxExemptionAmount:  zero,
 		IsPartialCancelable: ptr(true),
 		Country:             "KR",
-		Checkout:            &generated.Checkout{URL: ptr(p.baseURL + checkoutPath + p.key)},
-		Failure:             p.failure,
+		Checkout:            &generated.Checkout{URL: ptr(p.BaseURL + checkoutPath + p.Key)},
+		Failure:             failureOf(p.Failure),
 	}
-	out.ApprovedAt = stamp(p, func(*payment) bool { return approved }, func(p *payment) tosstime.Timestamp {
-		return tosstime.From(p.approvedAt.In(tosstime.Seoul))
-	})
-	if p.status == generated.PaymentStatusInProgress || issued {
+	if p.Approved() {
+		out.ApprovedAt = ptr(tosstime.From(p.ApprovedAt.In(tosstime.Seoul)))
+	}
+	if p.Status == payments.StatusInProgress || p.Issued() {
 		m := generated.PaymentMethodCardKo
 		switch {
-		case p.va != nil && lang == English:
+		case va != nil && lang == English:
 			m = generated.PaymentMethodVirtualAccount
-		case p.va != nil:
+		case va != nil:
 			m = generated.PaymentMethodVirtualAccountKo
 		case lang == English:
 			m = generated.PaymentMethodCard
 		}
 		out.Method = &m
 	}
-	if issued {
+	if p.Issued() {
 		out.UseEscrow = ptr(false)
-		out.LastTransactionKey = ptr(p.lastTxKey)
-		out.Secret = ptr(p.secret)
-		out.Receipt = &generated.Receipt{URL: ptr(p.baseURL + receiptPath + p.key)}
-		if p.card != nil {
+		out.LastTransactionKey = ptr(p.LastTransactionKey)
+		out.Secret = ptr(p.Secret)
+		out.Receipt = &generated.Receipt{URL: ptr(p.BaseURL + receiptPath + p.Key)}
+		if p.Card != nil {
 			out.Card = renderCard(p, lang)
 		}
-		if p.va != nil && p.va.issued {
-			out.VirtualAccount = renderVA(p, lang)
+		if va != nil && va.Issued {
+			out.VirtualAccount = renderVA(va, lang)
 		}
 	}
-	if len(p.cancels) > 0 {
-		cs := make([]generated.Cancel, len(p.cancels))
-		for i, c := range p.cancels {
+	if len(p.Cancels) > 0 {
+		cs := make([]generated.Cancel, len(p.Cancels))
+		for i, c := range p.Cancels {
 			cs[i] = generated.Cancel{
-				CancelAmount:           c.amount,
-				CancelReason:           c.reason,
-				TaxFreeAmount:          ptr(c.taxFree),
+				CancelAmount:           c.Amount,
+				CancelReason:           c.Reason,
+				TaxFreeAmount:          ptr(c.TaxFree),
 				TaxExemptionAmount:     ptr(zero),
-				RefundableAmount:       ptr(c.refundable),
+				RefundableAmount:       ptr(c.Refundable),
 				EasyPayDiscountAmount:  ptr(zero),
 				CardDiscountAmount:     ptr(zero),
 				TransferDiscountAmount: ptr(zero),
-				CanceledAt:             tosstime.From(c.at.In(tosstime.Seoul)),
-				TransactionKey:         c.txKey,
+				CanceledAt:             tosstime.From(c.At.In(tosstime.Seoul)),
+				TransactionKey:         c.TransactionKey,
 				CancelStatus:           ptr(generated.CancelStatusDone),
 			}
 		}
@@ -111,36 +102,64 @@ func (s *Store) render(p *payment, lang Language) generated.Payment {
 	return out
 }
 
-func renderCard(p *payment, lang Language) *generated.Card {
-	c := p.card
+func renderCard(p payments.Payment, lang Language) *generated.Card {
+	c := p.Card
 	cardType, ownerType := generated.CardTypeCreditKo, generated.OwnerTypePersonalKo
-	if c.corporate {
+	if c.Corporate {
 		ownerType = generated.OwnerTypeCorporateKo
 	}
 	if lang == English {
 		cardType = generated.CardTypeCredit
 		// Toss publishes no English value for a corporate owner; rather than
 		// invent one, the sandbox keeps 법인 in English too.
-		if !c.corporate {
+		if !c.Corporate {
 			ownerType = generated.OwnerTypePersonal
 		}
 	}
 	var payer *generated.InterestPayer
-	if c.freeInstallment {
+	if c.FreeInstallment {
 		payer = ptr(generated.InterestPayerMerchant)
 	}
 	return &generated.Card{
-		Amount:                ptr(p.total),
+		Amount:                ptr(p.Total),
 		IssuerCode:            "61",
 		AcquirerCode:          ptr("31"),
-		Number:                c.masked,
-		InstallmentPlanMonths: c.installment,
-		IsInterestFree:        c.freeInstallment,
+		Number:                c.Masked,
+		InstallmentPlanMonths: c.Installment,
+		IsInterestFree:        c.FreeInstallment,
 		InterestPayer:         payer,
-		ApproveNo:             c.approveNo,
+		ApproveNo:             c.ApproveNo,
 		UseCardPoint:          false,
 		CardType:              cardType,
 		OwnerType:             ownerType,
 		AcquireStatus:         generated.AcquireStatusReady,
 	}
+}
+
+func failureOf(f *payments.Failure) *generated.Failure {
+	if f == nil {
+		return nil
+	}
+	return &generated.Failure{Code: ptr(f.Code), Message: ptr(f.Message)}
+}
+
+func renderVA(va *payments.VirtualAccount, lang Language) *generated.VirtualAccount {
+	t := generated.VirtualAccountTypeNormalKo
+	if lang == English {
+		t = generated.VirtualAccountTypeNormal
+	}
+	out := &generated.VirtualAccount{
+		AccountType:      &t,
+		AccountNumber:    va.AccountNumber,
+		BankCode:         va.BankCode,
+		CustomerName:     va.CustomerName,
+		DueDate:          tosstime.From(va.DueDate),
+		Expired:          va.Expired,
+		RefundStatus:     generated.RefundStatus(va.RefundStatus),
+		SettlementStatus: generated.SettlementStatusIncompleted,
+	}
+	if va.DepositorName != "" {
+		out.DepositorName = ptr(va.DepositorName)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -123,6 +124,8 @@ type Sandbox struct {
 	counters faultCounters
 	dash     *sessions
 	rate     *rateLimiter
+	wh       *webhooks.Dispatcher
+	calls    *callLogs // each secret key's latest API calls
 
 	traceSeq    atomic.Uint64
 	tracePrefix string
@@ -147,11 +150,11 @@ func New(opts ...Option) (*Sandbox, error) {
 		cfg.seed = rand.Uint64()
 	}
 	if cfg.webhookURL != "" {
-		if err := checkTarget(cfg.webhookTargets, cfg.webhookURL); err != nil {
+		if err := webhooks.CheckTarget(cfg.webhookTargets, cfg.webhookURL); err != nil {
 			return nil, fmt.Errorf("sandbox: WithWebhookURL: %w", err)
 		}
 	}
-	wc, err := webhookClient(cfg)
+	wc, err := webhooks.NewClient(cfg.webhookClient, cfg.webhookTargets)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +163,10 @@ func New(opts ...Option) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := newStore(cfg, sp)
+	st, err := newStore(cfg, sp)
+	if err != nil {
+		return nil, err
+	}
 	s := &Sandbox{
 		Store: st,
 		cfg:   cfg,
@@ -170,7 +176,13 @@ func New(opts ...Option) (*Sandbox, error) {
 		dash:  newSessions(),
 		rate:  newRateLimiter(cfg.rateLimit, cfg.clock),
 	}
-	s.tracePrefix = st.newAlnum(8)
+	s.calls = newCallLogs()
+	s.wh = newDispatcher(cfg, st.sweep)
+	st.publish = s.publish
+	if cfg.webhookURL != "" {
+		s.wh.Start() // expiries are announced even before any other event
+	}
+	s.tracePrefix = st.book.Alnum(8)
 	s.handler = s.buildHandler()
 	return s, nil
 }
@@ -189,44 +201,6 @@ func (s *Sandbox) InFlight() int { return s.idem.inFlight() }
 // Handler returns the HTTP handler that serves the API, the checkout and
 // receipt pages, and the spec at /openapi.yaml and /openapi.json.
 func (s *Sandbox) Handler() http.Handler { return s.handler }
-
-const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// newAlnum returns n random letters and digits; callers hold s.mu or are in New.
-func (s *Store) newAlnum(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alnum[s.rng.IntN(len(alnum))]
-	}
-	return string(b)
-}
-
-func (s *Store) newDigits(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte('0' + s.rng.IntN(10))
-	}
-	return string(b)
-}
-
-func (s *Store) newTxKey() string {
-	const hex = "0123456789ABCDEF"
-	b := make([]byte, 32)
-	for i := range b {
-		b[i] = hex[s.rng.IntN(16)]
-	}
-	return string(b)
-}
-
-// newPaymentKey returns a fresh key, unique across the sandbox.
-func (s *Store) newPaymentKey() string {
-	for {
-		k := s.newAlnum(48)
-		if s.byKey[k] == nil {
-			return k
-		}
-	}
-}
 
 func (s *Sandbox) newTraceID() string {
 	return fmt.Sprintf("sbx%s%013d", s.tracePrefix, s.traceSeq.Add(1))

@@ -108,3 +108,14 @@ func (s *spec) find(r *http.Request) (*routers.Route, map[string]string, error) 
 	}
 	return route, params, nil
 }
+
+// maxLength returns the maxLength the document gives property of the
+// named schema.
+func (s *spec) maxLength(schema, property string) (int, error) {
+	sr := s.doc.Components.Schemas[schema]
+	if sr == nil || sr.Value == nil || sr.Value.Properties[property] == nil || sr.Value.Properties[property].Value == nil ||
+		sr.Value.Properties[property].Value.MaxLength == nil {
+		return 0, fmt.Errorf("sandbox: the document gives %s.%s no maxLength", schema, property)
+	}
+	return int(*sr.Value.Properties[property].Value.MaxLength), nil
+}

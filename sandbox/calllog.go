@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -58,31 +59,40 @@ type callLog struct {
 	head  int
 }
 
-// beginCall reserves the Seq and time of a call arriving now.
-func (s *Store) beginCall() (uint64, time.Time) {
-	s.mu.Lock()
-	defer s.unlock()
-	s.eventSeq++
-	return s.eventSeq, s.clock.Now()
+// callLogs are the call logs of every secret key, bounded: at most perKey
+// calls each and max over all keys.
+type callLogs struct {
+	mu     sync.Mutex // guards everything below
+	logs   map[string]*callLog
+	count  int // calls in all logs
+	max    int
+	perKey int
 }
 
+func newCallLogs() *callLogs {
+	return &callLogs{logs: map[string]*callLog{}, max: maxCalls, perKey: callsPerKey}
+}
+
+// beginCall reserves the Seq and time of a call arriving now, in the
+// order of the book's events.
+func (s *Sandbox) beginCall() (uint64, time.Time) { return s.book.ReserveSeq() }
+
 // recordCall adds c to secretKey's call log.
-func (s *Store) recordCall(secretKey string, c Call) {
-	s.mu.Lock()
-	defer s.unlock()
-	if s.calls == nil {
-		s.calls = map[string]*callLog{}
-	}
-	l := s.calls[secretKey]
+func (s *Sandbox) recordCall(secretKey string, c Call) { s.calls.record(secretKey, c) }
+
+func (cl *callLogs) record(secretKey string, c Call) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	l := cl.logs[secretKey]
 	if l == nil {
 		l = &callLog{}
-		s.calls[secretKey] = l
+		cl.logs[secretKey] = l
 	}
-	if len(l.calls) < callsPerKey {
+	if len(l.calls) < cl.perKey {
 		l.calls = append(l.calls, c)
-		s.callCount++
-		if s.callCount > s.maxCalls {
-			s.trimCalls()
+		cl.count++
+		if cl.count > cl.max {
+			cl.trim()
 		}
 		return
 	}
@@ -90,12 +100,12 @@ func (s *Store) recordCall(secretKey string, c Call) {
 	l.head = (l.head + 1) % len(l.calls)
 }
 
-// trimCalls halves the largest call log, keeping its newest calls (a log
-// of one call is dropped).
-func (s *Store) trimCalls() {
+// trim halves the largest log, keeping its newest calls (a log of one
+// call is emptied), and drops it once empty.
+func (cl *callLogs) trim() {
 	var name string
 	var big *callLog
-	for k, l := range s.calls {
+	for k, l := range cl.logs {
 		if big == nil || len(l.calls) > len(big.calls) {
 			name, big = k, l
 		}
@@ -105,9 +115,9 @@ func (s *Store) trimCalls() {
 	}
 	linear := big.linear()
 	keep := linear[(len(linear)+1)/2:]
-	s.callCount -= len(linear) - len(keep)
+	cl.count -= len(linear) - len(keep)
 	if len(keep) == 0 {
-		delete(s.calls, name)
+		delete(cl.logs, name)
 		return
 	}
 	big.calls, big.head = append([]Call(nil), keep...), 0
@@ -125,10 +135,11 @@ func (l *callLog) linear() []Call {
 // Calls returns the latest API calls of secretKey, oldest first (at most
 // the last 1,024; fewer when the logs of all keys together pass their
 // bound). With paymentKey set, only the calls about that payment.
-func (s *Store) Calls(secretKey, paymentKey string) []Call {
-	s.mu.Lock()
-	defer s.unlock()
-	l := s.calls[secretKey]
+func (s *Sandbox) Calls(secretKey, paymentKey string) []Call {
+	cl := s.calls
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	l := cl.logs[secretKey]
 	if l == nil {
 		return nil
 	}
@@ -302,14 +313,4 @@ func (s *Sandbox) pageCall(w http.ResponseWriter, r *http.Request, paymentKey, w
 			Status: status, Code: code, PaymentKey: paymentKey, TraceID: trace,
 		})
 	}
-}
-
-// ownerOf returns the secret key that owns paymentKey, or "".
-func (s *Store) ownerOf(paymentKey string) string {
-	s.mu.Lock()
-	defer s.unlock()
-	if p := s.byKey[paymentKey]; p != nil {
-		return p.tenant
-	}
-	return ""
 }

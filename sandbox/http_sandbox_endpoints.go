@@ -5,9 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
 )
 
 // The sandbox's own endpoints, outside the API's /v1: what Toss's developer
@@ -121,11 +124,7 @@ func (s *Sandbox) endpointOf(key string) WebhookEndpoint {
 	if u == "" {
 		return WebhookEndpoint{}
 	}
-	s.wh.mu.Lock()
-	t := s.wh.tenants[key]
-	own := t != nil && t.url != ""
-	s.wh.mu.Unlock()
-	return WebhookEndpoint{URL: &u, Default: !own}
+	return WebhookEndpoint{URL: &u, Default: !s.wh.OwnURL(key)}
 }
 
 // webhookEndpointHandler: GET reads, PUT {"url": "https://..."} registers,
@@ -170,4 +169,56 @@ func (s *Sandbox) webhookDeliveriesHandler(w http.ResponseWriter, r *http.Reques
 	writeJSON(w, struct {
 		Deliveries []WebhookDelivery `json:"deliveries"`
 	}{ds})
+}
+
+const (
+	// listenWaitDefault and listenWaitMax bound how long GET
+	// /sandbox/v1/webhook-listen waits for an attempt (?wait=seconds).
+	listenWaitDefault = 25 * time.Second
+	listenWaitMax     = 60 * time.Second
+)
+
+// webhookListenHandler: GET /sandbox/v1/webhook-listen[?wait=seconds]
+// answers the next attempt of the key's webhooks (200 ListenedAttempt) or,
+// when none comes within the wait, 204.
+func (s *Sandbox) webhookListenHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
+	wait := listenWaitDefault
+	if v := r.URL.Query().Get("wait"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || time.Duration(n)*time.Second > listenWaitMax {
+			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r),
+				"wait: want whole seconds from 0 to "+strconv.Itoa(int(listenWaitMax/time.Second))+".")
+			return
+		}
+		wait = time.Duration(n) * time.Second
+	}
+	p, err := s.wh.Listen().Take(ci.secretKey, wait, r.Context().Done())
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		s.writeError(w, http.StatusTooManyRequests, generated.ErrorCodeTooManyRequests, langOf(r),
+			strconv.Itoa(webhooks.MaxListenWaits)+" listeners are waiting on this sandbox already; try again.")
+		return
+	}
+	if p == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, p)
+}
+
+// webhookListenReportHandler: POST /sandbox/v1/webhook-listen/{id} with a
+// ListenedAnswer records the app's answer to the attempt (204), or 404
+// NOT_FOUND when no attempt of the key's by that id is waiting for one.
+func (s *Sandbox) webhookListenReportHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxSandboxAPIBody+1))
+	var ans ListenedAnswer
+	if err != nil || len(body) > maxSandboxAPIBody || json.Unmarshal(body, &ans) != nil || ans.Status < 0 || ans.Status > 999 {
+		s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), `body: want {"status": 200, "answer": "..."} (at most 16 KiB).`)
+		return
+	}
+	if !s.wh.Listen().Report(ci.secretKey, r.PathValue("id"), ans) {
+		s.writeError(w, http.StatusNotFound, generated.ErrorCodeNotFound, langOf(r), "No attempt of this key by that id is waiting for its answer (it timed out, was reported, or is another key's).")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

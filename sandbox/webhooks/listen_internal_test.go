@@ -1,4 +1,4 @@
-package sandbox
+package webhooks
 
 import (
 	"errors"
@@ -22,7 +22,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (h *listenHub) waiting(key string) int {
+func (h *Hub) waiting(key string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if q := h.keys[key]; q != nil {
@@ -36,7 +36,7 @@ func (h *listenHub) waiting(key string) int {
 // and cannot be answered afterwards; the hub then holds nothing.
 func TestListenHubTimeouts(t *testing.T) {
 	t.Parallel()
-	h := newListenHub()
+	h := NewHub()
 	if _, err := h.deliver(newPulled("k", "a1"), 20*time.Millisecond); !errors.Is(err, errNoListener) {
 		t.Errorf("no listener: %v", err)
 	}
@@ -71,7 +71,7 @@ func TestListenHubTimeouts(t *testing.T) {
 // report for another key's attempt is refused.
 func TestListenHubAnswered(t *testing.T) {
 	t.Parallel()
-	h := newListenHub()
+	h := NewHub()
 	go func() {
 		p, _ := h.take("k", time.Minute, nil)
 		if h.report("other", p.a.ID, ListenedAnswer{Status: 200}) {
@@ -89,14 +89,14 @@ func TestListenHubAnswered(t *testing.T) {
 // the hand-overs under way at once.
 func TestListenHubClose(t *testing.T) {
 	t.Parallel()
-	h := newListenHub()
+	h := NewHub()
 	taken := make(chan *pulled)
 	go func() { p, _ := h.take("k", time.Hour, nil); taken <- p }()
 	failed := make(chan error)
 	go func() { _, err := h.deliver(newPulled("other", "a1"), time.Hour); failed <- err }()
 	waitFor(t, "a listener waits", func() bool { return h.waiting("k") == 1 })
-	h.close()
-	h.close()
+	h.Close()
+	h.Close()
 	if got := <-taken; got != nil {
 		t.Errorf("a listener got %v from a closed hub", got)
 	}
@@ -110,7 +110,7 @@ func TestListenHubClose(t *testing.T) {
 // wait is refused.
 func TestListenHubWaitCaps(t *testing.T) {
 	t.Parallel()
-	h := newListenHub()
+	h := NewHub()
 	first := make(chan *pulled)
 	go func() { p, _ := h.take("k", time.Hour, nil); first <- p }()
 	waitFor(t, "the first wait", func() bool { return h.waiting("k") == 1 })
@@ -121,14 +121,14 @@ func TestListenHubWaitCaps(t *testing.T) {
 		t.Errorf("the oldest wait got %v", got)
 	}
 	waitFor(t, "the newer waits", func() bool { return h.waiting("k") == listenWaitsPerKey })
-	for i := range listenWaits - listenWaitsPerKey {
+	for i := range MaxListenWaits - listenWaitsPerKey {
 		go func() { _, _ = h.take("key-"+strconv.Itoa(i), time.Hour, nil) }()
 	}
-	waitFor(t, "every wait", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == listenWaits })
+	waitFor(t, "every wait", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == MaxListenWaits })
 	if _, err := h.take("one-more", time.Hour, nil); !errors.Is(err, errTooManyWaits) {
 		t.Errorf("a wait past the total: %v", err)
 	}
-	h.close()
+	h.Close()
 	waitFor(t, "the waits end", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == 0 && len(h.keys) == 0 })
 }
 

@@ -1,4 +1,4 @@
-package sandbox
+package webhooks
 
 import (
 	"errors"
@@ -10,17 +10,19 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
-// WebhookTargets says which addresses the sandbox delivers webhooks to.
-type WebhookTargets int
+// Targets says which addresses the sandbox delivers webhooks to.
+type Targets int
 
 const (
-	// WebhookTargetsAny delivers to any address, loopback and private
+	// TargetsAny delivers to any address, loopback and private
 	// ones included: a sandbox on a developer's machine or in a test
 	// delivers to a receiver beside it. The default of New.
-	WebhookTargetsAny WebhookTargets = iota
-	// WebhookTargetsPublic delivers to public unicast addresses only, for
+	TargetsAny Targets = iota
+	// TargetsPublic delivers to public unicast addresses only, for
 	// a sandbox that many users share: none of them can make it POST to,
 	// and read the answers of, the services on its own network (loopback,
 	// private, link-local such as a cloud's metadata service, and the other
@@ -28,43 +30,30 @@ const (
 	// connection is made, after DNS, so a name that resolves (or later
 	// re-resolves) to a private address is refused too; deliveries go
 	// direct, not through a proxy of the environment.
-	WebhookTargetsPublic
+	TargetsPublic
 )
 
-// String returns the name ParseWebhookTargets reads.
-func (t WebhookTargets) String() string {
-	if t == WebhookTargetsPublic {
+// String returns the name ParseTargets reads.
+func (t Targets) String() string {
+	if t == TargetsPublic {
 		return "public"
 	}
 	return "any"
 }
 
-// ParseWebhookTargets reads "any" or "public" ("tosspay sandbox
+// ParseTargets reads "any" or "public" ("tosspay sandbox
 // --webhook-targets").
-func ParseWebhookTargets(s string) (WebhookTargets, error) {
+func ParseTargets(s string) (Targets, error) {
 	switch s {
 	case "any":
-		return WebhookTargetsAny, nil
+		return TargetsAny, nil
 	case "public":
-		return WebhookTargetsPublic, nil
+		return TargetsPublic, nil
 	}
 	return 0, fmt.Errorf("webhook targets %q: want any or public", s)
 }
 
-// WithWebhookTargets sets where webhooks may go (default
-// WebhookTargetsAny). WebhookTargetsPublic cannot be combined with
-// WithWebhookClient: the caller's transport decides where it connects.
-func WithWebhookTargets(t WebhookTargets) Option {
-	return func(cfg *config) error {
-		if t != WebhookTargetsAny && t != WebhookTargetsPublic {
-			return fmt.Errorf("sandbox: WithWebhookTargets(%d): want WebhookTargetsAny or WebhookTargetsPublic", int(t))
-		}
-		cfg.webhookTargets = t
-		return nil
-	}
-}
-
-// nonPublic are the ranges WebhookTargetsPublic refuses: the special-purpose
+// nonPublic are the ranges TargetsPublic refuses: the special-purpose
 // address registries of IANA (RFC 6890 and its updates) that are not
 // globally reachable, plus the IPv6 forms that carry an IPv4 address that
 // could be any of the above (IPv4-compatible, IPv4-translated, NAT64,
@@ -98,11 +87,11 @@ func publicAddr(a netip.Addr) bool {
 	return true
 }
 
-// checkTarget refuses, under WebhookTargetsPublic, a webhook URL whose host
+// CheckTarget refuses, under TargetsPublic, a webhook URL whose host
 // is a non-public IP literal or a localhost name (RFC 6761): the early
 // answer to what the dialer would refuse at each delivery.
-func checkTarget(t WebhookTargets, raw string) error {
-	if t != WebhookTargetsPublic || raw == ListenWebhookURL {
+func CheckTarget(t Targets, raw string) error {
+	if t != TargetsPublic || raw == ListenURL {
 		return nil
 	}
 	u, err := url.Parse(raw)
@@ -111,7 +100,7 @@ func checkTarget(t WebhookTargets, raw string) error {
 	}
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 	if a, err := netip.ParseAddr(host); err == nil && !publicAddr(a) || host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return fmt.Errorf("url: %s is not a public address; this sandbox delivers webhooks to public addresses only (start it with --webhook-targets any, or WithWebhookTargets(WebhookTargetsAny), to deliver to private ones)", u.Hostname())
+		return fmt.Errorf("url: %s is not a public address; this sandbox delivers webhooks to public addresses only (start it with --webhook-targets any, or WithWebhookTargets(TargetsAny), to deliver to private ones)", u.Hostname())
 	}
 	return nil
 }
@@ -119,7 +108,7 @@ func checkTarget(t WebhookTargets, raw string) error {
 // errNotPublic is what a delivery to a non-public address fails with.
 var errNotPublic = errors.New("not a public address; this sandbox delivers webhooks to public addresses only")
 
-// dialPublicOnly is the dialer's Control under WebhookTargetsPublic: it
+// dialPublicOnly is the dialer's Control under TargetsPublic: it
 // sees the address actually connected to.
 func dialPublicOnly(_, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
@@ -132,41 +121,41 @@ func dialPublicOnly(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// webhookClient is the client deliveries are sent with: the caller's
-// (copied), or one with WebhookTimeout that, under WebhookTargetsPublic,
+// NewClient returns the client deliveries are sent with: the caller's
+// (copied), or one with openapi.WebhookTimeout that, under TargetsPublic,
 // connects only to public addresses and never through a proxy. Neither
 // follows a redirect: a delivery answered 3xx is not a 200, and is retried
 // on the schedule like any other failure.
-func webhookClient(cfg config) (*http.Client, error) {
+func NewClient(given *http.Client, targets Targets) (*http.Client, error) {
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if cfg.webhookClient != nil {
-		if cfg.webhookTargets == WebhookTargetsPublic {
-			return nil, errors.New("sandbox: WithWebhookTargets(WebhookTargetsPublic) needs the default webhook client: WithWebhookClient's transport decides where it connects")
+	if given != nil {
+		if targets == TargetsPublic {
+			return nil, errors.New("sandbox: WithWebhookTargets(TargetsPublic) needs the default webhook client: WithWebhookClient's transport decides where it connects")
 		}
-		c := *cfg.webhookClient
+		c := *given
 		c.CheckRedirect = noRedirect
 		return &c, nil
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if cfg.webhookTargets == WebhookTargetsPublic {
-		d := &net.Dialer{Timeout: WebhookTimeout, KeepAlive: 30 * time.Second, Control: dialPublicOnly}
+	if targets == TargetsPublic {
+		d := &net.Dialer{Timeout: openapi.WebhookTimeout, KeepAlive: 30 * time.Second, Control: dialPublicOnly}
 		tr.DialContext = d.DialContext
 		tr.Proxy = nil
 	}
-	return &http.Client{Timeout: WebhookTimeout, Transport: tr, CheckRedirect: noRedirect}, nil
+	return &http.Client{Timeout: openapi.WebhookTimeout, Transport: tr, CheckRedirect: noRedirect}, nil
 }
 
 // deliveryError is what an attempt's record says of a failed POST. Under
-// WebhookTargetsPublic it says nothing of the sandbox's network: not the
+// TargetsPublic it says nothing of the sandbox's network: not the
 // private address a name resolved to, not the resolver's address (a key
 // could otherwise map the names and addresses around the sandbox by
 // registering URLs and reading its deliveries).
-func deliveryError(t WebhookTargets, err error) string {
+func deliveryError(t Targets, err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
 	}
-	if t != WebhookTargetsPublic {
+	if t != TargetsPublic {
 		return err.Error()
 	}
 	var dns *net.DNSError

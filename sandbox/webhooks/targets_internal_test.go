@@ -1,4 +1,4 @@
-package sandbox
+package webhooks
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestPublicAddr: the addresses WebhookTargetsPublic delivers to, at the
+// TestPublicAddr: the addresses TargetsPublic delivers to, at the
 // edges of the ranges it refuses.
 func TestPublicAddr(t *testing.T) {
 	t.Parallel()
@@ -50,7 +50,7 @@ func TestDialPublicOnly(t *testing.T) {
 	}
 }
 
-// TestDeliveryErrorSaysNothingOfTheNetwork: under WebhookTargetsPublic a
+// TestDeliveryErrorSaysNothingOfTheNetwork: under TargetsPublic a
 // failed delivery's record names neither the private address a name
 // resolved to nor the resolver; a local sandbox keeps the whole error.
 func TestDeliveryErrorSaysNothingOfTheNetwork(t *testing.T) {
@@ -60,11 +60,11 @@ func TestDeliveryErrorSaysNothingOfTheNetwork(t *testing.T) {
 	unresolved := &url.Error{Op: "Post", URL: "http://db.internal/", Err: &net.OpError{Op: "dial", Net: "tcp",
 		Err: &net.DNSError{Err: "no such host", Name: "db.internal", Server: "10.255.255.53:53", IsNotFound: true}}}
 	for _, err := range []error{refused, unresolved} {
-		got := deliveryError(WebhookTargetsPublic, err)
+		got := deliveryError(TargetsPublic, err)
 		if strings.Contains(got, "10.") || got == "" {
 			t.Errorf("public: %q", got)
 		}
-		if local := deliveryError(WebhookTargetsAny, err); !strings.Contains(local, "10.") {
+		if local := deliveryError(TargetsAny, err); !strings.Contains(local, "10.") {
 			t.Errorf("any: %q lost the detail", local)
 		}
 	}

@@ -1,63 +1,12 @@
 package sandbox
 
 import (
-	"html/template"
 	"net/http"
 	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 )
-
-var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Toss Payments sandbox checkout</title>
-<style>body{font-family:sans-serif;max-width:28rem;margin:3rem auto}button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}</style>
-</head><body>
-<h1>Sandbox checkout</h1>
-<p>This page stands in for the Toss Payments window. No money moves.</p>
-<table>
-<tr><th align="left">Order</th><td>{{.OrderName}} ({{.OrderID}})</td></tr>
-<tr><th align="left">Amount</th><td>{{.Amount}} KRW</td></tr>
-<tr><th align="left">Status</th><td>{{.Status}}</td></tr>
-</table>
-{{if .Open}}<form method="post">
-{{if .VirtualAccount}}<p><label>Bank <select name="bank">{{range .Banks}}<option value="{{.Code}}">{{.Name}} ({{.Code}})</option>{{end}}</select></label></p>
-<p><label>Customer name <input name="customerName" value="{{.CustomerName}}" maxlength="100"></label></p>
-<p>Approving requests a virtual account at this bank; confirm issues it.</p>
-{{end}}<p><button type="submit" name="result" value="approve">Approve</button></p>
-<p><label for="code">Failure code</label>
-<select id="code" name="code">{{range .Failures}}<option value="{{.Code}}">{{.Code}} ({{.Description}})</option>{{end}}</select>
-<button type="submit" name="result" value="fail">Fail</button></p>
-<p><button type="submit" name="result" value="close">Close the window</button> (as the customer closing it: PAY_PROCESS_CANCELED)</p>
-</form>{{else if .Account}}<table>
-<tr><th align="left">Bank</th><td>{{.BankName}} ({{.BankCode}})</td></tr>
-<tr><th align="left">Account</th><td>{{.Account}}</td></tr>
-<tr><th align="left">Due</th><td>{{.DueDate}}{{if .Expired}} (expired){{end}}</td></tr>
-</table>
-{{if .Depositable}}<form method="post">
-<button type="submit" name="result" value="deposit">Simulate deposit of {{.Amount}} KRW</button>
-</form>{{else}}<p>{{.Note}}</p>{{end}}{{else}}<p>{{.Note}}</p>{{end}}
-</body></html>
-`))
-
-var receiptPage = template.Must(template.New("receipt").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sandbox sales slip</title></head><body>
-<h1>Sandbox sales slip</h1>
-<table>
-<tr><th align="left">Order</th><td>{{.OrderName}} ({{.OrderID}})</td></tr>
-<tr><th align="left">Paid with</th><td>{{.Card}}</td></tr>
-<tr><th align="left">Total</th><td>{{.Total}} KRW</td></tr>
-<tr><th align="left">Balance</th><td>{{.Balance}} KRW</td></tr>
-<tr><th align="left">Status</th><td>{{.Status}}</td></tr>
-<tr><th align="left">Approved at</th><td>{{.ApprovedAt}}</td></tr>
-</table></body></html>
-`))
-
-var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Toss Payments sandbox: {{.Code}}</title></head><body>
-<h1>{{.Status}} {{.Code}}</h1>
-<p>{{.Message}}</p>
-</body></html>
-`))
 
 // wantsHTML reports whether the client asked for HTML, as browsers do.
 func wantsHTML(r *http.Request) bool {
@@ -116,7 +65,7 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		what := "checkout page: " + result
-		if _, known := failMessage(code); known && result == "fail" {
+		if checkoutFailureKnown(code) && result == "fail" {
 			what += " with " + code
 		}
 		done := s.pageCall(w, r, key, what)
@@ -171,30 +120,27 @@ func (s *Sandbox) receipt(w http.ResponseWriter, r *http.Request) {
 
 // checkoutView is what the checkout page shows of a payment, or nil.
 func (s *Store) checkoutView(key string) map[string]any {
-	s.mu.Lock()
-	defer s.unlock()
-	p := s.byKey[key]
-	if p == nil {
+	p, ok := s.find(key)
+	if !ok {
 		return nil
 	}
-	s.expire(p, s.clock.Now())
 	v := map[string]any{
-		"OrderName": p.orderName, "OrderID": p.orderID, "Amount": p.total.String(),
-		"Status": string(p.status), "Open": p.status == generated.PaymentStatusReady,
-		"Note": "This payment can no longer be approved here.", "Failures": checkoutFailures,
+		"OrderName": p.OrderName, "OrderID": p.OrderID, "Amount": p.Total.String(),
+		"Status": string(p.Status), "Open": p.Status == payments.StatusReady,
+		"Note": "This payment can no longer be approved here.", "Failures": payments.CheckoutFailures(),
 	}
-	if p.va != nil {
+	if va := p.VirtualAccount; va != nil {
 		v["VirtualAccount"] = true
-		v["Banks"] = virtualAccountBanks
-		v["CustomerName"] = defaultCustomerName
-		if p.va.issued {
-			v["Account"] = p.va.accountNumber
-			v["BankCode"], v["BankName"] = p.va.bankCode, bankName(p.va.bankCode)
-			v["DueDate"] = p.va.dueDate.Format("2006-01-02 15:04:05 MST")
-			v["Expired"] = p.va.expired
-			v["Depositable"] = p.status == generated.PaymentStatusWaitingForDeposit && !p.va.expired
-			v["Note"] = "No deposit possible: the payment is " + string(p.status) + "."
-			if p.va.expired && p.status == generated.PaymentStatusWaitingForDeposit {
+		v["Banks"] = payments.Banks()
+		v["CustomerName"] = payments.DefaultCustomerName
+		if va.Issued {
+			v["Account"] = va.AccountNumber
+			v["BankCode"], v["BankName"] = va.BankCode, payments.BankName(va.BankCode)
+			v["DueDate"] = va.DueDate.Format("2006-01-02 15:04:05 MST")
+			v["Expired"] = va.Expired
+			v["Depositable"] = p.Status == payments.StatusWaitingForDeposit && !va.Expired
+			v["Note"] = "No deposit possible: the payment is " + string(p.Status) + "."
+			if va.Expired && p.Status == payments.StatusWaitingForDeposit {
 				v["Note"] = "No deposit possible: the account expired at its due date."
 			}
 		}
@@ -204,29 +150,27 @@ func (s *Store) checkoutView(key string) map[string]any {
 
 // receiptView is what the sales slip shows of an approved payment, or nil.
 func (s *Store) receiptView(key string) map[string]any {
-	s.mu.Lock()
-	defer s.unlock()
-	p := s.byKey[key]
-	if p == nil || (p.approvedAt.IsZero() && (p.va == nil || !p.va.issued)) {
+	p, ok := s.find(key)
+	if !ok || (p.ApprovedAt.IsZero() && (p.VirtualAccount == nil || !p.VirtualAccount.Issued)) {
 		return nil
 	}
 	card := ""
 	switch {
-	case p.card != nil:
-		card = p.card.masked
-	case p.va != nil:
-		card = "virtual account " + bankName(p.va.bankCode) + " " + p.va.accountNumber
+	case p.Card != nil:
+		card = p.Card.Masked
+	case p.VirtualAccount != nil:
+		card = "virtual account " + payments.BankName(p.VirtualAccount.BankCode) + " " + p.VirtualAccount.AccountNumber
 	}
 	return map[string]any{
-		"OrderName": p.orderName, "OrderID": p.orderID, "Card": card,
-		"Total": p.total.String(), "Balance": p.balance.String(), "Status": string(p.status),
+		"OrderName": p.OrderName, "OrderID": p.OrderID, "Card": card,
+		"Total": p.Total.String(), "Balance": p.Balance.String(), "Status": string(p.Status),
 		"ApprovedAt": approvedAtText(p),
 	}
 }
 
-func approvedAtText(p *payment) string {
-	if p.approvedAt.IsZero() {
+func approvedAtText(p payments.Payment) string {
+	if p.ApprovedAt.IsZero() {
 		return "waiting for the deposit"
 	}
-	return p.approvedAt.Format("2006-01-02 15:04:05 MST")
+	return p.ApprovedAt.Format("2006-01-02 15:04:05 MST")
 }

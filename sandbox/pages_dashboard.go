@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
@@ -133,7 +133,7 @@ var dashboardActions = []dashboardAction{
 		},
 	},
 	{
-		name: "fail", label: "Fail the checkout", choices: checkoutFailures,
+		name: "fail", label: "Fail the checkout", choices: payments.CheckoutFailures(),
 		shows: func(st generated.PaymentStatus) bool { return st == generated.PaymentStatusReady },
 		do: func(s *Sandbox, pk string, f url.Values) error {
 			_, err := s.FailWith(pk, f.Get("code"))
@@ -157,75 +157,6 @@ func findAction(name string) *dashboardAction {
 	}
 	return nil
 }
-
-const dashboardStyle = `body{font-family:sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;line-height:1.4}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ccc;vertical-align:top}
-.failed{color:#a00}.kind,.at{font-family:monospace;white-space:nowrap}code,.mono{font-family:monospace;word-break:break-all}
-form.inline{display:inline}button,select,input{font-size:1rem;padding:.3rem .6rem}header{display:flex;gap:1rem;align-items:center;justify-content:space-between}
-a:focus,button:focus,select:focus,input:focus{outline:3px solid #05f;outline-offset:2px}`
-
-var dashboardTemplates = template.Must(template.New("layout").Parse(`{{define "head"}}<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{{.Title}} · Toss Payments sandbox</title><style>` + dashboardStyle + `</style></head><body>
-<header><p><a href="/sandbox/dashboard">Sandbox dashboard</a>{{if .Key}} · signed in as <span class="mono">{{.Key}}</span>{{end}}</p>
-{{if .CSRF}}<form class="inline" method="post" action="/sandbox/dashboard/logout"><input type="hidden" name="csrf" value="{{.CSRF}}"><button type="submit">Sign out</button></form>{{end}}</header>
-<main>{{end}}
-{{define "foot"}}</main></body></html>
-{{end}}
-{{define "login"}}{{template "head" .}}
-<h1>Sign in to the sandbox dashboard</h1>
-<p>The dashboard shows the payments of one test secret key. The key is sent once, in this form; the browser keeps only a session cookie derived from it.</p>
-{{if .Message}}<p class="failed" role="alert">{{.Message}}</p>{{end}}
-<form method="post" action="/sandbox/dashboard/login">
-<p><label for="secretKey">Test secret key (test_sk_… or test_gsk_…)</label><br>
-<input id="secretKey" name="secretKey" type="password" autocomplete="off" required size="48"></p>
-<p><button type="submit">Sign in</button></p>
-</form>
-{{template "foot" .}}{{end}}
-{{define "list"}}{{template "head" .}}
-<h1>Payments</h1>
-<form method="get" action="/sandbox/dashboard">
-<label for="orderId">Order ID contains</label> <input id="orderId" name="orderId" value="{{.OrderID}}">
-<label for="status">Status</label> <select id="status" name="status"><option value="">any</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Value}}</option>{{end}}</select>
-<button type="submit">Filter</button> {{if or .OrderID .Status}}<a href="/sandbox/dashboard">Clear</a>{{end}}
-</form>
-<p>{{if .Rows}}Showing {{len .Rows}} of {{.Matched}}, newest first.{{else}}No payments{{if or .OrderID .Status}} match{{end}}.{{end}}</p>
-{{if .Rows}}<table><thead><tr><th scope="col">Requested at</th><th scope="col">Order ID</th><th scope="col">Order name</th><th scope="col">Status</th><th scope="col">Amount</th><th scope="col">Balance</th></tr></thead><tbody>
-{{range .Rows}}<tr><td>{{.RequestedAt}}</td><td><a href="{{.Link}}">{{.OrderID}}</a></td><td>{{.OrderName}}</td><td>{{.Status}}</td><td>{{.Amount}}</td><td>{{.Balance}}</td></tr>
-{{end}}</tbody></table>{{end}}
-<h2>Recent API calls</h2>
-{{if .Calls}}<table><thead><tr><th scope="col">At</th><th scope="col">Call</th></tr></thead><tbody>
-{{range .Calls}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td><span class="kind">{{.Kind}}{{if .Failed}} (failed){{end}}</span> {{.Summary}}{{if .Link}} (<a href="{{.Link}}">payment</a>){{end}}</td></tr>
-{{end}}</tbody></table>{{else}}<p>None yet.</p>{{end}}
-{{template "foot" .}}{{end}}
-{{define "payment"}}{{template "head" .}}
-<h1>Payment {{.P.OrderID}}</h1>
-{{if .Notice}}<p role="status">{{.Notice}}</p>{{end}}
-<table>
-<tr><th scope="row">Order name</th><td>{{.P.OrderName}}</td></tr>
-<tr><th scope="row">Status</th><td id="status">{{.P.Status}}</td></tr>
-<tr><th scope="row">Amount</th><td>{{.P.Total}} KRW</td></tr>
-<tr><th scope="row">Balance</th><td>{{.P.Balance}} KRW</td></tr>
-<tr><th scope="row">Payment key</th><td class="mono">{{.P.PaymentKey}}</td></tr>
-<tr><th scope="row">Requested at</th><td>{{.P.RequestedAt}}</td></tr>
-{{if .P.ApprovedAt}}<tr><th scope="row">Approved at</th><td>{{.P.ApprovedAt}}</td></tr>{{end}}
-{{if .P.Failure}}<tr><th scope="row">Failure</th><td>{{.P.Failure}}</td></tr>{{end}}
-<tr><th scope="row">Pages</th><td><a href="{{.P.CheckoutURL}}">checkout</a>{{if .P.ReceiptURL}} · <a href="{{.P.ReceiptURL}}">sales slip</a>{{end}}</td></tr>
-</table>
-{{if .Actions}}<h2>Act as the customer</h2>
-{{range .Actions}}<form method="post" action="{{.Action}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
-{{if .Choices}}<label for="code-{{.Name}}">Code</label> <select id="code-{{.Name}}" name="code">{{range .Choices}}<option value="{{.Code}}">{{.Code}} ({{.Description}})</option>{{end}}</select> {{end}}<button type="submit">{{.Label}}</button></form>
-{{end}}{{end}}
-<h2>Timeline</h2>
-<table id="timeline"><thead><tr><th scope="col">At</th><th scope="col">Kind</th><th scope="col">What happened</th></tr></thead><tbody>
-{{range .Timeline}}<tr{{if .Failed}} class="failed"{{end}}><td class="at">{{.At}}</td><td class="kind">{{.Kind}}{{if .Failed}} (failed){{end}}</td><td>{{.Summary}}</td></tr>
-{{end}}</tbody></table>
-{{template "foot" .}}{{end}}
-{{define "error"}}{{template "head" .}}
-<h1>{{.HTTPStatus}} {{.Code}}</h1>
-<p>{{.Message}}</p>
-<p><a href="/sandbox/dashboard">Back to the payments</a></p>
-{{template "foot" .}}{{end}}`))
 
 // dashboardPage is what every dashboard template reads.
 type dashboardPage struct {
@@ -480,7 +411,7 @@ func (s *Sandbox) dashPaymentPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		what := "dashboard button: " + a.name
-		if _, known := failMessage(r.PostForm.Get("code")); known && a.choices != nil {
+		if checkoutFailureKnown(r.PostForm.Get("code")) && a.choices != nil {
 			what += " with " + r.PostForm.Get("code")
 		}
 		done := s.pageCall(w, r, pk, what)
@@ -520,43 +451,22 @@ func (s *Sandbox) dashPaymentPage(w http.ResponseWriter, r *http.Request) {
 	writePage(w, http.StatusOK, "payment", page)
 }
 
-// owns reports whether paymentKey is a payment of secretKey.
-func (s *Store) owns(secretKey, paymentKey string) bool {
-	s.mu.Lock()
-	defer s.unlock()
-	return s.lookup(secretKey, paymentKey) != nil
-}
-
 // dashboardRows lists secretKey's payments newest first, those whose order
 // ID contains orderID and whose status is status (either empty: any), at
 // most limit of them, and how many match.
 func (s *Store) dashboardRows(secretKey, orderID, status string, limit int) ([]dashRow, int) {
-	s.mu.Lock()
-	defer s.unlock()
-	t := s.tenantOf(secretKey, false)
-	if t == nil {
-		return nil, 0
-	}
-	now := s.clock.Now()
+	var out payments.Outbox
+	ps, matched := s.book.Newest(&out, secretKey, func(p *payments.Payment) bool {
+		return (orderID == "" || strings.Contains(p.OrderID, orderID)) && (status == "" || string(p.Status) == status)
+	}, limit)
+	s.publish(WebhookFault{}, out)
 	var rows []dashRow
-	matched := 0
-	for i := len(t.queue) - 1; i >= t.head; i-- {
-		p := t.queue[i]
-		if p == nil || p.gone {
-			continue
-		}
-		s.expire(p, now)
-		if (orderID != "" && !strings.Contains(p.orderID, orderID)) || (status != "" && string(p.status) != status) {
-			continue
-		}
-		matched++
-		if len(rows) < limit {
-			rows = append(rows, dashRow{
-				PaymentKey: p.key, OrderID: p.orderID, OrderName: p.orderName, Status: string(p.status),
-				Amount: p.total.String(), Balance: p.balance.String(), RequestedAt: kst(p.requestedAt),
-				Link: paymentsPath + url.PathEscape(p.key),
-			})
-		}
+	for _, p := range ps {
+		rows = append(rows, dashRow{
+			PaymentKey: p.Key, OrderID: p.OrderID, OrderName: p.OrderName, Status: string(p.Status),
+			Amount: p.Total.String(), Balance: p.Balance.String(), RequestedAt: kst(p.RequestedAt),
+			Link: paymentsPath + url.PathEscape(p.Key),
+		})
 	}
 	return rows, matched
 }
@@ -564,25 +474,20 @@ func (s *Store) dashboardRows(secretKey, orderID, status string, limit int) ([]d
 // dashboardPayment is what the dashboard shows of one payment of
 // secretKey, or nil.
 func (s *Store) dashboardPayment(secretKey, paymentKey string) *dashPayment {
-	s.mu.Lock()
-	defer s.unlock()
-	p := s.current(secretKey, paymentKey)
-	if p == nil {
+	p, ok := s.lookup(secretKey, paymentKey)
+	if !ok {
 		return nil
 	}
 	d := &dashPayment{
-		PaymentKey: p.key, OrderID: p.orderID, OrderName: p.orderName, Status: string(p.status),
-		Total: p.total.String(), Balance: p.balance.String(), RequestedAt: kst(p.requestedAt),
-		ApprovedAt: kst(p.approvedAt), CheckoutURL: checkoutPath + url.PathEscape(p.key),
+		PaymentKey: p.Key, OrderID: p.OrderID, OrderName: p.OrderName, Status: string(p.Status),
+		Total: p.Total.String(), Balance: p.Balance.String(), RequestedAt: kst(p.RequestedAt),
+		ApprovedAt: kst(p.ApprovedAt), CheckoutURL: checkoutPath + url.PathEscape(p.Key),
 	}
-	if !p.approvedAt.IsZero() {
-		d.ReceiptURL = receiptPath + url.PathEscape(p.key)
+	if !p.ApprovedAt.IsZero() {
+		d.ReceiptURL = receiptPath + url.PathEscape(p.Key)
 	}
-	if p.failure != nil && p.failure.Code != nil {
-		d.Failure = *p.failure.Code
-		if p.failure.Message != nil {
-			d.Failure += ": " + *p.failure.Message
-		}
+	if p.Failure != nil {
+		d.Failure = p.Failure.Code + ": " + p.Failure.Message
 	}
 	return d
 }

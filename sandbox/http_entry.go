@@ -5,18 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -39,10 +34,35 @@ const (
 	delayKey
 )
 
-// buildHandler assembles the layers:
-// trace id → route (404/405) → body cap → auth → call log → faults → spec
-// validation → idempotency → generated strict handler → rules over the
-// store.
+// pipeline is the API's middleware, outermost first. A request to /v1 is
+// answered by these layers in this order; this comment is the one place
+// the order is written down:
+//
+//  0. entry (buildHandler's handler, before any layer): the trace id on
+//     every response; a non-canonical path is 404; the browser pages, the
+//     spec and the sandbox's own /sandbox/v1 endpoints branch off here.
+//  1. route: the operation of the spec (404, 405) and the body cap (413),
+//     before anything is stored.
+//  2. auth: Basic base64(key + ":"), test keys only; the key's request rate.
+//  3. activity: the call log of the key (without bodies).
+//  4. faults: X-Sandbox-Fault, X-Sandbox-Webhook-Fault or the dice.
+//  5. validate: the request against the spec (400 INVALID_REQUEST naming
+//     the field and the rule).
+//  6. idempotency: the first answer of a key replayed for 15 days; 409
+//     while in flight.
+//  7. the generated strict handler, then server (the adapter to Store),
+//     then the rules of package payments.
+type pipeline []func(http.Handler) http.Handler
+
+// then wraps h in p's layers, p[0] outermost.
+func (p pipeline) then(h http.Handler) http.Handler {
+	for i := len(p) - 1; i >= 0; i-- {
+		h = p[i](h)
+	}
+	return h
+}
+
+// buildHandler assembles the entry and the pipeline (see pipeline).
 func (s *Sandbox) buildHandler() http.Handler {
 	strict := generated.NewStrictHandlerWithOptions(&server{st: s.Store, spec: s.spec}, nil, generated.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -59,11 +79,7 @@ func (s *Sandbox) buildHandler() http.Handler {
 			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), err.Error())
 		},
 	})
-	var apiChain http.Handler = s.idempotency(api)
-	apiChain = s.validate(apiChain)
-	apiChain = s.faults(apiChain)
-	apiChain = s.activity(apiChain)
-	apiChain = s.auth(apiChain)
+	apiChain := pipeline{s.auth, s.activity, s.faults, s.validate, s.idempotency}.then(api)
 
 	specJSON, _ := specAsJSON()
 	mux := http.NewServeMux()
@@ -79,7 +95,7 @@ func (s *Sandbox) buildHandler() http.Handler {
 	mux.HandleFunc(paymentsPath+"{paymentKey}", s.dashPaymentPage)
 	mux.HandleFunc(paymentsPath+"{paymentKey}/{action}", s.dashPaymentPage)
 	s.sandboxAPI(mux)
-	mux.Handle("/", s.route(apiMux, apiChain))
+	mux.Handle("/", s.route(apiMux, apiChain)) // route is the pipeline's first layer
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(TraceHeader, s.newTraceID())
 		// A path that is not canonical (a trailing slash, "//", "." or
@@ -300,299 +316,4 @@ func callerOf(ctx context.Context, acceptLanguage *string) Caller {
 		c.Language = LanguageOf(*acceptLanguage)
 	}
 	return c
-}
-
-// faults injects the fault named by X-Sandbox-Fault, or one drawn by the dice.
-func (s *Sandbox) faults(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		op := routeOf(r).route.Operation.OperationID
-		lang := langOf(r)
-		if v := r.Header.Get(WebhookFaultHeader); v != "" {
-			wf, err := ParseWebhookFault(v)
-			if err != nil {
-				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, err.Error())
-				return
-			}
-			ci, _ := r.Context().Value(callerKey).(callerInfo)
-			ci.webhookFault = wf
-			r = r.WithContext(context.WithValue(r.Context(), callerKey, ci))
-		}
-		var f fault
-		if v := r.Header.Get(FaultHeader); v != "" {
-			var err error
-			if f, err = parseFault(v, s.cfg.maxFaultWait); err != nil {
-				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, err.Error())
-				return
-			}
-		} else {
-			f = s.dice.roll()
-		}
-		switch f.kind {
-		case "":
-		case FaultDelay:
-			noteOf(r.Context()).fault = FaultDelay + "=" + f.delay.String()
-		default:
-			noteOf(r.Context()).fault = f.kind
-		}
-		switch f.kind {
-		case FaultErrorBefore:
-			s.counters.errBefore.Add(1)
-			s.writeOp(w, op, generated.ErrorCodeFailedInternalSystemProcessing, lang, "(sandbox fault error-before: nothing was processed)")
-			return
-		case FaultRateLimit:
-			s.counters.rateLimit.Add(1)
-			w.Header().Set("Retry-After", "1")
-			s.writeOp(w, op, generated.ErrorCodeTooManyRequests, lang, "(sandbox fault rate-limit: nothing was processed)")
-			return
-		case FaultDelay:
-			s.counters.delay.Add(1)
-			r = r.WithContext(context.WithValue(r.Context(), delayKey, f.delay))
-		case FaultDropAfterCommit:
-			s.counters.drop.Add(1)
-			rec := newRecorder()
-			next.ServeHTTP(rec, r)
-			// The request took effect; the client never hears of it.
-			panic(http.ErrAbortHandler)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// validate checks the request against the spec with kin-openapi.
-func (s *Sandbox) validate(next http.Handler) http.Handler {
-	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt := routeOf(r)
-		op := rt.route.Operation.OperationID
-		lang := langOf(r)
-		if detail := badText(rt.body); detail != "" {
-			s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, detail)
-			return
-		}
-		if detail := badIdempotencyKey(r); detail != "" {
-			s.writeOp(w, op, generated.ErrorCodeInvalidIdempotencyKey, lang, detail)
-			return
-		}
-		err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
-			Request: r, PathParams: rt.params, Route: rt.route, Options: opts,
-		})
-		if err != nil {
-			code, detail := generated.ErrorCodeInvalidRequest, describe(err)
-			var re *openapi3filter.RequestError
-			if errors.As(err, &re) && re.Parameter != nil {
-				switch {
-				case re.Parameter.In == openapi3.ParameterInHeader && re.Parameter.Name == "Idempotency-Key":
-					code = generated.ErrorCodeInvalidIdempotencyKey
-				case re.Parameter.In == openapi3.ParameterInPath:
-					// No payment can have such a key or order ID.
-					if _, ok := s.spec.status(op, generated.ErrorCodeNotFoundPayment); ok {
-						code = generated.ErrorCodeNotFoundPayment
-					}
-				}
-			}
-			s.writeOp(w, op, code, lang, detail)
-			return
-		}
-		if tc := r.Header.Get("TossPayments-Test-Code"); tc != "" {
-			if _, ok := s.spec.status(op, generated.ErrorCode(tc)); !ok {
-				s.writeOp(w, op, generated.ErrorCodeInvalidTestCode, lang,
-					fmt.Sprintf("header TossPayments-Test-Code: %q is not an error code documented for %s (rule: x-toss-error-codes).", tc, op))
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// badText says why a JSON body is not text the API takes, or returns "".
-// Go's JSON decoder would turn invalid UTF-8, and an escaped lone surrogate
-// such as "\ud800", into U+FFFD and store that; the API refuses both.
-func badText(body []byte) string {
-	if len(body) == 0 {
-		return ""
-	}
-	if !utf8.Valid(body) {
-		return "body: not valid UTF-8 (rule: JSON text is UTF-8, RFC 8259)."
-	}
-	// Only a string that decodes to U+FFFD the body does not spell out can
-	// hide a lone surrogate.
-	if bytes.Contains(body, []byte("\\u")) && !bytes.Contains(body, []byte("\uFFFD")) && !bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`)) {
-		var v any
-		if json.Unmarshal(body, &v) == nil && hasReplacement(v) {
-			return "body: a string escapes a lone UTF-16 surrogate, which is not a character (rule: JSON text is Unicode, RFC 8259)."
-		}
-	}
-	return ""
-}
-
-func hasReplacement(v any) bool {
-	switch v := v.(type) {
-	case string:
-		return strings.ContainsRune(v, utf8.RuneError)
-	case []any:
-		for _, e := range v {
-			if hasReplacement(e) {
-				return true
-			}
-		}
-	case map[string]any:
-		for k, e := range v {
-			if strings.ContainsRune(k, utf8.RuneError) || hasReplacement(e) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// badIdempotencyKey says why the Idempotency-Key of a POST is not one the
-// sandbox takes, or returns "": sent twice, or with a byte that is not
-// printable ASCII (a tab, a control character, a byte over 0x7E). net/http
-// itself refuses, before any handler, a header with CR, LF, NUL or another
-// control character other than tab (see docs/reliability.md).
-func badIdempotencyKey(r *http.Request) string {
-	if r.Method != http.MethodPost {
-		return ""
-	}
-	vs := r.Header.Values("Idempotency-Key")
-	if len(vs) > 1 {
-		return "header Idempotency-Key: sent more than once."
-	}
-	if len(vs) == 0 {
-		return ""
-	}
-	for i := 0; i < len(vs[0]); i++ {
-		if c := vs[0][i]; c < 0x20 || c > 0x7e {
-			return fmt.Sprintf("header Idempotency-Key: byte %d is 0x%02X; a key is printable ASCII (rule: printable ASCII).", i, c)
-		}
-	}
-	return ""
-}
-
-// describe names the field and the rule a validation error is about.
-func describe(err error) string {
-	var re *openapi3filter.RequestError
-	if !errors.As(err, &re) {
-		return err.Error()
-	}
-	where := ""
-	switch {
-	case re.Parameter != nil:
-		where = re.Parameter.In + " " + re.Parameter.Name
-	case re.RequestBody != nil:
-		where = "body"
-	}
-	var se *openapi3.SchemaError
-	if errors.As(re.Err, &se) {
-		if p := se.JSONPointer(); len(p) > 0 {
-			if where == "body" {
-				where = strings.Join(p, ".")
-			} else {
-				where += "." + strings.Join(p, ".")
-			}
-		}
-		reason := se.Reason
-		if reason == "" {
-			reason = "does not match the schema"
-		}
-		return fmt.Sprintf("%s: %s (rule: %s).", where, reason, se.SchemaField)
-	}
-	reason := re.Reason
-	if re.Err != nil {
-		if reason != "" {
-			reason += ": "
-		}
-		reason += re.Err.Error()
-	}
-	if where == "" {
-		return reason + "."
-	}
-	return where + ": " + reason + "."
-}
-
-// idempotency replays the first response of a key for 15 days and answers
-// 409 IDEMPOTENT_REQUEST_PROCESSING while the first is in flight.
-func (s *Sandbox) idempotency(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get("Idempotency-Key")
-		if r.Method != http.MethodPost || key == "" {
-			s.pause(r)
-			next.ServeHTTP(w, r)
-			return
-		}
-		op := routeOf(r).route.Operation.OperationID
-		ci, _ := r.Context().Value(callerKey).(callerInfo)
-		id := idemID(ci.secretKey, r.Method, r.URL.Path, key)
-		state, e := s.idem.claim(ci.secretKey, id, s.clock.Now())
-		switch state {
-		case idemInFlight:
-			s.writeOp(w, op, generated.ErrorCodeIdempotentRequestProcessing, langOf(r), "")
-			return
-		case idemFull:
-			s.writeOp(w, op, generated.ErrorCodeForbiddenRequest, langOf(r),
-				"Every idempotency key this secret key may hold ("+strconv.Itoa(s.cfg.tenant.IdempotencyKeys)+") is in flight: wait for an answer.")
-			return
-		case idemReplay:
-			note := noteOf(r.Context())
-			note.replay = true
-			note.about(e.paymentKey, e.orderID)
-			for k, v := range e.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set(ReplayHeader, "true")
-			w.WriteHeader(e.status)
-			_, _ = w.Write(e.body)
-			return
-		}
-		done := false
-		defer func() {
-			if !done {
-				s.idem.release(id)
-			}
-		}()
-		s.pause(r)
-		rec := newRecorder()
-		next.ServeHTTP(rec, r)
-		note := noteOf(r.Context())
-		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), note.paymentKey, note.orderID, s.clock.Now(), IdempotencyTTL)
-		done = true
-		rec.copyTo(w)
-	})
-}
-
-// pause waits out a delay fault, or until the client goes away.
-func (s *Sandbox) pause(r *http.Request) {
-	d, _ := r.Context().Value(delayKey).(time.Duration)
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.Context().Done():
-	}
-}
-
-// recorder buffers a response.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func newRecorder() *recorder { return &recorder{header: http.Header{}, status: http.StatusOK} }
-
-func (rec *recorder) Header() http.Header { return rec.header }
-
-func (rec *recorder) WriteHeader(code int) { rec.status = code }
-
-func (rec *recorder) Write(b []byte) (int, error) { return rec.body.Write(b) }
-
-func (rec *recorder) copyTo(w http.ResponseWriter) {
-	for k, v := range rec.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.status)
-	_, _ = w.Write(rec.body.Bytes())
 }

@@ -1,0 +1,135 @@
+package payments
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/money"
+)
+
+var t0 = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+
+// testBook returns a book on a clock that reads *now, with small bounds.
+func testBook(t *testing.T, now *time.Time, maxEvents int) *Book {
+	t.Helper()
+	b, err := New(Config{
+		Now:  func() time.Time { return *now },
+		Seed: 1,
+		Facts: Facts{ReadyWindow: 30 * time.Minute, ConfirmWindow: 10 * time.Minute, MinimumAmount: 100,
+			AccountValidDays: 7, RefundDelay: 48 * time.Hour, CustomerNameMax: 100, HolderNameMax: 60, AccountNumberMax: 20},
+		Tenant: Bounds{Payments: 100, Cancels: 200}, Global: Bounds{Payments: 1000, Cancels: 2000},
+		EventsPerTenant: 1024, MaxEvents: maxEvents,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func keyIn(t *testing.T, b *Book, tenant, orderID string) Payment {
+	t.Helper()
+	p, err := b.KeyIn(nil, tenant, KeyInInput{Amount: money.New(1000), OrderID: orderID, OrderName: "T",
+		CardNumber: "4330123412341234", ExpirationYear: "29", ExpirationMonth: "07"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The logs together stay within their bound: the largest loses its oldest
+// half, and each keeps its newest events.
+func TestEventLogsBounded(t *testing.T) {
+	now := t0
+	b := testBook(t, &now, 50)
+	for k := range 3 {
+		for i := range 30 {
+			keyIn(t, b, fmt.Sprintf("test_sk_out%d", k), fmt.Sprintf("order-out-%04d", i))
+		}
+	}
+	total := 0
+	for _, tn := range b.tenants {
+		total += len(tn.events)
+	}
+	if total != b.events || total > 50 {
+		t.Errorf("logs hold %d events (counted %d), bound 50", total, b.events)
+	}
+	last := b.Events("test_sk_out2", 0)
+	if len(last) == 0 || last[len(last)-1].OrderID != "order-out-0029" {
+		t.Errorf("the newest event of the last key is gone: %+v", last)
+	}
+}
+
+// Many keys of one event each stay within the bound too: a log of one
+// event is emptied when it is the largest, not kept whole.
+func TestEventLogsBoundedOverManySmallKeys(t *testing.T) {
+	now := t0
+	b := testBook(t, &now, 8)
+	for k := range 40 {
+		if _, err := b.Create(nil, fmt.Sprintf("test_sk_small%02d", k), CreateInput{Method: MethodCard, Amount: money.New(1000),
+			OrderID: "order-small-1", OrderName: "T", ReturnURL: "http://shop.test/return"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := 0
+	for _, tn := range b.tenants {
+		total += len(tn.events)
+	}
+	if total != b.events || total > 8 {
+		t.Errorf("logs hold %d events (counted %d), bound 8", total, b.events)
+	}
+}
+
+// The activity list runs from the most recently active tenant to the
+// idlest, and a call moves its tenant to the front.
+func TestIdlestTenant(t *testing.T) {
+	now := t0
+	b := testBook(t, &now, 1000)
+	for i, k := range []string{"test_sk_a", "test_sk_b", "test_sk_c"} {
+		now = t0.Add(time.Duration(i) * time.Minute)
+		keyIn(t, b, k, "order-1")
+	}
+	if k, at := b.Idlest(); k != "test_sk_a" || !at.Equal(t0) {
+		t.Errorf("Idlest() = %q, %v; want test_sk_a, %v", k, at, t0)
+	}
+	now = t0.Add(time.Hour)
+	if _, err := b.GetByOrderID(nil, "test_sk_a", "order-1"); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := b.Idlest(); k != "test_sk_b" {
+		t.Errorf("after test_sk_a's look-up, Idlest() = %q, want test_sk_b", k)
+	}
+	var n int
+	for tn := b.active; tn != nil; tn = tn.older {
+		n++
+		if tn.older != nil && tn.older.newer != tn {
+			t.Fatalf("the list is broken at %q", tn.name)
+		}
+	}
+	if n != len(b.tenants) {
+		t.Errorf("the list links %d tenants, the book holds %d", n, len(b.tenants))
+	}
+}
+
+// New refuses a config with a fact, a bound or the clock missing.
+func TestNewRefusesIncompleteConfig(t *testing.T) {
+	now := t0
+	good := testBook(t, &now, 10).cfg
+	for name, edit := range map[string]func(*Config){
+		"no clock":          func(c *Config) { c.Now = nil },
+		"no ready window":   func(c *Config) { c.Facts.ReadyWindow = 0 },
+		"no minimum":        func(c *Config) { c.Facts.MinimumAmount = 0 },
+		"short account max": func(c *Config) { c.Facts.AccountNumberMax = minRefundAccountDigits - 1 },
+		"no tenant bound":   func(c *Config) { c.Tenant.Payments = 0 },
+		"no event bound":    func(c *Config) { c.MaxEvents = 0 },
+	} {
+		cfg := good
+		edit(&cfg)
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: New accepted %+v", name, cfg)
+		}
+	}
+	if _, err := New(good); err != nil {
+		t.Errorf("New refused a complete config: %v", err)
+	}
+}

@@ -1,0 +1,835 @@
+// Package webhooks delivers the sandbox's webhooks: every change that
+// payments.Transitions says sends one is POSTed to the secret key's URL
+// with Toss's headers and sent again on Toss's schedule until answered 200
+// (docs/webhooks.md §1 and §6). A worker sends them from a bounded outbox
+// per key, so the API never waits for a receiver. Here too: the faults a
+// delivery can meet (duplicate, out of order, delayed), the listeners that
+// pull the webhooks of a key behind NAT (ListenURL, Hub) and the addresses
+// deliveries may go to (Targets).
+package webhooks
+
+import (
+	"container/heap"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
+	"github.com/tosspayments-go/tosspayments-go/tosstime"
+)
+
+// The types of the webhooks, as their bodies are built.
+const (
+	paymentStatusChanged = string(payments.WebhookPaymentStatusChanged)
+	depositCallback      = string(payments.WebhookDepositCallback)
+)
+
+// Limits and timings of webhook delivery.
+const (
+	// AnswerBytes is how much of a receiver's answer a delivery
+	// keeps (Attempt.Answer).
+	AnswerBytes = 512
+	// DefaultDeliveriesPerKey is how many deliveries (with their
+	// attempts) a secret key keeps, sent or waiting; past it the key's
+	// oldest are forgotten, and one still waiting is dropped (counted).
+	DefaultDeliveriesPerKey = 256
+	// DefaultDeliveries bounds the deliveries kept over all keys;
+	// past it the key holding the most forgets its oldest.
+	DefaultDeliveries = 16384
+	// webhookInFlightPerKey and webhookInFlight bound the attempts under way
+	// at once, for one key and for the sandbox: a dead receiver holds at
+	// most webhookInFlightPerKey workers, never the others' deliveries.
+	webhookInFlightPerKey = 2
+	webhookInFlight       = 64
+	// maxWebhookTenants bounds the keys with a registered URL or deliveries;
+	// past it an idle one (nothing waiting) is forgotten.
+	maxWebhookTenants = 100_000
+	// maxWebhookURL is the longest URL registered.
+	maxWebhookURL = 2048
+
+	// webhookFaultHold is how long a delivery under the out-of-order fault
+	// waits for a later one of its key to overtake it, and the delay of a
+	// random delay fault (both times the retry scale).
+	webhookFaultHold = 2 * time.Minute
+)
+
+func CheckURL(raw string) error {
+	if raw == ListenURL {
+		return nil
+	}
+	if len(raw) > maxWebhookURL {
+		return fmt.Errorf("url: longer than %d characters", maxWebhookURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("url: %q is not an absolute http or https URL (rule: http or https, with a host, without credentials)", raw)
+	}
+	return nil
+}
+
+// State is where a delivery stands.
+type State string
+
+// The states of a delivery.
+const (
+	// Pending: waiting for its first attempt or a retry
+	// (Toss's "전송 중").
+	Pending State = "PENDING"
+	// Delivered: answered 200.
+	Delivered State = "DELIVERED"
+	// Failed: the eighth attempt was not answered 200 (Toss's "실패").
+	Failed State = "FAILED"
+	// Dropped: forgotten while waiting, to keep its key within its
+	// limits.
+	Dropped State = "DROPPED"
+	// Abandoned: the sandbox stopped before the delivery was done;
+	// Close says how many.
+	Abandoned State = "ABANDONED"
+)
+
+// Attempt is one POST of a delivery and its answer.
+type Attempt struct {
+	// RetriedCount is the tosspayments-webhook-transmission-retried-count
+	// sent: 0 on the first attempt.
+	RetriedCount int `json:"retriedCount"`
+	// At is the tosspayments-webhook-transmission-time sent.
+	At time.Time `json:"at"`
+	// StatusCode is the receiver's HTTP status; 0 when it did not answer.
+	StatusCode int `json:"statusCode"`
+	// Error says why there was no answer (timeout, refused connection).
+	Error string `json:"error,omitempty"`
+	// Answer is the start of the receiver's answer body.
+	Answer string `json:"answer,omitempty"`
+	// Duplicate marks the copy the duplicate fault sent.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// Delivery is one webhook event for one secret key: its body, where
+// it went, and every attempt with its answer.
+type Delivery struct {
+	// TransmissionID is the tosspayments-webhook-transmission-id, the same
+	// on every attempt.
+	TransmissionID string `json:"transmissionId"`
+	// EventType is PAYMENT_STATUS_CHANGED or DEPOSIT_CALLBACK.
+	EventType string `json:"eventType"`
+	// EventSeq is the Seq of the payments.Event the delivery announces.
+	EventSeq   uint64                  `json:"eventSeq"`
+	PaymentKey string                  `json:"paymentKey"`
+	OrderID    string                  `json:"orderId"`
+	Status     generated.PaymentStatus `json:"status"`
+	// URL is where it is sent.
+	URL string `json:"url"`
+	// Body is the JSON body sent.
+	Body json.RawMessage `json:"body"`
+	// State is where the delivery stands; NextAttemptAt is when it is sent
+	// next while PENDING.
+	State         State      `json:"state"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// Faults are the webhook faults it met.
+	Faults   []string  `json:"faults,omitempty"`
+	Attempts []Attempt `json:"attempts"`
+}
+
+// Stats counts webhook deliveries over the sandbox's life.
+type Stats struct {
+	// Enqueued deliveries, attempts made (duplicates included), deliveries
+	// answered 200, given up after the last retry, dropped to keep a key
+	// within its limits, and abandoned at Close.
+	Enqueued, Attempts, Delivered, Failed, Dropped, Abandoned int64
+	// Pending is how many wait for an attempt now.
+	Pending int
+}
+
+type whItem struct {
+	d        *Delivery
+	tenant   *whTenant
+	due      time.Time
+	index    int // in the heap; -1 when not in it
+	inFlight bool
+	held     bool // out-of-order: waits for a later delivery of its key
+	dup      bool // duplicate: the first attempt is sent twice
+	done     bool // delivered, failed, dropped or abandoned
+}
+
+type whTenant struct {
+	key      string
+	url      string // registered; "" uses the default
+	items    []*whItem
+	inFlight int
+	pending  int
+}
+
+type whHeap []*whItem
+
+func (h whHeap) Len() int           { return len(h) }
+func (h whHeap) Less(i, j int) bool { return h[i].due.Before(h[j].due) }
+func (h whHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *whHeap) Push(x any) { it := x.(*whItem); it.index = len(*h); *h = append(*h, it) }
+func (h *whHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	it.index = -1
+	return it
+}
+
+// Dispatcher is the webhook outbox and its worker.
+type Dispatcher struct {
+	clock      interface{ Now() time.Time }
+	moved      func() <-chan struct{}
+	client     *http.Client
+	targets    Targets
+	listen     *Hub
+	scale      float64
+	defaultURL string
+	perKey     int
+	total      int
+
+	mu       sync.Mutex // guards everything below
+	tenants  map[string]*whTenant
+	queue    whHeap
+	items    int
+	inFlight int
+	rng      *rand.Rand
+	rates    FaultRates
+	stats    Stats
+	started  bool
+	closed   bool
+	wake     chan struct{}
+	stop     chan struct{}
+	loopDone chan struct{}
+	attempts sync.WaitGroup
+
+	// sweep applies the time-driven transitions to every payment (the
+	// store's), so that an expiry is announced without a look-up; the
+	// worker runs it every sweepEvery of the clock, holding no lock.
+	sweep     func()
+	lastSweep time.Time
+}
+
+// sweepEvery is how often (on the sandbox's clock) the webhook worker looks
+// for payments that expired with nobody asking, to announce them.
+const sweepEvery = time.Second
+
+// Config configures a Dispatcher.
+type Config struct {
+	// Clock tells the time; Moved, when set, returns a channel closed at
+	// the clock's next move (a fake clock's), so that the worker sends what
+	// an advance made due without waiting in real time.
+	Clock interface{ Now() time.Time }
+	Moved func() <-chan struct{}
+	// Client sends the deliveries (NewClient builds it).
+	Client  *http.Client
+	Targets Targets
+	// Scale multiplies Toss's retry intervals and the fault holds (0: 1).
+	Scale float64
+	// DefaultURL is where the webhooks of a key without a URL of its own go.
+	DefaultURL string
+	// PerKey and Total bound the deliveries kept (0: the defaults).
+	PerKey, Total int
+	// Seed drives the transmission ids and the random faults.
+	Seed  uint64
+	Rates FaultRates
+	// Sweep, when set, applies the time-driven transitions of every
+	// payment; the worker runs it every sweepEvery of the clock, holding
+	// no lock, so that an expiry is announced without a look-up.
+	Sweep func()
+}
+
+// NewDispatcher returns a dispatcher whose worker starts with the first
+// delivery or URL (or Start).
+func NewDispatcher(cfg Config) *Dispatcher {
+	scale := cfg.Scale
+	if scale == 0 {
+		scale = 1
+	}
+	perKey, total := cfg.PerKey, cfg.Total
+	if perKey == 0 {
+		perKey, total = DefaultDeliveriesPerKey, DefaultDeliveries
+	}
+	return &Dispatcher{
+		clock: cfg.Clock, moved: cfg.Moved, client: cfg.Client, targets: cfg.Targets, listen: NewHub(), scale: scale, defaultURL: cfg.DefaultURL,
+		perKey: perKey, total: total,
+		tenants: map[string]*whTenant{},
+		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x3eb400c)),
+		rates:   cfg.Rates,
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		sweep:   cfg.Sweep,
+	}
+}
+
+func (d *Dispatcher) scaled(t time.Duration) time.Duration {
+	return time.Duration(float64(t) * d.scale)
+}
+
+// urlOf returns the URL the key's webhooks go to; the caller holds d.mu.
+func (d *Dispatcher) urlOf(key string) string {
+	if t := d.tenants[key]; t != nil && t.url != "" {
+		return t.url
+	}
+	return d.defaultURL
+}
+
+// Start runs the worker now, so that expiries are announced before any
+// delivery (a sandbox with a default URL).
+func (d *Dispatcher) Start() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed {
+		d.start()
+	}
+}
+
+// URLOf returns where key's webhooks go: its registered URL, or the
+// default, or "" when they go nowhere.
+func (d *Dispatcher) URLOf(key string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.urlOf(key)
+}
+
+// OwnURL reports whether key registered a URL of its own.
+func (d *Dispatcher) OwnURL(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.tenants[key]
+	return t != nil && t.url != ""
+}
+
+// Targets returns where deliveries may go.
+func (d *Dispatcher) Targets() Targets { return d.targets }
+
+// Listen returns the hub that hands the attempts of keys whose URL is
+// ListenURL to their listeners.
+func (d *Dispatcher) Listen() *Hub { return d.listen }
+
+// Sending reports whether key's webhooks go anywhere.
+func (d *Dispatcher) Sending(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.closed && d.urlOf(key) != ""
+}
+
+// createdAt formats t as Toss's webhook createdAt: Korean time without an
+// offset, six fractional digits (W1).
+func createdAt(t time.Time) string {
+	return t.In(tosstime.Seoul).Format("2006-01-02T15:04:05.000000")
+}
+
+func webhookBody(typ string, e payments.Event, p *generated.Payment) ([]byte, error) {
+	switch typ {
+	case depositCallback:
+		secret := ""
+		if p.Secret != nil {
+			secret = *p.Secret
+		}
+		return json.Marshal(struct {
+			CreatedAt      string                  `json:"createdAt"`
+			Secret         string                  `json:"secret"`
+			Status         generated.PaymentStatus `json:"status"`
+			TransactionKey string                  `json:"transactionKey"`
+			OrderID        string                  `json:"orderId"`
+		}{createdAt(e.At), secret, p.Status, e.TransactionKey, p.OrderID})
+	default:
+		return json.Marshal(struct {
+			EventType string             `json:"eventType"`
+			CreatedAt string             `json:"createdAt"`
+			Data      *generated.Payment `json:"data"`
+		}{paymentStatusChanged, createdAt(e.At), p})
+	}
+}
+
+// Enqueue puts the webhooks of e (those of its row of
+// payments.Transitions) in key's outbox, with p, the payment as of the
+// change, as their data. It never blocks on I/O.
+func (d *Dispatcher) Enqueue(key string, e payments.Event, p *generated.Payment, fault Fault) {
+	types := e.Webhooks
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u := d.urlOf(key)
+	if d.closed || u == "" {
+		return
+	}
+	t := d.tenant(key)
+	now := d.clock.Now()
+	for _, wt := range types {
+		typ := string(wt)
+		body, err := webhookBody(typ, e, p)
+		if err != nil {
+			continue
+		}
+		f := fault
+		if f == (Fault{}) {
+			f = d.roll()
+		}
+		it := &whItem{
+			d: &Delivery{
+				TransmissionID: "whtrans_" + d.id(),
+				EventType:      typ, EventSeq: e.Seq, PaymentKey: e.PaymentKey, OrderID: e.OrderID, Status: p.Status,
+				URL: u, Body: body, State: Pending, Faults: f.names(), Attempts: []Attempt{},
+			},
+			tenant: t, due: now.Add(f.Delay), index: -1, held: f.OutOfOrder, dup: f.Duplicate,
+		}
+		if it.held {
+			it.due = now.Add(d.scaled(webhookFaultHold))
+		}
+		d.stats.Enqueued++
+		t.items = append(t.items, it)
+		t.pending++
+		d.items++
+		heap.Push(&d.queue, it)
+		d.trim(t)
+	}
+	d.start()
+	d.signal()
+}
+
+// roll draws a random fault for one delivery; the caller holds d.mu.
+func (d *Dispatcher) roll() Fault {
+	r := d.rates
+	if r.Duplicate+r.OutOfOrder+r.Delay == 0 {
+		return Fault{}
+	}
+	u := d.rng.Float64()
+	switch {
+	case u < r.Duplicate:
+		return Fault{Duplicate: true}
+	case u < r.Duplicate+r.OutOfOrder:
+		return Fault{OutOfOrder: true}
+	case u < r.Duplicate+r.OutOfOrder+r.Delay:
+		return Fault{Delay: d.scaled(webhookFaultHold)}
+	}
+	return Fault{}
+}
+
+func (d *Dispatcher) id() string {
+	const lower = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 26)
+	for i := range b {
+		b[i] = lower[d.rng.IntN(len(lower))]
+	}
+	return string(b)
+}
+
+// tenant returns key's record, making room among the keys; the caller holds d.mu.
+func (d *Dispatcher) tenant(key string) *whTenant {
+	t := d.tenants[key]
+	if t != nil {
+		return t
+	}
+	if len(d.tenants) >= maxWebhookTenants {
+		for k, o := range d.tenants {
+			if o.pending == 0 && o.inFlight == 0 {
+				d.items -= len(o.items)
+				delete(d.tenants, k)
+				break
+			}
+		}
+	}
+	t = &whTenant{key: key}
+	d.tenants[key] = t
+	return t
+}
+
+// trim keeps t within its limit and the sandbox within its own, forgetting
+// the oldest deliveries that are not being sent; the caller holds d.mu.
+func (d *Dispatcher) trim(t *whTenant) {
+	for len(t.items) > d.perKey && d.forgetOldest(t) {
+	}
+	for d.items > d.total {
+		var big *whTenant
+		for _, o := range d.tenants {
+			if big == nil || len(o.items) > len(big.items) {
+				big = o
+			}
+		}
+		if big == nil || !d.forgetOldest(big) {
+			return
+		}
+	}
+}
+
+func (d *Dispatcher) forgetOldest(t *whTenant) bool {
+	for i, it := range t.items {
+		if it.inFlight {
+			continue
+		}
+		if !it.done {
+			d.finish(it, Dropped)
+			d.stats.Dropped++
+		}
+		t.items = append(t.items[:i:i], t.items[i+1:]...)
+		d.items--
+		return true
+	}
+	return false
+}
+
+// finish ends it in state; the caller holds d.mu.
+func (d *Dispatcher) finish(it *whItem, state State) {
+	if it.index >= 0 {
+		heap.Remove(&d.queue, it.index)
+	}
+	if !it.done {
+		it.tenant.pending--
+	}
+	it.done = true
+	it.d.State = state
+	it.d.NextAttemptAt = nil
+}
+
+func (d *Dispatcher) signal() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// start runs the worker once there is something to send; the caller holds d.mu.
+func (d *Dispatcher) start() {
+	if d.started {
+		return
+	}
+	d.started = true
+	d.loopDone = make(chan struct{})
+	go d.run()
+}
+
+func (d *Dispatcher) run() {
+	defer close(d.loopDone)
+	for {
+		var moved <-chan struct{}
+		if d.moved != nil {
+			moved = d.moved()
+		}
+		if now := d.clock.Now(); d.sweep != nil && !now.Before(d.lastSweep.Add(sweepEvery)) {
+			d.lastSweep = now
+			d.sweep() // may enqueue: takes d.mu itself
+		}
+		d.mu.Lock()
+		now := d.clock.Now()
+		next := d.startDue(now)
+		if s := d.lastSweep.Add(sweepEvery); d.sweep != nil && (next.IsZero() || s.Before(next)) {
+			next = s
+		}
+		d.mu.Unlock()
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if !next.IsZero() {
+			timer = time.NewTimer(max(next.Sub(now), time.Millisecond))
+			fire = timer.C
+		}
+		select {
+		case <-d.stop:
+		case <-d.wake:
+		case <-moved:
+		case <-fire:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		select {
+		case <-d.stop:
+			return
+		default:
+		}
+	}
+}
+
+// startDue starts an attempt of every due delivery within the in-flight
+// limits, and returns when the next one falls due (zero: none, or only
+// ones waiting for a free slot); the caller holds d.mu.
+func (d *Dispatcher) startDue(now time.Time) time.Time {
+	var blocked []*whItem
+	var next time.Time
+	for d.queue.Len() > 0 {
+		it := d.queue[0]
+		if it.due.After(now) {
+			next = it.due
+			break
+		}
+		heap.Pop(&d.queue)
+		if it.tenant.inFlight >= webhookInFlightPerKey || d.inFlight >= webhookInFlight {
+			blocked = append(blocked, it)
+			continue
+		}
+		d.launch(it)
+	}
+	// A blocked delivery waits for a slot: an attempt that ends signals.
+	for _, it := range blocked {
+		heap.Push(&d.queue, it)
+	}
+	return next
+}
+
+// launch sends it in its own goroutine; the caller holds d.mu.
+func (d *Dispatcher) launch(it *whItem) {
+	it.inFlight = true
+	it.tenant.inFlight++
+	d.inFlight++
+	retried := len(realAttempts(it.d.Attempts))
+	it.held = false
+	d.attempts.Add(1)
+	go func() {
+		defer d.attempts.Done()
+		d.attempt(it, retried)
+	}()
+}
+
+func realAttempts(as []Attempt) []Attempt {
+	n := 0
+	for _, a := range as {
+		if !a.Duplicate {
+			n++
+		}
+	}
+	return as[:n:n]
+}
+
+// post sends one attempt and returns what happened.
+func (d *Dispatcher) post(it *whItem, retried int, dup bool) Attempt {
+	at := d.clock.Now()
+	a := Attempt{RetriedCount: retried, At: at, Duplicate: dup}
+	headers := map[string]string{
+		"Content-Type":                                "application/json",
+		"User-Agent":                                  "TossPayments-Sandbox-Webhook/1",
+		openapi.HeaderWebhookTransmissionID:           it.d.TransmissionID,
+		openapi.HeaderWebhookTransmissionTime:         at.In(tosstime.Seoul).Format(time.RFC3339),
+		openapi.HeaderWebhookTransmissionRetriedCount: strconv.Itoa(retried),
+	}
+	if it.d.URL == ListenURL {
+		ans, err := d.listen.deliver(&pulled{
+			key:    it.tenant.key,
+			a:      ListenedAttempt{ID: newAttemptID(), Headers: headers, Body: it.d.Body},
+			answer: make(chan ListenedAnswer, 1),
+		}, openapi.WebhookTimeout)
+		if err != nil {
+			a.Error = err.Error()
+			return a
+		}
+		a.StatusCode, a.Error, a.Answer = ans.Status, clip(ans.Error, AnswerBytes), clip(ans.Answer, AnswerBytes)
+		return a
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), openapi.WebhookTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, it.d.URL, strings.NewReader(string(it.d.Body)))
+	if err != nil {
+		a.Error = err.Error()
+		return a
+	}
+	for name, v := range headers {
+		req.Header.Set(name, v)
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		a.Error = deliveryError(d.targets, err)
+		return a
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, AnswerBytes))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	a.StatusCode = resp.StatusCode
+	a.Answer = string(b)
+	return a
+}
+
+// attempt sends it (twice under the duplicate fault) and records the
+// outcome: delivered on 200, else the next retry on Toss's schedule or, after
+// the last, failed.
+func (d *Dispatcher) attempt(it *whItem, retried int) {
+	a := d.post(it, retried, false)
+	var dupA *Attempt
+	if it.dup && retried == 0 {
+		x := d.post(it, retried, true)
+		dupA = &x
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stats.Attempts++
+	it.d.Attempts = append(it.d.Attempts, a)
+	if dupA != nil {
+		d.stats.Attempts++
+		it.d.Attempts = append(it.d.Attempts, *dupA)
+	}
+	it.inFlight = false
+	it.tenant.inFlight--
+	d.inFlight--
+	defer d.signal()
+	if retried == 0 {
+		d.release(it)
+	}
+	if it.done { // dropped or abandoned meanwhile
+		return
+	}
+	switch {
+	case a.StatusCode == http.StatusOK:
+		d.finish(it, Delivered)
+		d.stats.Delivered++
+	case retried >= len(openapi.WebhookRetryIntervals) || d.closed:
+		if d.closed {
+			d.finish(it, Abandoned)
+			d.stats.Abandoned++
+			return
+		}
+		d.finish(it, Failed)
+		d.stats.Failed++
+	default:
+		it.due = d.clock.Now().Add(d.scaled(openapi.WebhookRetryIntervals[retried]))
+		due := it.due
+		it.d.NextAttemptAt = &due
+		heap.Push(&d.queue, it)
+	}
+}
+
+// release lets the deliveries of it's key held by the out-of-order fault
+// go, now that a later one has been sent; the caller holds d.mu.
+func (d *Dispatcher) release(it *whItem) {
+	now := d.clock.Now()
+	for _, o := range it.tenant.items {
+		if o != it && o.held && !o.inFlight && !o.done && o.d.EventSeq <= it.d.EventSeq && o.index >= 0 {
+			o.held = false
+			o.due = now
+			heap.Fix(&d.queue, o.index)
+		}
+	}
+}
+
+// SetURL registers key's webhook URL ("" removes it).
+func (d *Dispatcher) SetURL(key, u string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if u == "" {
+		if t := d.tenants[key]; t != nil {
+			t.url = ""
+		}
+		return
+	}
+	d.tenant(key).url = u
+	if !d.closed {
+		d.start() // expiries are announced even before any other event
+	}
+}
+
+func (d *Dispatcher) Deliveries(key, paymentKey string) []Delivery {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.tenants[key]
+	if t == nil {
+		return nil
+	}
+	out := make([]Delivery, 0, len(t.items))
+	for _, it := range t.items {
+		if paymentKey != "" && it.d.PaymentKey != paymentKey {
+			continue
+		}
+		c := *it.d
+		c.Attempts = append([]Attempt{}, it.d.Attempts...)
+		c.Faults = append([]string(nil), it.d.Faults...)
+		if c.NextAttemptAt != nil {
+			n := *c.NextAttemptAt
+			c.NextAttemptAt = &n
+		}
+		if c.State == Pending && c.NextAttemptAt == nil && !it.inFlight {
+			n := it.due
+			c.NextAttemptAt = &n
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (d *Dispatcher) Stats() Stats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := d.stats
+	for _, t := range d.tenants {
+		s.Pending += t.pending
+	}
+	return s
+}
+
+// Close stops the worker: what is due now is attempted once more (until
+// ctx ends); what is still waiting after that is abandoned and counted.
+func (d *Dispatcher) Close(ctx context.Context) Stats {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return d.Stats()
+	}
+	d.closed = true
+	started := d.started
+	d.mu.Unlock()
+	d.listen.Close()
+	if started {
+		close(d.stop)
+		<-d.loopDone
+	}
+	// The attempts under way end within openapi.WebhookTimeout, or with ctx.
+	waited := make(chan struct{})
+	go func() { d.attempts.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-ctx.Done():
+	}
+	// Send what is due now, once each, within the in-flight limit.
+	d.mu.Lock()
+	now := d.clock.Now()
+	var due []*whItem
+	for d.queue.Len() > 0 && !d.queue[0].due.After(now) {
+		it := heap.Pop(&d.queue).(*whItem)
+		if ctx.Err() == nil {
+			due = append(due, it)
+		} else {
+			heap.Push(&d.queue, it)
+			break
+		}
+	}
+	d.mu.Unlock()
+	sem := make(chan struct{}, webhookInFlight)
+	var wg sync.WaitGroup
+	for _, it := range due {
+		if ctx.Err() != nil {
+			d.mu.Lock()
+			heap.Push(&d.queue, it)
+			d.mu.Unlock()
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		d.mu.Lock()
+		it.inFlight = true
+		it.tenant.inFlight++
+		d.inFlight++
+		retried := len(realAttempts(it.d.Attempts))
+		d.mu.Unlock()
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			d.attempt(it, retried)
+		}()
+	}
+	wg.Wait()
+	d.mu.Lock()
+	for d.queue.Len() > 0 {
+		it := d.queue[0]
+		d.finish(it, Abandoned)
+		d.stats.Abandoned++
+	}
+	d.mu.Unlock()
+	d.client.CloseIdleConnections()
+	return d.Stats()
+}
