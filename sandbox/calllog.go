@@ -46,7 +46,7 @@ type Call struct {
 
 // Bounds of the call log: the latest callsPerKey calls of each secret key,
 // and maxCalls over all keys (about 300 B each, so about 80 MB), past
-// which the largest log loses its oldest half.
+// which the log of the key idle the longest is dropped.
 const (
 	callsPerKey = 1024
 	maxCalls    = 256 << 10
@@ -55,8 +55,12 @@ const (
 // callLog is a ring of a secret key's latest calls; head is its oldest once
 // full.
 type callLog struct {
+	name  string
 	calls []Call
 	head  int
+	// newer and older link the logs from the most recently written
+	// (callLogs.active) to the idlest, which goes first past the bound.
+	newer, older *callLog
 }
 
 // callLogs are the call logs of every secret key, bounded: at most perKey
@@ -67,6 +71,8 @@ type callLogs struct {
 	count  int // calls in all logs
 	max    int
 	perKey int
+	// active and idlest are the ends of the logs' activity list.
+	active, idlest *callLog
 }
 
 func newCallLogs() *callLogs {
@@ -85,9 +91,10 @@ func (cl *callLogs) record(secretKey string, c Call) {
 	defer cl.mu.Unlock()
 	l := cl.logs[secretKey]
 	if l == nil {
-		l = &callLog{}
+		l = &callLog{name: secretKey}
 		cl.logs[secretKey] = l
 	}
+	cl.touch(l)
 	if len(l.calls) < cl.perKey {
 		l.calls = append(l.calls, c)
 		cl.count++
@@ -100,27 +107,68 @@ func (cl *callLogs) record(secretKey string, c Call) {
 	l.head = (l.head + 1) % len(l.calls)
 }
 
-// trim halves the largest log, keeping its newest calls (a log of one
-// call is emptied), and drops it once empty.
-func (cl *callLogs) trim() {
-	var name string
-	var big *callLog
-	for k, l := range cl.logs {
-		if big == nil || len(l.calls) > len(big.calls) {
-			name, big = k, l
-		}
-	}
-	if big == nil {
+// touch moves l to the active end of the list: O(1).
+func (cl *callLogs) touch(l *callLog) {
+	if cl.active == l {
 		return
 	}
-	linear := big.linear()
+	cl.unlink(l)
+	l.older = cl.active
+	if cl.active != nil {
+		cl.active.newer = l
+	}
+	cl.active = l
+	if cl.idlest == nil {
+		cl.idlest = l
+	}
+}
+
+func (cl *callLogs) unlink(l *callLog) {
+	if l.newer != nil {
+		l.newer.older = l.older
+	} else if cl.active == l {
+		cl.active = l.older
+	}
+	if l.older != nil {
+		l.older.newer = l.newer
+	} else if cl.idlest == l {
+		cl.idlest = l.newer
+	}
+	l.newer, l.older = nil, nil
+}
+
+// trim drops the log of the key idle the longest (each call is dropped at
+// most once: O(1) per call, amortized, whatever the number of keys); when
+// the only log is the one being written, it keeps its newer half.
+func (cl *callLogs) trim() {
+	l := cl.idlest
+	if l == nil {
+		return
+	}
+	if l != cl.active {
+		cl.remove(l)
+		return
+	}
+	linear := l.linear()
 	keep := linear[(len(linear)+1)/2:]
 	cl.count -= len(linear) - len(keep)
-	if len(keep) == 0 {
-		delete(cl.logs, name)
-		return
+	l.calls, l.head = append([]Call(nil), keep...), 0
+}
+
+// remove drops l; cl.mu is held.
+func (cl *callLogs) remove(l *callLog) {
+	cl.unlink(l)
+	cl.count -= len(l.calls)
+	delete(cl.logs, l.name)
+}
+
+// drop forgets secretKey's log (its tenant was dropped by the book).
+func (cl *callLogs) drop(secretKey string) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if l := cl.logs[secretKey]; l != nil {
+		cl.remove(l)
 	}
-	big.calls, big.head = append([]Call(nil), keep...), 0
 }
 
 func (l *callLog) linear() []Call {

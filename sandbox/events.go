@@ -124,6 +124,15 @@ func (s *Store) Timeline(secretKey, paymentKey string) []Event {
 // event to the hook. It runs after the book's lock is released.
 func (s *Sandbox) publish(fault WebhookFault, out payments.Outbox) {
 	for _, e := range out {
+		if e.Kind == payments.EventTenantForgotten {
+			// The book dropped the tenant idle the longest: what else is
+			// kept for it goes too.
+			s.idem.drop(e.Tenant)
+			s.calls.drop(e.Tenant)
+			s.wh.Forget(e.Tenant)
+			s.rate.drop(e.Tenant)
+			continue
+		}
 		if len(e.Webhooks) > 0 && e.Payment != nil && s.wh.Sending(e.Tenant) {
 			// The webhook carries the payment as a look-up would have
 			// answered at the change (docs/webhooks.md §6), in Korean as

@@ -40,6 +40,9 @@ type idemTenant struct {
 	// and is dropped when reached.
 	queue []idemItem
 	head  int
+	// newer and older link the tenants from the most recently active
+	// (idemCache.active) to the idlest, which pays the global excess.
+	newer, older *idemTenant
 }
 
 // idemCache remembers the first response of each idempotency key for 15
@@ -50,7 +53,8 @@ type idemTenant struct {
 // the bytes of the answers it holds (a cancel's answer grows with the
 // payment's cancels, so a count alone does not bound memory). A secret key
 // at its limit forgets its own oldest answered keys to make room; over the
-// global limit, the key holding the most forgets its oldest. A key in
+// global limit, the secret key idle the longest forgets its oldest (O(1)
+// per key stored, amortized, whatever the number of secret keys). A key in
 // flight is never forgotten: only a secret key with all its keys in flight
 // at its limit is refused (idemFull), and no other key ever is by it.
 type idemCache struct {
@@ -61,6 +65,8 @@ type idemCache struct {
 	bytes   int64
 	m       map[string]*idemEntry
 	tenants map[string]*idemTenant
+	// active and idlest are the ends of the tenants' activity list.
+	active, idlest *idemTenant
 }
 
 type idemItem struct {
@@ -88,7 +94,50 @@ func (c *idemCache) remove(id string, e *idemEntry) {
 	}
 	delete(c.m, id)
 	if t.keys == 0 {
+		c.unlink(t)
 		delete(c.tenants, t.name)
+	}
+}
+
+// touch files t as the most recently active, in the map and the list.
+func (c *idemCache) touch(t *idemTenant) {
+	c.tenants[t.name] = t
+	if c.active == t {
+		return
+	}
+	c.unlink(t)
+	t.older = c.active
+	if c.active != nil {
+		c.active.newer = t
+	}
+	c.active = t
+	if c.idlest == nil {
+		c.idlest = t
+	}
+}
+
+func (c *idemCache) unlink(t *idemTenant) {
+	if t.newer != nil {
+		t.newer.older = t.older
+	} else if c.active == t {
+		c.active = t.older
+	}
+	if t.older != nil {
+		t.older.newer = t.newer
+	} else if c.idlest == t {
+		c.idlest = t.newer
+	}
+	t.newer, t.older = nil, nil
+}
+
+// drop forgets every answered key of secretKey (its tenant was dropped by
+// the book); keys in flight stay until answered.
+func (c *idemCache) drop(secretKey string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.tenants[secretKey]; t != nil {
+		for c.dropOldest(t) {
+		}
 	}
 }
 
@@ -137,19 +186,18 @@ func (c *idemCache) compact(t *idemTenant) {
 	}
 }
 
-// heaviest returns the secret key holding the most keys (byBytes false) or
-// bytes (byBytes true) among those with an answered entry to forget.
-func (c *idemCache) heaviest(byBytes bool) *idemTenant {
-	var best *idemTenant
-	for _, t := range c.tenants {
-		if t.keys == t.inflight {
-			continue
-		}
-		if best == nil || (byBytes && t.bytes > best.bytes) || (!byBytes && t.keys > best.keys) {
-			best = t
+// idlest returns the secret key idle the longest with an answered entry
+// to forget, other than t unless t is the only one; nil when none.
+func (c *idemCache) idlestBut(t *idemTenant) *idemTenant {
+	for v := c.idlest; v != nil; v = v.newer {
+		if v != t && v.keys > v.inflight {
+			return v
 		}
 	}
-	return best
+	if t.keys > t.inflight {
+		return t
+	}
+	return nil
 }
 
 // makeRoom forgets answered entries until t can take one more key of size
@@ -161,13 +209,13 @@ func (c *idemCache) makeRoom(t *idemTenant, more int64) bool {
 		}
 	}
 	for c.keys+1 > c.global.IdempotencyKeys {
-		h := c.heaviest(false)
+		h := c.idlestBut(t)
 		if h == nil || !c.dropOldest(h) {
 			return false
 		}
 	}
 	for c.bytes+more > c.global.IdempotencyBytes && c.bytes > 0 {
-		h := c.heaviest(true)
+		h := c.idlestBut(t)
 		if h == nil || !c.dropOldest(h) {
 			return false
 		}
@@ -198,16 +246,17 @@ func (c *idemCache) claim(secretKey, id string, now time.Time) (idemState, *idem
 	t = c.tenants[secretKey] // evictions may have dropped it
 	if t == nil {
 		t = &idemTenant{name: secretKey}
-		c.tenants[secretKey] = t
 	}
+	c.touch(t)
 	size := int64(len(id))
 	if !c.makeRoom(t, size) {
 		if t.keys == 0 {
+			c.unlink(t)
 			delete(c.tenants, secretKey)
 		}
 		return idemFull, nil
 	}
-	c.tenants[secretKey] = t // forgetting its last entry may have dropped it
+	c.touch(t) // forgetting its last entry may have dropped it
 	e := &idemEntry{tenant: t, size: size}
 	c.m[id] = e
 	t.keys++
@@ -220,7 +269,7 @@ func (c *idemCache) claim(secretKey, id string, now time.Time) (idemState, *idem
 
 // finish stores the first response of id, replayed until now + ttl. The
 // answer's bytes may take the secret key (or the cache) over its byte
-// limit: its oldest answers, then the heaviest key's, make room.
+// limit: its oldest answers, then the idlest key's, make room.
 func (c *idemCache) finish(id string, status int, header http.Header, body []byte, paymentKey, orderID string, now time.Time, ttl time.Duration) {
 	size := int64(len(id) + len(body) + len(paymentKey) + len(orderID))
 	for k, vs := range header {
@@ -238,7 +287,7 @@ func (c *idemCache) finish(id string, status int, header http.Header, body []byt
 	t := old.tenant
 	c.remove(id, old)
 	c.makeRoom(t, size)
-	c.tenants[t.name] = t // the removals may have dropped it
+	c.touch(t) // the removals may have dropped it
 	e := &idemEntry{tenant: t, size: size, done: true, status: status, header: header, body: body, expires: now.Add(ttl),
 		paymentKey: paymentKey, orderID: orderID}
 	c.m[id] = e

@@ -111,8 +111,9 @@ func TestIdemCacheByteLimitIsExact(t *testing.T) {
 	checkBytes(t, c)
 }
 
-// Over the global limit, the tenant holding the most pays, not the newcomer.
-func TestIdemCacheGlobalLimitHitsTheHeaviest(t *testing.T) {
+// Over the global limit, the tenant idle the longest pays, not the
+// newcomer nor the active ones.
+func TestIdemCacheGlobalLimitHitsTheIdlest(t *testing.T) {
 	c := newIdemCache(limits(8, 1<<20), limits(10, 1<<30))
 	store(t, c, "light", "l0", 1, idemT0)
 	store(t, c, "light", "l1", 1, idemT0)
@@ -120,8 +121,13 @@ func TestIdemCacheGlobalLimitHitsTheHeaviest(t *testing.T) {
 		store(t, c, "heavy", fmt.Sprint("h", i), 1, idemT0.Add(time.Second))
 	}
 	store(t, c, "new", "n0", 1, idemT0.Add(2*time.Second))
-	if c.keys != 10 || c.tenants["heavy"].keys != 7 || c.tenants["light"].keys != 2 {
-		t.Errorf("keys %d, heavy %d, light %d; want 10, 7, 2", c.keys, c.tenants["heavy"].keys, c.tenants["light"].keys)
+	if c.keys != 10 || c.tenants["heavy"].keys != 8 || c.tenants["light"].keys != 1 {
+		t.Errorf("keys %d, heavy %d, light %d; want 10, 8, 1", c.keys, c.tenants["heavy"].keys, c.tenants["light"].keys)
+	}
+	// Dropped with its tenant: every answered key goes.
+	c.drop("heavy")
+	if c.tenants["heavy"] != nil || c.keys != 2 {
+		t.Errorf("after drop: heavy %v, keys %d; want gone, 2", c.tenants["heavy"], c.keys)
 	}
 	checkBytes(t, c)
 }

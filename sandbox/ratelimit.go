@@ -112,6 +112,16 @@ func (rl *rateLimiter) forget(now time.Time) {
 	}
 }
 
+// drop forgets key's bucket (its tenant was dropped).
+func (rl *rateLimiter) drop(key string) {
+	if rl == nil {
+		return
+	}
+	rl.mu.Lock()
+	delete(rl.buckets, key)
+	rl.mu.Unlock()
+}
+
 // maxRetryAfter bounds the Retry-After of a very low rate.
 const maxRetryAfter = 24 * time.Hour
 

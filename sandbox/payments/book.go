@@ -44,11 +44,11 @@ type Config struct {
 	Seed  uint64
 	Facts Facts
 	// Tenant bounds each secret key; Global the whole book. A tenant at its
-	// bound forgets its own oldest payments; over the global bound the book
-	// forgets the oldest payments of the tenant holding the most.
+	// bound forgets its own oldest payments; over the global bound the
+	// tenants idle the longest forget theirs, and are dropped once empty.
 	Tenant, Global Bounds
 	// EventsPerTenant is how many events a tenant's log keeps; MaxEvents
-	// bounds the events of all logs (the largest loses its oldest half).
+	// bounds the events of all logs (the idlest tenant's log goes first).
 	EventsPerTenant, MaxEvents int
 }
 
@@ -262,21 +262,14 @@ func (b *Book) forgetOldest(t *tenant, keep *record, withCancels bool) bool {
 	return found
 }
 
-// heaviest returns the tenant holding the most by weigh.
-func (b *Book) heaviest(weigh func(*tenant) int) *tenant {
-	var best *tenant
-	for _, t := range b.tenants {
-		if best == nil || weigh(t) > weigh(best) {
-			best = t
-		}
-	}
-	return best
-}
-
 // makeRoom forgets old payments until t (and the book) can take
 // addPayments more payments and addCancels more cancels; keep is never
 // forgotten. A tenant pays for its own excess; the global excess is paid by
-// the tenant that holds the most of it.
+// the tenants idle the longest (the far end of the activity list), never by
+// t while another tenant holds anything: a flood of new tenants costs the
+// idle ones their oldest payments, not the active ones. Each payment is
+// forgotten at most once, so the cost is O(1) per payment added, amortized,
+// whatever the number of tenants.
 func (b *Book) makeRoom(t *tenant, keep *record, addPayments, addCancels int) {
 	for t.payments+addPayments > b.cfg.Tenant.Payments && t.payments > 0 {
 		if !b.forgetOldest(t, keep, false) {
@@ -288,15 +281,44 @@ func (b *Book) makeRoom(t *tenant, keep *record, addPayments, addCancels int) {
 			break
 		}
 	}
-	for b.payments+addPayments > b.cfg.Global.Payments && b.payments > 0 {
-		if !b.forgetOldest(b.heaviest(func(t *tenant) int { return t.payments }), keep, false) {
-			break
+	for (b.payments+addPayments > b.cfg.Global.Payments && b.payments > 0) ||
+		(b.cancels+addCancels > b.cfg.Global.Cancels && b.cancels > 0) {
+		v := b.idlest
+		if v == t {
+			v = t.newer // t is idlest only when no other tenant is newer
+		}
+		if v == nil {
+			v = t
+		}
+		if !b.forgetOldest(v, keep, false) {
+			if v == t {
+				break
+			}
+			b.forgetTenant(v) // only events left (or only keep)
+			continue
+		}
+		if v != t && v.payments == 0 {
+			b.forgetTenant(v)
 		}
 	}
-	for b.cancels+addCancels > b.cfg.Global.Cancels && b.cancels > 0 {
-		if !b.forgetOldest(b.heaviest(func(t *tenant) int { return t.cancels }), keep, true) {
-			break
-		}
+}
+
+// forgetTenant drops v whole, with its payments and events, and tells the
+// caller (an EventTenantForgotten in the outbox), so that what else is
+// kept for it (idempotency answers, call log, webhook deliveries) goes too.
+func (b *Book) forgetTenant(v *tenant) {
+	if b.tenants[v.name] != v {
+		return // forgotten already
+	}
+	// Dropped first, so that the payments' forgetting records no events
+	// (emit skips a tenant no longer in the book).
+	b.drop(v)
+	for v.payments > 0 && b.forgetOldest(v, nil, false) {
+	}
+	b.events -= len(v.events)
+	v.events, v.eventsHead = nil, 0
+	if b.out != nil {
+		*b.out = append(*b.out, Event{At: b.now(), Kind: EventTenantForgotten, Tenant: v.name})
 	}
 }
 

@@ -133,3 +133,72 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 		t.Errorf("New refused a complete config: %v", err)
 	}
 }
+
+// A flood of new tenants past the global bound costs the tenants idle the
+// longest, whole, never a tenant active during the flood; the book stays
+// within its bounds and says which tenants it dropped.
+func TestFloodOfNewTenantsTakesFromTheIdlest(t *testing.T) {
+	now := t0
+	b := testBook(t, &now, 1<<20) // global: 1,000 payments
+	keyIn(t, b, "test_sk_idle", "order-idle-0001")
+	for i := range 5 {
+		keyIn(t, b, "test_sk_bystander", fmt.Sprintf("order-by-%04d", i))
+	}
+	var dropped []string
+	for i := range 3000 {
+		now = now.Add(time.Millisecond)
+		var out Outbox
+		if _, err := b.KeyIn(&out, fmt.Sprintf("test_sk_flood%05d", i), KeyInInput{Amount: money.New(1000), OrderID: "order-flood-1", OrderName: "T",
+			CardNumber: "4330123412341234", ExpirationYear: "29", ExpirationMonth: "07"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range out {
+			if e.Kind == EventTenantForgotten {
+				dropped = append(dropped, e.Tenant)
+			}
+		}
+		if i%100 == 0 { // the bystander is active during the flood
+			if _, err := b.Get(nil, "test_sk_bystander", "no-such-key"); err == nil {
+				t.Fatal("found a payment that does not exist")
+			}
+		}
+	}
+	if u := b.Usage(); u.Payments > 1000 || u.Tenants > 1000 {
+		t.Errorf("book holds %+v, bound 1,000 payments", u)
+	}
+	if u := b.UsageOf("test_sk_bystander"); u.Payments != 5 {
+		t.Errorf("the bystander active during the flood kept %d of its 5 payments", u.Payments)
+	}
+	if u := b.UsageOf("test_sk_idle"); u.Tenants != 0 {
+		t.Errorf("the tenant idle since before the flood is still there: %+v", u)
+	}
+	if len(dropped) == 0 || dropped[0] != "test_sk_idle" {
+		t.Errorf("dropped first: %.3q; want the idlest, test_sk_idle", dropped)
+	}
+	// The tenants kept are the newest of the flood.
+	if u := b.UsageOf("test_sk_flood02999"); u.Payments != 1 {
+		t.Errorf("the newest tenant lost its payment: %+v", u)
+	}
+	if u := b.UsageOf("test_sk_flood00000"); u.Tenants != 0 {
+		t.Errorf("the oldest tenant of the flood is still there: %+v", u)
+	}
+}
+
+// The event logs past their global bound cost the idlest tenant, whole.
+func TestEventBoundTakesFromTheIdlest(t *testing.T) {
+	now := t0
+	b := testBook(t, &now, 10)
+	keyIn(t, b, "test_sk_old", "order-old-0001")
+	for i := range 12 {
+		keyIn(t, b, fmt.Sprintf("test_sk_new%02d", i), "order-new-0001")
+	}
+	if u := b.UsageOf("test_sk_old"); u.Tenants != 0 {
+		t.Errorf("the idlest tenant survived the event bound: %+v", u)
+	}
+	if b.events > 10 {
+		t.Errorf("%d events kept, bound 10", b.events)
+	}
+	if u := b.UsageOf("test_sk_new11"); u.Payments != 1 {
+		t.Errorf("the newest tenant lost its payment: %+v", u)
+	}
+}

@@ -17,6 +17,10 @@ const (
 	EventVirtualAccountExpired EventKind = "virtual_account.expired"
 	EventRefundStatusChanged   EventKind = "refund.status_changed"
 	EventForgotten             EventKind = "payment.forgotten"
+	// EventTenantForgotten: the book dropped a tenant idle the longest,
+	// whole, to stay within its global bounds. It names only the Tenant:
+	// the caller drops what else it keeps for that tenant.
+	EventTenantForgotten EventKind = "tenant.forgotten"
 )
 
 // kindOf is the kind of event a row of Transitions makes.
@@ -116,31 +120,27 @@ func (e Event) logged() Event {
 	return e
 }
 
-// trimEvents halves the largest log, keeping its newest events (one of a
-// single event is emptied, or the bound would never be met), and drops its
-// tenant once it holds neither payments nor events.
+// trimEvents forgets the tenant idle the longest, whole (payments and
+// events: O(1) per event and payment, amortized, whatever the number of
+// tenants). When the only tenant is the active one, its log keeps its
+// newer half instead.
 func (b *Book) trimEvents() {
-	var big *tenant
-	for _, t := range b.tenants {
-		if big == nil || len(t.events) > len(big.events) {
-			big = t
-		}
-	}
-	if big == nil {
+	v := b.idlest
+	if v == nil {
 		return
 	}
-	n := len(big.events)
+	if v != b.active {
+		b.forgetTenant(v)
+		return
+	}
+	n := len(v.events)
 	linear := make([]Event, 0, n)
 	for i := range n {
-		linear = append(linear, big.events[(big.eventsHead+i)%n])
+		linear = append(linear, v.events[(v.eventsHead+i)%n])
 	}
 	keep := linear[(n+1)/2:]
-	big.events = append([]Event(nil), keep...)
-	big.eventsHead = 0
+	v.events, v.eventsHead = append([]Event(nil), keep...), 0
 	b.events -= n - len(keep)
-	if big.payments == 0 && len(big.events) == 0 {
-		b.drop(big)
-	}
 }
 
 // Events returns the events of the tenant's log with a Seq above after,

@@ -44,7 +44,7 @@ const (
 	// oldest are forgotten, and one still waiting is dropped (counted).
 	DefaultDeliveriesPerKey = 256
 	// DefaultDeliveries bounds the deliveries kept over all keys;
-	// past it the key holding the most forgets its oldest.
+	// past it the key idle the longest forgets its oldest.
 	DefaultDeliveries = 16384
 	// webhookInFlightPerKey and webhookInFlight bound the attempts under way
 	// at once, for one key and for the sandbox: a dead receiver holds at
@@ -167,6 +167,11 @@ type whTenant struct {
 	items    []*whItem
 	inFlight int
 	pending  int
+	// newer and older link the keys holding deliveries from the one that
+	// enqueued last (Dispatcher.active) to the idlest, which pays the
+	// global excess; linked says whether it is in the list.
+	newer, older *whTenant
+	linked       bool
 }
 
 type whHeap []*whItem
@@ -201,6 +206,9 @@ type Dispatcher struct {
 
 	mu       sync.Mutex // guards everything below
 	tenants  map[string]*whTenant
+	// active and idlest are the ends of the list of keys holding
+	// deliveries.
+	active, idlest *whTenant
 	queue    whHeap
 	items    int
 	inFlight int
@@ -389,6 +397,7 @@ func (d *Dispatcher) Enqueue(key string, e payments.Event, p *generated.Payment,
 			it.due = now.Add(d.scaled(webhookFaultHold))
 		}
 		d.stats.Enqueued++
+		d.touch(t)
 		t.items = append(t.items, it)
 		t.pending++
 		d.items++
@@ -436,6 +445,7 @@ func (d *Dispatcher) tenant(key string) *whTenant {
 		for k, o := range d.tenants {
 			if o.pending == 0 && o.inFlight == 0 {
 				d.items -= len(o.items)
+				d.unlink(o)
 				delete(d.tenants, k)
 				break
 			}
@@ -447,21 +457,55 @@ func (d *Dispatcher) tenant(key string) *whTenant {
 }
 
 // trim keeps t within its limit and the sandbox within its own, forgetting
-// the oldest deliveries that are not being sent; the caller holds d.mu.
+// the oldest deliveries that are not being sent, the global excess from the
+// keys idle the longest (O(1) per delivery, amortized, whatever the number
+// of keys); the caller holds d.mu.
 func (d *Dispatcher) trim(t *whTenant) {
 	for len(t.items) > d.perKey && d.forgetOldest(t) {
 	}
 	for d.items > d.total {
-		var big *whTenant
-		for _, o := range d.tenants {
-			if big == nil || len(o.items) > len(big.items) {
-				big = o
-			}
+		v := d.idlest
+		for v != nil && !d.forgetOldest(v) {
+			v = v.newer // its deliveries are all being sent
 		}
-		if big == nil || !d.forgetOldest(big) {
+		if v == nil {
 			return
 		}
 	}
+}
+
+// touch moves t to the active end of the list; the caller holds d.mu.
+func (d *Dispatcher) touch(t *whTenant) {
+	if d.active == t {
+		return
+	}
+	d.unlink(t)
+	t.linked = true
+	t.older = d.active
+	if d.active != nil {
+		d.active.newer = t
+	}
+	d.active = t
+	if d.idlest == nil {
+		d.idlest = t
+	}
+}
+
+func (d *Dispatcher) unlink(t *whTenant) {
+	if !t.linked {
+		return
+	}
+	if t.newer != nil {
+		t.newer.older = t.older
+	} else if d.active == t {
+		d.active = t.older
+	}
+	if t.older != nil {
+		t.older.newer = t.newer
+	} else if d.idlest == t {
+		d.idlest = t.newer
+	}
+	t.newer, t.older, t.linked = nil, nil, false
 }
 
 func (d *Dispatcher) forgetOldest(t *whTenant) bool {
@@ -475,6 +519,9 @@ func (d *Dispatcher) forgetOldest(t *whTenant) bool {
 		}
 		t.items = append(t.items[:i:i], t.items[i+1:]...)
 		d.items--
+		if len(t.items) == 0 {
+			d.unlink(t)
+		}
 		return true
 	}
 	return false
@@ -706,6 +753,23 @@ func (d *Dispatcher) release(it *whItem) {
 			o.due = now
 			heap.Fix(&d.queue, o.index)
 		}
+	}
+}
+
+// Forget drops the deliveries kept for key (its tenant was dropped, idle
+// the longest): those waiting are dropped and counted, those being sent
+// end as they end. A registered URL stays.
+func (d *Dispatcher) Forget(key string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.tenants[key]
+	if t == nil {
+		return
+	}
+	for d.forgetOldest(t) {
+	}
+	if t.url == "" && len(t.items) == 0 {
+		delete(d.tenants, key)
 	}
 }
 
