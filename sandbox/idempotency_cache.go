@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"net/http"
 	"sync"
 	"time"
 )
@@ -20,7 +19,7 @@ type idemEntry struct {
 	size    int64 // bytes this entry holds: its id and its answer
 	done    bool
 	status  int
-	header  http.Header
+	header  []string // name, value, name, value… (flatHeader)
 	body    []byte
 	expires time.Time
 	// paymentKey and orderID name the payment the answer was about, for
@@ -270,13 +269,10 @@ func (c *idemCache) claim(secretKey, id string, now time.Time) (idemState, *idem
 // finish stores the first response of id, replayed until now + ttl. The
 // answer's bytes may take the secret key (or the cache) over its byte
 // limit: its oldest answers, then the idlest key's, make room.
-func (c *idemCache) finish(id string, status int, header http.Header, body []byte, paymentKey, orderID string, now time.Time, ttl time.Duration) {
+func (c *idemCache) finish(id string, status int, header []string, body []byte, paymentKey, orderID string, now time.Time, ttl time.Duration) {
 	size := int64(len(id) + len(body) + len(paymentKey) + len(orderID))
-	for k, vs := range header {
-		size += int64(len(k))
-		for _, v := range vs {
-			size += int64(len(v))
-		}
+	for _, kv := range header {
+		size += int64(len(kv))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

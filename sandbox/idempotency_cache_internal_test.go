@@ -19,7 +19,7 @@ func store(t *testing.T, c *idemCache, tenant, id string, n int, now time.Time) 
 	if st, _ := c.claim(tenant, id, now); st != idemClaimed {
 		t.Fatalf("claim %s: state %d", id, st)
 	}
-	c.finish(id, http.StatusOK, http.Header{}, make([]byte, n), "", "", now, IdempotencyTTL)
+	c.finish(id, http.StatusOK, nil, make([]byte, n), "", "", now, IdempotencyTTL)
 }
 
 // checkBytes asserts that every count is exactly the sum of the entries'.
@@ -83,7 +83,7 @@ func TestIdemCacheInFlightNeverForgotten(t *testing.T) {
 	if st, _ := c.claim("calm", "c", idemT0); st != idemClaimed {
 		t.Fatalf("another tenant: state %d, want idemClaimed", st)
 	}
-	c.finish("a", 200, http.Header{}, nil, "", "", idemT0, IdempotencyTTL)
+	c.finish("a", 200, nil, nil, "", "", idemT0, IdempotencyTTL)
 	if st, _ := c.claim("busy", "d", idemT0); st != idemClaimed {
 		t.Fatalf("after an answer: state %d, want idemClaimed", st)
 	}

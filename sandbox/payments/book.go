@@ -64,9 +64,7 @@ const maxTimeline = 8 + 2*MaxCancelsPerPayment
 
 // tenant is what one secret key holds.
 type tenant struct {
-	name    string
-	byKey   map[string]*record
-	byOrder map[string]*record
+	name string
 	// queue holds the payments in the order they were made, from
 	// queue[head] on; forgotten ones are skipped when reached.
 	queue    []*record
@@ -83,6 +81,12 @@ type tenant struct {
 	newer, older *tenant
 }
 
+// orderKey names a payment by its tenant and orderId.
+type orderKey struct {
+	t       *tenant
+	orderID string
+}
+
 // Book holds the payments of every tenant and applies the rules to them.
 // It is safe for concurrent use; each method holds its lock for the whole
 // rule, and appends the events it makes to the caller's Outbox.
@@ -93,13 +97,16 @@ type Book struct {
 	tenants map[string]*tenant
 	// active and idlest are the ends of the tenants' activity list.
 	active, idlest *tenant
-	byKey          map[string]*record // every payment, for the checkout pages
-	seq            uint64
-	payments       int
-	cancels        int
-	eventSeq       uint64 // the last Event.Seq given
-	events         int    // events in all tenants' logs
-	out            *Outbox
+	byKey          map[string]*record // every payment, by its key
+	// byOrder is every payment by its tenant and orderId. (One map for
+	// all tenants: two maps per tenant cost about 500 bytes each.)
+	byOrder  map[orderKey]*record
+	seq      uint64
+	payments int
+	cancels  int
+	eventSeq uint64 // the last Event.Seq given
+	events   int    // events in all tenants' logs
+	out      *Outbox
 }
 
 // New returns an empty book.
@@ -121,6 +128,7 @@ func New(cfg Config) (*Book, error) {
 		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x70557061)),
 		tenants: map[string]*tenant{},
 		byKey:   map[string]*record{},
+		byOrder: map[orderKey]*record{},
 	}, nil
 }
 
@@ -143,7 +151,7 @@ func (b *Book) now() time.Time { return b.cfg.Now() }
 func (b *Book) tenantOf(name string, create bool) *tenant {
 	t := b.tenants[name]
 	if t == nil && create {
-		t = &tenant{name: name, byKey: map[string]*record{}, byOrder: map[string]*record{}}
+		t = &tenant{name: name}
 		b.tenants[name] = t
 	}
 	if t != nil {
@@ -202,7 +210,9 @@ func (b *Book) Idlest() (string, time.Time) {
 
 func (b *Book) lookup(tenantName, paymentKey string) *record {
 	if t := b.tenantOf(tenantName, false); t != nil {
-		return t.byKey[paymentKey]
+		if p := b.byKey[paymentKey]; p != nil && p.tenant == t {
+			return p
+		}
 	}
 	return nil
 }
@@ -221,9 +231,8 @@ func (b *Book) current(tenantName, paymentKey string) *record {
 func (b *Book) forget(t *tenant, p *record) {
 	b.emit(p, Event{At: b.now(), Kind: EventForgotten, From: p.Status, To: p.Status})
 	p.gone = true
-	delete(t.byKey, p.Key)
-	if t.byOrder[p.OrderID] == p {
-		delete(t.byOrder, p.OrderID)
+	if ok := (orderKey{t, p.OrderID}); b.byOrder[ok] == p {
+		delete(b.byOrder, ok)
 	}
 	delete(b.byKey, p.Key)
 	t.payments--
@@ -232,7 +241,7 @@ func (b *Book) forget(t *tenant, p *record) {
 	b.cancels -= len(p.Cancels)
 	if t.payments == 0 {
 		// Keep the events (they tell of this), not the grown maps.
-		t.byKey, t.byOrder, t.queue, t.head = map[string]*record{}, map[string]*record{}, nil, 0
+		t.queue, t.head = nil, 0
 	}
 }
 
@@ -334,8 +343,7 @@ func (b *Book) add(tenantName string, p *record) {
 	p.Tenant = tenantName
 	p.Key = b.newPaymentKey()
 	p.tenant = t
-	t.byKey[p.Key] = p
-	t.byOrder[p.OrderID] = p
+	b.byOrder[orderKey{t, p.OrderID}] = p
 	t.queue = append(t.queue, p)
 	b.byKey[p.Key] = p
 }

@@ -107,7 +107,7 @@ func (b *Book) Create(out *Outbox, tenantName string, in CreateInput) (Payment, 
 	}
 	b.begin(out)
 	defer b.end()
-	if t := b.tenantOf(tenantName, false); t != nil && t.byOrder[in.OrderID] != nil {
+	if t := b.tenantOf(tenantName, false); t != nil && b.byOrder[orderKey{t, in.OrderID}] != nil {
 		return Payment{}, refuse(op, CodeDuplicatedOrderID, "")
 	}
 	p := &record{Payment: Payment{
@@ -170,7 +170,7 @@ func (b *Book) KeyIn(out *Outbox, tenantName string, in KeyInInput) (Payment, er
 	}
 	b.begin(out)
 	defer b.end()
-	if t := b.tenantOf(tenantName, false); t != nil && t.byOrder[in.OrderID] != nil {
+	if t := b.tenantOf(tenantName, false); t != nil && b.byOrder[orderKey{t, in.OrderID}] != nil {
 		return Payment{}, refuse(op, CodeDuplicatedOrderID, "")
 	}
 	now := b.now()
@@ -542,7 +542,7 @@ func (b *Book) GetByOrderID(out *Outbox, tenantName, orderID string) (Payment, e
 	defer b.end()
 	var p *record
 	if t := b.tenantOf(tenantName, false); t != nil {
-		p = t.byOrder[orderID]
+		p = b.byOrder[orderKey{t, orderID}]
 	}
 	if p == nil {
 		return Payment{}, refuse(OpGetByOrderID, CodeNotFoundPayment, "")
@@ -582,11 +582,15 @@ func (b *Book) Payments(out *Outbox, tenantName string) []Payment {
 	if t == nil {
 		return nil
 	}
-	ps := make([]*record, 0, len(t.byKey))
+	ps := make([]*record, 0, t.payments)
 	now := b.now()
-	for _, p := range t.byKey {
+	for _, p := range t.queue[t.head:] {
+		if !p.gone {
+			ps = append(ps, p)
+		}
+	}
+	for _, p := range ps {
 		b.tick(p, now)
-		ps = append(ps, p)
 	}
 	slices.SortFunc(ps, func(x, y *record) int { return cmp.Compare(x.Seq, y.Seq) })
 	snaps := make([]Payment, len(ps))

@@ -204,23 +204,23 @@ type Dispatcher struct {
 	perKey     int
 	total      int
 
-	mu       sync.Mutex // guards everything below
-	tenants  map[string]*whTenant
+	mu      sync.Mutex // guards everything below
+	tenants map[string]*whTenant
 	// active and idlest are the ends of the list of keys holding
 	// deliveries.
 	active, idlest *whTenant
-	queue    whHeap
-	items    int
-	inFlight int
-	rng      *rand.Rand
-	rates    FaultRates
-	stats    Stats
-	started  bool
-	closed   bool
-	wake     chan struct{}
-	stop     chan struct{}
-	loopDone chan struct{}
-	attempts sync.WaitGroup
+	queue          whHeap
+	items          int
+	inFlight       int
+	rng            *rand.Rand
+	rates          FaultRates
+	stats          Stats
+	started        bool
+	closed         bool
+	wake           chan struct{}
+	stop           chan struct{}
+	loopDone       chan struct{}
+	attempts       sync.WaitGroup
 
 	// sweep applies the time-driven transitions to every payment (the
 	// store's), so that an expiry is announced without a look-up; the
