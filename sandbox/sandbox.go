@@ -15,6 +15,7 @@ type config struct {
 	clock        Clock
 	seed         uint64
 	seeded       bool
+	randomKeys   bool
 	faults       FaultRates
 	allowed      map[string]bool
 	baseURL      string
@@ -52,10 +53,25 @@ func WithClock(c Clock) Option {
 }
 
 // WithSeed makes the sandbox reproducible: the same seed gives the same
-// payment keys and, for the same sequence of requests, the same random faults.
+// payment keys (unless WithUnguessableKeys) and, for the same sequence of
+// requests, the same random faults.
 func WithSeed(seed uint64) Option {
 	return func(cfg *config) error {
 		cfg.seed, cfg.seeded = seed, true
+		return nil
+	}
+}
+
+// WithUnguessableKeys draws payment keys and payments' secrets from
+// crypto/rand, whatever the seed (which then drives the faults and the
+// other numbers only). Use it for a sandbox that others reach: the checkout
+// and receipt pages know a payment by its key alone, and a secret verifies
+// a DEPOSIT_CALLBACK, so neither may be guessable from the seed or from
+// keys seen before. tosspay sandbox sets it when it listens on anything but
+// a loopback address.
+func WithUnguessableKeys() Option {
+	return func(cfg *config) error {
+		cfg.randomKeys = true
 		return nil
 	}
 }

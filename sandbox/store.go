@@ -36,8 +36,9 @@ func newStore(cfg config, sp *spec) (*Store, error) {
 		lengths[i] = n
 	}
 	book, err := payments.New(payments.Config{
-		Now:  cfg.clock.Now,
-		Seed: cfg.seed,
+		Now:        cfg.clock.Now,
+		Seed:       cfg.seed,
+		RandomKeys: cfg.randomKeys,
 		Facts: payments.Facts{
 			ReadyWindow:      openapi.ReadyWindow,
 			ConfirmWindow:    openapi.ConfirmWindow,

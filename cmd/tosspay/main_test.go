@@ -259,6 +259,47 @@ func TestSandboxCommandPrintsRandomSeed(t *testing.T) {
 	}
 }
 
+// On a loopback address the seed reproduces the payment keys; on an
+// address others reach it does not (keys and secrets from crypto/rand), and
+// the banner says which.
+func TestSandboxSeedAndKeys(t *testing.T) {
+	t.Parallel()
+	firstKey := func(base string) string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+"/v1/payments", strings.NewReader(`{"method":"CARD","amount":15000,"orderId":"order-seed-0001","orderName":"T","returnUrl":"http://localhost/return"}`))
+		req.SetBasicAuth(sandbox.TestSecretKey, "")
+		req.Header.Set("Content-Type", "application/json")
+		hc := &http.Client{Timeout: 5 * time.Second}
+		defer hc.CloseIdleConnections()
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var p struct{ PaymentKey string }
+		if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || p.PaymentKey == "" {
+			t.Fatalf("create: %d %v", resp.StatusCode, err)
+		}
+		return p.PaymentKey
+	}
+	var keys []string
+	for _, addr := range []string{"127.0.0.1:0", "127.0.0.1:0", "0.0.0.0:0", "0.0.0.0:0"} {
+		out, base, stop := startSandbox(t, "--addr", addr, "--seed", "7")
+		random := strings.Contains(out, "payment keys and secrets are random")
+		if random != (addr == "0.0.0.0:0") || strings.Contains(out, "reproduces the payment keys") == random {
+			t.Errorf("--addr %s: banner:\n%s", addr, out)
+		}
+		keys = append(keys, firstKey(strings.Replace(base, "0.0.0.0", "127.0.0.1", 1)))
+		stop()
+	}
+	if keys[0] != keys[1] {
+		t.Error("on a loopback address, the same seed gave different payment keys")
+	}
+	if keys[2] == keys[0] || keys[2] == keys[3] {
+		t.Error("on a shared address, the payment key followed the seed")
+	}
+}
+
 func TestUsage(t *testing.T) {
 	t.Parallel()
 	if code, _, errs := runCmd(t, nil); code != exitUsage || !strings.Contains(errs, "usage") {

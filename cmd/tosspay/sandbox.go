@@ -23,7 +23,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("tosspay sandbox", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	faults := fs.String("faults", "", `random faults per request, e.g. "drop-after-commit=0.2,error-before=0.1,rate-limit=0.05"`)
-	seed := fs.Uint64("seed", 0, "seed of the random faults and payment keys (0: random)")
+	seed := fs.Uint64("seed", 0, "seed of the random faults and, on a loopback address, the payment keys (0: random)")
 	maxPayments := fs.Int("max-payments", sandbox.DefaultMaxPayments, "payments each secret key keeps; past it the key's oldest are forgotten")
 	maxKeys := fs.Int("max-idempotency-keys", sandbox.DefaultMaxIdempotencyKeys, "idempotency keys each secret key keeps; past it the key's oldest answered ones are forgotten")
 	maxIdemBytes := fs.Int64("max-idempotency-bytes", sandbox.DefaultMaxIdempotencyBytes, "bytes of cached answers each secret key keeps; past it the key's oldest answered ones are forgotten")
@@ -70,6 +70,12 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	if *seed != 0 {
 		opts = append(opts, sandbox.WithSeed(*seed))
 	}
+	// Others reach a shared sandbox: its payment keys and secrets must not
+	// follow from the seed (the checkout page knows a payment by its key).
+	randomKeys := shared(*addr)
+	if randomKeys {
+		opts = append(opts, sandbox.WithUnguessableKeys())
+	}
 	if *webhookURL != "" {
 		opts = append(opts, sandbox.WithWebhookURL(*webhookURL))
 	}
@@ -96,7 +102,11 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "  test key:  %s   (Authorization: Basic base64(key + \":\"))\n", sandbox.TestSecretKey)
 	fmt.Fprintf(e.stdout, "  spec:      %s/openapi.yaml  (and /openapi.json)\n", base)
 	fmt.Fprintf(e.stdout, "  dashboard: %s/sandbox/dashboard  (sign in with the test key)\n", base)
-	fmt.Fprintf(e.stdout, "  seed:      %d   (--seed %d reproduces the payment keys and random faults)\n", sb.Seed(), sb.Seed())
+	if randomKeys {
+		fmt.Fprintf(e.stdout, "  seed:      %d   (--seed %d reproduces the random faults; payment keys and secrets are random, since others reach this address)\n", sb.Seed(), sb.Seed())
+	} else {
+		fmt.Fprintf(e.stdout, "  seed:      %d   (--seed %d reproduces the payment keys and random faults)\n", sb.Seed(), sb.Seed())
+	}
 	if *faults != "" {
 		fmt.Fprintf(e.stdout, "  faults:    %s (seed %d)\n", *faults, sb.Seed())
 	}

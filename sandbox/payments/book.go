@@ -1,6 +1,7 @@
 package payments
 
 import (
+	crand "crypto/rand"
 	"errors"
 	"math/rand/v2"
 	"sync"
@@ -40,9 +41,12 @@ type Facts struct {
 type Config struct {
 	// Now tells the time.
 	Now func() time.Time
-	// Seed drives the keys and numbers the book draws.
-	Seed  uint64
-	Facts Facts
+	// Seed drives the keys and numbers the book draws; with RandomKeys,
+	// payment keys and secrets come from crypto/rand instead, so that no
+	// one who knows the seed (or saw other keys) can guess them.
+	Seed       uint64
+	RandomKeys bool
+	Facts      Facts
 	// Tenant bounds each secret key; Global the whole book. A tenant at its
 	// bound forgets its own oldest payments; over the global bound the
 	// tenants idle the longest forget theirs, and are dropped once empty.
@@ -405,10 +409,34 @@ func (b *Book) txKey() string {
 	return string(s)
 }
 
+// unguessable returns n letters and digits that no one can guess: from
+// crypto/rand with RandomKeys, else from the seed.
+func (b *Book) unguessable(n int) string {
+	seeded := b.alnum(n) // drawn either way: the seed's other numbers stay the same
+	if !b.cfg.RandomKeys {
+		return seeded
+	}
+	s := make([]byte, 0, n)
+	var buf [64]byte
+	for len(s) < n {
+		_, _ = crand.Read(buf[:]) // never fails (crypto/rand's contract)
+		for _, c := range buf {
+			// 248 = 4 × 62: bytes below it map onto the letters evenly.
+			if c < 248 && len(s) < n {
+				s = append(s, alnum[c%byte(len(alnum))])
+			}
+		}
+	}
+	return string(s)
+}
+
+// newSecret returns a payment's secret.
+func (b *Book) newSecret() string { return "ps_" + b.unguessable(21) }
+
 // newPaymentKey returns a fresh key, unique across the book.
 func (b *Book) newPaymentKey() string {
 	for {
-		k := b.alnum(48)
+		k := b.unguessable(48)
 		if b.byKey[k] == nil {
 			return k
 		}

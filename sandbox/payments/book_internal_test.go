@@ -2,6 +2,7 @@ package payments
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,5 +201,38 @@ func TestEventBoundTakesFromTheIdlest(t *testing.T) {
 	}
 	if u := b.UsageOf("test_sk_new11"); u.Payments != 1 {
 		t.Errorf("the newest tenant lost its payment: %+v", u)
+	}
+}
+
+// The same seed gives the same payment keys and secrets; with RandomKeys
+// it gives different ones (crypto/rand), and the other numbers stay seeded.
+func TestRandomKeysIgnoreTheSeed(t *testing.T) {
+	run := func(random bool) (key, secret, tx string) {
+		now := t0
+		b := testBook(t, &now, 1024)
+		b.cfg.RandomKeys = random
+		p := keyIn(t, b, "test_sk_seed", "order-seed-0001")
+		if len(p.Key) != 48 || len(p.Secret) != 24 {
+			t.Fatalf("key %d characters, secret %d; want 48 and 24", len(p.Key), len(p.Secret))
+		}
+		for _, c := range p.Key {
+			if !strings.ContainsRune(alnum, c) {
+				t.Fatalf("key has %q, not a letter or digit", c)
+			}
+		}
+		return p.Key, p.Secret, p.LastTransactionKey
+	}
+	k1, s1, tx1 := run(false)
+	k2, s2, tx2 := run(false)
+	if k1 != k2 || s1 != s2 || tx1 != tx2 {
+		t.Error("the same seed gave different keys")
+	}
+	k3, s3, tx3 := run(true)
+	k4, s4, _ := run(true)
+	if k3 == k1 || k3 == k4 || s3 == s1 || s3 == s4 {
+		t.Error("RandomKeys: the payment key or secret followed the seed")
+	}
+	if tx3 != tx1 {
+		t.Error("RandomKeys: the transaction key no longer follows the seed")
 	}
 }

@@ -203,7 +203,7 @@ func (b *Book) KeyIn(out *Outbox, tenantName string, in KeyInInput) (Payment, er
 	b.add(tenantName, p)
 	// As authorize does, in the same order, so a seed gives the same keys.
 	p.LastTransactionKey = b.txKey()
-	p.Secret = "ps_" + b.alnum(21)
+	p.Secret = b.newSecret()
 	b.apply(p, ActionKeyIn, now, Event{Amount: p.Total, TransactionKey: p.LastTransactionKey})
 	return p.snapshot(), nil
 }
@@ -355,7 +355,7 @@ func (b *Book) confirm(p *record, now time.Time) {
 	} else {
 		p.ApprovedAt = now
 		p.LastTransactionKey = b.txKey()
-		p.Secret = "ps_" + b.alnum(21)
+		p.Secret = b.newSecret()
 	}
 	b.apply(p, ActionConfirm, now, Event{})
 }

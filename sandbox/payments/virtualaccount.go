@@ -93,7 +93,7 @@ func (b *Book) issue(p *record, now time.Time) {
 	va.AccountNumber = "X" + b.digits(13)
 	va.Issued = true
 	p.LastTransactionKey = b.txKey()
-	p.Secret = "ps_" + b.alnum(21)
+	p.Secret = b.newSecret()
 }
 
 // tickAccount applies the virtual account's clock: past the due date an
