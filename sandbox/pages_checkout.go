@@ -6,6 +6,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
+	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
 // wantsHTML reports whether the client asked for HTML, as browsers do.
@@ -24,8 +25,21 @@ func (s *Sandbox) pageError(w http.ResponseWriter, r *http.Request, status int, 
 	writeJSONError(w, e)
 }
 
+// pageHeaders are the headers of the checkout, receipt and error pages:
+// nothing loads from elsewhere, no frame holds them (a framed checkout page
+// could be clickjacked into approving), nothing sniffs them as another type.
+// No form-action: the checkout's POST redirects to the shop's returnUrl,
+// which form-action would block.
+func pageHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+}
+
 func writeHTMLError(w http.ResponseWriter, e *Error) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	pageHeaders(w)
 	w.WriteHeader(e.Status)
 	_ = errorPage.Execute(w, map[string]any{"Status": e.Status, "Code": string(e.Code), "Message": e.Message})
 }
@@ -47,9 +61,15 @@ func (s *Sandbox) checkout(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, http.StatusNotFound, generated.ErrorCodeNotFoundPayment, "")
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		pageHeaders(w)
 		_ = checkoutPage.Execute(w, view)
 	case http.MethodPost:
+		// As the dashboard's: a page of another site cannot post the
+		// customer's decision (Sec-Fetch-Site, else Origin against Host).
+		if err := s.dash.cop.Check(r); err != nil {
+			s.pageError(w, r, http.StatusForbidden, generated.ErrorCodeForbiddenRequest, "The checkout form must be posted from the checkout page itself (cross-origin request refused).")
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
 			s.pageError(w, r, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, "The form could not be read: send result=approve, result=fail (with code) or result=close as application/x-www-form-urlencoded.")
@@ -114,7 +134,7 @@ func (s *Sandbox) receipt(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, http.StatusNotFound, generated.ErrorCodeNotFoundPayment, "No sales slip: no such payment, or it has not been approved.")
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	pageHeaders(w)
 	_ = receiptPage.Execute(w, view)
 }
 
@@ -172,5 +192,5 @@ func approvedAtText(p payments.Payment) string {
 	if p.ApprovedAt.IsZero() {
 		return "waiting for the deposit"
 	}
-	return p.ApprovedAt.Format("2006-01-02 15:04:05 MST")
+	return p.ApprovedAt.In(tosstime.Seoul).Format("2006-01-02 15:04:05 MST")
 }

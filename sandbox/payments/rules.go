@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tosspayments-go/tosspayments-go/money"
 	"github.com/tosspayments-go/tosspayments-go/tosstime"
@@ -248,6 +250,11 @@ func (b *Book) Approve(out *Outbox, paymentKey, bankCode, customerName string) (
 		}
 		if customerName == "" {
 			customerName = DefaultCustomerName
+		}
+		if !utf8.ValidString(customerName) || strings.ContainsRune(customerName, 0) {
+			// What the JSON API takes: UTF-8 text (RFC 8259), and no NUL,
+			// which no name holds and C strings end at.
+			return Payment{}, "", badRequest(CodeInvalidRequest, "customerName: not valid UTF-8 text, or holds a NUL character (rule: UTF-8 text without NUL).")
 		}
 		if n := b.cfg.Facts.CustomerNameMax; len([]rune(customerName)) > n {
 			return Payment{}, "", badRequest(CodeInvalidRequest, fmt.Sprintf("customerName: at most %d characters.", n))
