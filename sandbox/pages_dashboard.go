@@ -28,33 +28,50 @@ const (
 // How the dashboard knows a browser's secret key:
 //
 //   - The login form takes the test secret key (POST, never in a URL) and
-//     sets an HttpOnly, SameSite=Strict cookie holding a session token: the
-//     HMAC-SHA256 of the key under a secret this sandbox drew at random
-//     when it started. The cookie never holds the key; a token means
-//     nothing to another sandbox, nor to this one once restarted.
-//   - The sandbox maps tokens to keys (the latest maxSessions logins), so
-//     every page reads only the payments of the session's key, and a
-//     payment of another key answers 404 as if it did not exist.
+//     sets an HttpOnly, SameSite=Strict cookie holding a session token: 32
+//     bytes from crypto/rand, fresh at every login. The cookie never holds
+//     the key; a token means nothing to another sandbox, nor to this one
+//     once restarted, and a token signed out (or forgotten) never works
+//     again, whatever its owner does next.
+//   - The sandbox maps tokens to keys, bounded twice: each key keeps its
+//     latest maxSessionsPerKey logins (a further login forgets the key's
+//     oldest, so logins with one key never sign out another key's users),
+//     and all keys together maxSessions, past which the session unused the
+//     longest is forgotten (so a flood of logins with many keys signs out
+//     the idle, not those using the dashboard). Every page reads only the
+//     payments of the session's key, and a payment of another key answers
+//     404 as if it did not exist.
 //   - Every POST (login, logout, the payment buttons) passes Go's
 //     http.CrossOriginProtection (Sec-Fetch-Site, else Origin against Host),
 //     and every POST made with a session carries a CSRF token, the HMAC of
-//     the session token under the same secret, in a hidden field. The
-//     SameSite=Strict cookie is a third guard: a cross-site form sends no
-//     cookie at all.
+//     the session token under a secret the sandbox drew when it started, in
+//     a hidden field. The SameSite=Strict cookie is a third guard: a
+//     cross-site form sends no cookie at all.
 type sessions struct {
 	secret [32]byte
-	mu     sync.Mutex
-	keys   map[string]string // token → secret key
-	order  []string          // tokens, oldest first
 	cop    *http.CrossOriginProtection
+
+	mu    sync.Mutex // guards everything below
+	byTok map[string]*session
+	byKey map[string][]*session // each key's sessions, oldest login first
+	// newest and idlest are the ends of the list of sessions by last use.
+	newest, idlest *session
 }
 
-// maxSessions bounds the remembered logins; past it the oldest is
-// forgotten (its browser logs in again).
-const maxSessions = 10_000
+// session is one login.
+type session struct {
+	tok, key     string
+	newer, older *session
+}
+
+// Bounds of the sessions: per key, and over all keys.
+const (
+	maxSessionsPerKey = 8
+	maxSessions       = 10_000
+)
 
 func newSessions() *sessions {
-	s := &sessions{keys: map[string]string{}, cop: http.NewCrossOriginProtection()}
+	s := &sessions{byTok: map[string]*session{}, byKey: map[string][]*session{}, cop: http.NewCrossOriginProtection()}
 	_, _ = rand.Read(s.secret[:])
 	return s
 }
@@ -68,29 +85,84 @@ func (ss *sessions) mac(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// login returns the session token of key, remembering it.
+// login starts a session of key and returns its token, fresh from
+// crypto/rand.
 func (ss *sessions) login(key string) string {
-	tok := ss.mac("session", key)
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand's contract)
+	se := &session{tok: base64.RawURLEncoding.EncodeToString(b[:]), key: key}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	if _, ok := ss.keys[tok]; !ok {
-		ss.keys[tok] = key
-		ss.order = append(ss.order, tok)
-		if len(ss.order) > maxSessions {
-			delete(ss.keys, ss.order[0])
-			ss.order = append([]string(nil), ss.order[1:]...)
+	if own := ss.byKey[key]; len(own) >= maxSessionsPerKey {
+		ss.remove(own[0])
+	}
+	if len(ss.byTok) >= maxSessions {
+		ss.remove(ss.idlest)
+	}
+	ss.byTok[se.tok] = se
+	ss.byKey[key] = append(ss.byKey[key], se)
+	ss.touch(se)
+	return se.tok
+}
+
+// touch moves se to the newest end of the list; ss.mu is held.
+func (ss *sessions) touch(se *session) {
+	if ss.newest == se {
+		return
+	}
+	ss.unlink(se)
+	se.older = ss.newest
+	if ss.newest != nil {
+		ss.newest.newer = se
+	}
+	ss.newest = se
+	if ss.idlest == nil {
+		ss.idlest = se
+	}
+}
+
+func (ss *sessions) unlink(se *session) {
+	if se.newer != nil {
+		se.newer.older = se.older
+	} else if ss.newest == se {
+		ss.newest = se.older
+	}
+	if se.older != nil {
+		se.older.newer = se.newer
+	} else if ss.idlest == se {
+		ss.idlest = se.newer
+	}
+	se.newer, se.older = nil, nil
+}
+
+// remove ends se; ss.mu is held.
+func (ss *sessions) remove(se *session) {
+	ss.unlink(se)
+	delete(ss.byTok, se.tok)
+	own := ss.byKey[se.key]
+	for i, o := range own {
+		if o == se {
+			own = append(own[:i:i], own[i+1:]...)
+			break
 		}
 	}
-	return tok
+	if len(own) == 0 {
+		delete(ss.byKey, se.key)
+	} else {
+		ss.byKey[se.key] = own
+	}
 }
 
 func (ss *sessions) logout(tok string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	delete(ss.keys, tok)
+	if se := ss.byTok[tok]; se != nil {
+		ss.remove(se)
+	}
 }
 
-// keyOf returns the secret key and token of the request's session.
+// keyOf returns the secret key and token of the request's session, and
+// marks the session used.
 func (ss *sessions) keyOf(r *http.Request) (key, tok string, ok bool) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
@@ -98,8 +170,12 @@ func (ss *sessions) keyOf(r *http.Request) (key, tok string, ok bool) {
 	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	key, ok = ss.keys[c.Value]
-	return key, c.Value, ok
+	se := ss.byTok[c.Value]
+	if se == nil {
+		return "", "", false
+	}
+	ss.touch(se)
+	return se.key, se.tok, true
 }
 
 func (ss *sessions) csrf(tok string) string { return ss.mac("csrf", tok) }
