@@ -48,8 +48,12 @@ type ListenedAnswer struct {
 // listenWaitsPerKey and MaxListenWaits bound the listeners waiting at once:
 // per key (a further GET ends the key's oldest wait, answered 204, so a
 // restarted listener is never locked out by its predecessor's abandoned
-// poll) and in all (a further GET is answered 429), so that long polls
-// cannot hold the connections a shared sandbox serves everyone with.
+// poll) and in all, so that long polls cannot hold the connections a shared
+// sandbox serves everyone with. At the global bound a further GET still
+// waits: a key already waiting ends its own oldest wait; a key not waiting
+// yet ends another key's, that of a key waiting twice first, else any (its
+// listener polls again at once). So no number of keys can lock a new
+// listener out.
 const (
 	listenWaitsPerKey = 2
 	MaxListenWaits    = 256
@@ -159,24 +163,28 @@ func (h *Hub) deliver(p *pulled, timeout time.Duration) (ListenedAnswer, error) 
 // the hub closes) for an attempt of key's; nil when none came.
 func (h *Hub) take(key string, wait time.Duration, done <-chan struct{}) (*pulled, error) {
 	h.mu.Lock()
-	if h.waits >= MaxListenWaits {
-		h.mu.Unlock()
-		return nil, errTooManyWaits
-	}
 	q := h.queue(key)
+	if len(q.waiter) >= listenWaitsPerKey || (h.waits >= MaxListenWaits && len(q.waiter) > 0) {
+		h.endOldestWait(q) // the key's own
+	}
+	if h.waits >= MaxListenWaits {
+		if v := h.roomFor(q); v != nil {
+			h.endOldestWait(v)
+		} else {
+			h.release(key)
+			h.mu.Unlock()
+			return nil, errTooManyWaits
+		}
+	}
 	kick := make(chan struct{})
 	q.waiter = append(q.waiter, kick)
-	if len(q.waiter) > listenWaitsPerKey {
-		close(q.waiter[0])
-		q.waiter = q.waiter[1:]
-	}
 	h.waits++
 	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
-		h.waits--
 		if i := slices.Index(q.waiter, kick); i >= 0 {
 			q.waiter = slices.Delete(q.waiter, i, i+1)
+			h.waits--
 		}
 		h.release(key)
 		h.mu.Unlock()
@@ -194,9 +202,41 @@ func (h *Hub) take(key string, wait time.Duration, done <-chan struct{}) (*pulle
 	return nil, nil
 }
 
+// endOldestWait ends q's oldest wait (its GET answers 204); the caller
+// holds h.mu.
+func (h *Hub) endOldestWait(q *listenQueue) {
+	if len(q.waiter) == 0 {
+		return
+	}
+	close(q.waiter[0])
+	q.waiter = slices.Delete(q.waiter, 0, 1)
+	h.waits--
+}
+
+// roomFor picks the key whose wait ends to make room for one of q's: one
+// waiting more than once, else any other waiting; nil when none (every
+// wait is q's). The caller holds h.mu; the map holds at most the waiting
+// keys and those with an attempt being handed over.
+func (h *Hub) roomFor(q *listenQueue) *listenQueue {
+	var any *listenQueue
+	for _, v := range h.keys {
+		if v == q || len(v.waiter) == 0 {
+			continue
+		}
+		if len(v.waiter) > 1 {
+			return v
+		}
+		if any == nil {
+			any = v
+		}
+	}
+	return any
+}
+
 // Take waits up to wait (or until done, a newer wait of the key ends it,
 // or the hub closes) for an attempt of key's, and returns it; nil when none
-// came. It fails when MaxListenWaits listeners wait already.
+// came. It fails only when MaxListenWaits waits are all the key's own,
+// which listenWaitsPerKey rules out.
 func (h *Hub) Take(key string, wait time.Duration, done <-chan struct{}) (*ListenedAttempt, error) {
 	p, err := h.take(key, wait, done)
 	if p == nil {

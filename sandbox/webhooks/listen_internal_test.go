@@ -106,8 +106,8 @@ func TestListenHubClose(t *testing.T) {
 }
 
 // TestListenHubWaitCaps: a key's third wait ends its oldest (a restarted
-// listener is never locked out by an abandoned poll); past the total, a new
-// wait is refused.
+// listener is never locked out by an abandoned poll); past the total, a key
+// not listening yet still gets a wait, from a key waiting twice.
 func TestListenHubWaitCaps(t *testing.T) {
 	t.Parallel()
 	h := NewHub()
@@ -125,8 +125,44 @@ func TestListenHubWaitCaps(t *testing.T) {
 		go func() { _, _ = h.take("key-"+strconv.Itoa(i), time.Hour, nil) }()
 	}
 	waitFor(t, "every wait", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == MaxListenWaits })
-	if _, err := h.take("one-more", time.Hour, nil); !errors.Is(err, errTooManyWaits) {
-		t.Errorf("a wait past the total: %v", err)
+	go func() { _, _ = h.take("one-more", time.Hour, nil) }()
+	waitFor(t, "the new key's wait", func() bool { return h.waiting("one-more") == 1 })
+	h.mu.Lock()
+	waits := h.waits
+	h.mu.Unlock()
+	if waits != MaxListenWaits || h.waiting("k") != 1 {
+		t.Errorf("%d waits (bound %d); the key waiting twice now waits %d times, want 1", waits, MaxListenWaits, h.waiting("k"))
+	}
+	h.Close()
+	waitFor(t, "the waits end", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == 0 && len(h.keys) == 0 })
+}
+
+// TestListenHubNewKeysAlwaysStart: 128 keys × 2 polls fill the bound; 64
+// keys not listening yet each start a wait, and a key already waiting that
+// polls again replaces its own wait; the total never passes the bound.
+func TestListenHubNewKeysAlwaysStart(t *testing.T) {
+	t.Parallel()
+	h := NewHub()
+	for i := range MaxListenWaits / 2 {
+		for range 2 {
+			go func() { _, _ = h.take("busy-"+strconv.Itoa(i), time.Hour, nil) }()
+		}
+	}
+	waitFor(t, "the bound filled", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == MaxListenWaits })
+	for i := range 64 {
+		k := "new-" + strconv.Itoa(i)
+		go func() { _, _ = h.take(k, time.Hour, nil) }()
+		waitFor(t, "a new key's wait", func() bool { return h.waiting(k) == 1 })
+		h.mu.Lock()
+		if h.waits > MaxListenWaits {
+			t.Fatalf("%d waits, bound %d", h.waits, MaxListenWaits)
+		}
+		h.mu.Unlock()
+	}
+	for i := range 64 {
+		if n := h.waiting("new-" + strconv.Itoa(i)); n != 1 {
+			t.Errorf("new key %d waits %d times, want 1 (its wait was taken by another new key)", i, n)
+		}
 	}
 	h.Close()
 	waitFor(t, "the waits end", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.waits == 0 && len(h.keys) == 0 })
