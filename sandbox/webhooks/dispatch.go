@@ -46,11 +46,18 @@ const (
 	// DefaultDeliveries bounds the deliveries kept over all keys;
 	// past it the key idle the longest forgets its oldest.
 	DefaultDeliveries = 16384
-	// webhookInFlightPerKey and webhookInFlight bound the attempts under way
-	// at once, for one key and for the sandbox: a dead receiver holds at
-	// most webhookInFlightPerKey workers, never the others' deliveries.
+	// webhookInFlightPerKey bounds the attempts under way at once for one
+	// key: a dead receiver (or a listen: URL nobody listens on) holds at
+	// most that many. A key's first attempt may start while fewer than
+	// webhookInFlightMax are under way in all; its further ones only while
+	// fewer than webhookInFlight (the shared slots). So keys with dead
+	// receivers take at most one slot each past the shared ones, and a key
+	// with nothing under way starts at once unless webhookInFlightMax keys
+	// are each waiting on one (a goroutine and a connection each, about
+	// 10 MB in all).
 	webhookInFlightPerKey = 2
 	webhookInFlight       = 64
+	webhookInFlightMax    = 512
 	// maxWebhookTenants bounds the keys with a registered URL or deliveries;
 	// past it an idle one (nothing waiting) is forgotten.
 	maxWebhookTenants = 100_000
@@ -611,7 +618,7 @@ func (d *Dispatcher) startDue(now time.Time) time.Time {
 			break
 		}
 		heap.Pop(&d.queue)
-		if it.tenant.inFlight >= webhookInFlightPerKey || d.inFlight >= webhookInFlight {
+		if !d.slotFree(it.tenant) {
 			blocked = append(blocked, it)
 			continue
 		}
@@ -622,6 +629,18 @@ func (d *Dispatcher) startDue(now time.Time) time.Time {
 		heap.Push(&d.queue, it)
 	}
 	return next
+}
+
+// slotFree reports whether an attempt of t may start now: fair per key
+// (see webhookInFlightPerKey); the caller holds d.mu.
+func (d *Dispatcher) slotFree(t *whTenant) bool {
+	switch {
+	case t.inFlight >= webhookInFlightPerKey:
+		return false
+	case t.inFlight == 0:
+		return d.inFlight < webhookInFlightMax
+	}
+	return d.inFlight < webhookInFlight
 }
 
 // launch sends it in its own goroutine; the caller holds d.mu.
