@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -24,6 +26,13 @@ const (
 	// newConnGrace is how long a connection that has sent nothing yet is
 	// safe from being closed to make room.
 	newConnGrace = 250 * time.Millisecond
+	// DefaultBodyGrace and DefaultMinBodyRate: a request body must arrive
+	// at DefaultMinBodyRate bytes a second after its first
+	// DefaultBodyGrace, or the connection is cut (a 1 KiB body has 5 s, a
+	// 1 MiB one 69 s, within the read timeout); at the connection cap, a
+	// connection sending its body slower than that is closed first.
+	DefaultBodyGrace   = 5 * time.Second
+	DefaultMinBodyRate = 16 << 10
 )
 
 // Server is the http.Server of NewServer, with a cap on the connections it
@@ -33,11 +42,20 @@ const (
 // connection is busy with a request does it wait for one to end. So a flood
 // of idle connections never keeps a new client out, and file descriptors
 // stay bounded.
+//
+// A request body must keep up a minimum rate (MinBodyRate bytes a second
+// after BodyGrace): a sender that trickles its body is cut off, and at the
+// cap the slowest such sender is closed to take a new connection, so slow
+// senders never starve the others.
 type Server struct {
 	*http.Server
 	// MaxConns is the cap on open connections (DefaultMaxConnections);
 	// set it before Serve.
 	MaxConns int
+	// BodyGrace and MinBodyRate are the body's minimum rate
+	// (DefaultBodyGrace, DefaultMinBodyRate); set them before Serve.
+	BodyGrace   time.Duration
+	MinBodyRate int64
 
 	once  sync.Once
 	limit *connLimit
@@ -50,23 +68,102 @@ type Server struct {
 // headers, and DefaultMaxConnections connections at once. The body cap is
 // the handler's (WithMaxBodyBytes). "tosspay sandbox" serves with it.
 func NewServer(addr string, h http.Handler) *Server {
-	return &Server{
+	s := &Server{
 		Server: &http.Server{
 			Addr:              addr,
-			Handler:           h,
 			ReadHeaderTimeout: serverReadHeaderTimeout,
 			ReadTimeout:       serverReadTimeout,
 			WriteTimeout:      serverWriteTimeout,
 			IdleTimeout:       serverIdleTimeout,
 			MaxHeaderBytes:    serverMaxHeaderBytes,
+			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+				if lc, ok := c.(*limitConn); ok {
+					return context.WithValue(ctx, connKey{}, lc)
+				}
+				return ctx
+			},
 		},
-		MaxConns: DefaultMaxConnections,
+		MaxConns:    DefaultMaxConnections,
+		BodyGrace:   DefaultBodyGrace,
+		MinBodyRate: DefaultMinBodyRate,
+	}
+	s.Handler = s.guardBodies(h)
+	return s
+}
+
+type connKey struct{}
+
+// guardBodies holds every request body to the minimum rate: the
+// connection's read deadline follows what has arrived.
+func (s *Server) guardBodies(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody && s.MinBodyRate > 0 {
+			g := &slowBody{rc: r.Body, ctl: http.NewResponseController(w), start: time.Now(),
+				grace: s.BodyGrace, rate: s.MinBodyRate, limit: s.ReadTimeout}
+			g.lc, _ = r.Context().Value(connKey{}).(*limitConn)
+			g.progress(false)
+			r.Body = g
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// slowBody is a request body held to a minimum rate.
+type slowBody struct {
+	rc    io.ReadCloser
+	ctl   *http.ResponseController
+	lc    *limitConn // nil when the server is not NewServer's listener
+	start time.Time
+	grace time.Duration
+	rate  int64         // bytes a second
+	n     int64         // bytes read
+	limit time.Duration // the server's read timeout, which no deadline passes
+	done  bool
+}
+
+func (g *slowBody) Read(p []byte) (int, error) {
+	n, err := g.rc.Read(p)
+	g.n += int64(n)
+	switch {
+	case err == io.EOF:
+		g.progress(true)
+	case err == nil:
+		g.progress(false)
+	}
+	// On another error (the deadline passed) the deadline stays: the
+	// server's discard of the rest of the body fails at once too.
+	return n, err
+}
+
+func (g *slowBody) Close() error { return g.rc.Close() }
+
+// progress moves the read deadline with what has arrived, and tells the
+// connection cap; at the body's end (ended) the deadline is lifted.
+func (g *slowBody) progress(ended bool) {
+	if g.done {
+		return
+	}
+	if ended {
+		g.done = true
+		_ = g.ctl.SetReadDeadline(time.Time{})
+		if g.lc != nil {
+			g.lc.body(false, g.start, g.n)
+		}
+		return
+	}
+	d := g.start.Add(g.grace + time.Duration(float64(g.n)/float64(g.rate)*float64(time.Second)))
+	if end := g.start.Add(g.limit); g.limit > 0 && end.Before(d) {
+		d = end
+	}
+	_ = g.ctl.SetReadDeadline(d)
+	if g.lc != nil {
+		g.lc.body(true, g.start, g.n)
 	}
 }
 
 func (s *Server) init() {
 	s.once.Do(func() {
-		s.limit = &connLimit{max: max(1, s.MaxConns), conns: map[*limitConn]struct{}{}}
+		s.limit = &connLimit{max: max(1, s.MaxConns), minRate: s.MinBodyRate, conns: map[*limitConn]struct{}{}}
 		s.limit.cond = sync.NewCond(&s.limit.mu)
 		prev := s.ConnState
 		s.ConnState = func(c net.Conn, st http.ConnState) {
@@ -109,10 +206,11 @@ func (s *Server) Conns() int {
 
 // connLimit tracks the open connections and their states.
 type connLimit struct {
-	max   int
-	mu    sync.Mutex
-	cond  *sync.Cond // signalled when a connection closes or goes idle
-	conns map[*limitConn]struct{}
+	max     int
+	minRate int64 // bytes a second: a body slower than this may be closed
+	mu      sync.Mutex
+	cond    *sync.Cond // signalled when a connection closes or goes idle
+	conns   map[*limitConn]struct{}
 }
 
 type limitConn struct {
@@ -122,6 +220,19 @@ type limitConn struct {
 	state  http.ConnState
 	since  time.Time
 	closed bool
+	// reading says a request body is arriving, since bodyStart, bodyRead
+	// bytes so far.
+	reading   bool
+	bodyStart time.Time
+	bodyRead  int64
+}
+
+// body records the progress of the connection's request body.
+func (c *limitConn) body(reading bool, start time.Time, n int64) {
+	l := c.limit
+	l.mu.Lock()
+	c.reading, c.bodyStart, c.bodyRead = reading, start, n
+	l.mu.Unlock()
 }
 
 func (c *limitConn) Close() error {
@@ -139,32 +250,39 @@ func (c *limitConn) Close() error {
 func (l *connLimit) setState(c *limitConn, st http.ConnState) {
 	l.mu.Lock()
 	c.state, c.since = st, time.Now()
+	c.reading = false // a new request, or none: its body is yet to come
 	if st == http.StateIdle {
 		l.cond.Broadcast()
 	}
 	l.mu.Unlock()
 }
 
-// victim returns the connection idle the longest, or nil; the caller holds
-// l.mu.
+// victim returns the connection to close to make room, or nil: the one
+// idle the longest, else the one whose body arrives the slowest below
+// minRate, else the new one silent the longest; the caller holds l.mu.
 func (l *connLimit) victim(now time.Time) *limitConn {
 	var best *limitConn
-	rank := func(c *limitConn) int {
+	var bestRank int
+	var bestScore float64 // lower goes first
+	for c := range l.conns {
+		var r int
+		var score float64
 		switch {
 		case c.state == http.StateIdle:
-			return 2
+			r, score = 3, float64(c.since.UnixNano())
+		case c.state == http.StateActive && c.reading && now.Sub(c.bodyStart) >= newConnGrace:
+			rate := float64(c.bodyRead) / now.Sub(c.bodyStart).Seconds()
+			if rate >= float64(l.minRate) {
+				continue
+			}
+			r, score = 2, rate
 		case c.state == http.StateNew && now.Sub(c.since) >= newConnGrace:
-			return 1
-		}
-		return 0
-	}
-	for c := range l.conns {
-		r := rank(c)
-		if r == 0 {
+			r, score = 1, float64(c.since.UnixNano())
+		default:
 			continue
 		}
-		if best == nil || r > rank(best) || (r == rank(best) && c.since.Before(best.since)) {
-			best = c
+		if best == nil || r > bestRank || (r == bestRank && score < bestScore) {
+			best, bestRank, bestScore = c, r, score
 		}
 	}
 	return best
