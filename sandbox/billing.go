@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
@@ -195,3 +196,14 @@ func (a apiError) VisitIssueBillingKeyWithCardResponse(w http.ResponseWriter) er
 }
 func (a apiError) VisitChargeBillingKeyResponse(w http.ResponseWriter) error { return a.write(w) }
 func (a apiError) VisitDeleteBillingKeyResponse(w http.ResponseWriter) error { return a.write(w) }
+
+// redactBillingKey shortens the billing key in a path of /v1/billing/ for
+// the call log: with the customerKey it charges the card.
+func redactBillingKey(p string) string {
+	const prefix = "/v1/billing/"
+	key, ok := strings.CutPrefix(p, prefix)
+	if !ok || strings.HasPrefix(key, "authorizations/") || len(key) <= 6 {
+		return p
+	}
+	return prefix + key[:6] + "…"
+}

@@ -129,6 +129,11 @@ func TestBillingSubscription(t *testing.T) {
 	}
 	e.fails(400, generated.ErrorCodeInvalidBillKeyRequest, "POST", path, chargeBody(billingCustomer, "order-sub-2024-06", 4900))
 	e.fails(404, generated.ErrorCodeNotFound, "DELETE", path, nil)
+	for _, c := range e.sb.Calls(e.key, "") {
+		if strings.Contains(c.Path, k.BillingKey) || strings.Contains(c.Path, url.PathEscape(k.BillingKey)) {
+			t.Errorf("the call log holds the billing key: %s %s", c.Method, c.Path)
+		}
+	}
 
 	ds := e.settle("two delivered", func(ds []sandbox.WebhookDelivery) bool {
 		return len(ds) == 2 && ds[0].State == sandbox.WebhookDelivered && ds[1].State == sandbox.WebhookDelivered
