@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // Mode is whether a secret key is a test key or a live key. Toss uses one
@@ -53,13 +55,13 @@ var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Milli
 // A Client never prints its secret key: %v, %+v, %#v and slog show only the
 // mode and the base URL.
 type Client struct {
-	cfg config
-	// server is the base URL with a trailing slash, which the generated
-	// builders resolve the operation's path against (keeping a path prefix).
-	server string
-	mode   Mode
-	http   *http.Client
-	ops    map[string]*specOp
+	cfg  config
+	mode Mode
+	http *http.Client
+	// gen is the generated client: its builders build every request, and
+	// its editor (Client.authorize) adds the headers of the client.
+	gen *generated.Client
+	ops map[string]*openapi.Operation
 	// traced is true when the transport is an *http.Transport, which
 	// reports through httptrace whether an attempt got a connection.
 	traced bool
@@ -69,8 +71,6 @@ type Client struct {
 	// them from text the server sends back. A func, so that no way of
 	// printing a Client value reaches them.
 	creds func() credentials
-	// tmpls caches an *opTemplate per operationId (see template).
-	tmpls *sync.Map
 }
 
 type credentials struct {
@@ -93,8 +93,8 @@ type config struct {
 	newKey     func() string
 	sleep      func(context.Context, time.Duration) error
 	validation bool
-	// onBody, when set, sees every response body the client reads, with
-	// its operation and status (see Client.observe).
+	// onBody, when set, sees every response body the client reads whole,
+	// with its operation and status, before it is interpreted.
 	onBody func(opID string, status int, body []byte)
 }
 
@@ -278,7 +278,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if err := checkCleartext(cfg.baseURL, mode); err != nil {
 		return nil, err
 	}
-	ops, err := specIndex()
+	ops, err := specOps()
 	if err != nil {
 		return nil, err
 	}
@@ -296,16 +296,29 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		auth:    "Basic " + base64.StdEncoding.EncodeToString([]byte(secretKey+":")),
 		secrets: secretsOfKey(secretKey),
 	}
-	return &Client{
-		cfg:    cfg,
-		server: cfg.baseURL + "/",
-		mode:   mode,
-		http:   hc,
-		ops:    ops,
-		traced: traced,
-		creds:  func() credentials { return creds },
-		tmpls:  new(sync.Map),
-	}, nil
+	c := &Client{cfg: cfg, mode: mode, http: hc, ops: ops, traced: traced, creds: func() credentials { return creds }}
+	// The base URL with a trailing slash, which the generated builders
+	// resolve the operation's path against (keeping a path prefix).
+	c.gen, err = generated.NewClient(cfg.baseURL+"/", generated.WithHTTPClient(hc), generated.WithRequestEditorFn(c.authorize))
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// UserAgent is the User-Agent of every request.
+const UserAgent = "tosspayments-go"
+
+// authorize is the request editor of the client: the Authorization,
+// User-Agent and Accept-Language of every request (the call adds its own;
+// see call.edit).
+func (c *Client) authorize(_ context.Context, req *http.Request) error {
+	req.Header.Set("Authorization", c.creds().auth)
+	req.Header.Set("User-Agent", UserAgent)
+	if c.cfg.language != "" {
+		req.Header.Set("Accept-Language", c.cfg.language)
+	}
+	return nil
 }
 
 // Environment variables NewFromEnv reads (tosspay reads the same).

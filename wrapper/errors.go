@@ -1,7 +1,10 @@
 package wrapper
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -161,6 +164,7 @@ type APIError struct {
 	Payment *generated.Payment
 
 	class      Class
+	declined   bool          // a 2xx whose payment records a decline
 	later      bool          // IsRetryable: calling again later may help
 	retryAfter time.Duration // the Retry-After of the answer, -1 if none
 	req        *request      // what the call asked, for Client.Resolve
@@ -355,4 +359,113 @@ func advice(class Class, later bool, key string) string {
 		return "nothing was sent: fix the request"
 	}
 	return ""
+}
+
+// checkResponse is the one place an answer becomes an error (go-github's
+// CheckResponse is the model): a non-2xx; a 2xx that does not decode into
+// the spec's payment; one that does not answer the request or whose status
+// is not a success (expect.judge); one whose payment records a decline,
+// which becomes a declined error carrying the failure's code. Whatever the
+// server sent is cleaned (scrubbed of the secrets, then cut) before it is
+// kept.
+func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, readErr error) (*generated.Payment, *APIError) {
+	e := &APIError{StatusCode: resp.StatusCode, TraceID: k.meta.TraceID, retryAfter: -1}
+	switch s := resp.StatusCode; {
+	case s >= 200 && s < 300:
+		if truncated {
+			e.Mismatch = fmt.Sprintf("the payment exceeds %d bytes", maxPaymentBody)
+			return nil, e
+		}
+		p, why := decodePayment(data, k.spec.SuccessRequired)
+		if why != "" {
+			e.Mismatch, e.Payment = why, p
+			return nil, e
+		}
+		v := k.want.judge(p)
+		if v.why == "" {
+			return p, nil
+		}
+		e.Mismatch, e.Payment, e.declined = v.why, p, v.declined
+		if v.declined {
+			e.Code, e.Message = failureOf(p, k.secrets)
+		}
+		return nil, e
+	case s >= 300 && s < 400:
+		e.Message = fmt.Sprintf("%d %s: a redirect, which the API never sends; it was not followed and nothing was re-sent", s, http.StatusText(s))
+		return nil, e
+	}
+	e.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
+	var body generated.Error
+	if !truncated && json.Unmarshal(data, &body) == nil && body.Code != "" {
+		e.Code = generated.ErrorCode(k.secrets.clean(string(body.Code), maxCodeLen))
+		e.Message = k.secrets.clean(body.Message, maxMessageLen)
+		return nil, e
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct == "" {
+		ct = "no Content-Type"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, not a Toss error body (%s, %d bytes", http.StatusText(resp.StatusCode), k.secrets.clean(ct, maxCodeLen), len(data))
+	if truncated {
+		fmt.Fprintf(&b, ", read stopped at %d", len(data))
+	}
+	if readErr != nil {
+		b.WriteString(", read failed")
+	}
+	b.WriteString(")")
+	if s := k.secrets.clean(string(data), maxSnippetLen); s != "" {
+		b.WriteString(": ")
+		b.WriteString(s)
+	}
+	e.Message = b.String()
+	return nil, e
+}
+
+// failureOf is the code and message of a declined payment's failure,
+// cleaned.
+func failureOf(p *generated.Payment, secrets secretList) (generated.ErrorCode, string) {
+	var code, msg string
+	if p.Failure != nil && p.Failure.Code != nil {
+		code = *p.Failure.Code
+	}
+	if p.Failure != nil && p.Failure.Message != nil {
+		msg = *p.Failure.Message
+	}
+	return generated.ErrorCode(secrets.clean(code, maxCodeLen)), secrets.clean(msg, maxMessageLen)
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; -1 when absent or
+// unreadable.
+func parseRetryAfter(v string) time.Duration {
+	if v == "" {
+		return -1
+	}
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if s < 0 {
+			return -1
+		}
+		return time.Duration(min(s, 86400)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return -1
+}
+
+// describeDecodeError says why a payment could not be decoded without
+// quoting the response: json and money errors quote the offending value.
+func describeDecodeError(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("invalid JSON at offset %d", syn.Offset)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		if typ.Field == "" && typ.Value != "object" {
+			return "the body is a JSON " + typ.Value + ", not a payment"
+		}
+		return fmt.Sprintf("field %q: a JSON %s cannot be decoded into %s", typ.Field, typ.Value, typ.Type)
+	}
+	return "a field has a value of the wrong form"
 }
