@@ -20,45 +20,25 @@ type Class int
 const (
 	// ClassNone is the class of a nil error.
 	ClassNone Class = iota
-
-	// ClassInvalid: the request was refused locally (a *ValidationError) and
-	// nothing was sent. Fix the request; retrying it unchanged fails again.
+	// ClassInvalid: refused locally (a *ValidationError); nothing was sent.
+	// Fix the request.
 	ClassInvalid
-
-	// ClassRejected: the API refused the request definitively (a 4xx that is
-	// not a decline: INVALID_REQUEST, NOT_FOUND_PAYMENT,
-	// ALREADY_CANCELED_PAYMENT, UNAUTHORIZED_KEY, ...). Nothing happened, or
-	// the state is already what the request asked for. Do not retry it as it
-	// is: fix the request, the key or the state it depends on.
+	// ClassRejected: the API refused the request definitively (a 4xx that
+	// is not a decline: INVALID_REQUEST, NOT_FOUND_PAYMENT, ...), or a
+	// look-up showed it not done as asked. Do not retry it unchanged.
 	ClassRejected
-
-	// ClassDeclined: the payment was declined definitively by the card
-	// company, the bank or fraud detection (403 REJECT_*, FDS_ERROR, an
-	// invalid or stopped card, a limit exceeded). No money moved. Show the
-	// message to the customer and let them pay another way; never retry the
-	// same request.
+	// ClassDeclined: the card company, bank or fraud detection declined the
+	// payment (403 REJECT_*, FDS_ERROR, the spec's x-toss-declined; or a
+	// payment ABORTED or EXPIRED with a failure). No money moved. Tell the
+	// customer; never retry the same request.
 	ClassDeclined
-
-	// ClassRetryable: the request was not acted on, or is safe to repeat (a
-	// 429, a connection that failed before anything was sent, a look-up that
-	// failed), and no earlier attempt of the call may have reached the server
-	// (if one may have, the class is ClassOutcomeUnknown). Call again later
-	// with the same idempotency key (the Meta and the error carry it).
+	// ClassRetryable: nothing took effect, or the call was a look-up (a
+	// 429, a connection that failed before sending). Call again later with
+	// the same idempotency key.
 	ClassRetryable
-
-	// ClassOutcomeUnknown: the request may or may not have taken effect (a
-	// timeout or a lost response after the request was sent, a 5xx after the
-	// last retry, 409 IDEMPOTENT_REQUEST_PROCESSING, PROVIDER_ERROR,
-	// ALREADY_PROCESSED_PAYMENT on key-in (on a confirm the client reconciles it by a look-up first): the spec's
-	// x-toss-outcome-unknown; a 3xx to a POST; and, after an earlier attempt
-	// of a POST may have reached the server, any last answer that is not a
-	// 4xx with a Toss error code: a 429, a page from a proxy). Do not start a new payment or
-	// cancel with a new key: settle it first with Client.Resolve, which looks
-	// the payment up, or, when IsRetryable says so, by calling again with the
-	// same idempotency key (the API replays the first answer or finishes the
-	// work). A 2xx that does not answer the request is in this class too.
+	// ClassOutcomeUnknown: the request may or may not have taken effect.
+	// Settle it first: see the package documentation, "Outcome unknown".
 	ClassOutcomeUnknown
-
 	// ClassOther is the class of an error this package did not produce.
 	ClassOther
 )
@@ -93,26 +73,19 @@ func ClassOf(err error) Class {
 	return ClassOther
 }
 
-// IsDeclined reports whether err is a definitive decline (ClassDeclined): no
-// money moved, the customer must pay another way, and the request must not be
-// retried.
+// IsDeclined reports whether err is a definitive decline (ClassDeclined).
 func IsDeclined(err error) bool { return ClassOf(err) == ClassDeclined }
 
-// IsOutcomeUnknown reports whether the request behind err may or may not have
-// taken effect (ClassOutcomeUnknown). Settle it before doing anything else:
-// call again with the same idempotency key, or look the payment up by orderId
-// (GetPaymentByOrderID) and act on its status.
+// IsOutcomeUnknown reports whether the request behind err may or may not
+// have taken effect (ClassOutcomeUnknown; see the package documentation,
+// "Outcome unknown").
 func IsOutcomeUnknown(err error) bool { return ClassOf(err) == ClassOutcomeUnknown }
 
 // IsRetryable reports whether calling again later with the same idempotency
-// key (which the error carries) is safe and may give a different answer: a
-// ClassRetryable error, a transport failure, or an outcome-unknown answer
-// that was not a definitive Toss answer (a 5xx, a 409 still in flight, or a
-// body that is not a Toss error, after an earlier attempt may have reached
-// the server). A decline, a rejection, PROVIDER_ERROR,
-// ALREADY_PROCESSED_PAYMENT and a 2xx that does not answer the request are
-// not: the same call would get the same answer. Settle those with
-// Client.Resolve.
+// key is safe and may give another answer: a ClassRetryable error, or an
+// outcome-unknown one a repeat can settle (a transport failure, a 5xx, a
+// 409 in flight). A decline, a rejection, or an answer Toss would replay
+// for the key is not.
 func IsRetryable(err error) bool {
 	switch ClassOf(err) {
 	case ClassRetryable:
@@ -174,32 +147,22 @@ type APIError struct {
 // idempotency key.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	b.WriteString("tosspayments: ")
-	b.WriteString(e.Operation)
-	b.WriteString(": ")
-	b.WriteString(strconv.Itoa(e.StatusCode))
+	fmt.Fprintf(&b, "tosspayments: %s: %d", e.Operation, e.StatusCode)
 	if e.Code != "" {
-		b.WriteByte(' ')
-		b.WriteString(string(e.Code))
+		b.WriteString(" " + string(e.Code))
 	}
 	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(": " + e.Message)
 	}
-	b.WriteString(" (")
-	b.WriteString(e.class.String())
+	b.WriteString(" (" + e.class.String())
 	if e.TraceID != "" {
-		b.WriteString(", trace id ")
-		b.WriteString(e.TraceID)
+		b.WriteString(", trace id " + e.TraceID)
 	}
 	if e.IdempotencyKey != "" {
-		b.WriteString(", idempotency key ")
-		b.WriteString(e.IdempotencyKey)
+		b.WriteString(", idempotency key " + e.IdempotencyKey)
 	}
 	if e.Attempts > 1 {
-		b.WriteString(", ")
-		b.WriteString(strconv.Itoa(e.Attempts))
-		b.WriteString(" attempts")
+		fmt.Fprintf(&b, ", %d attempts", e.Attempts)
 	}
 	b.WriteByte(')')
 	return b.String()
@@ -241,14 +204,9 @@ type TransportError struct {
 // reached the server and the cause.
 func (e *TransportError) Error() string {
 	var b strings.Builder
-	b.WriteString("tosspayments: ")
-	b.WriteString(e.Operation)
-	b.WriteString(": no answer after ")
-	b.WriteString(strconv.Itoa(e.Attempts))
-	if e.Attempts == 1 {
-		b.WriteString(" attempt")
-	} else {
-		b.WriteString(" attempts")
+	fmt.Fprintf(&b, "tosspayments: %s: no answer after %d attempt", e.Operation, e.Attempts)
+	if e.Attempts != 1 {
+		b.WriteByte('s')
 	}
 	if e.MayHaveReachedServer {
 		b.WriteString(" (the request may have reached the server")
@@ -256,19 +214,14 @@ func (e *TransportError) Error() string {
 		b.WriteString(" (the request did not reach the server")
 	}
 	if e.IdempotencyKey != "" {
-		b.WriteString("; idempotency key ")
-		b.WriteString(e.IdempotencyKey)
+		b.WriteString("; idempotency key " + e.IdempotencyKey)
 	}
-	b.WriteString(", ")
-	b.WriteString(e.Class().String())
-	b.WriteString(")")
+	b.WriteString(", " + e.Class().String() + ")")
 	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(": " + e.Err.Error())
 	}
 	if e.Last != nil {
-		b.WriteString("; last answer: ")
-		b.WriteString(e.Last.Error())
+		b.WriteString("; last answer: " + e.Last.Error())
 	}
 	return b.String()
 }
@@ -328,11 +281,9 @@ func withOperation(err error, opID string) error {
 	return err
 }
 
-// Advice says, in one sentence, what to do after e: for an outcome-unknown
-// answer, whether repeating the call with the same idempotency key can help
-// (a 5xx, a 409 in flight) or would only replay it (ALREADY_PROCESSED_PAYMENT,
-// PROVIDER_ERROR, a 2xx that does not answer the request), and that looking
-// the payment up (Client.Resolve) settles it.
+// Advice says, in one sentence, what to do after e; for an outcome-unknown
+// answer, whether a repeat with the same key can settle it or would only
+// replay it.
 func (e *APIError) Advice() string { return advice(e.class, e.later, e.IdempotencyKey) }
 
 // Advice says, in one sentence, what to do after e.
