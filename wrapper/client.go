@@ -113,15 +113,9 @@ type RetryPolicy struct {
 }
 
 // WithBaseURL sends requests to base (scheme and host, optionally a path
-// prefix) instead of DefaultBaseURL: a local sandbox, an httptest server, or
-// an egress gateway. A path prefix is kept: with
-// "https://gateway.example/toss" a confirm goes to
-// https://gateway.example/toss/v1/payments/confirm. The Authorization header
-// goes only to this scheme, host and port (the client follows no redirect).
-// With a live key (or a key of unknown mode), New refuses an http:// base
-// URL, loopback included: a live key never crosses a connection in
-// cleartext. A test key may use http:// to any host (a local sandbox, or one
-// on another machine in CI).
+// prefix, which is kept) instead of DefaultBaseURL: a local sandbox, an
+// httptest server, an egress gateway. Only a test key may use http://
+// (any host); New refuses it for any other key, loopback included.
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)
@@ -139,12 +133,9 @@ func WithBaseURL(base string) Option {
 	}
 }
 
-// WithHTTPClient sends requests through a copy of hc: its Transport, Timeout
-// and Jar are kept, hc itself is never modified. The copy follows no
-// redirect, whatever hc's CheckRedirect says: the API never redirects, and
-// following one could send a payment request, card data or the key
-// somewhere else. A redirect comes back as an error naming its status. A nil
-// hc is refused.
+// WithHTTPClient sends requests through a copy of hc (never modified) that
+// follows no redirect, whatever hc's CheckRedirect says: following one could
+// send a payment request, card data or the key somewhere else.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -184,10 +175,8 @@ func WithRetry(p RetryPolicy) Option {
 }
 
 // WithTimeout bounds each attempt (DefaultTimeout by default), from sending
-// the request to reading the whole response. The default HTTP client's own
-// timeouts follow it; a client given to WithHTTPClient keeps its own, which
-// may end an attempt sooner. The ctx of a call bounds the whole call, retries
-// included.
+// the request to reading the whole response; the ctx of a call bounds the
+// whole call. A client given to WithHTTPClient keeps its own timeouts.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -198,9 +187,9 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithLogger records retry decisions and call outcomes (operation, status,
-// code, trace id, idempotency key, attempt, reason) on l. Bodies, headers and
-// secrets are never logged. By default nothing is logged.
+// WithLogger records retry decisions and call outcomes on l (operation,
+// status, code, trace id, idempotency key, attempt, reason), never bodies,
+// headers or secrets. By default nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -248,11 +237,8 @@ func WithValidation(enabled bool) Option {
 	}
 }
 
-// New returns a Client that authenticates with secretKey (test_sk_…,
-// live_sk_…, or a widget key test_gsk_…/live_gsk_…). It refuses an empty key,
-// a key containing ':' or white space, and a client key (test_ck_…,
-// live_ck_…), which is for browsers only. The key never appears in errors,
-// logs or the Client's printed form.
+// New returns a Client that authenticates with secretKey (see the package
+// documentation, "Authentication and secrets").
 func New(secretKey string, opts ...Option) (*Client, error) {
 	if err := checkSecretKey(secretKey); err != nil {
 		return nil, err
@@ -327,13 +313,9 @@ const (
 	EnvBaseURL   = "TOSS_BASE_URL"
 )
 
-// NewFromEnv is New with the secret key from TOSS_SECRET_KEY and, when
-// TOSS_BASE_URL is set and not empty, WithBaseURL(TOSS_BASE_URL) before
-// opts (so an explicit WithBaseURL in opts wins). These are the variables
-// the tosspay command reads, with the same meaning: pointing TOSS_BASE_URL
-// at a local sandbox (tosspay sandbox prints both values) runs the same
-// code against it with no other change. An unset TOSS_SECRET_KEY is an
-// error.
+// NewFromEnv is New with the secret key from TOSS_SECRET_KEY (which must be
+// set) and, when TOSS_BASE_URL is not empty, WithBaseURL(TOSS_BASE_URL)
+// before opts (an explicit WithBaseURL in opts wins), as tosspay reads them.
 func NewFromEnv(opts ...Option) (*Client, error) {
 	key := os.Getenv(EnvSecretKey)
 	if key == "" {
@@ -394,13 +376,9 @@ func modeOf(k string) Mode {
 const backstopMargin = time.Second
 
 // defaultHTTPClient has connection, TLS and header timeouts, TLS 1.2 at
-// least, and does not follow redirects (the API never redirects; following
-// one could send a payment request somewhere else). Its response-header
-// timeout follows the per-attempt timeout (WithTimeout) plus backstopMargin,
-// so that it never ends an attempt before it. It sets no overall
-// http.Client.Timeout: every attempt runs under a context with the attempt
-// timeout, which bounds it whole, body included, without the extra timer and
-// goroutine per request that Client.Timeout costs.
+// least, and follows no redirect. Its response-header timeout is the
+// attempt's plus backstopMargin, so that it never ends an attempt before the
+// attempt's context does.
 func defaultHTTPClient(attempt time.Duration) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{

@@ -22,19 +22,6 @@ func (k *call) request() *request {
 	return &request{opID: k.id, post: k.post(), want: k.want, secrets: k.secrets}
 }
 
-// requestOf returns what the call behind err asked for, or nil.
-func requestOf(err error) *request {
-	var te *TransportError
-	if errors.As(err, &te) && te.req != nil {
-		return te.req
-	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.req
-	}
-	return nil
-}
-
 // Resolve settles an outcome-unknown error (IsOutcomeUnknown; see the
 // package documentation, "Outcome unknown") of a create, confirm, cancel or
 // key-in by looking the payment up: by its paymentKey when the call had one,
@@ -60,12 +47,11 @@ func requestOf(err error) *request {
 // as it is. A cancel is matched by amount: if an earlier cancel of the same
 // amount is the payment's last, Resolve cannot tell them apart.
 func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *Meta, error) {
-	req := requestOf(err)
-	meta := &Meta{}
+	f := factsOf(err)
+	req, meta := f.req, &Meta{}
 	if req == nil || !IsOutcomeUnknown(err) {
 		return nil, meta, err
 	}
-	f := factsOf(err)
 	meta.Operation, meta.IdempotencyKey, meta.Attempts, meta.StatusCode, meta.TraceID = req.opID, f.idempotencyKey, f.attempts, f.status, f.traceID
 	p, lookup, serr := c.settle(ctx, req, err)
 	meta.Lookup = lookup
@@ -155,6 +141,7 @@ type callFacts struct {
 	status         int
 	code           generated.ErrorCode
 	traceID        string
+	req            *request // what the call asked
 }
 
 func factsOf(err error) callFacts {
@@ -162,9 +149,9 @@ func factsOf(err error) callFacts {
 	var te *TransportError
 	switch {
 	case errors.As(err, &te):
-		return callFacts{idempotencyKey: te.IdempotencyKey, attempts: te.Attempts}
+		return callFacts{idempotencyKey: te.IdempotencyKey, attempts: te.Attempts, req: te.req}
 	case errors.As(err, &ae):
-		return callFacts{idempotencyKey: ae.IdempotencyKey, attempts: ae.Attempts, status: ae.StatusCode, code: ae.Code, traceID: ae.TraceID}
+		return callFacts{idempotencyKey: ae.IdempotencyKey, attempts: ae.Attempts, status: ae.StatusCode, code: ae.Code, traceID: ae.TraceID, req: ae.req}
 	}
 	return callFacts{}
 }

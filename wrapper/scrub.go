@@ -141,16 +141,6 @@ func (s secretList) clean(text string, max int) string {
 // printable drops control and non-printable characters and invalid UTF-8,
 // and turns each run of white space into one space.
 func printable(text string) string {
-	ok := true
-	for i := 0; i < len(text); i++ {
-		if c := text[i]; c < ' ' || c >= 0x7f {
-			ok = false
-			break
-		}
-	}
-	if ok && !strings.Contains(text, "  ") {
-		return text
-	}
 	var b strings.Builder
 	space := false
 	for len(text) > 0 {
