@@ -3,6 +3,7 @@ package openapi
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -35,8 +36,10 @@ type Operation struct {
 	// schema.
 	Body       *openapi3.RequestBody
 	BodySchema *openapi3.Schema
-	// SuccessRequired are the keys the spec requires of the JSON body of
-	// the first 2xx answer, read through allOf.
+	// SuccessStatus is the operation's first documented 2xx status with a
+	// JSON body (0 for none), and SuccessRequired the keys the spec
+	// requires of that body, read through allOf.
+	SuccessStatus   int
 	SuccessRequired []string
 }
 
@@ -74,7 +77,7 @@ func NewIndex(doc *openapi3.T) (*Index, error) {
 					o.BodySchema = mt.Schema.Value
 				}
 			}
-			o.SuccessRequired = successRequired(op)
+			o.SuccessStatus, o.SuccessRequired = success(op)
 			if ix.ops[o.ID] != nil {
 				return nil, fmt.Errorf("openapi: operationId %q is used twice", o.ID)
 			}
@@ -108,9 +111,9 @@ func (o *Operation) Param(in, name string) *openapi3.Parameter {
 	return nil
 }
 
-func successRequired(op *openapi3.Operation) []string {
+func success(op *openapi3.Operation) (int, []string) {
 	if op.Responses == nil {
-		return nil
+		return 0, nil
 	}
 	codes := make([]string, 0, op.Responses.Len())
 	for code := range op.Responses.Map() {
@@ -122,11 +125,12 @@ func successRequired(op *openapi3.Operation) []string {
 		if len(code) != 3 || code[0] != '2' || resp == nil || resp.Value == nil {
 			continue
 		}
-		if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-			return requiredOf(mt.Schema.Value, nil)
+		status, err := strconv.Atoi(code)
+		if mt := resp.Value.Content.Get("application/json"); err == nil && mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+			return status, requiredOf(mt.Schema.Value, nil)
 		}
 	}
-	return nil
+	return 0, nil
 }
 
 func requiredOf(s *openapi3.Schema, acc []string) []string {

@@ -327,7 +327,7 @@ func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, re
 			e.Mismatch = fmt.Sprintf("the payment exceeds %d bytes", maxPaymentBody)
 			return nil, e
 		}
-		p, why := decodePayment(data, k.spec.SuccessRequired)
+		p, why := decodePayment(k.spec, data)
 		if why != "" {
 			e.Mismatch, e.Payment = why, p
 			return nil, e

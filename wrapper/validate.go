@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/tosspayments-go/tosspayments-go/drift"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
@@ -26,6 +27,9 @@ var wrappedOperations = []string{openapi.OpCreatePayment, openapi.OpConfirmPayme
 var specOps = sync.OnceValues(func() (map[string]*openapi.Operation, error) {
 	ix, err := openapi.Spec()
 	if err != nil {
+		return nil, err
+	}
+	if _, err := drift.Load(); err != nil { // the answers' required keys
 		return nil, err
 	}
 	ops := make(map[string]*openapi.Operation, len(wrappedOperations))
