@@ -53,25 +53,27 @@ type call struct {
 	meta    *Meta
 	cc      callConfig
 	secrets secretList
+	// check: validate the next request built (the first) against the spec.
+	check bool
 }
 
 // result is what one attempt came to: a verified payment, or an answer that
-// is not one (apiErr), or no answer (netErr); o is its summary for decide.
+// is not one (apiErr), or no answer (netErr), or a request that could not
+// be built or broke the spec and was not sent (invalid); o is its summary
+// for decide.
 type result struct {
 	o       outcome
 	payment *generated.Payment
 	apiErr  *APIError
 	netErr  error
+	invalid error
 }
-
-// errDryRun ends the dry run of prepare before anything is sent.
-var errDryRun = errors.New("dry run")
 
 // call runs one logical call: prepare it (nothing is sent if that fails),
 // then attempt it until decide says to stop. Only decide decides; call
 // logs, waits and returns.
 func (c *Client) call(ctx context.Context, o op, opts []CallOption) (*generated.Payment, *Meta, error) {
-	k, err := c.prepare(ctx, o, opts)
+	k, err := c.prepare(o, opts)
 	if err != nil {
 		return nil, k.meta, err
 	}
@@ -83,6 +85,10 @@ func (c *Client) call(ctx context.Context, o op, opts []CallOption) (*generated.
 		}
 		k.meta.Attempts = attempt
 		r := c.attempt(ctx, k)
+		if r.invalid != nil {
+			k.meta.Attempts = 0
+			return nil, k.meta, r.invalid
+		}
 		if r.payment != nil {
 			c.log(ctx, slog.LevelDebug, "tosspayments: call succeeded", k.meta, nil)
 			return r.payment, k.meta, nil
@@ -112,11 +118,10 @@ func (c *Client) call(ctx context.Context, o op, opts []CallOption) (*generated.
 	}
 }
 
-// prepare checks the call options, chooses the idempotency key once,
-// encodes the body and builds the request once without sending it, to
-// validate it against the spec. Its errors are *ValidationErrors (or an
-// encoding error): nothing was sent.
-func (c *Client) prepare(ctx context.Context, o op, opts []CallOption) (*call, error) {
+// prepare checks the call options, chooses the idempotency key once and
+// encodes the body. Its errors are *ValidationErrors (or an encoding
+// error): nothing was sent.
+func (c *Client) prepare(o op, opts []CallOption) (*call, error) {
 	k := &call{op: o, spec: c.ops[o.id], meta: &Meta{Operation: o.id}}
 	for _, opt := range opts {
 		if opt == nil {
@@ -153,20 +158,7 @@ func (c *Client) prepare(ctx context.Context, o op, opts []CallOption) (*call, e
 			k.secrets = append(k.secrets, secretValue(s))
 		}
 	}
-	check := func(ctx context.Context, req *http.Request) error {
-		if c.cfg.validation {
-			if err := validate(ctx, k.spec, req, o.path); err != nil {
-				return err
-			}
-		}
-		return errDryRun
-	}
-	if _, err := o.send(ctx, c.gen, k.reader(), []generated.RequestEditorFn{k.edit, check}); !errors.Is(err, errDryRun) {
-		if errors.As(err, new(*ValidationError)) {
-			return k, err
-		}
-		return k, fmt.Errorf("tosspayments: %s: build request: %w", o.id, err)
-	}
+	k.check = c.cfg.validation
 	return k, nil
 }
 
@@ -180,8 +172,10 @@ func (k *call) reader() io.Reader {
 }
 
 // edit is the request editor of the call: the idempotency key, the test
-// code and the caller's headers (the client's editor adds the rest).
-func (k *call) edit(_ context.Context, req *http.Request) error {
+// code and the caller's headers (the client's editor adds the rest), then,
+// on the first request, the validation of the whole request against the
+// spec: a request that breaks it is not sent.
+func (k *call) edit(ctx context.Context, req *http.Request) error {
 	if k.cc.key != "" {
 		req.Header.Set("Idempotency-Key", k.cc.key)
 	}
@@ -190,6 +184,10 @@ func (k *call) edit(_ context.Context, req *http.Request) error {
 	}
 	for _, h := range k.cc.headers {
 		req.Header.Set(h[0], h[1])
+	}
+	if k.check {
+		k.check = false
+		return validate(ctx, k.spec, req, k.path)
 	}
 	return nil
 }
@@ -214,6 +212,13 @@ func (c *Client) attempt(ctx context.Context, k *call) result {
 		eds = append(eds, watchBody(&used))
 	}
 	resp, err := k.send(ctx, c.gen, k.reader(), eds)
+	if err != nil && !errors.As(err, new(*url.Error)) {
+		// Not an error of http.Client.Do: the builder or an editor refused.
+		if !errors.As(err, new(*ValidationError)) {
+			err = fmt.Errorf("tosspayments: %s: build request: %w", k.id, err)
+		}
+		return result{invalid: err}
+	}
 	if err != nil {
 		o.transport = true
 		o.sent = (k.data == nil && !c.traced || used.Load()) && mayHaveReached(err)
