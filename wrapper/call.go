@@ -39,9 +39,8 @@ type op struct {
 	// secrets are request values to scrub from what the server sends back
 	// (card data).
 	secrets []string
-	// send builds the request with the generated builder, applies the
-	// editors and sends it: a method of the generated client.
-	send func(ctx context.Context, g *generated.Client, body io.Reader, eds []generated.RequestEditorFn) (*http.Response, error)
+	// send is the generated client's method (see post, postAt, getAt).
+	send sender
 }
 
 // call is the state of one logical call: every attempt sends the same body
@@ -107,7 +106,10 @@ func (c *Client) call(ctx context.Context, o op, opts []CallOption) (*generated.
 			if d.reconcile {
 				return c.reconcile(ctx, k, r.apiErr)
 			}
-			err := k.finalError(r, d, class, reached)
+			var err error = k.transportError(r.netErr, reached, nil)
+			if r.netErr == nil {
+				err = k.finish(r.apiErr, d, class)
+			}
 			c.log(ctx, slog.LevelInfo, "tosspayments: call failed", k.meta, r.apiErr, slog.String("class", ClassOf(err).String()), slog.String("reason", why))
 			return nil, k.meta, err
 		}
@@ -128,7 +130,10 @@ func (c *Client) prepare(o op, opts []CallOption) (*call, error) {
 			continue
 		}
 		if err := opt(&k.cc); err != nil {
-			return k, withOperation(err, o.id)
+			if ve, ok := err.(*ValidationError); ok {
+				ve.Operation = o.id // a fresh error of the option
+			}
+			return k, err
 		}
 	}
 	if k.spec.PathParam != "" && o.path == "" {
@@ -342,15 +347,6 @@ func (k *call) transportError(err error, reached bool, last *APIError) *Transpor
 		te.Last = last
 	}
 	return te
-}
-
-// finalError is the error of a call whose last attempt decide did not
-// retry.
-func (k *call) finalError(r result, d decision, class Class, reached bool) error {
-	if r.netErr != nil {
-		return k.transportError(r.netErr, reached, nil)
-	}
-	return k.finish(r.apiErr, d, class)
 }
 
 // finish completes an answer's *APIError with the call's facts.

@@ -45,10 +45,6 @@ const (
 	MaxIdempotencyKeyLength = 300
 )
 
-// DefaultRetryPolicy is the retry policy of New: 2 retries after the first
-// attempt, with full-jitter backoff from 0 up to 250ms, 500ms, ... capped at 5s.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
-
 // Client calls the Toss Payments Core API. Create one with New and share it:
 // it is safe for concurrent use and keeps its connections alive.
 //
@@ -65,11 +61,9 @@ type Client struct {
 	// traced is true when the transport is an *http.Transport, which
 	// reports through httptrace whether an attempt got a connection.
 	traced bool
-	// creds returns the Authorization header value, set on each request the
-	// client builds (only ever for the base URL: the client follows no
-	// redirect), and the key in every form a server could echo, to scrub
-	// them from text the server sends back. A func, so that no way of
-	// printing a Client value reaches them.
+	// creds returns the Authorization header value and the key in every
+	// form a server could echo (to scrub them): a func, so that no way of
+	// printing a Client reaches them.
 	creds func() credentials
 }
 
@@ -96,20 +90,6 @@ type config struct {
 	// onBody, when set, sees every response body the client reads whole,
 	// with its operation and status, before it is interpreted.
 	onBody func(opID string, status int, body []byte)
-}
-
-// RetryPolicy bounds the retries of one call. The n-th retry waits a random
-// duration in [0, min(MaxDelay, BaseDelay×2^(n-1))] ("full jitter"), or the
-// server's Retry-After when it sends one (a Retry-After longer than MaxDelay
-// ends the retries instead).
-type RetryPolicy struct {
-	// MaxAttempts is the most times a request is sent, the first included:
-	// 1 disables retries. At most 10.
-	MaxAttempts int
-	// BaseDelay is the backoff bound of the first retry.
-	BaseDelay time.Duration
-	// MaxDelay caps every wait.
-	MaxDelay time.Duration
 }
 
 // WithBaseURL sends requests to base (scheme and host, optionally a path

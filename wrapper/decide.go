@@ -148,6 +148,24 @@ func (d decision) classOf(post, reachedBefore bool) Class {
 	return d.post
 }
 
+// DefaultRetryPolicy is the retry policy of New: 2 retries after the first
+// attempt, with full-jitter backoff from 0 up to 250ms, 500ms, ... capped at 5s.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
+
+// RetryPolicy bounds the retries of one call. The n-th retry waits a random
+// duration in [0, min(MaxDelay, BaseDelay×2^(n-1))] ("full jitter"), or the
+// server's Retry-After when it sends one (a Retry-After longer than MaxDelay
+// ends the retries instead).
+type RetryPolicy struct {
+	// MaxAttempts is the most times a request is sent, the first included:
+	// 1 disables retries. At most 10.
+	MaxAttempts int
+	// BaseDelay is the backoff bound of the first retry.
+	BaseDelay time.Duration
+	// MaxDelay caps every wait.
+	MaxDelay time.Duration
+}
+
 // wait applies the retry policy to a decision: the delay before the next
 // attempt (Retry-After or backoff), and why; retry is false when decide
 // said no, no attempt is left, Retry-After is too long, or ctx ends first.

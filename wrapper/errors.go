@@ -270,17 +270,6 @@ func (e *ValidationError) Error() string {
 	return "tosspayments: " + e.Operation + ": invalid request: " + e.Field + ": " + e.Rule + " (nothing was sent)"
 }
 
-// withOperation names the operation in a call option's *ValidationError.
-func withOperation(err error, opID string) error {
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		cp := *ve
-		cp.Operation = opID
-		return &cp
-	}
-	return err
-}
-
 // Advice says, in one sentence, what to do after e; for an outcome-unknown
 // answer, whether a repeat with the same key can settle it or would only
 // replay it.

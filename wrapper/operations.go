@@ -26,14 +26,11 @@ type Meta struct {
 	// Attempts is how many times the request was sent (0 if it was refused
 	// locally).
 	Attempts int
-	// Reconciled is true when the payment returned did not come from the
-	// call's own answer but from a look-up that settled it: a confirm
-	// answered ALREADY_PROCESSED_PAYMENT, or Client.Resolve. The payment
-	// passed the same checks as a direct answer (same paymentKey, orderId,
-	// amount, a success status).
+	// Reconciled is true when the payment returned came from a look-up that
+	// settled the call (a confirm answered ALREADY_PROCESSED_PAYMENT, or
+	// Client.Resolve), judged as a direct answer would be.
 	Reconciled bool
-	// Lookup is the Meta of that look-up (its trace id, status, attempts)
-	// when Reconciled, else nil.
+	// Lookup is the Meta of that look-up, if one was made, else nil.
 	Lookup *Meta
 }
 
@@ -121,15 +118,40 @@ func optionError(field, rule string) *ValidationError {
 
 const jsonContentType = "application/json"
 
+// sender is a method of the generated client bound to a call's path value:
+// it builds the request, applies the editors and sends it.
+type sender func(ctx context.Context, g *generated.Client, body io.Reader, eds []generated.RequestEditorFn) (*http.Response, error)
+
+type editors = []generated.RequestEditorFn
+
+// post binds a generated POST without a path parameter.
+func post[P any](m func(*generated.Client, context.Context, *P, string, io.Reader, ...generated.RequestEditorFn) (*http.Response, error)) sender {
+	return func(ctx context.Context, g *generated.Client, body io.Reader, eds editors) (*http.Response, error) {
+		return m(g, ctx, nil, jsonContentType, body, eds...)
+	}
+}
+
+// postAt binds a generated POST to its path value.
+func postAt[K ~string, P any](m func(*generated.Client, context.Context, K, *P, string, io.Reader, ...generated.RequestEditorFn) (*http.Response, error), path string) sender {
+	return func(ctx context.Context, g *generated.Client, body io.Reader, eds editors) (*http.Response, error) {
+		return m(g, ctx, K(path), nil, jsonContentType, body, eds...)
+	}
+}
+
+// getAt binds a generated GET to its path value.
+func getAt[K ~string, P any](m func(*generated.Client, context.Context, K, *P, ...generated.RequestEditorFn) (*http.Response, error), path string) sender {
+	return func(ctx context.Context, g *generated.Client, _ io.Reader, eds editors) (*http.Response, error) {
+		return m(g, ctx, K(path), nil, eds...)
+	}
+}
+
 // CreatePayment creates a payment window (status READY) whose checkout.url
 // the customer opens. Calling again with the same Idempotency-Key returns the
 // same payment.
 func (c *Client) CreatePayment(ctx context.Context, req generated.CreatePaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	return c.call(ctx, op{id: openapi.OpCreatePayment, body: req,
 		want: expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, success: created},
-		send: func(ctx context.Context, g *generated.Client, body io.Reader, eds []generated.RequestEditorFn) (*http.Response, error) {
-			return g.CreatePaymentWithBody(ctx, nil, jsonContentType, body, eds...)
-		}}, opts)
+		send: post((*generated.Client).CreatePaymentWithBody)}, opts)
 }
 
 // ConfirmPayment authorizes a payment the customer authenticated: a success
@@ -139,9 +161,7 @@ func (c *Client) CreatePayment(ctx context.Context, req generated.CreatePaymentR
 func (c *Client) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	return c.call(ctx, op{id: openapi.OpConfirmPayment, body: req,
 		want: expect{paymentKey: req.PaymentKey, orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, success: confirmed},
-		send: func(ctx context.Context, g *generated.Client, body io.Reader, eds []generated.RequestEditorFn) (*http.Response, error) {
-			return g.ConfirmPaymentWithBody(ctx, nil, jsonContentType, body, eds...)
-		}}, opts)
+		send: post((*generated.Client).ConfirmPaymentWithBody)}, opts)
 }
 
 // CancelPayment cancels the payment paymentKey: all of its balance when
@@ -152,9 +172,7 @@ func (c *Client) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymen
 func (c *Client) CancelPayment(ctx context.Context, paymentKey string, req generated.CancelPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	return c.call(ctx, op{id: openapi.OpCancelPayment, path: paymentKey, body: req,
 		want: expect{paymentKey: paymentKey, success: canceled, cancelAmount: req.CancelAmount, taxFree: req.TaxFreeAmount},
-		send: func(ctx context.Context, g *generated.Client, body io.Reader, eds []generated.RequestEditorFn) (*http.Response, error) {
-			return g.CancelPaymentWithBody(ctx, paymentKey, nil, jsonContentType, body, eds...)
-		}}, opts)
+		send: postAt((*generated.Client).CancelPaymentWithBody, paymentKey)}, opts)
 }
 
 // KeyInPayment charges a card whose number was keyed in; a success is DONE,
@@ -169,18 +187,14 @@ func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentReq
 	}
 	return c.call(ctx, op{id: openapi.OpKeyInPayment, body: req, secrets: secrets,
 		want: expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, success: keyedIn},
-		send: func(ctx context.Context, g *generated.Client, body io.Reader, eds []generated.RequestEditorFn) (*http.Response, error) {
-			return g.KeyInPaymentWithBody(ctx, nil, jsonContentType, body, eds...)
-		}}, opts)
+		send: post((*generated.Client).KeyInPaymentWithBody)}, opts)
 }
 
 // GetPayment looks the payment paymentKey up. Look-ups are safe to retry and
 // carry no idempotency key.
 func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	return c.call(ctx, op{id: openapi.OpGetPayment, path: paymentKey, want: expect{paymentKey: paymentKey},
-		send: func(ctx context.Context, g *generated.Client, _ io.Reader, eds []generated.RequestEditorFn) (*http.Response, error) {
-			return g.GetPayment(ctx, paymentKey, nil, eds...)
-		}}, opts)
+		send: getAt((*generated.Client).GetPayment, paymentKey)}, opts)
 }
 
 // GetPaymentByOrderID looks a payment up by the merchant's orderId: the way to
@@ -188,7 +202,5 @@ func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...Call
 // not known.
 func (c *Client) GetPaymentByOrderID(ctx context.Context, orderID string, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	return c.call(ctx, op{id: openapi.OpGetPaymentByOrderID, path: orderID, want: expect{orderID: orderID},
-		send: func(ctx context.Context, g *generated.Client, _ io.Reader, eds []generated.RequestEditorFn) (*http.Response, error) {
-			return g.GetPaymentByOrderID(ctx, orderID, nil, eds...)
-		}}, opts)
+		send: getAt((*generated.Client).GetPaymentByOrderID, orderID)}, opts)
 }

@@ -13,14 +13,11 @@ import (
 // can be settled later by a look-up.
 type request struct {
 	opID    string
-	post    bool
 	want    expect
 	secrets secretList
 }
 
-func (k *call) request() *request {
-	return &request{opID: k.id, post: k.post(), want: k.want, secrets: k.secrets}
-}
+func (k *call) request() *request { return &request{opID: k.id, want: k.want, secrets: k.secrets} }
 
 // Resolve settles an outcome-unknown error (IsOutcomeUnknown; see the
 // package documentation, "Outcome unknown") of a create, confirm, cancel or

@@ -53,14 +53,7 @@ const (
 	minDigitScrubLen = 6
 )
 
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
+func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
 
 func isDigitSeparator(b byte) bool { return b == ' ' || b == '-' || b == '.' || b == '/' }
 

@@ -43,12 +43,11 @@ var specOps = sync.OnceValues(func() (map[string]*openapi.Operation, error) {
 
 var missingProperty = regexp.MustCompile(`^property "([^"]+)" is missing$`)
 
-// validate checks a request the generated builder built, with the headers
-// the request editors set, against the operation in the spec with
-// kin-openapi's openapi3filter. pathValue is the path parameter's value. It
-// returns a *ValidationError naming the field and the rule, never the value.
-// Authentication is not checked (the client adds it), and no default is
-// written into the body.
+// validate checks a request as built and edited against the operation in
+// the spec with kin-openapi's openapi3filter (pathValue is the path
+// parameter's value), without authentication (the client adds it) and
+// without writing defaults into the body. Its error names the field and the
+// rule, never the value.
 func validate(ctx context.Context, op *openapi.Operation, req *http.Request, pathValue string) error {
 	ix, err := openapi.Spec()
 	if err != nil {
