@@ -3,6 +3,8 @@ package wrapper
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -19,7 +21,8 @@ func TestNeverADeclineAsASuccess(t *testing.T) {
 	t.Parallel()
 	aborted := func(p map[string]any) {
 		p["status"] = "ABORTED"
-		p["failure"] = map[string]any{"code": "REJECT_CARD_COMPANY", "message": "카드사에서 거절했습니다."}
+		// A lying server echoes the card number: it never reaches the error.
+		p["failure"] = map[string]any{"code": "REJECT_CARD_COMPANY", "message": "카드 4330-1234-1234-1234 거절"}
 	}
 	lastCancel := func(f func(c map[string]any)) func(p map[string]any) {
 		return func(p map[string]any) { f(p["cancels"].([]any)[0].(map[string]any)) }
@@ -94,6 +97,10 @@ func TestNeverADeclineAsASuccess(t *testing.T) {
 			}
 			if got := ClassOf(err); got != tc.class {
 				t.Fatalf("class %s, want %s: %v", got, tc.class, err)
+			}
+			// A key-in's card number is scrubbed from what the server echoes.
+			if s := fmt.Sprintf("%v %+v", err, err); strings.Contains(tc.name, "key-in") && strings.Contains(s, "1234-1234") {
+				t.Fatalf("the card number leaks: %s", s)
 			}
 			var ae *APIError
 			if tc.class == ClassDeclined && (!errors.As(err, &ae) || ae.Code != tc.code || ae.Payment == nil || IsRetryable(err)) {
