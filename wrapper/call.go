@@ -106,8 +106,10 @@ func (c *Client) call(ctx context.Context, o op, opts []CallOption) (*generated.
 			if d.reconcile {
 				return c.reconcile(ctx, k, r.apiErr)
 			}
-			var err error = k.transportError(r.netErr, reached, nil)
-			if r.netErr == nil {
+			var err error
+			if r.netErr != nil {
+				err = k.transportError(r.netErr, reached, nil)
+			} else {
 				err = k.finish(r.apiErr, d, class)
 			}
 			c.log(ctx, slog.LevelInfo, "tosspayments: call failed", k.meta, r.apiErr, slog.String("class", ClassOf(err).String()), slog.String("reason", why))
