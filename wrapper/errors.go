@@ -111,9 +111,10 @@ type APIError struct {
 	Operation string
 	// StatusCode is the HTTP status of the last attempt.
 	StatusCode int
-	// Code is the API's error code, such as generated.ErrorCodeRejectCardCompany.
-	// Codes the spec does not list yet are kept as they are. Empty when the
-	// body was not a Toss error (for example an HTML page from a proxy).
+	// Code is the API's error code, such as generated.ErrorCodeRejectCardCompany,
+	// or the failure's code of a payment answered declined (ABORTED or
+	// EXPIRED with a failure). Codes the spec does not list are kept as they
+	// are. Empty when the body was not a Toss error (an HTML page).
 	Code generated.ErrorCode
 	// Message is the API's message (Korean by default, English with
 	// WithLanguage("en-US")), or a description of a body that was not a Toss
@@ -127,8 +128,8 @@ type APIError struct {
 	// Attempts is how many times the request was sent.
 	Attempts int
 	// Mismatch names the check a 2xx answer failed, such as "orderId is not
-	// the one sent" or `the required key "status" is missing`: the API said
-	// yes, but not to this request. Empty for any other answer.
+	// the one sent", `the required key "status" is missing` or "status
+	// ABORTED with a failure: declined". Empty for any other answer.
 	Mismatch string
 	// Payment is the payment the answer carried when it is not a success:
 	// a 2xx that failed a check (Mismatch), or what a look-up found when
