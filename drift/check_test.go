@@ -386,3 +386,31 @@ func TestReportString(t *testing.T) {
 		t.Errorf("String() = %s\nwant %s", got, want)
 	}
 }
+
+// TestReportsBounded: an answer with more unknown keys than maxReports is
+// reported up to the bound, and a required key it lacks is still reported.
+func TestReportsBounded(t *testing.T) {
+	t.Parallel()
+	var p map[string]any
+	if err := json.Unmarshal(readTestdata(t, "payment_done.json"), &p); err != nil {
+		t.Fatal(err)
+	}
+	delete(p, "status")
+	for i := range 3 * maxReports {
+		p[fmt.Sprintf("unknown%d", i)] = i
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := checker(t).Check("confirmPayment", 200, body)
+	missing := 0
+	for _, r := range reports {
+		if r.Kind == MissingRequired && r.Pointer == "/status" {
+			missing++
+		}
+	}
+	if len(reports) > maxReports+1 || missing != 1 {
+		t.Fatalf("%d reports, %d of the missing status", len(reports), missing)
+	}
+}

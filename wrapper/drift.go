@@ -14,23 +14,18 @@ import (
 // missing, a value of another type (see package drift). A nil report logs
 // each drift on slog.Default() at level Warn; drift.LogTo(l) logs on l.
 //
-// The check never fails or changes a call: the answer is read as it would
-// be without it, and a panic in report is recovered and logged on the
-// client's logger (WithLogger). report is called on the calling goroutine,
-// at most once per distinct drift (operation, status, JSON pointer, kind,
-// and the value of an unknown enum value or code) of the client; the later
-// sightings are counted, not reported (WithDriftRecorder shares the count
-// across clients and reads it). A report never carries a value of the
-// answer other than a sanitised unknown enum value or error code.
+// The check never fails or changes a call; a panic in report is recovered
+// and logged on the client's logger. report is called on the calling
+// goroutine, once per distinct drift of the client (later sightings are
+// counted; WithDriftRecorder shares the count across clients). A report
+// never carries a value of the answer other than a sanitised unknown enum
+// value or error code.
 //
-// It is off by default, for two reasons. Cost: the check reads every answer
-// a second time, a few microseconds per call (docs/benchmarks.md, "Drift
-// check"), which the client's budget of 1.10× a hand-written call does not
-// have room for. Noise: Toss adds fields and values without notice, the
+// It is off by default: Toss adds fields and values without notice, the
 // client reads them tolerantly, and an application's logs are the wrong
 // place to learn that the library's spec is behind. Turn it on where a team
-// watches for drift: staging, a canary, the integration tests against the
-// test keys; or record answers and run `tosspay validate` on them.
+// watches for drift (staging, a canary, integration tests), or record
+// answers and run `tosspay validate` on them.
 func WithDriftReporter(report func(drift.Report)) Option {
 	return func(c *config) error {
 		rec, err := drift.NewRecorder(nil, report)

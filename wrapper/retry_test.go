@@ -150,7 +150,7 @@ func TestBackoffFullJitterBounds(t *testing.T) {
 	for n, bound := range bounds {
 		var maxSeen time.Duration
 		for range 2000 {
-			d := c.backoff(n + 1)
+			d := c.cfg.retry.backoff(n + 1)
 			if d < 0 || d > bound {
 				t.Fatalf("backoff(%d) = %s, outside [0, %s]", n+1, d, bound)
 			}
@@ -160,7 +160,7 @@ func TestBackoffFullJitterBounds(t *testing.T) {
 			t.Errorf("backoff(%d): largest of 2000 draws %s; not jittered over [0, %s]", n+1, maxSeen, bound)
 		}
 	}
-	if d := c.backoff(200); d > 300*time.Millisecond {
+	if d := c.cfg.retry.backoff(200); d > 300*time.Millisecond {
 		t.Errorf("backoff(200) = %s overflows the cap", d)
 	}
 }

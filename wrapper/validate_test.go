@@ -213,16 +213,20 @@ func TestEmptyGeneratedKeyRefused(t *testing.T) {
 // each exists, and each POST takes an Idempotency-Key.
 func TestWrappedOperationsMatchSpec(t *testing.T) {
 	t.Parallel()
-	ops, err := specIndex()
+	ix, err := openapi.Spec()
 	if err != nil {
 		t.Fatal(err)
+	}
+	ops := map[string]*openapi.Operation{}
+	for _, o := range ix.Operations() {
+		ops[o.ID] = o
 	}
 	for _, id := range wrappedOperations {
 		op := ops[id]
 		if op == nil {
 			t.Fatalf("spec lacks %s", id)
 		}
-		if op.method == http.MethodPost && op.param("header", "Idempotency-Key") == nil {
+		if op.Method == http.MethodPost && op.Param("header", "Idempotency-Key") == nil {
 			t.Errorf("%s: a POST without an Idempotency-Key parameter", id)
 		}
 	}
@@ -308,13 +312,12 @@ func TestGeneratedKeyChecked(t *testing.T) {
 // maxLength of the Idempotency-Key header.
 func TestMaxIdempotencyKeyLengthMatchesSpec(t *testing.T) {
 	t.Parallel()
-	for id, op := range kinOps(t) {
-		var p *openapi3.Parameter
-		for _, q := range op.params {
-			if q.In == "header" && q.Name == "Idempotency-Key" {
-				p = q
-			}
-		}
+	ops, err := specOps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, op := range ops {
+		p := op.Param("header", "Idempotency-Key")
 		if p == nil {
 			continue
 		}
@@ -344,21 +347,14 @@ func TestSensitiveRulesComeFromTheSchema(t *testing.T) {
 		t.Errorf("plain rule = %q", got)
 	}
 
-	props := kinOps(t)[openapi.OpKeyInPayment].body.Content.Get(jsonContentType).Schema.Value.Properties
+	ix, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := ix.Operation(openapi.OpKeyInPayment).BodySchema.Properties
 	for _, name := range []string{"cardNumber", "cardPassword", "customerIdentityNumber"} {
 		if p := props[name]; p == nil || p.Value.Extensions["x-go-type"] != sensitiveGoType {
 			t.Errorf("the spec does not type key-in's %s as %s", name, sensitiveGoType)
 		}
 	}
-}
-
-// kinOps is kin-openapi's side of the spec's operations, parsed for the
-// test.
-func kinOps(t testing.TB) map[string]*kinOp {
-	t.Helper()
-	_, kops, err := indexSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kops
 }

@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -150,40 +149,18 @@ var headerFlagNames = map[string]string{
 	"TossPayments-Test-Code": "test-code",
 }
 
-// opSpec is what the CLI reads of one operation.
-type opSpec struct {
-	id     string
-	method string
-	params []*openapi3.Parameter
-	body   *openapi3.Schema
-}
-
-var specOps = sync.OnceValues(func() (map[string]*opSpec, error) {
-	doc, err := openapi.Load()
+// specOp returns the operation id from the spec index the wrapper and
+// drift share (parsed once per process).
+func specOp(id string) (*openapi.Operation, error) {
+	ix, err := openapi.Spec()
 	if err != nil {
 		return nil, err
 	}
-	ops := map[string]*opSpec{}
-	for _, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			o := &opSpec{id: op.OperationID, method: method}
-			for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
-				for _, p := range ps {
-					if p.Value != nil {
-						o.params = append(o.params, p.Value)
-					}
-				}
-			}
-			if rb := op.RequestBody; rb != nil && rb.Value != nil {
-				if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-					o.body = mt.Schema.Value
-				}
-			}
-			ops[o.id] = o
-		}
+	if op := ix.Operation(id); op != nil {
+		return op, nil
 	}
-	return ops, nil
-})
+	return nil, fmt.Errorf("the spec has no operation %q", id)
+}
 
 // kebab turns a property name into a flag name: "orderId" → "order-id".
 func kebab(s string) string {
@@ -233,25 +210,21 @@ func kindOf(s *openapi3.Schema) flagKind {
 // parameter, body properties (an object property's own properties become
 // flags named after both), header parameters, then the client's flags.
 func apiFlags(c *command) ([]apiFlag, error) {
-	ops, err := specOps()
+	op, err := specOp(c.op)
 	if err != nil {
 		return nil, err
 	}
-	op := ops[c.op]
-	if op == nil {
-		return nil, fmt.Errorf("the spec has no operation %q", c.op)
-	}
 	var flags []apiFlag
-	for _, p := range op.params {
+	for _, p := range op.Params {
 		if p.In == inPath && p.Schema != nil {
 			flags = append(flags, apiFlag{name: kebab(p.Name), in: inPath, field: p.Name, schema: p.Schema.Value,
 				required: p.Required, kind: kindText, usage: firstSentence(p.Description)})
 		}
 	}
-	if op.body != nil {
-		flags = append(flags, bodyFlags(op.body, "", "")...)
+	if op.BodySchema != nil {
+		flags = append(flags, bodyFlags(op.BodySchema, "", "")...)
 	}
-	for _, p := range op.params {
+	for _, p := range op.Params {
 		if p.In != inHeader {
 			continue
 		}
@@ -539,8 +512,7 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 		callOpts []wrapper.CallOption
 		cfg      = clientConfig{baseURL: e.getenv("TOSS_BASE_URL"), retries: wrapper.DefaultRetryPolicy.MaxAttempts - 1, timeout: wrapper.DefaultTimeout}
 	)
-	ops, _ := specOps()
-	if ops[c.op].body != nil {
+	if op, _ := specOp(c.op); op != nil && op.BodySchema != nil {
 		body = map[string]any{}
 	}
 	for _, v := range values {
