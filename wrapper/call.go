@@ -41,6 +41,8 @@ type op struct {
 	secrets []string
 	// send is the generated client's method (see post, postAt, getAt).
 	send sender
+	// accept, when set, checks a 2xx body that is not a Payment ("": ok).
+	accept func(data []byte) string
 }
 
 // call is the state of one logical call: every attempt sends the same body

@@ -317,6 +317,12 @@ func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, re
 			e.Mismatch = fmt.Sprintf("the payment exceeds %d bytes", maxPaymentBody)
 			return nil, e
 		}
+		if k.accept != nil {
+			if e.Mismatch = k.accept(data); e.Mismatch != "" {
+				return nil, e
+			}
+			return &generated.Payment{}, nil
+		}
 		p, why := decodePayment(k.spec, data)
 		if why != "" {
 			e.Mismatch, e.Payment = why, p

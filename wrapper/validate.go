@@ -20,7 +20,8 @@ import (
 // wrappedOperations lists the spec operations the client wraps; the contract
 // tests hold it to the spec. Paths, methods and parameters are read from the
 // spec (openapi.Spec), not restated here.
-var wrappedOperations = []string{openapi.OpCreatePayment, openapi.OpConfirmPayment, openapi.OpCancelPayment, openapi.OpKeyInPayment, openapi.OpGetPayment, openapi.OpGetPaymentByOrderID}
+var wrappedOperations = []string{openapi.OpCreatePayment, openapi.OpConfirmPayment, openapi.OpCancelPayment, openapi.OpKeyInPayment, openapi.OpGetPayment, openapi.OpGetPaymentByOrderID,
+	openapi.OpIssueBillingKey, openapi.OpIssueBillingKeyWithCard, openapi.OpChargeBillingKey, openapi.OpDeleteBillingKey}
 
 // specOps returns the spec's wrapped operations, from the one index of the
 // process.

@@ -23,6 +23,7 @@ const (
 	confirmed                // DONE; WAITING_FOR_DEPOSIT with a virtual account
 	keyedIn                  // DONE
 	canceled                 // CANCELED or PARTIAL_CANCELED, the last cancel DONE
+	charged                  // DONE, type BILLING
 )
 
 // expect is what a 2xx must say to answer the request that was sent. Each
@@ -76,8 +77,10 @@ func (e *expect) judge(p *generated.Payment) verdict {
 		if s != generated.PaymentStatusReady {
 			return verdict{why: "status " + statusName(s) + " is not READY"}
 		}
-	case confirmed, keyedIn:
+	case confirmed, keyedIn, charged:
 		switch {
+		case s == generated.PaymentStatusDone && e.success == charged && p.Type != generated.PaymentTypeBilling:
+			return verdict{why: "type is not BILLING"}
 		case s == generated.PaymentStatusDone:
 		case s == generated.PaymentStatusWaitingForDeposit && e.success == confirmed:
 			if p.VirtualAccount == nil || p.VirtualAccount.AccountNumber == "" {
