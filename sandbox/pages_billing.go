@@ -9,6 +9,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
 )
 
 // billingAuthPath is the card-registration page, the sandbox's stand-in
@@ -83,7 +84,7 @@ func (s *Sandbox) billingAuth(w http.ResponseWriter, r *http.Request) {
 			f.successOrigin+" "+f.failOrigin+"; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		_ = billingPage.Execute(w, map[string]any{
-			"Customer": MaskCustomerKey(f.customerKey), "SuccessOrigin": f.successOrigin,
+			"Customer": sensitive.Mask(f.customerKey), "SuccessOrigin": f.successOrigin,
 			"CustomerKey": f.customerKey, "SuccessURL": f.successURL, "FailURL": f.failURL,
 			"Cards": BillingCards(),
 		})
@@ -152,19 +153,6 @@ func withQuery(raw string, q url.Values) string {
 	return u.String()
 }
 
-// MaskCustomerKey shows enough of a customerKey to tell customers apart
-// and not the whole of it: a customerKey identifies a person.
-func MaskCustomerKey(k string) string {
-	r := []rune(k)
-	switch {
-	case len(r) >= 10:
-		return string(r[:3]) + "****" + string(r[len(r)-2:])
-	case len(r) >= 4:
-		return string(r[:1]) + "****"
-	}
-	return "****"
-}
-
 // billingRow is a billing key as the dashboard lists it: the key and the
 // customerKey shortened (whoever holds both charges the card).
 type billingRow struct {
@@ -178,7 +166,7 @@ func (s *Store) billingRows(secretKey string, limit int) []billingRow {
 	var rows []billingRow
 	for _, k := range ks[:min(len(ks), limit)] {
 		rows = append(rows, billingRow{IssuedAt: kst(k.AuthenticatedAt), Key: k.Key[:6] + "…",
-			Customer: MaskCustomerKey(k.CustomerKey), Card: k.Card.Masked, Charges: k.Charges})
+			Customer: sensitive.Mask(k.CustomerKey), Card: k.Card.Masked, Charges: k.Charges})
 	}
 	return rows
 }
