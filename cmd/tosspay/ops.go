@@ -33,7 +33,7 @@ type request struct {
 }
 
 // callFunc calls one wrapper method with a request built from the flags.
-type callFunc func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)
+type callFunc func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (any, *wrapper.Meta, error)
 
 // buildError is a request the flags describe but the generated types cannot
 // hold (an email address its type refuses): refused locally. field is the
@@ -78,7 +78,7 @@ func decodeStrict(body []byte, v any) error {
 
 // post calls a wrapper method that takes a request body.
 func post[Req any](m func(*wrapper.Client, context.Context, Req, ...wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)) callFunc {
-	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error) {
+	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (any, *wrapper.Meta, error) {
 		req, err := decode[Req](r.body)
 		if err != nil {
 			return nil, nil, err
@@ -89,7 +89,7 @@ func post[Req any](m func(*wrapper.Client, context.Context, Req, ...wrapper.Call
 
 // postAt calls a wrapper method that takes a path parameter and a body.
 func postAt[Req any](m func(*wrapper.Client, context.Context, string, Req, ...wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)) callFunc {
-	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error) {
+	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (any, *wrapper.Meta, error) {
 		req, err := decode[Req](r.body)
 		if err != nil {
 			return nil, nil, err
@@ -100,7 +100,7 @@ func postAt[Req any](m func(*wrapper.Client, context.Context, string, Req, ...wr
 
 // lookupBy calls a wrapper look-up that takes a path parameter.
 func lookupBy(m func(*wrapper.Client, context.Context, string, ...wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)) callFunc {
-	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error) {
+	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (any, *wrapper.Meta, error) {
 		return m(cl, ctx, r.path, opts...)
 	}
 }
