@@ -18,12 +18,8 @@ func (c *Client) IssueBillingKey(ctx context.Context, req generated.IssueBilling
 // IssueBillingKeyWithCard issues a billing key from card data, which goes
 // only into the request body, as with KeyInPayment.
 func (c *Client) IssueBillingKeyWithCard(ctx context.Context, req generated.IssueBillingKeyWithCardRequest, opts ...CallOption) (*generated.Billing, *Meta, error) {
-	o := op{id: openapi.OpIssueBillingKeyWithCard, body: req, secrets: []string{string(req.CardNumber), string(req.CustomerIdentityNumber), req.CustomerKey},
-		send: post((*generated.Client).IssueBillingKeyWithCardWithBody)}
-	if req.CardPassword != nil {
-		o.secrets = append(o.secrets, string(*req.CardPassword))
-	}
-	return c.issue(ctx, o, req.CustomerKey, opts)
+	return c.issue(ctx, op{id: openapi.OpIssueBillingKeyWithCard, body: req, secrets: []string{string(req.CardNumber), string(req.CustomerIdentityNumber), req.CustomerKey},
+		send: post((*generated.Client).IssueBillingKeyWithCardWithBody)}, req.CustomerKey, opts)
 }
 
 // issue calls o, whose success is a Billing of customerKey.

@@ -36,13 +36,10 @@ type op struct {
 	path string // the path parameter's value ("" for none)
 	body any    // the request body, encoded once (nil for none)
 	want expect
-	// secrets are request values to scrub from what the server sends back
-	// (card data).
+	// secrets are request values to scrub from what the server sends back.
 	secrets []string
-	// send is the generated client's method (see post, postAt, getAt).
-	send sender
-	// accept, when set, checks a 2xx body that is not a Payment ("": ok).
-	accept func(data []byte) string
+	send    sender                   // the generated client's method (see post, postAt, getAt)
+	accept  func(data []byte) string // when set, checks a 2xx that is not a Payment ("": ok)
 }
 
 // call is the state of one logical call: every attempt sends the same body
@@ -54,8 +51,7 @@ type call struct {
 	meta    *Meta
 	cc      callConfig
 	secrets secretList
-	// check: validate the next request built (the first) against the spec.
-	check bool
+	check   bool // validate the next request built (the first) against the spec
 }
 
 // result is what one attempt came to: a verified payment, or an answer that

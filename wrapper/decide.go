@@ -15,48 +15,34 @@ import (
 // outcome is what one attempt of a call came to, as the decision table sees
 // it: no HTTP, only the facts a decision depends on.
 type outcome struct {
-	// opID is the spec's operationId; post is whether its method is POST.
-	opID string
-	post bool
+	opID string // the spec's operationId
+	post bool   // its method is POST
 	// sent is false when the attempt is known not to have reached the
 	// server (it failed before its body was written, or while connecting).
-	sent bool
-	// transport is true when no answer came back (a connection failure, a
-	// timeout, or a 2xx whose body was lost on the way).
-	transport bool
-	// status and code are the answer's HTTP status and Toss error code.
-	status int
-	code   generated.ErrorCode
-	// unverified is true for a 2xx that does not answer the request: an
-	// undecodable body, a missing required key, another payment, a status
-	// that is not a success.
+	sent      bool
+	transport bool // no answer came back (a connection failure, a timeout, a 2xx whose body was lost)
+	status    int  // the answer's HTTP status
+	code      generated.ErrorCode
+	// unverified: a 2xx that does not answer the request (an undecodable
+	// body, a missing required key, another payment, not a success).
 	unverified bool
-	// declined is true for a 2xx whose payment records a decline (ABORTED
-	// or EXPIRED with a failure).
-	declined bool
+	declined   bool // a 2xx whose payment records a decline (ABORTED or EXPIRED with a failure)
 }
 
 // decision is what to do after an attempt, and what it means.
 type decision struct {
-	// rule names the row of the table that matched.
-	rule string
-	// retry: send the same request again, with the same idempotency key.
-	retry bool
-	// reached: the request may have reached the server and been acted on.
-	reached bool
+	rule    string // the row of the table that matched
+	retry   bool   // send the same request again, with the same idempotency key
+	reached bool   // the request may have reached the server and been acted on
 	// replayed: the answer is a Toss answer about the idempotency key that a
 	// repeat would replay; it settles what an earlier attempt did.
 	replayed bool
 	// later: calling again later, with the same key, is safe and may give
 	// another answer (IsRetryable), even when the loop does not retry now.
-	later bool
-	// reconcile: settle the answer by looking the payment up (confirm's
-	// ALREADY_PROCESSED_PAYMENT).
-	reconcile bool
-	// get and post are the class of the answer for a look-up and a POST.
-	get, post Class
-	// why is the reason logged and put into errors.
-	why string
+	later     bool
+	reconcile bool   // settle the answer by looking the payment up (confirm's ALREADY_PROCESSED_PAYMENT)
+	get, post Class  // the class of the answer for a look-up and a POST
+	why       string // the reason logged and put into errors
 }
 
 // rule is one row of the decision table: the first row whose when holds

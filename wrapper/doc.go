@@ -9,9 +9,10 @@
 //		PaymentKey: paymentKey, OrderID: orderID, Amount: money.New(15000),
 //	})
 //
-// Every operation takes ctx first and returns (*generated.Payment, *Meta,
-// error). Meta always comes back, also with an error: the HTTP status, the
-// X-TossPayments-Trace-Id, the idempotency key and the number of attempts.
+// Every operation takes ctx first and returns its result (a
+// *generated.Payment; a *generated.Billing for an issued billing key), a
+// *Meta, always, also with an error (the HTTP status, the
+// X-TossPayments-Trace-Id, the idempotency key, the attempts), and an error.
 //
 // # Authentication and secrets
 //
@@ -22,14 +23,15 @@
 // ':' or white space, and an http:// base URL for a key that is not a test
 // key. NewFromEnv reads TOSS_SECRET_KEY and TOSS_BASE_URL, as tosspay does.
 //
-// The key and card data never appear in errors, log records or the printed
-// form of any type of this package. What the server sends back (code,
-// message, trace id, an HTML page) is scrubbed before it goes into an error:
-// the key raw and in base64 (so its Basic form), each request secret of at
-// least 4 characters, and a card or identity number also when written with
-// separators ("9440-6172-8391-0245"); then control characters are dropped
-// and lengths capped. The two-digit cardPassword is not scrubbed (the API
-// does not echo it). Validation errors name fields and rules, never values.
+// The key, card data, billing keys and customerKeys never appear in errors,
+// log records or the printed form of any type of this package. What the
+// server sends back (code, message, trace id, an HTML page) is scrubbed
+// before it goes into an error: the key raw and in base64 (so its Basic
+// form), each request secret of at least 4 characters, and a card or
+// identity number also when written with separators
+// ("9440-6172-8391-0245"); then control characters are dropped and lengths
+// capped. The two-digit cardPassword is not scrubbed (the API does not echo
+// it). Validation errors name fields and rules, never values.
 //
 // # Idempotency and retries
 //
@@ -38,8 +40,8 @@
 // and body. It comes back in Meta and in every error: persist it with the
 // order. Toss keeps a key for 15 days (openapi.IdempotencyWindow) and
 // replays the first answer for it whatever the body. For retries that
-// survive a crash, derive the key (DeriveIdempotencyKey,
-// ConfirmIdempotencyKey, CancelIdempotencyKey).
+// survive a crash, derive the key (ConfirmIdempotencyKey,
+// CancelIdempotencyKey; a billing charge's is derived by default).
 //
 // A call is retried (DefaultRetryPolicy; WithRetry) only when that is safe:
 // a connection failure or lost response, 409 IDEMPOTENT_REQUEST_PROCESSING,
@@ -50,26 +52,23 @@
 //
 // # Success
 //
-// A 2xx is a success only when it answers the request that was sent and its
-// status says the request was done: it decodes into a generated.Payment,
-// carries every key the spec requires, names the paymentKey, orderId and
-// amount sent, and has the status of a success: a confirm or key-in DONE, a
-// virtual-account confirm WAITING_FOR_DEPOSIT with its account, a create
-// READY, a cancel CANCELED or PARTIAL_CANCELED whose last cancel is DONE
-// with the amounts sent. A payment ABORTED or EXPIRED with a failure is a
-// declined *APIError carrying the failure's code. Any other 2xx is an
-// *APIError whose Mismatch names the failed check and whose Payment is what
-// came back; for a POST its outcome is unknown.
+// A 2xx is a success only when it answers the request sent and says it was
+// done: a payment with every key the spec requires, the paymentKey, orderId
+// and amount sent, and the status of a success (a create READY; a confirm,
+// key-in or billing charge DONE, the charge of type BILLING; a
+// virtual-account confirm WAITING_FOR_DEPOSIT with its account; a cancel
+// CANCELED or PARTIAL_CANCELED whose last cancel is DONE with the amounts
+// sent), or a billing key of the customerKey sent. A payment ABORTED or
+// EXPIRED with a failure is a declined *APIError with the failure's code;
+// any other 2xx is an *APIError whose Mismatch names the failed check and
+// whose Payment is what came back (for a POST, outcome unknown).
 //
 // # Errors
 //
-// A failed call returns a *ValidationError (the request broke a rule of the
-// OpenAPI document, checked by kin-openapi; nothing was sent), an *APIError
-// (the API answered with an error, or a 2xx that is not a success), or a
-// *TransportError (no answer after the retries; it says whether the request
-// may have reached the server). ClassOf sorts them by what to do next:
-// ClassInvalid, ClassRejected, ClassDeclined (IsDeclined), ClassRetryable
-// (IsRetryable) and ClassOutcomeUnknown (IsOutcomeUnknown).
+// A failed call returns a *ValidationError (a rule of the OpenAPI document
+// broken; nothing was sent), an *APIError (an error answer, or a 2xx that is
+// not a success) or a *TransportError (no answer after the retries). ClassOf
+// sorts them by what to do next (IsDeclined, IsRetryable, IsOutcomeUnknown).
 //
 // # Outcome unknown
 //

@@ -22,28 +22,19 @@ func newUUIDv4() string {
 }
 
 // DeriveIdempotencyKey returns a stable Idempotency-Key for one logical
-// request, made from the operation's name and the fields that identify the
-// request: the same inputs give the same key in any process, at any time.
+// request from the operation's name and the fields that identify it exactly:
+// the same inputs give the same key in any process, so a retry after a crash
+// or a redeploy replays the first answer ("Outcome unknown"). The fields:
+// confirm, ConfirmIdempotencyKey; cancel, CancelIdempotencyKey (with the
+// cancel's sequence number, or a second partial cancel of the same amount
+// would replay the first and refund nothing); billing charge,
+// ChargeIdempotencyKey; create and key-in, orderId and amount. Never pass
+// card or personal data (a hash of a card number can be brute-forced).
 //
-// Use it when a retry must survive a crash or a redeploy (see the package
-// documentation, "Outcome unknown"): a derived key makes the retry replay
-// the first answer. The fields must identify the request exactly:
-//
-//   - confirm: paymentKey, orderId, amount (see ConfirmIdempotencyKey);
-//   - cancel: paymentKey, the cancel's sequence number for this payment
-//     (1, 2, ...), amount (see CancelIdempotencyKey). Without the sequence
-//     number, a second partial cancel of the same amount would replay the
-//     first and refund nothing;
-//   - create and key-in: orderId and amount.
-//
-// Never pass card or personal data (cardNumber, cardPassword,
-// customerIdentityNumber): a hash of a card number can be reversed by brute
-// force.
-//
-// The key is the operation (letters, digits, '-' and '_' kept, at most 32
-// characters), a '-', and the unpadded base64url SHA-256 of the operation and
-// the fields, each length-prefixed so that ("ab", "c") and ("a", "bc") differ:
-// at most 76 characters, well under the API's 300.
+// The key is the operation (letters, digits, '-' and '_', at most 32), a '-',
+// and the unpadded base64url SHA-256 of the operation and the fields, each
+// length-prefixed so that ("ab", "c") and ("a", "bc") differ: at most 76
+// characters, well under the API's 300.
 func DeriveIdempotencyKey(operation string, fields ...string) string {
 	h := sha256.New()
 	var n [binary.MaxVarintLen64]byte

@@ -19,30 +19,23 @@ type request struct {
 
 func (k *call) request() *request { return &request{opID: k.id, want: k.want, secrets: k.secrets} }
 
-// Resolve settles an outcome-unknown error (IsOutcomeUnknown; see the
-// package documentation, "Outcome unknown") of a create, confirm, cancel or
-// key-in by looking the payment up: by its paymentKey when the call had one,
-// else by its orderId. It settles by the payment's status, with the same
-// rules as a direct answer:
+// Resolve settles an outcome-unknown error (see the package documentation,
+// "Outcome unknown") of a create, confirm, cancel, key-in or billing charge by
+// looking the payment up, by its paymentKey when the call had one, else by
+// its orderId, and judging it as a direct answer ("Success"):
 //
-//   - The payment shows the call done as asked (a confirm or key-in DONE, a
-//     virtual-account confirm WAITING_FOR_DEPOSIT with its account, a cancel
-//     whose last entry is DONE with the amounts sent, a create with the same
-//     orderId and amount): Resolve returns it, with Meta.Reconciled set and
-//     Meta.Lookup the look-up's metadata.
-//   - It records a decline (ABORTED or EXPIRED with a failure): Resolve
-//     returns a declined *APIError (IsDeclined) whose Code is the failure's
-//     code and whose Payment is what was found.
-//   - It shows the call not done as asked (another amount or status, no
-//     such payment): a definitive *APIError (ClassRejected) whose Mismatch
-//     says why and whose Payment is what was found.
-//   - It is not settled yet (READY, IN_PROGRESS, a cancel IN_PROGRESS) or
-//     the look-up fails: Resolve returns err itself, still outcome-unknown,
-//     with Meta.Lookup set; call Resolve again later.
+//   - done as asked: Resolve returns it (Meta.Reconciled set, Meta.Lookup
+//     the look-up's metadata);
+//   - a decline (ABORTED or EXPIRED with a failure): a declined *APIError
+//     whose Code is the failure's and whose Payment is what was found;
+//   - not done as asked (another amount or status, no such payment): a
+//     ClassRejected *APIError whose Mismatch says why;
+//   - not settled yet (READY, IN_PROGRESS, a cancel IN_PROGRESS), or the
+//     look-up failed: err itself, with Meta.Lookup; call Resolve again later.
 //
-// An err that is not outcome-unknown, or not from this package, comes back
-// as it is. A cancel is matched by amount: if an earlier cancel of the same
-// amount is the payment's last, Resolve cannot tell them apart.
+// Any other err comes back as it is (an issued billing key has no look-up:
+// repeat the issue with its idempotency key). A cancel is matched by amount:
+// an earlier cancel of the same amount, last, cannot be told apart.
 func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *Meta, error) {
 	f := factsOf(err)
 	req, meta := f.req, &Meta{}
