@@ -54,10 +54,9 @@ type call struct {
 	check   bool // validate the next request built (the first) against the spec
 }
 
-// result is what one attempt came to: a verified payment, or an answer that
-// is not one (apiErr), or no answer (netErr), or a request that could not
-// be built or broke the spec and was not sent (invalid); o is its summary
-// for decide.
+// result is what one attempt came to: a verified payment, or an answer that is
+// not one (apiErr), or no answer (netErr), or a request that could not be built
+// or broke the spec and was not sent (invalid); o is its summary for decide.
 type result struct {
 	o       outcome
 	payment *generated.Payment

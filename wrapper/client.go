@@ -182,9 +182,8 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithIdempotencyKeyGenerator replaces the UUID v4 generator that picks the
-// Idempotency-Key of a POST called without WithIdempotencyKey. Tests use it
-// for deterministic keys. It is called once per call, before the first
-// attempt.
+// Idempotency-Key of a POST called without WithIdempotencyKey. Tests use it for
+// deterministic keys. It is called once per call, before the first attempt.
 func WithIdempotencyKeyGenerator(gen func() string) Option {
 	return func(c *config) error {
 		if gen == nil {
@@ -195,9 +194,8 @@ func WithIdempotencyKeyGenerator(gen func() string) Option {
 	}
 }
 
-// WithSleeper replaces the wait between attempts. sleep must return early,
-// with ctx.Err(), when ctx ends. Tests use it to record the delays and not
-// wait.
+// WithSleeper replaces the wait between attempts. sleep must return early, with
+// ctx.Err(), when ctx ends. Tests use it to record the delays and not wait.
 func WithSleeper(sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(c *config) error {
 		if sleep == nil {
@@ -276,9 +274,8 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 // UserAgent is the User-Agent of every request.
 const UserAgent = "tosspayments-go"
 
-// authorize is the request editor of the client: the Authorization,
-// User-Agent and Accept-Language of every request (the call adds its own;
-// see call.edit).
+// authorize is the request editor of the client: the Authorization, User-Agent
+// and Accept-Language of every request (the call adds its own; see call.edit).
 func (c *Client) authorize(_ context.Context, req *http.Request) error {
 	req.Header.Set("Authorization", c.creds().auth)
 	req.Header.Set("User-Agent", UserAgent)

@@ -23,15 +23,14 @@
 // ':' or white space, and an http:// base URL for a key that is not a test
 // key. NewFromEnv reads TOSS_SECRET_KEY and TOSS_BASE_URL, as tosspay does.
 //
-// The key, card data, billing keys and customerKeys never appear in errors,
-// log records or the printed form of any type of this package. What the
-// server sends back (code, message, trace id, an HTML page) is scrubbed
-// before it goes into an error: the key raw and in base64 (so its Basic
-// form), each request secret of at least 4 characters, and a card or
-// identity number also when written with separators
-// ("9440-6172-8391-0245"); then control characters are dropped and lengths
-// capped. The two-digit cardPassword is not scrubbed (the API does not echo
-// it). Validation errors name fields and rules, never values.
+// The key, card data, billing keys and customerKeys never appear in errors, log
+// records or the printed form of any type of this package. What the server
+// sends back (code, message, trace id, an HTML page) is scrubbed before it goes
+// into an error: the key raw and in base64 (so its Basic form), each request
+// secret of at least 4 characters, and a card or identity number also when
+// written with separators ("9440-6172-8391-0245"); then control characters are
+// dropped and lengths capped. The two-digit cardPassword is not scrubbed (the
+// API does not echo it). Validation errors name fields and rules, never values.
 //
 // # Idempotency and retries
 //
@@ -72,23 +71,22 @@
 //
 // # Outcome unknown
 //
-// This is the rule every outcome-unknown error of this package refers to.
-// A POST's outcome is unknown when it may or may not have taken effect: a
-// timeout or lost response after sending, a 5xx or 409 in flight after the
-// last retry, a 3xx, a code the spec lists in the operation's
-// x-toss-outcome-unknown (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on
-// key-in), a 2xx that does not answer the request, and, once an attempt may
-// have reached the server, any last answer that is not a 4xx with a Toss
-// code (only that one Toss replays for the key). The payment may or may not
-// have happened. Settle it before anything else, and never send the request
-// again with a new idempotency key (that can charge or refund twice):
-// Client.Resolve looks the payment up and returns it when its status shows
-// the call done, a declined or rejected error when it shows it was not, and
-// the error itself while it is not settled. When IsRetryable says so (a
-// 5xx, a 409 in flight), repeating the call with the same key also settles
-// it; otherwise a repeat only replays the answer. The error's Advice says
-// which. A confirm answered ALREADY_PROCESSED_PAYMENT is settled at once by
-// a look-up (Meta.Reconciled, Meta.Lookup).
+// This is the rule every outcome-unknown error of this package refers to. A
+// POST's outcome is unknown when it may or may not have taken effect: a timeout
+// or lost response after sending, a 5xx or 409 in flight after the last retry,
+// a 3xx, a code the spec lists in the operation's x-toss-outcome-unknown
+// (PROVIDER_ERROR; ALREADY_PROCESSED_PAYMENT on key-in), a 2xx that does not
+// answer the request, and, once an attempt may have reached the server, any
+// last answer that is not a 4xx with a Toss code (only that one Toss replays
+// for the key). The payment may or may not have happened. Settle it before
+// anything else, and never send the request again with a new idempotency key
+// (that can charge or refund twice): Client.Resolve looks the payment up and
+// returns it when its status shows the call done, a declined or rejected error
+// when it shows it was not, and the error itself while it is not settled. When
+// IsRetryable says so (a 5xx, a 409 in flight), repeating the call with the
+// same key also settles it; otherwise a repeat only replays the answer. The
+// error's Advice says which. A confirm answered ALREADY_PROCESSED_PAYMENT is
+// settled at once by a look-up (Meta.Reconciled, Meta.Lookup).
 //
 // # Testing
 //

@@ -32,10 +32,9 @@ func WithDriftReporter(report func(drift.Report)) Option {
 	}
 }
 
-// WithDriftRecorder is WithDriftReporter with a Recorder of the caller's:
-// share one across the clients of a process to report each drift once per
-// process, and read what it counted with its Reports method. A nil r is
-// refused.
+// WithDriftRecorder is WithDriftReporter with a Recorder of the caller's: share
+// one across the clients of a process to report each drift once per process,
+// and read what it counted with its Reports method. A nil r is refused.
 func WithDriftRecorder(r *drift.Recorder) Option {
 	return func(c *config) error {
 		if r == nil {

@@ -101,11 +101,10 @@ func IsRetryable(err error) bool {
 	return false
 }
 
-// APIError is an answer from the API that is not a success: a non-2xx, or
-// a 2xx that does not answer the request (Mismatch says why). Use errors.As
-// to get it; its Class says what to do next. It never holds the secret key
-// or card data: what the server sent is scrubbed of them and cut to a
-// bounded length.
+// APIError is an answer from the API that is not a success: a non-2xx, or a 2xx
+// that does not answer the request (Mismatch says why). Use errors.As to get
+// it; its Class says what to do next. It never holds the secret key or card
+// data: what the server sent is scrubbed of them and cut to a bounded length.
 type APIError struct {
 	// Operation is the spec's operationId, such as "confirmPayment".
 	Operation string
@@ -303,12 +302,11 @@ func advice(class Class, later bool, key string) string {
 }
 
 // checkResponse is the one place an answer becomes an error (go-github's
-// CheckResponse is the model): a non-2xx; a 2xx that does not decode into
-// the spec's payment; one that does not answer the request or whose status
-// is not a success (expect.judge); one whose payment records a decline,
-// which becomes a declined error carrying the failure's code. Whatever the
-// server sent is cleaned (scrubbed of the secrets, then cut) before it is
-// kept.
+// CheckResponse is the model): a non-2xx; a 2xx that does not decode into the
+// spec's payment; one that does not answer the request or whose status is not a
+// success (expect.judge); one whose payment records a decline, which becomes a
+// declined error carrying the failure's code. Whatever the server sent is
+// cleaned (scrubbed of the secrets, then cut) before it is kept.
 func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, readErr error) (*generated.Payment, *APIError) {
 	e := &APIError{StatusCode: resp.StatusCode, TraceID: k.meta.TraceID, retryAfter: -1}
 	switch s := resp.StatusCode; {
@@ -369,8 +367,7 @@ func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, re
 	return nil, e
 }
 
-// failureOf is the code and message of a declined payment's failure,
-// cleaned.
+// failureOf is the code and message of a declined payment's failure, cleaned.
 func failureOf(p *generated.Payment, secrets secretList) (generated.ErrorCode, string) {
 	var code, msg string
 	if p.Failure != nil && p.Failure.Code != nil {

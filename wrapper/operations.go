@@ -175,15 +175,12 @@ func (c *Client) CancelPayment(ctx context.Context, paymentKey string, req gener
 		send: postAt((*generated.Client).CancelPaymentWithBody, paymentKey)}, opts)
 }
 
-// KeyInPayment charges a card whose number was keyed in; a success is DONE,
-// and a payment answered ABORTED with a failure is a declined error. The
-// card number, password and identity number go only into the request body:
-// never into errors or logs, and text the server sends back is scrubbed of
-// them.
+// KeyInPayment charges a card whose number was keyed in; a success is DONE, and
+// a payment answered ABORTED with a failure is a declined error. The card
+// number, password and identity number go only into the request body: never
+// into errors or logs, and text the server sends back is scrubbed of them.
 func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	// The two-digit cardPassword is too short to scrub (see secretList.scrub).
-	secrets := []string{string(req.CardNumber), string(req.CustomerIdentityNumber)}
-	return c.call(ctx, op{id: openapi.OpKeyInPayment, body: req, secrets: secrets,
+	return c.call(ctx, op{id: openapi.OpKeyInPayment, body: req, secrets: []string{string(req.CardNumber), string(req.CustomerIdentityNumber)},
 		want: expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, success: keyedIn},
 		send: post((*generated.Client).KeyInPaymentWithBody)}, opts)
 }

@@ -122,9 +122,8 @@ func settled(req *request, cause error, why string, p *generated.Payment, class 
 	return e
 }
 
-// callFacts are what an error of a call says of the call: its key and
-// attempts, and of the last answer (an *APIError) its status, code and
-// trace id.
+// callFacts are what an error of a call says of the call: its key and attempts,
+// and of the last answer (an *APIError) its status, code and trace id.
 type callFacts struct {
 	idempotencyKey string
 	attempts       int

@@ -17,14 +17,9 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
-// wrappedOperations lists the spec operations the client wraps; the contract
-// tests hold it to the spec. Paths, methods and parameters are read from the
-// spec (openapi.Spec), not restated here.
-var wrappedOperations = []string{openapi.OpCreatePayment, openapi.OpConfirmPayment, openapi.OpCancelPayment, openapi.OpKeyInPayment, openapi.OpGetPayment, openapi.OpGetPaymentByOrderID,
-	openapi.OpIssueBillingKey, openapi.OpIssueBillingKeyWithCard, openapi.OpChargeBillingKey, openapi.OpDeleteBillingKey}
-
-// specOps returns the spec's wrapped operations, from the one index of the
-// process.
+// specOps returns the spec's operations by operationId (the client wraps
+// every one), from the one index of the process: paths, methods and
+// parameters are read from the spec, not restated here.
 var specOps = sync.OnceValues(func() (map[string]*openapi.Operation, error) {
 	ix, err := openapi.Spec()
 	if err != nil {
@@ -33,11 +28,9 @@ var specOps = sync.OnceValues(func() (map[string]*openapi.Operation, error) {
 	if _, err := drift.Load(); err != nil { // the answers' required keys
 		return nil, err
 	}
-	ops := make(map[string]*openapi.Operation, len(wrappedOperations))
-	for _, id := range wrappedOperations {
-		if ops[id] = ix.Operation(id); ops[id] == nil {
-			return nil, fmt.Errorf("wrapper: the spec has no operation %q", id)
-		}
+	ops := map[string]*openapi.Operation{}
+	for _, o := range ix.Operations() {
+		ops[o.ID] = o
 	}
 	return ops, nil
 })

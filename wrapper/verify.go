@@ -156,10 +156,9 @@ func statusName(s generated.PaymentStatus) string {
 }
 
 // decodePayment decodes a 2xx body of the operation op and checks that it
-// carries every key the spec requires of the answer's top level, with
-// drift's walker (the module's one JSON walker); why says what failed (""
-// for nothing). Keys missing deeper are drift, not a failure (the tolerant
-// reader).
+// carries every key the spec requires of the answer's top level, with drift's
+// walker (the module's one JSON walker); why says what failed ("" for nothing).
+// Keys missing deeper are drift, not a failure (the tolerant reader).
 func decodePayment(op *openapi.Operation, data []byte) (*generated.Payment, string) {
 	p := new(generated.Payment)
 	if err := json.Unmarshal(data, p); err != nil {
