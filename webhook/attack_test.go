@@ -1,0 +1,75 @@
+package webhook
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A body (or a transmission-id header) of a megabyte must not make a log
+// line of a megabyte: what the sender chose is logged shortened, so a
+// flood of forged deliveries cannot fill the shop's logs.
+func TestLoggedClaimsAreBounded(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("o", 200_000)
+	toss := newFakeToss(t, paymentJSON("pk_1", "order_1", "DONE", nil))
+	var logs logBuffer
+	r := mustNew(t, (&recorder{}).handle, WithPaymentGetter(toss), WithLogger(logs.logger()))
+	bodies := map[string][]byte{
+		// refused after the look-up: the orderId differs
+		"long orderId and status": []byte(`{"eventType":"PAYMENT_STATUS_CHANGED","createdAt":"x","data":{"paymentKey":"pk_1","orderId":"` + long + `","status":"` + long + `"}}`),
+		// accepted, and logged as disagreeing with the API
+		"long claimed status": []byte(`{"eventType":"PAYMENT_STATUS_CHANGED","createdAt":"x","data":{"paymentKey":"pk_1","orderId":"order_1","status":"` + long + `"}}`),
+	}
+	for name, body := range bodies {
+		before := len(logs.String())
+		deliver(t, r, strings.Repeat("t", 100_000), 0, body)
+		if n := len(logs.String()) - before; n == 0 || n > 2000 {
+			t.Errorf("%s: the delivery logged %d bytes", name, n)
+		}
+	}
+}
+
+// Deliveries nobody can verify (here BILLING_DELETED bodies, each one
+// different) must not push the state of verified payments out of the
+// receiver's memory: otherwise a replay of a handled payment state calls
+// the function again.
+func TestUnverifiedFloodKeepsVerifiedState(t *testing.T) {
+	t.Parallel()
+	toss := newFakeToss(t, paymentJSON("pk_1", "order_1", "DONE", strPtr(testSecret)))
+	var rec recorder
+	const size = 8
+	r := mustNew(t, rec.handle, WithPaymentGetter(toss), WithUnverified(rec.handleUnverified), WithStore(NewMemoryStoreSize(size)))
+	done := statusEvent("pk_1", "order_1", "DONE", strPtr(testSecret), "2026-01-02T15:00:00")
+	wantStatus(t, deliver(t, r, "whtrans_1", 0, done), 200)
+	for i := range 4 * size {
+		body := fmt.Sprintf(`{"eventType":"BILLING_DELETED","createdAt":"2026-01-02T15:00:00","data":{"billingKey":"bk_%d","reason":"r"}}`, i)
+		wantStatus(t, deliver(t, r, fmt.Sprintf("whtrans_f%d", i), 0, []byte(body)), 200)
+	}
+	wantStatus(t, deliver(t, r, "whtrans_2", 0, done), 200)
+	if n := rec.count(); n != 1 {
+		t.Fatalf("the function saw the DONE state %d times, want 1", n)
+	}
+}
+
+// A signature header of hundreds of thousands of values (the server lets a
+// header be a megabyte) costs no more than the few values tried.
+func TestSignatureHeaderOfManyValues(t *testing.T) {
+	header := strings.Repeat("v1:AAAA,", 120_000)
+	key := [][]byte{[]byte("k")}
+	now := time.Date(2026, 1, 2, 6, 0, 0, 0, time.UTC)
+	sent := now.Format(time.RFC3339)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err := verifySignature(header, sent, []byte(`{}`), key, now, time.Minute)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("a header of bogus values verified")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
+		t.Fatalf("checking the header allocated %d bytes", n)
+	}
+}
