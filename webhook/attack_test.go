@@ -73,3 +73,18 @@ func TestSignatureHeaderOfManyValues(t *testing.T) {
 		t.Fatalf("checking the header allocated %d bytes", n)
 	}
 }
+
+// A paymentKey of "." or ".." is within the spec's length, but the look-up
+// would send it as a dot segment: GET /v1/payments/.. is GET /v1/ with the
+// shop's secret key. It is refused before any look-up.
+func TestDotSegmentKeysAreNotLookedUp(t *testing.T) {
+	t.Parallel()
+	toss := newFakeToss(t, paymentJSON("pk_1", "order_1", "DONE", nil))
+	r := mustNew(t, (&recorder{}).handle, WithPaymentGetter(toss))
+	for _, key := range []string{".", ".."} {
+		wantStatus(t, deliver(t, r, "whtrans_1", 0, statusEvent(key, "order_1", "DONE", nil, "2026-01-02T15:00:00")), 400)
+	}
+	if n := toss.count(); n != 0 {
+		t.Fatalf("%d look-ups", n)
+	}
+}
