@@ -88,3 +88,21 @@ func TestDotSegmentKeysAreNotLookedUp(t *testing.T) {
 		t.Fatalf("%d look-ups", n)
 	}
 }
+
+// The receiver printed with %v or %+v (a debugging line, a panic's value)
+// shows no security key.
+func TestReceiverPrintsNoKey(t *testing.T) {
+	t.Parallel()
+	key := []byte("payout-security-key-never-printed")
+	r := mustNew(t, (&recorder{}).handle, WithSecurityKeys(key))
+	var spelled []string
+	for _, b := range key[:6] {
+		spelled = append(spelled, fmt.Sprint(b))
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
+		out := fmt.Sprintf(verb, r) + fmt.Sprintf(verb, *r)
+		if strings.Contains(out, string(key[:12])) || strings.Contains(out, strings.Join(spelled, " ")) || strings.Contains(out, fmt.Sprintf("%x", key[:6])) || strings.Contains(out, strings.Join(spelled, ", ")) {
+			t.Errorf("%s shows the key: %.300s", verb, out)
+		}
+	}
+}

@@ -96,7 +96,7 @@ type Receiver struct {
 	unverified UnverifiedFunc
 	payments   PaymentGetter
 	secrets    SecretLookup
-	keys       [][]byte
+	keys       func() [][]byte // a closure: a Receiver printed with any verb shows an address, not the keys
 	tolerance  time.Duration
 	store      Store
 	unverStore Store // where unverified deliveries are de-duplicated
@@ -151,7 +151,14 @@ func WithSecurityKeys(keys ...[]byte) Option {
 			if len(k) == 0 {
 				return errors.New("webhook: WithSecurityKeys: empty key")
 			}
-			r.keys = append(r.keys, append([]byte(nil), k...))
+			held := append([]byte(nil), k...)
+			prev := r.keys
+			r.keys = func() [][]byte {
+				if prev == nil {
+					return [][]byte{held}
+				}
+				return append(prev(), held)
+			}
 		}
 		return nil
 	}
@@ -382,10 +389,10 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, *
 }
 
 func (r *Receiver) checkSignature(sig, sentAt string, body []byte) *rejection {
-	if len(r.keys) == 0 {
+	if r.keys == nil {
 		return reject(http.StatusInternalServerError, "a signed delivery, and no security key to check it (WithSecurityKeys)", nil)
 	}
-	if err := verifySignature(sig, sentAt, body, r.keys, r.now(), r.tolerance); err != nil {
+	if err := verifySignature(sig, sentAt, body, r.keys(), r.now(), r.tolerance); err != nil {
 		return reject(http.StatusUnauthorized, "signature refused", err)
 	}
 	return nil
