@@ -106,3 +106,28 @@ func TestReceiverPrintsNoKey(t *testing.T) {
 		}
 	}
 }
+
+// A shop registered for DEPOSIT_CALLBACK gets the deposit's DONE once. A
+// forger who read the paymentKey and orderId in the success page's URL then
+// posts a PAYMENT_STATUS_CHANGED of that payment: the look-up answers the
+// same DONE, a state already handled, so the function is not called again
+// (it would ship the order twice). Likewise for a shop registered for both
+// events: the second of the two deliveries of one change brings no new
+// state.
+func TestOneStateOnceWhateverTheEventType(t *testing.T) {
+	t.Parallel()
+	for _, st := range testStores(t) {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			toss := newFakeToss(t, payJSON(pay{key: "pk_va", order: "order_va", status: "DONE", secret: strPtr(testSecret), total: 1000, last: "txdep"}))
+			var rec recorder
+			r := mustNew(t, rec.handle, WithPaymentGetter(toss), WithStore(st.store(t)))
+			wantStatus(t, deliver(t, r, "whtrans_dc", 0, depositEvent("order_va", "DONE", testSecret)), 200)
+			forged := statusEvent("pk_va", "order_va", "DONE", nil, "2026-01-02T15:00:00")
+			wantStatus(t, deliver(t, r, "whtrans_forged", 0, forged), 200)
+			if got := rec.statuses(); len(got) != 1 {
+				t.Fatalf("the function saw %v, want one DONE", got)
+			}
+		})
+	}
+}

@@ -86,9 +86,10 @@ const DefaultBodyReadTimeout = 5 * time.Second
 //     when there is one, and are refused (422) otherwise.
 //
 // De-duplication is on the state the API answered, not on the transmission
-// id the sender chose: a payment event whose type, payment, status and last
+// id the sender chose: a payment event whose payment, status and last
 // transaction were already handled is answered 200 without calling the
-// function, whatever its id. Look-ups of one payment are coalesced and all
+// function, whatever its id and whichever of the two payment event types
+// brought it. Look-ups of one payment are coalesced and all
 // look-ups are bounded per second (WithLookupRate); past the bound the
 // receiver answers 503 so that Toss retries.
 type Receiver struct {
@@ -508,7 +509,7 @@ func (r *Receiver) verifyPayment(ctx context.Context, u *Unverified) (*Event, *r
 		}
 	}
 	ev.Payment = p
-	ev.Key = stateKey(u.Type, p)
+	ev.Key = stateKey(p)
 	ev.Disagreements = disagreements(u, p)
 	if len(ev.Disagreements) > 0 {
 		r.log.LogAttrs(ctx, slog.LevelWarn, "webhook: the body disagrees with the API; the function gets the API's answer",
@@ -530,10 +531,14 @@ func checkLookupable(op, field, v string) *rejection {
 	return nil
 }
 
-// stateKey is the de-duplication key of a payment event: its type, the
-// payment, and the status and last transaction the API answered. A delivery
-// that brings no new state maps to a key already handled.
-func stateKey(t Type, p *generated.Payment) string {
+// stateKey is the de-duplication key of a payment event: the payment, and
+// the status and last transaction the API answered. A delivery that brings
+// no new state maps to a key already handled, whichever event type brought
+// it: PAYMENT_STATUS_CHANGED and DEPOSIT_CALLBACK announce the same changes
+// of a virtual account, and anyone who knows a paymentKey can post the
+// first, so a type in the key would hand the function a state it already
+// handled (an order shipped twice).
+func stateKey(p *generated.Payment) string {
 	last := ""
 	if p.LastTransactionKey != nil {
 		last = *p.LastTransactionKey
@@ -543,7 +548,7 @@ func stateKey(t Type, p *generated.Payment) string {
 		n = len(*p.Cancels)
 	}
 	// Lengths first: no value can make two keys collide.
-	return fmt.Sprintf("%s:%d:%s:%s:%d:%s:%d", t, len(p.PaymentKey), p.PaymentKey, p.Status, len(last), last, n)
+	return fmt.Sprintf("payment:%d:%s:%s:%d:%s:%d", len(p.PaymentKey), p.PaymentKey, p.Status, len(last), last, n)
 }
 
 // disagreements names the fields where the body differs from the payment
