@@ -138,10 +138,10 @@ func (c *Client) prepare(o op, opts []CallOption) (*call, error) {
 			return k, err
 		}
 	}
-	if k.spec.PathParam != "" && o.path == "" {
-		// An empty path segment would address another resource; this is
-		// refused even without validation.
-		return k, &ValidationError{Operation: o.id, In: "path", Field: k.spec.PathParam, Rule: "required value is missing"}
+	if k.spec.PathParam != "" && (o.path == "" || o.path == "." || o.path == "..") {
+		// URL resolution would drop such a segment and address another
+		// resource; this is refused even without validation.
+		return k, &ValidationError{Operation: o.id, In: "path", Field: k.spec.PathParam, Rule: `must not be empty, "." or ".."`}
 	}
 	if !k.post() {
 		k.cc.key = ""
@@ -170,13 +170,6 @@ func (c *Client) prepare(o op, opts []CallOption) (*call, error) {
 }
 
 func (k *call) post() bool { return k.spec.Method == http.MethodPost }
-
-func (k *call) reader() io.Reader {
-	if k.data == nil {
-		return nil
-	}
-	return bytes.NewReader(k.data)
-}
 
 // edit is the request editor of the call: the idempotency key, the test
 // code and the caller's headers (the client's editor adds the rest), then,
@@ -218,7 +211,7 @@ func (c *Client) attempt(ctx context.Context, k *call) result {
 	} else {
 		eds = append(eds, watchBody(&used))
 	}
-	resp, err := k.send(ctx, c.gen, k.reader(), eds)
+	resp, err := k.send(ctx, c.gen, bytes.NewReader(k.data), eds) // a GET's sender drops it
 	if err != nil && !errors.As(err, new(*url.Error)) {
 		// Not an error of http.Client.Do: the builder or an editor refused.
 		if !errors.As(err, new(*ValidationError)) {

@@ -1,0 +1,130 @@
+package wrapper
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/money"
+)
+
+// TestResolveStatusNotListed: a look-up that finds a status the spec does
+// not list (Toss adds enum values without a version bump) does not settle
+// the call: "not done" would invite a new request with a new key.
+func TestResolveStatusNotListed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		change func(p map[string]any)
+	}{
+		{"payment status", func(p map[string]any) { p["status"] = "PARTIAL_WAITING" }},
+		{"cancelStatus", func(p map[string]any) { p["cancels"].([]any)[0].(map[string]any)["cancelStatus"] = "REQUESTED" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := setup(t, WithRetry(RetryPolicy{MaxAttempts: 1}))
+			var hits atomic.Int32
+			h.mux.HandleFunc("POST /v1/payments/{paymentKey}/cancel", hijackClose(&hits))
+			h.mux.HandleFunc("GET /v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
+				// The look-up shows the cancel asked for, in a state not listed.
+				r.URL.Path += "/cancel"
+				writeJSON(w, 200, edit(t, r, []byte(`{"cancelReason":"r"}`), tc.change))
+			})
+			_, _, err := h.c.CancelPayment(context.Background(), "pk-1", cancelReq("r"))
+			if !IsOutcomeUnknown(err) {
+				t.Fatalf("cancel err = %v, want outcome unknown", err)
+			}
+			p, _, rerr := h.c.Resolve(context.Background(), err)
+			if p != nil || ClassOf(rerr) != ClassOutcomeUnknown {
+				t.Fatalf("Resolve = %v, %v (%s), want the outcome still unknown", p != nil, rerr, ClassOf(rerr))
+			}
+		})
+	}
+}
+
+// TestAbortedCancelMovesNoBalance: an earlier cancel that was ABORTED
+// refunded nothing; a later cancel that is DONE with the balance it left is
+// a success, directly and through Resolve.
+func TestAbortedCancelMovesNoBalance(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.mux.HandleFunc("POST /v1/payments/{paymentKey}/cancel", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, edit(t, r, readBody(t, r), func(p map[string]any) {
+			done := p["cancels"].([]any)[0].(map[string]any)
+			aborted := map[string]any{}
+			for k, v := range done {
+				aborted[k] = v
+			}
+			aborted["cancelStatus"], aborted["transactionKey"] = "ABORTED", "tx-c0"
+			p["cancels"] = []any{aborted, done}
+		}))
+	})
+	amount := money.New(5000)
+	p, _, err := h.c.CancelPayment(context.Background(), "pk-1", generated.CancelPaymentRequest{CancelReason: "r", CancelAmount: &amount})
+	if err != nil || p == nil {
+		t.Fatalf("p %v, err %v: want a success", p != nil, err)
+	}
+}
+
+// TestDotPaymentKey: "." or ".." as a path value would be resolved away
+// by URL resolution and send the request to another path.
+func TestDotPaymentKey(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{".", ".."} {
+		for _, validate := range []bool{true, false} {
+			h := setup(t, WithValidation(validate))
+			var mu sync.Mutex
+			var paths []string
+			h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				paths = append(paths, r.Method+" "+r.URL.Path)
+				mu.Unlock()
+				writeError(w, 404, "NOT_FOUND", "no")
+			})
+			_, _, gerr := h.c.GetPayment(context.Background(), key)
+			_, _, cerr := h.c.CancelPayment(context.Background(), key, cancelReq("r"))
+			var ve *ValidationError
+			if !errors.As(gerr, &ve) || !errors.As(cerr, &ve) {
+				mu.Lock()
+				t.Errorf("key %q, validation %v: errs %v / %v, sent %v", key, validate, gerr, cerr, paths)
+				mu.Unlock()
+			}
+		}
+	}
+}
+
+// TestAmountForms: an amount is the same number in any JSON form, and
+// another number is not; the largest amounts and decimals go out exact.
+func TestAmountForms(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		sent, answered string
+		ok             bool
+	}{
+		{"1000", "1000.0", true}, {"1000", "1e3", true}, {"1000", `"1000"`, true}, {"1000", "1000.00000000000000000001", false},
+		{"1000", "1000.5", false}, {"1000", `"1e3x"`, false}, {"50000000000", "5e10", true}, {"726.24", "726.240", true}, {"726.24", "726.2400000000001", false},
+	} {
+		h := setup(t)
+		var got string
+		h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
+			body := readBody(t, r)
+			got = string(body)
+			out := strings.Replace(string(answerTo(t, r, body)), `"totalAmount":`+tc.sent, `"totalAmount":`+tc.answered, 1)
+			writeJSON(w, 200, []byte(out))
+		})
+		req := confirmReq()
+		var err error
+		if req.Amount, err = money.Parse(tc.sent); err != nil {
+			t.Fatal(err)
+		}
+		p, _, err := h.c.ConfirmPayment(context.Background(), req)
+		if (err == nil) != tc.ok || !strings.Contains(got, `"amount":`+tc.sent) {
+			t.Errorf("sent %s answered %s: p %v err %v; body %s", tc.sent, tc.answered, p != nil, err, got)
+		}
+	}
+}
