@@ -128,3 +128,25 @@ func TestAmountForms(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveKeyInCanceledSince: a key-in whose connection dropped, then
+// canceled (by the merchant) before the look-up, did take effect: Resolve's
+// definitive error carries the payment and does not say otherwise.
+func TestResolveKeyInCanceledSince(t *testing.T) {
+	t.Parallel()
+	for _, status := range []string{"CANCELED", "PARTIAL_CANCELED"} {
+		h := setup(t, WithRetry(RetryPolicy{MaxAttempts: 1}))
+		var hits atomic.Int32
+		h.mux.HandleFunc("POST /v1/payments/key-in", hijackClose(&hits))
+		h.mux.HandleFunc("GET /v1/payments/orders/{orderId}", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, edit(t, r, nil, func(p map[string]any) { p["status"] = status }))
+		})
+		_, _, err := h.c.KeyInPayment(context.Background(), keyInReq("4330123412341234"))
+		p, _, err := h.c.Resolve(context.Background(), err)
+		var ae *APIError
+		if p != nil || !errors.As(err, &ae) || ae.Class() != ClassRejected || ae.Payment == nil ||
+			strings.Contains(ae.Message, "did not take effect") || !strings.Contains(ae.Message, "took effect, then was canceled") {
+			t.Errorf("%s: p %v, err %v", status, p != nil, err)
+		}
+	}
+}

@@ -34,8 +34,9 @@ func (k *call) request() *request { return &request{opID: k.id, want: k.want, se
 //     returns a declined *APIError (IsDeclined) whose Code is the failure's
 //     code and whose Payment is what was found.
 //   - It shows the call not done as asked (another amount or status, no
-//     such payment): a definitive *APIError (ClassRejected) whose Mismatch
-//     says why and whose Payment is what was found.
+//     such payment; a confirm or key-in canceled since): a definitive
+//     *APIError (ClassRejected) whose Mismatch says why and whose Payment is
+//     what was found.
 //   - It is not settled yet (READY, IN_PROGRESS, a cancel IN_PROGRESS) or
 //     the look-up fails: Resolve returns err itself, still outcome-unknown,
 //     with Meta.Lookup set; call Resolve again later.
@@ -124,8 +125,8 @@ func settled(req *request, cause error, why string, p *generated.Payment, class 
 		e.Code, e.Message = failureOf(p, req.secrets)
 		return e
 	}
-	e.Message = "settled by looking the payment up: " + why + "; the " + req.opID + " did not take effect as asked. " +
-		"Act on the payment's state (APIError.Payment); a new request needs a new idempotency key"
+	e.Message = "settled by looking the payment up: " + why + "; the payment is not as the " + req.opID + " asked (CANCELED or PARTIAL_CANCELED: it took effect, " +
+		"then was canceled). Act on the payment's state (APIError.Payment) before any new request, which needs a new idempotency key"
 	return e
 }
 
