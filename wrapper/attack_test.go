@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -148,5 +149,23 @@ func TestResolveKeyInCanceledSince(t *testing.T) {
 			strings.Contains(ae.Message, "did not take effect") || !strings.Contains(ae.Message, "took effect, then was canceled") {
 			t.Errorf("%s: p %v, err %v", status, p != nil, err)
 		}
+	}
+}
+
+// TestLargePaymentRefused: a 2xx is read up to 1 MiB. Decoding a body of
+// 3-byte "{}" cancels allocates some 240 times its size (8 MiB: 2.3 GB and
+// seconds of CPU), so a larger answer is refused unread, even one padded
+// with white space around a true payment.
+func TestLargePaymentRefused(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
+		body := answerTo(t, r, readBody(t, r))
+		writeJSON(w, 200, append(body, bytes.Repeat([]byte(" "), 3<<20)...))
+	})
+	p, _, err := h.c.ConfirmPayment(context.Background(), confirmReq())
+	var ae *APIError
+	if p != nil || !errors.As(err, &ae) || !strings.Contains(ae.Mismatch, "exceeds 1048576 bytes") || !IsOutcomeUnknown(err) {
+		t.Fatalf("p %v, err %v", p != nil, err)
 	}
 }

@@ -21,10 +21,10 @@ import (
 )
 
 const (
-	// maxErrorBody caps the read of an error response.
-	maxErrorBody = 1 << 20
-	// maxPaymentBody caps the read of a 2xx response.
-	maxPaymentBody = 8 << 20
+	// maxBody caps the read of a response: a payment is a few kB (a
+	// thousand cancels fit), and decoding one 3-byte "{}" cancel allocates
+	// some 700 bytes, so a hostile 2xx costs at most a few hundred MB.
+	maxBody = 1 << 20
 	// traceIDHeader is the response header the spec's TraceId describes.
 	traceIDHeader = "X-TossPayments-Trace-Id"
 )
@@ -233,19 +233,15 @@ func (c *Client) answer(k *call, resp *http.Response, o outcome) result {
 	k.meta.StatusCode = resp.StatusCode
 	k.meta.TraceID = k.secrets.clean(resp.Header.Get(traceIDHeader), maxTraceLen)
 	o.status, o.sent = resp.StatusCode, true
-	limit := int64(maxErrorBody)
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		limit = maxPaymentBody
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	truncated := int64(len(data)) > limit
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	truncated := len(data) > maxBody
 	if truncated {
-		data = data[:limit]
+		data = data[:maxBody]
 	}
 	if c.cfg.onBody != nil && !truncated && err == nil {
 		c.cfg.onBody(k.id, resp.StatusCode, data)
 	}
-	if err != nil && limit == maxPaymentBody {
+	if err != nil && resp.StatusCode/100 == 2 {
 		// The answer was lost on the way: the request happened.
 		o.transport = true
 		return result{o: o, netErr: &responseLostError{err: err}}

@@ -314,7 +314,7 @@ func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, re
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
 		if truncated {
-			e.Mismatch = fmt.Sprintf("the payment exceeds %d bytes", maxPaymentBody)
+			e.Mismatch = fmt.Sprintf("the payment exceeds %d bytes", maxBody)
 			return nil, e
 		}
 		p, why := decodePayment(k.spec, data)
