@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -167,5 +168,86 @@ func TestLargePaymentRefused(t *testing.T) {
 	var ae *APIError
 	if p != nil || !errors.As(err, &ae) || !strings.Contains(ae.Mismatch, "exceeds 1048576 bytes") || !IsOutcomeUnknown(err) {
 		t.Fatalf("p %v, err %v", p != nil, err)
+	}
+}
+
+// TestConcurrentUse: one Client serves calls of every kind at once (a
+// success, a decline, a retried 5xx, a drop then Resolve, a ctx cancelled
+// mid-request) with a logger; run with -race. Each gets its own answer,
+// and nothing is left running (goleak in TestMain).
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	var logs logBuffer
+	h := setup(t, WithLogger(logs.logger()))
+	release := make(chan struct{})
+	var hits atomic.Int32
+	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
+		body := readBody(t, r)
+		switch {
+		case strings.Contains(string(body), "order-hang"):
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		case strings.Contains(string(body), "order-5xx") && hits.Add(1)%2 == 1:
+			writeError(w, 503, "FAILED_INTERNAL_SYSTEM_PROCESSING", "x")
+		default:
+			writeJSON(w, 200, answerTo(t, r, body))
+		}
+	})
+	h.mux.HandleFunc("POST /v1/payments/key-in", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, 403, "REJECT_CARD_COMPANY", "카드 "+string(readBody(t, r)))
+	})
+	h.mux.HandleFunc("POST /v1/payments/{paymentKey}/cancel", hijackClose(new(atomic.Int32)))
+	h.mux.HandleFunc("GET /v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path += "/cancel"
+		writeJSON(w, 200, edit(t, r, []byte(`{"cancelReason":"r"}`), func(map[string]any) {}))
+	})
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := confirmReq()
+			var err error
+			var p *generated.Payment
+			switch i % 5 {
+			case 0:
+				req.OrderID = generated.OrderID(fmt.Sprintf("order-ok-%d", i))
+				p, _, err = h.c.ConfirmPayment(context.Background(), req)
+				if err != nil || p == nil || string(p.OrderID) != string(req.OrderID) {
+					t.Errorf("confirm %d: %v", i, err)
+				}
+			case 1:
+				_, _, err = h.c.KeyInPayment(context.Background(), keyInReq("4330123412341234"))
+				if !IsDeclined(err) || strings.Contains(err.Error(), "4330123412341234") {
+					t.Errorf("key-in %d: %v", i, err)
+				}
+			case 2:
+				req.OrderID = "order-5xx"
+				_, _, err = h.c.ConfirmPayment(context.Background(), req)
+				if err != nil && !IsOutcomeUnknown(err) {
+					t.Errorf("5xx confirm %d: %v", i, err)
+				}
+			case 3:
+				_, _, err = h.c.CancelPayment(context.Background(), "pk-1", cancelReq("r"), WithIdempotencyKey("cancel-key"))
+				if p, _, err = h.c.Resolve(context.Background(), err); err != nil || p == nil {
+					t.Errorf("resolve %d: %v", i, err)
+				}
+			case 4:
+				ctx, cancel := context.WithCancel(context.Background())
+				req.OrderID = "order-hang"
+				go cancel()
+				_, _, err = h.c.ConfirmPayment(ctx, req)
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("cancelled confirm %d: %v", i, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(release)
+	if s := logs.String(); strings.Contains(s, "4330123412341234") || strings.Contains(s, testKey) {
+		t.Error("the log holds a secret")
 	}
 }
