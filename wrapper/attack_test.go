@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -249,5 +250,34 @@ func TestConcurrentUse(t *testing.T) {
 	close(release)
 	if s := logs.String(); strings.Contains(s, "4330123412341234") || strings.Contains(s, testKey) {
 		t.Error("the log holds a secret")
+	}
+}
+
+// TestCompression: the transport asks for gzip and inflates the answer
+// itself, within the read cap (a bomb is cut, not inflated whole). A caller's
+// Accept-Encoding would stop that and make every answer unreadable, so it is
+// refused before anything is sent.
+func TestCompression(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	_, _ = zw.Write(bytes.Repeat([]byte(" "), 64<<20))
+	_ = zw.Close()
+	var sent atomic.Int32
+	h.mux.HandleFunc("POST /v1/payments/confirm", func(w http.ResponseWriter, r *http.Request) {
+		sent.Add(1)
+		w.Header().Set("Content-Encoding", "gzip")
+		writeJSON(w, 200, bomb.Bytes())
+	})
+	p, _, err := h.c.ConfirmPayment(context.Background(), confirmReq())
+	var ae *APIError
+	if p != nil || !errors.As(err, &ae) || !strings.Contains(ae.Mismatch, "exceeds") {
+		t.Fatalf("bomb: p %v, err %v", p != nil, err)
+	}
+	_, _, err = h.c.ConfirmPayment(context.Background(), confirmReq(), WithHeader("accept-encoding", "gzip"))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || sent.Load() != 1 {
+		t.Fatalf("Accept-Encoding: err %v, %d sent", err, sent.Load())
 	}
 }
