@@ -148,7 +148,7 @@ func TestResolveKeyInCanceledSince(t *testing.T) {
 		p, _, err := h.c.Resolve(context.Background(), err)
 		var ae *APIError
 		if p != nil || !errors.As(err, &ae) || ae.Class() != ClassRejected || ae.Payment == nil ||
-			strings.Contains(ae.Message, "did not take effect") || !strings.Contains(ae.Message, "took effect, then was canceled") {
+			strings.Contains(ae.Message, "did not take effect") || !strings.Contains(ae.Message, "canceled since it was done") {
 			t.Errorf("%s: p %v, err %v", status, p != nil, err)
 		}
 	}
@@ -279,5 +279,33 @@ func TestCompression(t *testing.T) {
 	var ve *ValidationError
 	if !errors.As(err, &ve) || sent.Load() != 1 {
 		t.Fatalf("Accept-Encoding: err %v, %d sent", err, sent.Load())
+	}
+}
+
+// TestResolveCancelFollowedByAnother: a partial cancel whose answer was
+// lost may have been done and followed by another cancel before the
+// look-up. Resolve cannot tell, so the outcome stays unknown: calling it
+// not done would invite a second refund of the same amount.
+func TestResolveCancelFollowedByAnother(t *testing.T) {
+	t.Parallel()
+	h := setup(t, WithRetry(RetryPolicy{MaxAttempts: 1}))
+	h.mux.HandleFunc("POST /v1/payments/{paymentKey}/cancel", hijackClose(new(atomic.Int32)))
+	h.mux.HandleFunc("GET /v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path += "/cancel"
+		writeJSON(w, 200, edit(t, r, []byte(`{"cancelReason":"r","cancelAmount":3000}`), func(p map[string]any) {
+			ours := p["cancels"].([]any)[0].(map[string]any)
+			later := map[string]any{}
+			for k, v := range ours {
+				later[k] = v
+			}
+			later["cancelAmount"], later["transactionKey"] = 2000, "tx-c2"
+			p["cancels"], p["balanceAmount"] = []any{ours, later}, 10000
+		}))
+	})
+	amount := money.New(3000)
+	_, _, err := h.c.CancelPayment(context.Background(), "pk-1", generated.CancelPaymentRequest{CancelReason: "r", CancelAmount: &amount})
+	p, _, err := h.c.Resolve(context.Background(), err)
+	if p != nil || !IsOutcomeUnknown(err) {
+		t.Fatalf("Resolve = %v, %v (%s): want the outcome still unknown", p != nil, err, ClassOf(err))
 	}
 }

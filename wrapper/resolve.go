@@ -125,8 +125,8 @@ func settled(req *request, cause error, why string, p *generated.Payment, class 
 		e.Code, e.Message = failureOf(p, req.secrets)
 		return e
 	}
-	e.Message = "settled by looking the payment up: " + why + "; the payment is not as the " + req.opID + " asked (CANCELED or PARTIAL_CANCELED: it took effect, " +
-		"then was canceled). Act on the payment's state (APIError.Payment) before any new request, which needs a new idempotency key"
+	e.Message = "settled by looking the payment up: " + why + "; the payment is not as the " + req.opID + " asked. " +
+		"Act on the payment's state (APIError.Payment) before any new request, which needs a new idempotency key"
 	return e
 }
 
