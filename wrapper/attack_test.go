@@ -309,3 +309,21 @@ func TestResolveCancelFollowedByAnother(t *testing.T) {
 		t.Fatalf("Resolve = %v, %v (%s): want the outcome still unknown", p != nil, err, ClassOf(err))
 	}
 }
+
+// TestResolveNotFoundYet: a key-in whose connection dropped may still be
+// in flight when the look-up by orderId finds nothing. That does not settle
+// it: a new key-in with a new key could charge twice. The outcome stays
+// unknown, and repeating the call with the same key (IsRetryable) settles it.
+func TestResolveNotFoundYet(t *testing.T) {
+	t.Parallel()
+	h := setup(t, WithRetry(RetryPolicy{MaxAttempts: 1}))
+	h.mux.HandleFunc("POST /v1/payments/key-in", hijackClose(new(atomic.Int32)))
+	h.mux.HandleFunc("GET /v1/payments/orders/{orderId}", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, 404, "NOT_FOUND_PAYMENT", "없음")
+	})
+	_, _, err := h.c.KeyInPayment(context.Background(), keyInReq("4330123412341234"))
+	p, _, err := h.c.Resolve(context.Background(), err)
+	if p != nil || !IsOutcomeUnknown(err) || !IsRetryable(err) {
+		t.Fatalf("Resolve = %v, %v (%s): want the outcome still unknown", p != nil, err, ClassOf(err))
+	}
+}

@@ -33,17 +33,20 @@ func (k *call) request() *request { return &request{opID: k.id, want: k.want, se
 //   - It records a decline (ABORTED or EXPIRED with a failure): Resolve
 //     returns a declined *APIError (IsDeclined) whose Code is the failure's
 //     code and whose Payment is what was found.
-//   - It shows the call not done as asked (another amount or status, no
-//     such payment; a confirm or key-in canceled since): a definitive
-//     *APIError (ClassRejected) whose Mismatch says why and whose Payment is
-//     what was found.
-//   - It is not settled yet (READY, IN_PROGRESS, a cancel IN_PROGRESS) or
-//     the look-up fails: Resolve returns err itself, still outcome-unknown,
-//     with Meta.Lookup set; call Resolve again later.
+//   - It shows the call not done as asked (another amount or status; a
+//     confirm or key-in canceled since; no such payment, unless
+//     IsRetryable(err): it may be in flight): a definitive *APIError
+//     (ClassRejected) whose Mismatch says why and whose Payment is what was
+//     found.
+//   - It is not settled yet (READY, IN_PROGRESS, a cancel IN_PROGRESS, a
+//     status the spec does not list) or the look-up fails: Resolve returns
+//     err itself, still outcome-unknown, with Meta.Lookup set; call Resolve
+//     again later.
 //
 // An err that is not outcome-unknown, or not from this package, comes back
-// as it is. A cancel is matched by amount: if an earlier cancel of the same
-// amount is the payment's last, Resolve cannot tell them apart.
+// as it is. A cancel is matched by amount: an earlier cancel of the same
+// amount as the last looks the same, and one followed by other cancels
+// leaves the outcome unknown.
 func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *Meta, error) {
 	f := factsOf(err)
 	req, meta := f.req, &Meta{}
@@ -52,10 +55,7 @@ func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *M
 	}
 	meta.Operation, meta.IdempotencyKey, meta.Attempts, meta.StatusCode, meta.TraceID = req.opID, f.idempotencyKey, f.attempts, f.status, f.traceID
 	p, lookup, serr := c.settle(ctx, req, err)
-	meta.Lookup = lookup
-	if serr == nil {
-		meta.Reconciled = true
-	}
+	meta.Lookup, meta.Reconciled = lookup, serr == nil
 	return p, meta, serr
 }
 
@@ -108,7 +108,7 @@ func (c *Client) settle(ctx context.Context, req *request, cause error) (*genera
 		default:
 			return nil, lookup, settled(req, cause, v.why, p, ClassRejected)
 		}
-	case errors.As(err, &found) && found.Code == generated.ErrorCodeNotFoundPayment:
+	case errors.As(err, &found) && found.Code == generated.ErrorCodeNotFoundPayment && !IsRetryable(cause): // else it may be in flight
 		return nil, lookup, settled(req, cause, "a look-up finds no such payment", nil, ClassRejected)
 	}
 	return nil, lookup, cause
