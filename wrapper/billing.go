@@ -11,8 +11,7 @@ import (
 // IssueBillingKey exchanges the authKey the card-registration window sent to
 // the successUrl, with its customerKey, for a billing key of that customer.
 func (c *Client) IssueBillingKey(ctx context.Context, req generated.IssueBillingKeyRequest, opts ...CallOption) (*generated.Billing, *Meta, error) {
-	return c.issue(ctx, op{id: openapi.OpIssueBillingKey, body: req, secrets: []string{req.AuthKey, req.CustomerKey},
-		send: post((*generated.Client).IssueBillingKeyWithBody)}, req.CustomerKey, opts)
+	return c.issue(ctx, op{id: openapi.OpIssueBillingKey, body: req, secrets: []string{req.AuthKey, req.CustomerKey}, send: post((*generated.Client).IssueBillingKeyWithBody)}, req.CustomerKey, opts)
 }
 
 // IssueBillingKeyWithCard issues a billing key from card data, which goes

@@ -52,7 +52,7 @@ func charge(orderID string, amount int64) generated.ChargeBillingKeyRequest {
 
 // TestBillingAgainstTheSandbox: issue, charge (verified DONE and BILLING),
 // the derived key making a repeated charge a replay, the customer check,
-// a decline, an outcome-unknown charge settled by Resolve, the removal;
+// a decline, an outcome-unknown charge that Resolve looks up, the removal;
 // and neither the card number, the billing key nor the customerKey in any
 // error or log line.
 func TestBillingAgainstTheSandbox(t *testing.T) {
@@ -105,11 +105,29 @@ func TestBillingAgainstTheSandbox(t *testing.T) {
 		t.Fatalf("card company failure: %v, want outcome unknown", err)
 	}
 	errs = append(errs, err)
-	_, _, rerr := c.Resolve(ctx, err)
-	if wrapper.ClassOf(rerr) != wrapper.ClassRejected {
-		t.Fatalf("Resolve: %v, want rejected (no such payment)", rerr)
+	// No payment is found, but a 5xx may be in flight: Resolve leaves it
+	// unknown rather than call it not done.
+	_, rmeta, rerr := c.Resolve(ctx, err)
+	if !wrapper.IsOutcomeUnknown(rerr) || rmeta.Lookup == nil || rmeta.Lookup.StatusCode != http.StatusNotFound {
+		t.Fatalf("Resolve: %v, want still outcome unknown after a look-up that found nothing", rerr)
 	}
 	errs = append(errs, rerr)
+
+	// The answer to a charge is lost (the sandbox commits, then drops the
+	// connection) and no retry is allowed: outcome unknown; Resolve finds the
+	// charge by its orderId, DONE and BILLING.
+	once, err := wrapper.New(sandbox.TestSecretKey, wrapper.WithBaseURL(c.BaseURL()), wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = once.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0005", 9900), wrapper.WithHeader(sandbox.FaultHeader, "drop-after-commit"))
+	if !wrapper.IsOutcomeUnknown(err) {
+		t.Fatalf("a lost answer: %v, want outcome unknown", err)
+	}
+	settled, smeta, err := once.Resolve(ctx, err)
+	if err != nil || !smeta.Reconciled || settled.OrderID != "order-wb-0005" || settled.Type != generated.PaymentTypeBilling {
+		t.Fatalf("Resolve after a lost answer: %v %+v", err, settled)
+	}
 
 	if _, err := c.DeleteBillingKey(ctx, k.BillingKey); err != nil {
 		t.Fatal(err)

@@ -21,10 +21,10 @@ import (
 )
 
 const (
-	// maxErrorBody caps the read of an error response.
-	maxErrorBody = 1 << 20
-	// maxPaymentBody caps the read of a 2xx response.
-	maxPaymentBody = 8 << 20
+	// maxBody caps the read of a response: a payment is a few kB (a
+	// thousand cancels fit), and decoding one 3-byte "{}" cancel allocates
+	// some 700 bytes, so a hostile 2xx costs at most a few hundred MB.
+	maxBody = 1 << 20
 	// traceIDHeader is the response header the spec's TraceId describes.
 	traceIDHeader = "X-TossPayments-Trace-Id"
 )
@@ -135,10 +135,10 @@ func (c *Client) prepare(o op, opts []CallOption) (*call, error) {
 			return k, err
 		}
 	}
-	if k.spec.PathParam != "" && o.path == "" {
-		// An empty path segment would address another resource; this is
-		// refused even without validation.
-		return k, &ValidationError{Operation: o.id, In: "path", Field: k.spec.PathParam, Rule: "required value is missing"}
+	if k.spec.PathParam != "" && (o.path == "" || o.path == "." || o.path == "..") {
+		// URL resolution would drop such a segment and address another
+		// resource; this is refused even without validation.
+		return k, &ValidationError{Operation: o.id, In: "path", Field: k.spec.PathParam, Rule: `must not be empty, "." or ".."`}
 	}
 	if !k.post() {
 		k.cc.key = ""
@@ -167,13 +167,6 @@ func (c *Client) prepare(o op, opts []CallOption) (*call, error) {
 }
 
 func (k *call) post() bool { return k.spec.Method == http.MethodPost }
-
-func (k *call) reader() io.Reader {
-	if k.data == nil {
-		return nil
-	}
-	return bytes.NewReader(k.data)
-}
 
 // edit is the request editor of the call: the idempotency key, the test
 // code and the caller's headers (the client's editor adds the rest), then,
@@ -215,7 +208,7 @@ func (c *Client) attempt(ctx context.Context, k *call) result {
 	} else {
 		eds = append(eds, watchBody(&used))
 	}
-	resp, err := k.send(ctx, c.gen, k.reader(), eds)
+	resp, err := k.send(ctx, c.gen, bytes.NewReader(k.data), eds) // a GET's sender drops it
 	if err != nil && !errors.As(err, new(*url.Error)) {
 		// Not an error of http.Client.Do: the builder or an editor refused.
 		if !errors.As(err, new(*ValidationError)) {
@@ -237,19 +230,15 @@ func (c *Client) answer(k *call, resp *http.Response, o outcome) result {
 	k.meta.StatusCode = resp.StatusCode
 	k.meta.TraceID = k.secrets.clean(resp.Header.Get(traceIDHeader), maxTraceLen)
 	o.status, o.sent = resp.StatusCode, true
-	limit := int64(maxErrorBody)
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		limit = maxPaymentBody
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	truncated := int64(len(data)) > limit
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	truncated := len(data) > maxBody
 	if truncated {
-		data = data[:limit]
+		data = data[:maxBody]
 	}
 	if c.cfg.onBody != nil && !truncated && err == nil {
 		c.cfg.onBody(k.id, resp.StatusCode, data)
 	}
-	if err != nil && limit == maxPaymentBody {
+	if err != nil && resp.StatusCode/100 == 2 {
 		// The answer was lost on the way: the request happened.
 		o.transport = true
 		return result{o: o, netErr: &responseLostError{err: err}}

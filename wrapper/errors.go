@@ -312,7 +312,7 @@ func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, re
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
 		if truncated {
-			e.Mismatch = fmt.Sprintf("the payment exceeds %d bytes", maxPaymentBody)
+			e.Mismatch = fmt.Sprintf("the payment exceeds %d bytes", maxBody)
 			return nil, e
 		}
 		if k.accept != nil {
@@ -379,13 +379,13 @@ func failureOf(p *generated.Payment, secrets secretList) (generated.ErrorCode, s
 	return generated.ErrorCode(secrets.clean(code, maxCodeLen)), secrets.clean(msg, maxMessageLen)
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date; -1 when absent or
-// unreadable.
+// parseRetryAfter reads delay-seconds (capped at a day: more than an int64
+// holds too) or an HTTP date; -1 when absent, negative or unreadable.
 func parseRetryAfter(v string) time.Duration {
 	if v == "" {
 		return -1
 	}
-	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		if s < 0 {
 			return -1
 		}

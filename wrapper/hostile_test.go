@@ -63,7 +63,7 @@ func TestUnverifiedSuccess(t *testing.T) {
 		{name: "cancel without cancels", op: "cancel", change: set("cancels", nil), want: "cancels is empty"},
 		{name: "cancel of another amount", op: "cancel", change: func(p map[string]any) {
 			p["cancels"].([]any)[0].(map[string]any)["cancelAmount"] = 100
-		}, want: "the last cancel is of 100, not the amount sent (5000)"},
+		}, want: "the last cancel is of 100, not of the amounts sent"},
 		{name: "cancel balance not moved", op: "cancel", change: set("balanceAmount", 15000), want: "balanceAmount 15000 is not totalAmount minus the cancels (10000)"},
 		{name: "get another paymentKey", op: "get", change: set("paymentKey", "pk-other"), want: "paymentKey"},
 		{name: "get by order another orderId", op: "getorder", change: set("orderId", "order-other"), want: "orderId"},

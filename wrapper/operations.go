@@ -93,13 +93,13 @@ func WithTestCode(code string) CallOption {
 }
 
 // WithHeader adds a header to every attempt of the call. Authorization,
-// Idempotency-Key, Content-Type, Content-Length and Host are refused: the
-// client sets them.
+// Idempotency-Key, Content-Type, Content-Length, Host and Accept-Encoding
+// are refused: the client (or its transport, which inflates gzip) sets them.
 func WithHeader(name, value string) CallOption {
 	return func(c *callConfig) error {
 		canon := http.CanonicalHeaderKey(name)
 		switch canon {
-		case "Authorization", "Idempotency-Key", "Content-Type", "Content-Length", "Host":
+		case "Authorization", "Idempotency-Key", "Content-Type", "Content-Length", "Host", "Accept-Encoding":
 			return optionError(canon, "set by the client; use WithIdempotencyKey for the key")
 		case "":
 			return optionError("header", "empty header name")

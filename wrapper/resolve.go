@@ -28,14 +28,17 @@ func (k *call) request() *request { return &request{opID: k.id, want: k.want, se
 //     the look-up's metadata);
 //   - a decline (ABORTED or EXPIRED with a failure): a declined *APIError
 //     whose Code is the failure's and whose Payment is what was found;
-//   - not done as asked (another amount or status, no such payment): a
-//     ClassRejected *APIError whose Mismatch says why;
-//   - not settled yet (READY, IN_PROGRESS, a cancel IN_PROGRESS), or the
-//     look-up failed: err itself, with Meta.Lookup; call Resolve again later.
+//   - not done as asked (another amount or status; a confirm or key-in
+//     canceled since; no such payment, unless IsRetryable(err): it may be in
+//     flight): a ClassRejected *APIError whose Mismatch says why;
+//   - not settled yet (READY, IN_PROGRESS, a cancel IN_PROGRESS, a status
+//     the spec does not list), or the look-up failed: err itself, with
+//     Meta.Lookup; call Resolve again later.
 //
 // Any other err comes back as it is (an issued billing key has no look-up:
 // repeat the issue with its idempotency key). A cancel is matched by amount:
-// an earlier cancel of the same amount, last, cannot be told apart.
+// an earlier cancel of the same amount as the last looks the same, and one
+// followed by other cancels leaves the outcome unknown.
 func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *Meta, error) {
 	f := factsOf(err)
 	req, meta := f.req, &Meta{}
@@ -44,10 +47,7 @@ func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *M
 	}
 	meta.Operation, meta.IdempotencyKey, meta.Attempts, meta.StatusCode, meta.TraceID = req.opID, f.idempotencyKey, f.attempts, f.status, f.traceID
 	p, lookup, serr := c.settle(ctx, req, err)
-	meta.Lookup = lookup
-	if serr == nil {
-		meta.Reconciled = true
-	}
+	meta.Lookup, meta.Reconciled = lookup, serr == nil
 	return p, meta, serr
 }
 
@@ -100,7 +100,7 @@ func (c *Client) settle(ctx context.Context, req *request, cause error) (*genera
 		default:
 			return nil, lookup, settled(req, cause, v.why, p, ClassRejected)
 		}
-	case errors.As(err, &found) && found.Code == generated.ErrorCodeNotFoundPayment:
+	case errors.As(err, &found) && found.Code == generated.ErrorCodeNotFoundPayment && !IsRetryable(cause): // else it may be in flight
 		return nil, lookup, settled(req, cause, "a look-up finds no such payment", nil, ClassRejected)
 	}
 	return nil, lookup, cause
@@ -117,8 +117,8 @@ func settled(req *request, cause error, why string, p *generated.Payment, class 
 		e.Code, e.Message = failureOf(p, req.secrets)
 		return e
 	}
-	e.Message = "settled by looking the payment up: " + why + "; the " + req.opID + " did not take effect as asked. " +
-		"Act on the payment's state (APIError.Payment); a new request needs a new idempotency key"
+	e.Message = "settled by looking the payment up: " + why + "; the payment is not as the " + req.opID + " asked. " +
+		"Act on the payment's state (APIError.Payment) before any new request, which needs a new idempotency key"
 	return e
 }
 

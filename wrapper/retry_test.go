@@ -127,16 +127,19 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 func TestRetryAfterBeyondMaxDelayEndsRetries(t *testing.T) {
 	t.Parallel()
-	h := setup(t)
-	var hits atomic.Int32
-	h.mux.HandleFunc("GET /v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		w.Header().Set("Retry-After", "3600")
-		writeError(w, 429, "TOO_MANY_REQUESTS", "slow down")
-	})
-	_, _, err := h.c.GetPayment(context.Background(), "pk-1")
-	if ClassOf(err) != ClassRetryable || hits.Load() != 1 || len(h.sleep.got()) != 0 {
-		t.Errorf("err %v, hits %d, sleeps %v", err, hits.Load(), h.sleep.got())
+	// An hour, more seconds than an int64 holds, a date next year.
+	for _, after := range []string{"3600", "99999999999999999999", time.Now().AddDate(1, 0, 0).UTC().Format(http.TimeFormat)} {
+		h := setup(t)
+		var hits atomic.Int32
+		h.mux.HandleFunc("GET /v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			w.Header().Set("Retry-After", after)
+			writeError(w, 429, "TOO_MANY_REQUESTS", "slow down")
+		})
+		_, _, err := h.c.GetPayment(context.Background(), "pk-1")
+		if ClassOf(err) != ClassRetryable || hits.Load() != 1 || len(h.sleep.got()) != 0 {
+			t.Errorf("Retry-After %s: err %v, hits %d, sleeps %v", after, err, hits.Load(), h.sleep.got())
+		}
 	}
 }
 
