@@ -173,11 +173,8 @@ func WithTimeout(d time.Duration) Option {
 // headers or secrets. By default nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		if l == nil {
-			return errors.New("wrapper: WithLogger(nil)")
-		}
 		c.logger = l
-		return nil
+		return refuseNil("WithLogger", l == nil)
 	}
 }
 
@@ -186,11 +183,8 @@ func WithLogger(l *slog.Logger) Option {
 // deterministic keys. It is called once per call, before the first attempt.
 func WithIdempotencyKeyGenerator(gen func() string) Option {
 	return func(c *config) error {
-		if gen == nil {
-			return errors.New("wrapper: WithIdempotencyKeyGenerator(nil)")
-		}
 		c.newKey = gen
-		return nil
+		return refuseNil("WithIdempotencyKeyGenerator", gen == nil)
 	}
 }
 
@@ -198,12 +192,17 @@ func WithIdempotencyKeyGenerator(gen func() string) Option {
 // ctx.Err(), when ctx ends. Tests use it to record the delays and not wait.
 func WithSleeper(sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(c *config) error {
-		if sleep == nil {
-			return errors.New("wrapper: WithSleeper(nil)")
-		}
 		c.sleep = sleep
-		return nil
+		return refuseNil("WithSleeper", sleep == nil)
 	}
+}
+
+// refuseNil is the error of an option given nil (New discards what it set).
+func refuseNil(option string, isNil bool) error {
+	if isNil {
+		return errors.New("wrapper: " + option + "(nil)")
+	}
+	return nil
 }
 
 // WithValidation switches the local validation of requests against the

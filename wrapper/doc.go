@@ -9,10 +9,9 @@
 //		PaymentKey: paymentKey, OrderID: orderID, Amount: money.New(15000),
 //	})
 //
-// Every operation takes ctx first and returns its result (a
-// *generated.Payment; a *generated.Billing for an issued billing key), a
-// *Meta, always, also with an error (the HTTP status, the
-// X-TossPayments-Trace-Id, the idempotency key, the attempts), and an error.
+// Every operation takes ctx first and returns its result (a *generated.Payment,
+// or an issued *generated.Billing), a *Meta, always, also with an error (HTTP
+// status, X-TossPayments-Trace-Id, idempotency key, attempts), and an error.
 //
 // # Authentication and secrets
 //
@@ -90,9 +89,8 @@
 //
 // # Testing
 //
-// Point the client at an httptest server or the local sandbox with
-// WithBaseURL (and WithHTTPClient for an in-memory transport). Use
-// WithIdempotencyKeyGenerator for deterministic keys and WithSleeper to
-// record the waits instead of sleeping. With a test key,
+// WithBaseURL points the client at an httptest server or the local sandbox
+// (WithHTTPClient: an in-memory transport); WithIdempotencyKeyGenerator and
+// WithSleeper make keys and waits deterministic; with a test key,
 // WithTestCode("REJECT_CARD_COMPANY") makes the API answer with that error.
 package wrapper

@@ -2,7 +2,6 @@ package wrapper
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/tosspayments-go/tosspayments-go/drift"
@@ -37,11 +36,8 @@ func WithDriftReporter(report func(drift.Report)) Option {
 // and read what it counted with its Reports method. A nil r is refused.
 func WithDriftRecorder(r *drift.Recorder) Option {
 	return func(c *config) error {
-		if r == nil {
-			return errors.New("wrapper: WithDriftRecorder(nil)")
-		}
 		c.onBody = checkDrift(c, r)
-		return nil
+		return refuseNil("WithDriftRecorder", r == nil)
 	}
 }
 
