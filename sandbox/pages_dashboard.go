@@ -247,6 +247,7 @@ type dashboardPage struct {
 	Rows            []dashRow
 	Matched         int
 	Calls           []callRow
+	BillingKeys     []billingRow
 	// payment
 	P        *dashPayment
 	Notice   string
@@ -441,6 +442,7 @@ func (s *Sandbox) dashList(w http.ResponseWriter, r *http.Request) {
 		page.Statuses = append(page.Statuses, statusOption{Value: string(st), Selected: string(st) == page.Status})
 	}
 	page.Rows, page.Matched = s.Store.dashboardRows(key, page.OrderID, page.Status, maxDashboardRows)
+	page.BillingKeys = s.Store.billingRows(key, maxDashboardRows)
 	calls := s.Calls(key, "")
 	for i := len(calls) - 1; i >= 0 && len(calls)-i <= 20; i-- {
 		c := calls[i]

@@ -2,8 +2,10 @@ package payments
 
 import (
 	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 )
@@ -35,6 +37,9 @@ type Facts struct {
 	// maxLengths of the document's VirtualAccount.customerName and
 	// RefundReceiveAccount.holderName and accountNumber.
 	CustomerNameMax, HolderNameMax, AccountNumberMax int
+	// AuthKeyWindow: an authKey of the card-registration page issues a
+	// billing key within it.
+	AuthKeyWindow time.Duration
 }
 
 // Config configures a Book. Every field is required.
@@ -83,6 +88,7 @@ type tenant struct {
 	// to the idlest, so that the idlest is found in O(1).
 	lastActive   time.Time
 	newer, older *tenant
+	billing      billingShelf // its billing keys (billing.go)
 }
 
 // orderKey names a payment by its tenant and orderId.
@@ -111,6 +117,7 @@ type Book struct {
 	eventSeq uint64 // the last Event.Seq given
 	events   int    // events in all tenants' logs
 	out      *Outbox
+	billing  billingBook // billing keys and pending authKeys (billing.go)
 }
 
 // New returns an empty book.
@@ -119,7 +126,7 @@ func New(cfg Config) (*Book, error) {
 	switch {
 	case cfg.Now == nil:
 		return nil, errors.New("payments: Config.Now is nil")
-	case f.ReadyWindow <= 0 || f.ConfirmWindow <= 0 || f.MinimumAmount <= 0 || f.AccountValidDays <= 0 || f.RefundDelay <= 0 ||
+	case f.ReadyWindow <= 0 || f.ConfirmWindow <= 0 || f.AuthKeyWindow <= 0 || f.MinimumAmount <= 0 || f.AccountValidDays <= 0 || f.RefundDelay <= 0 ||
 		f.CustomerNameMax <= 0 || f.HolderNameMax <= 0 || f.AccountNumberMax < minRefundAccountDigits:
 		return nil, errors.New("payments: Config.Facts: every fact must be positive")
 	case cfg.Tenant.Payments <= 0 || cfg.Tenant.Cancels <= 0 || cfg.Global.Payments <= 0 || cfg.Global.Cancels <= 0:
@@ -197,6 +204,7 @@ func (b *Book) unlink(t *tenant) {
 
 // drop removes an empty tenant.
 func (b *Book) drop(t *tenant) {
+	b.billing.keys -= t.billing.len()
 	b.unlink(t)
 	delete(b.tenants, t.name)
 }
@@ -428,6 +436,18 @@ func (b *Book) unguessable(n int) string {
 		}
 	}
 	return string(s)
+}
+
+// unguessableTxKey is txKey, from crypto/rand with RandomKeys: for an
+// authKey, which anyone holding it may turn into a billing key.
+func (b *Book) unguessableTxKey() string {
+	k := b.txKey() // drawn either way, as unguessable does
+	if !b.cfg.RandomKeys {
+		return k
+	}
+	var buf [16]byte
+	_, _ = crand.Read(buf[:])
+	return strings.ToUpper(hex.EncodeToString(buf[:]))
 }
 
 // newSecret returns a payment's secret.

@@ -21,12 +21,15 @@ const (
 	// whole, to stay within its global bounds. It names only the Tenant:
 	// the caller drops what else it keeps for that tenant.
 	EventTenantForgotten EventKind = "tenant.forgotten"
+	// EventBillingKeyDeleted: a billing key was removed; it names no
+	// payment, BillingKey the key.
+	EventBillingKeyDeleted EventKind = "billing_key.deleted"
 )
 
 // kindOf is the kind of event a row of Transitions makes.
 func kindOf(a Action) EventKind {
 	switch a {
-	case ActionCreate, ActionKeyIn:
+	case ActionCreate, ActionKeyIn, ActionBillingCharge:
 		return EventCreated
 	case ActionCancelPart, ActionCancelRest:
 		return EventCanceled
@@ -55,6 +58,8 @@ type Event struct {
 	Amount         money.Amount
 	TransactionKey string
 	RefundStatus   RefundStatus
+	// BillingKey is the key of an EventBillingKeyDeleted (never log it).
+	BillingKey string
 	// Webhooks are the webhooks the change sends (its row of Transitions),
 	// with Payment, the payment as of the change, to send them with.
 	Webhooks []Webhook
@@ -98,6 +103,15 @@ func (b *Book) emit(p *record, e Event) {
 	}
 	if len(p.timeline) < maxTimeline {
 		p.timeline = append(p.timeline, e.logged())
+	}
+	b.log(t, e)
+}
+
+// log records e in t's log and in the outbox of the call.
+func (b *Book) log(t *tenant, e Event) {
+	if e.Seq == 0 {
+		b.eventSeq++
+		e.Seq = b.eventSeq
 	}
 	if len(t.events) < b.cfg.EventsPerTenant {
 		t.events = append(t.events, e.logged())
