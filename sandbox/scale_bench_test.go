@@ -24,7 +24,7 @@ import (
 // reports the create rate over the first and the last 5 % of the keys, the
 // bystander's look-up latency (p50, p99, max), whether it kept its
 // payments, and the process's peak RSS (VmHWM). TOSS_BENCH_KEYS sets
-// another number of keys.
+// another number of keys, TOSS_BENCH_WORKERS of flooding goroutines.
 //
 //	go test -run '^$' -bench BenchmarkMillionKeys -benchtime 1x ./sandbox/
 func BenchmarkMillionKeys(b *testing.B) {
@@ -82,9 +82,13 @@ func millionKeys(b *testing.B, n int) {
 		}
 	}()
 
-	// The flood: two goroutines, keys handed out in order; the time each
-	// create finished, per key index, gives the rates at the start and end.
-	const workers = 2
+	// The flood: two goroutines (TOSS_BENCH_WORKERS), keys handed out in
+	// order; the time each create finished, per key index, gives the rates
+	// at the start and end.
+	workers := 2
+	if w, err := strconv.Atoi(os.Getenv("TOSS_BENCH_WORKERS")); err == nil && w > 0 {
+		workers = w
+	}
 	done := make([]int64, n) // nanoseconds since t0
 	var next atomic.Int64
 	t0 := time.Now()
