@@ -259,7 +259,8 @@ func (l *connLimit) setState(c *limitConn, st http.ConnState) {
 
 // victim returns the connection to close to make room, or nil: the one
 // idle the longest, else the one whose body arrives the slowest below
-// minRate, else the new one silent the longest; the caller holds l.mu.
+// minRate, else the new one silent (or still sending its headers) the
+// longest; the caller holds l.mu.
 func (l *connLimit) victim(now time.Time) *limitConn {
 	var best *limitConn
 	var bestRank int
@@ -277,6 +278,8 @@ func (l *connLimit) victim(now time.Time) *limitConn {
 			}
 			r, score = 2, rate
 		case c.state == http.StateNew && now.Sub(c.since) >= newConnGrace:
+			// Silent, or still sending its headers: net/http makes a
+			// connection active once a request's headers are in.
 			r, score = 1, float64(c.since.UnixNano())
 		default:
 			continue

@@ -38,7 +38,7 @@ func cutOff(c net.Conn) bool {
 
 // serveBodies starts the server of NewServer with maxConns and a body
 // grace on a loopback port.
-func serveBodies(t *testing.T, sb *sandbox.Sandbox, maxConns int, grace time.Duration) (*sandbox.Server, string) {
+func serveBodies(t *testing.T, sb *sandbox.Sandbox, maxConns int, grace time.Duration, tune ...func(*sandbox.Server)) (*sandbox.Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,6 +46,9 @@ func serveBodies(t *testing.T, sb *sandbox.Sandbox, maxConns int, grace time.Dur
 	}
 	srv := sandbox.NewServer(ln.Addr().String(), sb.Handler())
 	srv.MaxConns, srv.BodyGrace = maxConns, grace
+	for _, f := range tune {
+		f(srv)
+	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return srv, ln.Addr().String()
@@ -113,4 +116,42 @@ func TestSlowBodiesDoNotStarve(t *testing.T) {
 func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
+}
+
+// TestSlowHeadersDoNotStarve: every connection the server may hold has
+// sent part of its headers and no more (the header timeout is set far
+// beyond the test's safety bound, so it frees none); a new client is still
+// answered, because the server closes such a connection to take it (net/http
+// counts a connection new until a request's headers are in).
+func TestSlowHeadersDoNotStarve(t *testing.T) {
+	t.Parallel()
+	const maxConns = 8
+	e := setup(t)
+	srv, addr := serveBodies(t, e.sb, maxConns, time.Minute, func(s *sandbox.Server) { s.ReadHeaderTimeout, s.ReadTimeout = time.Hour, time.Hour })
+	for range maxConns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "GET /v1/payments/x HTTP/1.1\r\nHost: x\r\n")
+	}
+	for srv.Conns() != maxConns {
+		time.Sleep(time.Millisecond)
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(c, "GET /v1/payments/nosuchpayment HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n", basic(e.key))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("the bystander's look-up: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("the bystander's look-up: %d, want 404", resp.StatusCode)
+	}
 }

@@ -286,9 +286,10 @@ func (b *Book) forgetOldest(t *tenant, keep *record, withCancels bool) bool {
 // makeRoom forgets old payments until t (and the book) can take
 // addPayments more payments and addCancels more cancels; keep is never
 // forgotten. A tenant pays for its own excess; the global excess is paid by
-// the tenants idle the longest (the far end of the activity list), never by
-// t while another tenant holds anything: a flood of new tenants costs the
-// idle ones their oldest payments, not the active ones. Each payment is
+// t when it holds its fair share of the bound or more, else by the tenants
+// idle the longest (the far end of the activity list): a flood of new
+// tenants costs the idle ones their oldest payments, not the active ones,
+// and a few heavy tenants pay for themselves, not the light ones. Each payment is
 // forgotten at most once, so the cost is O(1) per payment added, amortized,
 // whatever the number of tenants.
 func (b *Book) makeRoom(t *tenant, keep *record, addPayments, addCancels int) {
@@ -302,8 +303,21 @@ func (b *Book) makeRoom(t *tenant, keep *record, addPayments, addCancels int) {
 			break
 		}
 	}
-	for (b.payments+addPayments > b.cfg.Global.Payments && b.payments > 0) ||
-		(b.cancels+addCancels > b.cfg.Global.Cancels && b.cancels > 0) {
+	for {
+		overP := b.payments+addPayments > b.cfg.Global.Payments && b.payments > 0
+		overC := b.cancels+addCancels > b.cfg.Global.Cancels && b.cancels > 0
+		if !overP && !overC {
+			break
+		}
+		// A tenant holding its fair share of what is over (the bound over
+		// the number of tenants) or more pays its own way, so heavy
+		// tenants never take from a light one; else the idlest pay.
+		n := len(b.tenants)
+		if (overP && t.payments*n >= b.cfg.Global.Payments) || (overC && t.cancels*n >= b.cfg.Global.Cancels) {
+			if b.forgetOldest(t, keep, false) {
+				continue
+			}
+		}
 		v := b.idlest
 		if v == t {
 			v = t.newer // t is idlest only when no other tenant is newer

@@ -236,3 +236,25 @@ func TestRandomKeysIgnoreTheSeed(t *testing.T) {
 		t.Error("RandomKeys: the transaction key no longer follows the seed")
 	}
 }
+
+// Heavy tenants past the global bound pay their own way, even when a light
+// tenant is the idlest: the light one keeps every payment.
+func TestHeavyTenantsPayTheirOwnWay(t *testing.T) {
+	now := t0
+	b := testBook(t, &now, 1<<20) // tenant: 100 payments, global: 1,000
+	for i := range 3 {
+		keyIn(t, b, "test_sk_light", fmt.Sprintf("order-light-%04d", i))
+	}
+	for round := range 150 {
+		for h := range 10 {
+			now = now.Add(time.Millisecond)
+			keyIn(t, b, fmt.Sprintf("test_sk_heavy%02d", h), fmt.Sprintf("order-heavy-%04d", round))
+		}
+	}
+	if u := b.UsageOf("test_sk_light"); u.Payments != 3 {
+		t.Errorf("the light tenant, idle but light, kept %d of its 3 payments", u.Payments)
+	}
+	if u := b.Usage(); u.Payments > 1000 {
+		t.Errorf("book holds %+v, bound 1,000", u)
+	}
+}
