@@ -286,7 +286,7 @@ func (b *Book) forgetOldest(t *tenant, keep *record, withCancels bool) bool {
 // makeRoom forgets old payments until t (and the book) can take
 // addPayments more payments and addCancels more cancels; keep is never
 // forgotten. A tenant pays for its own excess; the global excess is paid by
-// t when it holds its fair share of the bound or more, else by the tenants
+// t when it is heavy (its fair share of the bound, and 1/64 of it), else by the tenants
 // idle the longest (the far end of the activity list): a flood of new
 // tenants costs the idle ones their oldest payments, not the active ones,
 // and a few heavy tenants pay for themselves, not the light ones. Each payment is
@@ -309,11 +309,13 @@ func (b *Book) makeRoom(t *tenant, keep *record, addPayments, addCancels int) {
 		if !overP && !overC {
 			break
 		}
-		// A tenant holding its fair share of what is over (the bound over
-		// the number of tenants) or more pays its own way, so heavy
-		// tenants never take from a light one; else the idlest pay.
+		// A heavy tenant (holding its fair share of what is over, the
+		// bound over the number of tenants, and at least 1/64 of the
+		// bound) pays its own way, so a few heavy tenants never take from
+		// a light one; else the idlest pay.
 		n := len(b.tenants)
-		if (overP && t.payments*n >= b.cfg.Global.Payments) || (overC && t.cancels*n >= b.cfg.Global.Cancels) {
+		heavy := func(has, bound int) bool { return has*n >= bound && has*64 >= bound }
+		if (overP && heavy(t.payments, b.cfg.Global.Payments)) || (overC && heavy(t.cancels, b.cfg.Global.Cancels)) {
 			if b.forgetOldest(t, keep, false) {
 				continue
 			}

@@ -163,12 +163,15 @@ func TestFloodOfNewTenantsTakesFromTheIdlest(t *testing.T) {
 				t.Fatal("found a payment that does not exist")
 			}
 		}
+		if i%500 == 250 { // and creates some
+			keyIn(t, b, "test_sk_bystander", fmt.Sprintf("order-by-more-%04d", i))
+		}
 	}
 	if u := b.Usage(); u.Payments > 1000 || u.Tenants > 1000 {
 		t.Errorf("book holds %+v, bound 1,000 payments", u)
 	}
-	if u := b.UsageOf("test_sk_bystander"); u.Payments != 5 {
-		t.Errorf("the bystander active during the flood kept %d of its 5 payments", u.Payments)
+	if u := b.UsageOf("test_sk_bystander"); u.Payments != 11 {
+		t.Errorf("the bystander active during the flood kept %d of its 11 payments", u.Payments)
 	}
 	if u := b.UsageOf("test_sk_idle"); u.Tenants != 0 {
 		t.Errorf("the tenant idle since before the flood is still there: %+v", u)
