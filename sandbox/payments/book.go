@@ -118,6 +118,9 @@ type Book struct {
 	events   int    // events in all tenants' logs
 	out      *Outbox
 	billing  billingBook // billing keys and pending authKeys (billing.go)
+	// dropped are the tenants dropped by a rule that had no outbox, told
+	// in the next one's.
+	dropped []string
 }
 
 // New returns an empty book.
@@ -147,6 +150,7 @@ func New(cfg Config) (*Book, error) {
 func (b *Book) begin(out *Outbox) {
 	b.mu.Lock()
 	b.out = out
+	b.tellDropped()
 }
 
 // end releases the lock. It sends nothing: the caller publishes out.
@@ -354,9 +358,20 @@ func (b *Book) forgetTenant(v *tenant) {
 	}
 	b.events -= len(v.events)
 	v.events, v.eventsHead = nil, 0
-	if b.out != nil {
-		*b.out = append(*b.out, Event{At: b.now(), Kind: EventTenantForgotten, Tenant: v.name})
+	b.dropped = append(b.dropped, v.name)
+	b.tellDropped()
+}
+
+// tellDropped puts an EventTenantForgotten for each tenant dropped in the
+// call's outbox; a rule without one (nil) leaves them for the next call's.
+func (b *Book) tellDropped() {
+	if b.out == nil || len(b.dropped) == 0 {
+		return
 	}
+	for _, name := range b.dropped {
+		*b.out = append(*b.out, Event{At: b.now(), Kind: EventTenantForgotten, Tenant: name})
+	}
+	b.dropped = b.dropped[:0]
 }
 
 // add files p, new, under tenantName.
