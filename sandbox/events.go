@@ -104,8 +104,9 @@ func WithEventHook(h EventHook) Option {
 
 // Events returns the events of secretKey's outbox with a Seq above after,
 // oldest first. The outbox keeps the latest DefaultEventsPerKey events (fewer
-// when all outboxes together pass their bound, the largest losing its
-// oldest half); a consumer that falls further behind misses the older ones.
+// when all outboxes together pass their bound, the key idle the longest
+// being forgotten); a consumer that falls further behind misses the older
+// ones.
 func (s *Store) Events(secretKey string, after uint64) []Event {
 	return eventsOf(s.book.Events(secretKey, after))
 }

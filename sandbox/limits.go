@@ -13,9 +13,12 @@ import (
 // A tenant at one of its limits makes room by forgetting its own oldest
 // entries: its oldest answered idempotency keys (a key still in flight is
 // never forgotten) and its oldest payments, with their cancels. Over a
-// global limit the sandbox forgets the oldest entries of the tenant that
-// holds the most of what is over. So a flood from one key costs that key
-// its history and no other key anything; see docs/reliability.md.
+// global limit a heavy tenant (its fair share of the limit, and 1/64 of it)
+// forgets its own oldest; otherwise the tenant idle the longest forgets
+// its oldest, and is forgotten whole once empty (its answers, call log and
+// webhook deliveries with it). So a flood from one key costs that key its
+// history, and a flood of new keys costs the idle ones, never a key in use;
+// see docs/reliability.md and sandbox/README.md "Limits".
 type Limits struct {
 	// IdempotencyKeys is how many idempotency keys are remembered.
 	IdempotencyKeys int

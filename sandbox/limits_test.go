@@ -87,7 +87,8 @@ func TestOneKeyFloodsOthersUnaffected(t *testing.T) {
 
 // TestManyKeysStayWithinTheGlobalLimits: more keys than the global limits
 // hold, each at its own limits; the sandbox stays within the global limits
-// (the key holding the most forgets its oldest), and a newcomer is served.
+// (heavy keys forget their own oldest, else the idlest), and a newcomer is
+// served.
 func TestManyKeysStayWithinTheGlobalLimits(t *testing.T) {
 	t.Parallel()
 	tenant := sandbox.Limits{IdempotencyKeys: 30, IdempotencyBytes: 64 << 10, Payments: 20, Cancels: 50}
