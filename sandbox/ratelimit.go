@@ -95,9 +95,10 @@ func (rl *rateLimiter) admit(key string) (bool, time.Duration) {
 	return false, time.Duration(secs * float64(time.Second))
 }
 
-// forget drops the buckets that have refilled, and if none has, one at
-// random (map order): it starts full again, which lets that key send one
-// more burst; rl.mu is held.
+// forget drops the buckets that have refilled, and if too few have, others
+// at random (map order) down to 7/8 of the bound, so that the scan costs
+// O(1) per new key, amortized: those start full again, which lets their
+// keys send one more burst; rl.mu is held.
 func (rl *rateLimiter) forget(now time.Time) {
 	for k, b := range rl.buckets {
 		if b.TokensAt(now) >= float64(rl.limit.Burst) {
@@ -105,7 +106,7 @@ func (rl *rateLimiter) forget(now time.Time) {
 		}
 	}
 	for k := range rl.buckets {
-		if len(rl.buckets) < rl.max {
+		if len(rl.buckets) < rl.max-rl.max/8 {
 			break
 		}
 		delete(rl.buckets, k)

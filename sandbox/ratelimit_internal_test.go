@@ -69,3 +69,27 @@ func TestRetryAfterOfATinyRate(t *testing.T) {
 		t.Errorf("admit = %v, %v (Retry-After %s)", ok, wait, retryAfter(wait))
 	}
 }
+
+// TestRateBucketsForgetInBatches: when no bucket has refilled, the bound
+// forgets an eighth of the buckets at once, so a flood of new keys does not
+// scan them all for each key.
+func TestRateBucketsForgetInBatches(t *testing.T) {
+	t.Parallel()
+	clock := NewFakeClock(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	rl := newRateLimiter(RateLimit{PerSecond: 0.001, Burst: 1}, clock)
+	rl.max = 64
+	scans := 0
+	for i := range 640 {
+		before := len(rl.buckets)
+		rl.admit("flood-" + strconv.Itoa(i))
+		if len(rl.buckets) < before {
+			scans++
+		}
+		if len(rl.buckets) > rl.max {
+			t.Fatalf("%d buckets, bound %d", len(rl.buckets), rl.max)
+		}
+	}
+	if scans > 640/8+1 {
+		t.Errorf("%d scans for 640 new keys past a bound of 64; want one per 8 keys at most", scans)
+	}
+}
