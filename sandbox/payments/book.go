@@ -81,6 +81,9 @@ type tenant struct {
 	// to the idlest, so that the idlest is found in O(1).
 	lastActive   time.Time
 	newer, older *tenant
+	// clock is how far the tenant's clock runs ahead of the book's
+	// (clock.go); it only grows.
+	clock time.Duration
 }
 
 // Book holds the payments of every tenant and applies the rules to them.
@@ -212,14 +215,14 @@ func (b *Book) lookup(tenantName, paymentKey string) *record {
 func (b *Book) current(tenantName, paymentKey string) *record {
 	p := b.lookup(tenantName, paymentKey)
 	if p != nil {
-		b.tick(p, b.now())
+		b.tick(p, b.at(p))
 	}
 	return p
 }
 
 // forget drops p, with its cancels.
 func (b *Book) forget(t *tenant, p *record) {
-	b.emit(p, Event{At: b.now(), Kind: EventForgotten, From: p.Status, To: p.Status})
+	b.emit(p, Event{At: b.at(p), Kind: EventForgotten, From: p.Status, To: p.Status})
 	p.gone = true
 	delete(t.byKey, p.Key)
 	if t.byOrder[p.OrderID] == p {

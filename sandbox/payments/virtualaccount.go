@@ -187,7 +187,7 @@ func (b *Book) Deposit(out *Outbox, tenantName, paymentKey string) (Payment, err
 	if p == nil {
 		return Payment{}, refuse(OpGetPayment, CodeNotFoundPayment, "")
 	}
-	now := b.now()
+	now := b.at(p)
 	b.tick(p, now)
 	va := p.VirtualAccount
 	switch {
