@@ -75,6 +75,7 @@ func (ct *callTail) follow(key string) (*follower, error) {
 	if len(fs) >= tailPerKey {
 		fs[0].stop()
 		fs = fs[1:]
+		ct.byKey[key] = fs
 		ct.total--
 	}
 	if ct.total >= tailTotal {
