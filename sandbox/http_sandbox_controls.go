@@ -85,30 +85,29 @@ func keyClock(now time.Time, off time.Duration) KeyClock {
 // idempotency window and the rate limit, which keep the wall clock. The
 // clock runs at most payments.MaxClockOffset ahead.
 func (s *Sandbox) AdvanceClock(secretKey string, d time.Duration) (KeyClock, error) {
-	if d < 0 {
-		return s.KeyClock(secretKey), payments.ErrClockBackwards
-	}
-	now, _ := s.book.Clock(secretKey)
-	if d > payments.MaxClockOffset {
-		return s.KeyClock(secretKey), payments.ErrClockTooFar
-	}
-	return s.SetKeyClock(secretKey, now.Add(d))
+	var out payments.Outbox
+	_, moved, err := s.book.AdvanceClock(&out, secretKey, d)
+	return s.clockMoved(secretKey, out, moved, err)
 }
 
 // SetKeyClock moves secretKey's clock to the instant to, never backwards;
 // see AdvanceClock.
 func (s *Sandbox) SetKeyClock(secretKey string, to time.Time) (KeyClock, error) {
 	var out payments.Outbox
-	now, moved, err := s.book.SetClock(&out, secretKey, to)
+	_, moved, err := s.book.SetClock(&out, secretKey, to)
+	return s.clockMoved(secretKey, out, moved, err)
+}
+
+// clockMoved sends what a move of the key's clock made due: the retries
+// first (due at their own, earlier, times), then what the clock's
+// transitions announce, due now.
+func (s *Sandbox) clockMoved(secretKey string, out payments.Outbox, moved time.Duration, err error) (KeyClock, error) {
+	kc := s.KeyClock(secretKey)
 	if err != nil {
-		return s.KeyClock(secretKey), err
+		return kc, err
 	}
-	// The retries first (due at their own, earlier, times), then what the
-	// clock's transitions announce, due now.
 	s.wh.Shift(secretKey, moved)
 	s.publish(WebhookFault{}, out)
-	kc := keyClock(now, now.Sub(s.cfg.clock.Now()))
-	kc.Offset, kc.OffsetSeconds = s.KeyClock(secretKey).Offset, s.KeyClock(secretKey).OffsetSeconds
 	kc.Moved = moved.String()
 	return kc, nil
 }

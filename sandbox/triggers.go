@@ -105,7 +105,7 @@ var triggers = []Trigger{
 			return r.then(r.accountIssued(s), func() error { return r.deposit(s) }, func() error { return r.cancel(s, 0, true) }, func() error { return r.hasten(s) })
 		}},
 	{Event: "billing.charged", Makes: "a billing (automatic) payment charged with a billing key",
-		Webhooks: "none (W1: billing payments get none)", Unavailable: "the sandbox does not emulate billing yet (see sandbox/README.md, What it does not emulate)"},
+		Webhooks: "none (W1: billing payments get none)", Unavailable: "the sandbox does not emulate billing yet"},
 }
 
 // triggerOf returns the trigger named event, or nil.

@@ -63,6 +63,22 @@ func init() {
 			run: runListen, synopsis: "--forward-to URL [--base-url URL]",
 		},
 		{
+			name: "clock", summary: "show or move forward the key's clock in the sandbox (its payments only)",
+			run: runClock, synopsis: "show | advance SPAN | to INSTANT [--json]",
+		},
+		{
+			name: "trigger", summary: "make an event happen in the sandbox (creates the payment it needs); --help lists them",
+			run: runTrigger, synopsis: "EVENT [--json]",
+		},
+		{
+			name: "webhooks", summary: "list the key's webhook deliveries in the sandbox, show one, or send its event again",
+			run: runWebhooks, synopsis: "list [--payment-key K] | show ID | resend ID [--json]",
+		},
+		{
+			name: "logs", summary: "follow the key's API calls in the sandbox as they happen",
+			run: runLogs, synopsis: "tail [--status 4xx,500] [--path /cancel] [--json]",
+		},
+		{
 			name: "version", summary: "print the version this tosspay was built from",
 			run: runVersion, synopsis: "",
 		},

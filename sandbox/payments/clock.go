@@ -64,6 +64,26 @@ func (b *Book) ClockOffset(tenantName string) time.Duration {
 // made, with their events in out. It returns the tenant's time and how far
 // its clock moved.
 func (b *Book) SetClock(out *Outbox, tenantName string, to time.Time) (time.Time, time.Duration, error) {
+	return b.moveClock(out, tenantName, func(base time.Time, _ time.Duration) time.Duration { return to.Sub(base) })
+}
+
+// AdvanceClock moves the tenant's clock forward by d (exactly: the wall
+// clock's own progress meanwhile is not subtracted); see SetClock.
+func (b *Book) AdvanceClock(out *Outbox, tenantName string, d time.Duration) (time.Time, time.Duration, error) {
+	if d < 0 {
+		now, _ := b.Clock(tenantName)
+		return now, 0, ErrClockBackwards
+	}
+	if d > MaxClockOffset {
+		now, _ := b.Clock(tenantName)
+		return now, 0, ErrClockTooFar
+	}
+	return b.moveClock(out, tenantName, func(_ time.Time, old time.Duration) time.Duration { return old + d })
+}
+
+// moveClock sets the tenant's offset to next(the book's time, the old
+// offset), within the bounds, and applies the clock's transitions.
+func (b *Book) moveClock(out *Outbox, tenantName string, next func(time.Time, time.Duration) time.Duration) (time.Time, time.Duration, error) {
 	b.begin(out)
 	defer b.end()
 	base := b.now()
@@ -72,7 +92,7 @@ func (b *Book) SetClock(out *Outbox, tenantName string, to time.Time) (time.Time
 	if t != nil {
 		old = t.clock
 	}
-	off := to.Sub(base)
+	off := next(base, old)
 	switch {
 	case off < old:
 		return base.Add(old), 0, ErrClockBackwards
