@@ -223,3 +223,7 @@ func (f callFilter) match(c Call) bool {
 	}
 	return false
 }
+
+// Followers counts the streams of GET /sandbox/v1/logs open for secretKey,
+// and for all keys.
+func (s *Sandbox) Followers(secretKey string) (int, int) { return s.tail.followers(secretKey) }
