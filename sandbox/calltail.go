@@ -24,8 +24,9 @@ const (
 	// ends the oldest (a restarted "tosspay logs tail" is never locked
 	// out by an abandoned stream).
 	tailPerKey = 4
-	// tailTotal is how many followers the sandbox has at once; past it a
-	// new one is refused with 429.
+	// tailTotal is how many followers the sandbox has at once; past it
+	// the key with the most gives up its oldest (if it has two or more),
+	// else the new one is refused with 429.
 	tailTotal = 256
 	// tailLife is how long one stream lasts; then it ends and the client
 	// reconnects (with Last-Event-ID, missing nothing the log still holds).
@@ -72,18 +73,38 @@ func (ct *callTail) follow(key string) (*follower, error) {
 		return f, nil
 	}
 	fs := ct.byKey[key]
-	if len(fs) >= tailPerKey {
+	if len(fs) >= tailPerKey || (len(fs) > 0 && ct.total >= tailTotal) {
 		fs[0].stop()
 		fs = fs[1:]
 		ct.byKey[key] = fs
 		ct.total--
 	}
-	if ct.total >= tailTotal {
+	if ct.total >= tailTotal && !ct.evictFromBusiest() {
 		return nil, errTailFull
 	}
 	ct.byKey[key] = append(fs, f)
 	ct.total++
 	return f, nil
+}
+
+// evictFromBusiest ends the oldest follower of the key with the most,
+// when it has more than one, so that one user's many streams give way to
+// another's first; the caller holds ct.mu.
+func (ct *callTail) evictFromBusiest() bool {
+	var busiest string
+	for k, fs := range ct.byKey {
+		if len(fs) > len(ct.byKey[busiest]) {
+			busiest = k
+		}
+	}
+	fs := ct.byKey[busiest]
+	if len(fs) < 2 {
+		return false
+	}
+	fs[0].stop()
+	ct.byKey[busiest] = fs[1:]
+	ct.total--
+	return true
 }
 
 // unfollow removes f (if it is still there).

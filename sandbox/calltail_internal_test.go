@@ -34,11 +34,13 @@ func TestCallTailBounds(t *testing.T) {
 	if n, total := ct.followers("k"); n != tailPerKey || total != tailPerKey {
 		t.Errorf("followers %d, %d", n, total)
 	}
+	// Other keys, one stream each, fill the sandbox: while "k" has more
+	// than one, its streams give way; then a newcomer is refused.
 	for i := 0; ; i++ {
 		_, err := ct.follow("key-" + strconv.Itoa(i))
 		if err != nil {
-			if i+tailPerKey != tailTotal {
-				t.Errorf("refused after %d followers, want %d", i+tailPerKey, tailTotal)
+			if n, total := ct.followers("k"); i+1 != tailTotal || n != 1 || total != tailTotal {
+				t.Errorf("refused after %d others; k holds %d of %d", i, n, total)
 			}
 			break
 		}
@@ -47,7 +49,7 @@ func TestCallTailBounds(t *testing.T) {
 	if n, _ := ct.followers("key-" + strconv.Itoa(tailTotal)); n != 0 {
 		t.Error("a refused follower was kept")
 	}
-	f, _ := ct.follow("k") // replaces the key's oldest: total unchanged
+	f, _ := ct.follow("k") // k has one place: it replaces its own oldest
 	ct.unfollow("k", f)
 	if _, err := ct.follow("another"); err != nil {
 		t.Errorf("after an unfollow: %v", err)

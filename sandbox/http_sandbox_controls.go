@@ -199,6 +199,9 @@ func (s *Sandbox) clockHandler(w http.ResponseWriter, r *http.Request, ci caller
 	case errors.Is(err, payments.ErrClockTooFar):
 		s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, lang,
 			fmt.Sprintf("The key's clock runs at most %d days ahead of the wall clock (it is %s ahead now).", payments.MaxClockOffset/(24*time.Hour), kc.Offset))
+	case errors.Is(err, payments.ErrClockBusy):
+		w.Header().Set("Retry-After", "60")
+		s.writeError(w, http.StatusServiceUnavailable, generated.ErrorCodeFailedInternalSystemProcessing, lang, err.Error()+".")
 	case err != nil:
 		writeJSONError(w, asError(err))
 	default:

@@ -24,7 +24,38 @@ var (
 	// ErrClockTooFar: the instant is more than MaxClockOffset ahead of the
 	// book's clock.
 	ErrClockTooFar = fmt.Errorf("the clock runs at most %d days ahead of the wall clock", MaxClockOffset/(24*time.Hour))
+	// ErrClockBusy: the book holds MaxClockTenants tenants and none of the
+	// idlest is empty, so a new tenant's clock has no room.
+	ErrClockBusy = errors.New("too many keys hold a clock or payments; try again later")
 )
+
+// MaxClockTenants bounds the tenants a clock alone brings into the book: a
+// key that moves its clock before it made anything becomes a tenant (to
+// hold its clock), and past this many tenants the idlest empty one (no
+// payments, no events: a clock alone) is forgotten to make room.
+const MaxClockTenants = 100_000
+
+// maxClockTenants is MaxClockTenants; tests lower it.
+var maxClockTenants = MaxClockTenants
+
+// clockTenant returns the tenant of name for its clock, made if need be
+// within MaxClockTenants, or nil when there is no room; the caller holds b.mu.
+func (b *Book) clockTenant(name string) *tenant {
+	if t := b.tenants[name]; t != nil {
+		return t
+	}
+	if len(b.tenants) >= maxClockTenants {
+		victim := b.idlest
+		for i := 0; victim != nil && i < 64 && (victim.payments > 0 || len(victim.events) > 0); i++ {
+			victim = victim.newer
+		}
+		if victim == nil || victim.payments > 0 || len(victim.events) > 0 {
+			return nil
+		}
+		b.drop(victim)
+	}
+	return b.tenantOf(name, true)
+}
 
 // nowOf returns the tenant's time; the caller holds b.mu.
 func (b *Book) nowOf(tenantName string) time.Time {
@@ -100,7 +131,9 @@ func (b *Book) moveClock(out *Outbox, tenantName string, next func(time.Time, ti
 		return base.Add(old), 0, ErrClockTooFar
 	}
 	if t == nil {
-		t = b.tenantOf(tenantName, true)
+		if t = b.clockTenant(tenantName); t == nil {
+			return base, 0, ErrClockBusy
+		}
 	}
 	t.clock = off
 	now := base.Add(off)
