@@ -352,3 +352,53 @@ func TestLogsStream(t *testing.T) {
 		t.Errorf("the oldest follower got %s %s, want end", ev, data)
 	}
 }
+
+// TestDashboardLive: the dashboard shows the key's time once its clock runs
+// ahead (another key's dashboard does not); its stream of rows follows the
+// signed-in key's calls (a browser's EventSource, by the session cookie);
+// without a session it is refused; the page's one script is served as
+// JavaScript and allowed by the page's policy.
+func TestDashboardLive(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	direct := httptest.NewServer(e.sb.Handler())
+	t.Cleanup(direct.Close)
+	e.srv = direct
+	b := e.signIn(e.key)
+	if _, page := b.get("/sandbox/dashboard"); strings.Contains(page, "the key's clock") {
+		t.Error("the clock shown while it runs with the wall clock")
+	}
+	if resp, body := e.do("POST", sandbox.ClockPath, map[string]any{"advance": "2d"}); resp.StatusCode != 200 {
+		t.Fatalf("advance: %s", body)
+	}
+	resp, page := b.get("/sandbox/dashboard")
+	if !strings.Contains(page, "the key's clock: 2024-03-03 12:00:00.000 KST (48h0m0s ahead of the wall clock)") {
+		t.Errorf("list page lacks the key's time:\n%s", page)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "; script-src 'self';") {
+		t.Errorf("policy %q", csp)
+	}
+	if _, page := e.as(otherKey).signIn(otherKey).get("/sandbox/dashboard"); strings.Contains(page, "the key's clock") {
+		t.Error("another key's dashboard shows a moved clock")
+	}
+	if resp, js := b.get("/sandbox/dashboard/live.js"); resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") ||
+		!strings.Contains(js, "textContent") || strings.Contains(js, "innerHTML") {
+		t.Errorf("live.js: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp, _ := e.browser().get("/sandbox/dashboard/logs"); resp.StatusCode != 401 {
+		t.Errorf("the stream without a session: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/sandbox/dashboard/logs", nil)
+	sresp, err := b.hc.Do(req)
+	if err != nil || sresp.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", err, sresp)
+	}
+	t.Cleanup(func() { sresp.Body.Close() })
+	s := &sse{resp: sresp, sc: bufio.NewScanner(sresp.Body)}
+	e.as(otherKey).fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-live-them", nil)
+	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-live-mine", nil)
+	ev, data := s.next(t)
+	if ev != "rows" || !strings.Contains(data, "order-live-mine") || !strings.Contains(data, `"Failed":true`) || !strings.Contains(data, "2024-03-03 12:00") {
+		t.Errorf("rows: %s %s", ev, data)
+	}
+}

@@ -50,6 +50,7 @@ func (s *Sandbox) controls(mux *http.ServeMux) {
 	mux.HandleFunc(WebhookDeliveriesPath+"/{id}/resend", s.authed([]string{http.MethodPost}, s.webhookResendHandler))
 	mux.HandleFunc(LogsPath, s.authed([]string{http.MethodGet}, s.logsHandler))
 	mux.HandleFunc(dashboardLogsPath, s.dashLogs)
+	mux.HandleFunc("GET "+dashboardPath+"/live.js", s.dashLiveJS)
 }
 
 // KeyClock is the answer of GET and POST /sandbox/v1/clock: the key's

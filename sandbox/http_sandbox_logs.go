@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -24,7 +25,26 @@ const dashboardLogsPath = dashboardPath + "/logs"
 // replaced it). With Last-Event-ID, the calls the log still holds after
 // that seq come first.
 func (s *Sandbox) logsHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
-	s.streamCalls(w, r, ci.secretKey)
+	s.streamCalls(w, r, ci.secretKey, apiEvent)
+}
+
+// apiEvent is a call as GET /sandbox/v1/logs sends it: an event "call"
+// whose data is a LoggedCall.
+func apiEvent(c Call) (string, []byte) {
+	b, _ := json.Marshal(loggedCall(c))
+	return "call", b
+}
+
+// rowEvent is a call as the dashboard's stream sends it: an event "rows"
+// whose data is the rows the list page shows for it (callEntries), so
+// that the page's script only puts text in cells.
+func rowEvent(c Call) (string, []byte) {
+	var rows []callRow
+	for _, e := range callEntries(c) {
+		rows = append(rows, callRow{At: kst(e.At), Kind: e.Kind, Summary: e.Summary, Failed: e.Failed})
+	}
+	b, _ := json.Marshal(rows)
+	return "rows", b
 }
 
 // dashLogs is dashboardLogsPath: the stream for a signed-in browser.
@@ -38,10 +58,10 @@ func (s *Sandbox) dashLogs(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusUnauthorized, generated.ErrorCodeUnauthorizedKey, langOf(r), "Sign in to the dashboard first.")
 		return
 	}
-	s.streamCalls(w, r, key)
+	s.streamCalls(w, r, key, rowEvent)
 }
 
-func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string, render func(Call) (string, []byte)) {
 	lang := langOf(r)
 	filter, err := parseCallFilter(r.URL.Query().Get("status"), r.URL.Query().Get("path"))
 	if err != nil {
@@ -80,7 +100,7 @@ func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string
 	}
 	if after > 0 {
 		for _, c := range s.Calls(key, "") {
-			if c.Seq > after && filter.match(c) && !sendCall(send, c) {
+			if c.Seq > after && filter.match(c) && !sendCall(send, c, render) {
 				return
 			}
 		}
@@ -98,7 +118,7 @@ func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string
 			if c.Seq <= after || !filter.match(c) {
 				continue
 			}
-			if !sendCall(send, c) {
+			if !sendCall(send, c, render) {
 				return
 			}
 		case <-beat.C:
@@ -117,10 +137,20 @@ func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string
 	}
 }
 
-func sendCall(send func(string, ...any) bool, c Call) bool {
-	b, err := json.Marshal(loggedCall(c))
-	if err != nil {
-		return true
-	}
-	return send("id: %d\nevent: call\ndata: %s\n\n", c.Seq, b)
+func sendCall(send func(string, ...any) bool, c Call, render func(Call) (string, []byte)) bool {
+	event, b := render(c)
+	return send("id: %d\nevent: %s\ndata: %s\n\n", c.Seq, event, b)
+}
+
+//go:embed pages/live.js
+var liveJS []byte
+
+// dashLiveJS serves the dashboard's one script: it adds the key's calls
+// to the list page as they happen. The page works without it.
+func (s *Sandbox) dashLiveJS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	_, _ = w.Write(liveJS)
 }
