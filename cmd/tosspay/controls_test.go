@@ -158,3 +158,32 @@ func TestLogsTail(t *testing.T) {
 		t.Error("the card number was printed")
 	}
 }
+
+// TestHelpMarksOnlyFlagsToGive: "create --help" does not mark --method
+// required (it defaults to CARD) but marks --amount; --lang takes only the
+// languages the spec lists.
+func TestHelpMarksOnlyFlagsToGive(t *testing.T) {
+	t.Parallel()
+	_, out, _ := runCmd(t, nil, "create", "--help")
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		switch f[0] {
+		case "--method":
+			if f[2] == "*" || !strings.Contains(line, "(default CARD)") {
+				t.Errorf("--method: %q", line)
+			}
+		case "--amount":
+			if f[2] != "*" {
+				t.Errorf("--amount not marked required: %q", line)
+			}
+		}
+	}
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}
+	code, _, errs := runCmd(t, vars, "get", "--payment-key", "abcdef", "--lang", "fr-FR")
+	if code != exitUsage || !strings.Contains(errs, "--lang") || !strings.Contains(errs, "en-US") {
+		t.Errorf("--lang fr-FR: %d %q", code, errs)
+	}
+}

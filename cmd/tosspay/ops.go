@@ -385,8 +385,8 @@ func apiHelp(c *command, flags []apiFlag) string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, f := range flags {
 		mark := " "
-		if f.required {
-			mark = "*"
+		if _, defaulted := c.defaults[f.name]; f.required && !defaulted {
+			mark = "*" // a flag with a default need not be given
 		}
 		fmt.Fprintf(tw, "  %s\t%s %s\n", flagWithValue(f), mark, f.usage)
 	}
@@ -601,6 +601,10 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 		return exitAPI
 	}
 	fmt.Fprintf(e.stdout, "%s\n", out)
+	if meta != nil && meta.Reconciled {
+		// The answer was not the call's own: say so, once, on stderr.
+		fmt.Fprintf(e.stderr, "tosspay %s: the API answered ALREADY_PROCESSED_PAYMENT (it was done before); a look-up settled it: the payment above is %s\n", c.name, p.Status)
+	}
 	return exitOK
 }
 
