@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
@@ -37,5 +39,48 @@ func TestSecondConfirmSaysSettled(t *testing.T) {
 	code, out, errs = runCmd(t, vars, args...)
 	if code != 0 || !strings.Contains(out, `"DONE"`) || !strings.Contains(errs, "ALREADY_PROCESSED_PAYMENT") || !strings.Contains(errs, "look-up settled it") {
 		t.Fatalf("second confirm: %d %q %q", code, out, errs)
+	}
+}
+
+// TestListenDropsADeadURL: a key whose own webhook URL is a port on this
+// machine that nothing listens on any more gets no URL back when "tosspay
+// listen" stops (it would hold the key's webhooks in retries), and is told
+// so; deadLocalURL judges only local URLs.
+func TestListenDropsADeadURL(t *testing.T) {
+	t.Parallel()
+	alive := httptest.NewServer(nil)
+	defer alive.Close()
+	sb, _ := sandbox.New()
+	srv := httptest.NewServer(sb.Handler())
+	defer srv.Close()
+	defer sb.CloseWebhooks(context.Background())
+	gone := httptest.NewServer(nil) // made last, so that no server here takes its port
+	dead := gone.URL + "/webhooks"
+	gone.Close()
+	if !deadLocalURL(dead) || deadLocalURL(alive.URL) || deadLocalURL("https://example.com:1/hook") || deadLocalURL("::") {
+		t.Fatal("deadLocalURL misjudges")
+	}
+	if err := sb.SetWebhookURL(sandbox.TestSecretKey, dead); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"listen", "--forward-to", alive.URL}, env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }})
+	}()
+	for sb.WebhookURL(sandbox.TestSecretKey) != sandbox.ListenWebhookURL {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if got := sb.WebhookURL(sandbox.TestSecretKey); got != "" {
+		t.Errorf("after listen the key's URL is %q, want none", got)
+	}
+	if !strings.Contains(out.String(), "no longer answers") {
+		t.Errorf("stdout: %s", out.String())
 	}
 }
