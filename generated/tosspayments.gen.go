@@ -2358,7 +2358,7 @@ type IssueBillingKeyWithCardParams struct {
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2377,7 +2377,7 @@ type IssueBillingKeyParams struct {
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2389,7 +2389,7 @@ type IssueBillingKeyParams struct {
 type DeleteBillingKeyParams struct {
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2408,7 +2408,7 @@ type ChargeBillingKeyParams struct {
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2427,7 +2427,7 @@ type CreatePaymentParams struct {
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2446,7 +2446,7 @@ type ConfirmPaymentParams struct {
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2465,7 +2465,7 @@ type KeyInPaymentParams struct {
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2477,7 +2477,7 @@ type KeyInPaymentParams struct {
 type GetPaymentByOrderIDParams struct {
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2489,7 +2489,7 @@ type GetPaymentByOrderIDParams struct {
 type GetPaymentParams struct {
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2508,7 +2508,7 @@ type CancelPaymentParams struct {
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
 	// messages into English; `ko-KR`, like no header, keeps them Korean. The
-	// documentation names no other language.
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for

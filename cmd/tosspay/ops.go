@@ -564,6 +564,11 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 			case "TossPayments-Test-Code":
 				callOpts = append(callOpts, wrapper.WithTestCode(v.text))
 			case "Accept-Language":
+				if !slices.Contains(openapi.AcceptLanguages, v.text) {
+					fmt.Fprintf(e.stderr, "tosspay %s: --lang: %q is not a language Toss documents; want one of %s (nothing was sent)\n%s\n",
+						c.name, printableText(v.text, 40), strings.Join(openapi.AcceptLanguages, ", "), hint(c.name))
+					return exitUsage
+				}
 				cfg.lang, cfg.langSet = v.text, true
 			default:
 				callOpts = append(callOpts, wrapper.WithHeader(v.f.field, v.text))
