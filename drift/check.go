@@ -78,13 +78,14 @@ type route struct {
 }
 
 // Load returns the checker of the embedded spec, built once per process
-// from openapi.Load's document.
+// from the spec index the wrapper and the tosspay command share
+// (openapi.Spec).
 var Load = sync.OnceValues(func() (*Checker, error) {
-	doc, err := openapi.Load()
+	ix, err := openapi.Spec()
 	if err != nil {
 		return nil, err
 	}
-	return build(doc)
+	return build(ix.Doc)
 })
 
 func build(doc *openapi3.T) (*Checker, error) {

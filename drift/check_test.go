@@ -364,7 +364,11 @@ func TestSanitise(t *testing.T) {
 		{"bad\xffutf8", "bad?utf8"},
 		{"CARD_1234", "CARD_1234"},
 		{"9440617283910245", "################"},
-		{"ACCT 110-123456-01", "ACCT 110-######-01"},
+		{"ACCT 110-123456-01", "ACCT #############"},
+		{"card 9999-8888-7777-6666 or 9999 8888 7777 6666.", "card ################### or ###################."},
+		{"v1.2 on 12-05", "v1.2 on 12-05"},
+		{"Basic dGVzdF9za196WExrS0V5cE5BcldtbzUwblgzbG1lYXhZRzVSOg==", "[withheld: looks like an API key]"},
+		{"bGl2ZV9za19hYmM6", "[withheld: looks like an API key]"},
 		{"test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R", "[withheld: looks like an API key]"},
 		{strings.Repeat("X", 100), strings.Repeat("X", 64) + "…"},
 		{"\u202eRLO", "?RLO"},
@@ -384,5 +388,33 @@ func TestReportString(t *testing.T) {
 	r = Report{Operation: "getPayment", Status: 418, Kind: UndocumentedStatus}
 	if got, want := r.String(), `getPayment 418 (body): undocumented-status`; got != want {
 		t.Errorf("String() = %s\nwant %s", got, want)
+	}
+}
+
+// TestReportsBounded: an answer with more unknown keys than maxReports is
+// reported up to the bound, and a required key it lacks is still reported.
+func TestReportsBounded(t *testing.T) {
+	t.Parallel()
+	var p map[string]any
+	if err := json.Unmarshal(readTestdata(t, "payment_done.json"), &p); err != nil {
+		t.Fatal(err)
+	}
+	delete(p, "status")
+	for i := range 3 * maxReports {
+		p[fmt.Sprintf("unknown%d", i)] = i
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := checker(t).Check("confirmPayment", 200, body)
+	missing := 0
+	for _, r := range reports {
+		if r.Kind == MissingRequired && r.Pointer == "/status" {
+			missing++
+		}
+	}
+	if len(reports) > maxReports+1 || missing != 1 {
+		t.Fatalf("%d reports, %d of the missing status", len(reports), missing)
 	}
 }

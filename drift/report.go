@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -144,22 +145,28 @@ func sanitise(s string) string {
 	}
 	var b strings.Builder
 	n, digits := 0, 0
-	var pending []byte // a run of digits not yet written
+	// pending is a run of digits not yet written, with the separators
+	// between them ("4330-1234-1234-1234" is a card number too).
+	var pending []byte
 	writeRun := func() {
+		run := bytes.TrimRight(pending, digitSeparators)
 		if digits >= 5 {
-			b.WriteString(strings.Repeat("#", digits))
+			b.WriteString(strings.Repeat("#", len(run)))
 		} else {
-			b.Write(pending)
+			b.Write(run)
 		}
+		b.Write(pending[len(run):])
 		pending, digits = pending[:0], 0
 	}
 	for i := 0; i < len(s) && n < maxValueRunes; {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		n++
-		if r >= '0' && r <= '9' {
+		if r >= '0' && r <= '9' || len(pending) > 0 && strings.ContainsRune(digitSeparators, r) {
 			pending = append(pending, byte(r))
-			digits++
+			if r >= '0' && r <= '9' {
+				digits++
+			}
 			continue
 		}
 		writeRun()
@@ -176,10 +183,15 @@ func sanitise(s string) string {
 	return b.String()
 }
 
+// digitSeparators may separate the digits of a number written for people.
+const digitSeparators = " -./"
+
 // looksLikeKey reports whether s looks like a Toss API key (test_sk_…,
-// live_gsk_…, test_ck_…): such a value is never printed.
+// live_gsk_…, test_ck_…), or its base64 (a Basic credential begins with
+// the key: "dGVzdF9" is base64 of "test_", "bGl2ZV9" of "live_"): such a
+// value is never printed.
 func looksLikeKey(s string) bool {
-	for _, p := range []string{"_sk_", "_gsk_", "_ck_", "_gck_", "_ak_"} {
+	for _, p := range []string{"_sk_", "_gsk_", "_ck_", "_gck_", "_ak_", "dGVzdF9", "bGl2ZV9"} {
 		if strings.Contains(s, p) {
 			return true
 		}

@@ -33,9 +33,17 @@ type walker struct {
 	wantCode           bool
 }
 
+// maxReports bounds the reports of one answer, but for missing required
+// properties, which the schema bounds: an answer with a million unknown
+// keys costs a million checks, not a trillion comparisons.
+const maxReports = 256
+
 // report adds a drift at the current path plus suffix, once per answer:
 // the same drift in another array element has the same pointer.
 func (w *walker) report(kind Kind, suffix, value, detail string) {
+	if len(w.out) >= maxReports && kind != MissingRequired {
+		return
+	}
 	ptr := string(w.path) + suffix
 	for _, r := range w.out {
 		if r.Pointer == ptr && r.Kind == kind && r.Value == value {

@@ -47,6 +47,12 @@ const (
 	ConfirmWindow = 10 * time.Minute
 )
 
+// BillingAuthKeyWindow is how long the authKey that the card-registration
+// window sends to the successUrl can be exchanged for a billing key.
+// Assumed: Toss publishes no validity; the sandbox gives it the confirm
+// window's 10 minutes, the time a payment's authentication stays usable.
+const BillingAuthKeyWindow = ConfirmWindow
+
 // MinimumAmount is the smallest amount of a card or virtual-account
 // payment, in won (BELOW_MINIMUM_AMOUNT below it).
 const MinimumAmount = 100

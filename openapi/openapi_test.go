@@ -42,3 +42,31 @@ func TestParseRejectsBrokenDocument(t *testing.T) {
 		t.Fatal("Parse accepted a document with a dangling $ref")
 	}
 }
+
+// TestSpecIndex: the index is built on Load's document (parsed once) and
+// reads each operation's method, path parameter, body and success keys.
+func TestSpecIndex(t *testing.T) {
+	ix, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := openapi.Load()
+	if ix.Doc != doc {
+		t.Error("the index parsed the document again")
+	}
+	if again, _ := openapi.Spec(); again != ix {
+		t.Error("Spec built a second index")
+	}
+	cancel := ix.Operation(openapi.OpCancelPayment)
+	if cancel == nil || cancel.Method != "POST" || cancel.PathParam != "paymentKey" || cancel.BodySchema == nil ||
+		cancel.Param("header", "Idempotency-Key") == nil || cancel.SuccessStatus != 200 {
+		t.Fatalf("cancelPayment = %+v", cancel)
+	}
+	get := ix.Operation(openapi.OpGetPayment)
+	if get == nil || get.Method != "GET" || get.Body != nil || len(get.SuccessRequired) == 0 {
+		t.Fatalf("getPayment = %+v", get)
+	}
+	if ix.Operation("noSuchOperation") != nil || len(ix.Operations()) != len(openapi.OperationIDs()) {
+		t.Error("the index holds operations the document does not")
+	}
+}

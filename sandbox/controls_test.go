@@ -165,8 +165,8 @@ func TestKeyClockSendsDueRetries(t *testing.T) {
 }
 
 // TestTriggers: each runnable trigger makes its event happen over HTTP and
-// answers what it created; an unknown one is 404, billing is refused as not
-// emulated, and the table lists them all.
+// answers what it created; an unknown one is 404, and the table lists them
+// all.
 func TestTriggers(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t, nil)
@@ -187,6 +187,7 @@ func TestTriggers(t *testing.T) {
 		"virtual-account.deposited": {generated.PaymentStatusDone, "NONE", false, 4},
 		"virtual-account.expired":   {generated.PaymentStatusWaitingForDeposit, "NONE", true, 2},
 		"refund.completed":          {generated.PaymentStatusCanceled, "COMPLETED", false, 6},
+		"billing.charged":           {generated.PaymentStatusDone, "", false, 0},
 	} {
 		resp, b := e.do("POST", sandbox.TriggerPath(event), nil)
 		var res sandbox.TriggerResult
@@ -204,12 +205,15 @@ func TestTriggers(t *testing.T) {
 		if len(res.Deliveries) != w.webhooks {
 			t.Errorf("%s: %d deliveries, want %d", event, len(res.Deliveries), w.webhooks)
 		}
-		if got := e.ok("GET", "/v1/payments/"+p.PaymentKey, nil); got.Status != w.status {
+		got := e.ok("GET", "/v1/payments/"+p.PaymentKey, nil)
+		if got.Status != w.status {
 			t.Errorf("%s: the API says %s", event, got.Status)
+		}
+		if isBilling := strings.HasPrefix(event, "billing."); isBilling != (res.BillingKey != "") || isBilling != (got.Type == generated.PaymentTypeBilling) {
+			t.Errorf("%s: billing key %q, type %s", event, res.BillingKey, got.Type)
 		}
 	}
 	e.fails(404, generated.ErrorCodeNotFound, "POST", sandbox.TriggerPath("payment.teleported"), nil)
-	e.fails(400, generated.ErrorCodeNotSupportedMethod, "POST", sandbox.TriggerPath("billing.charged"), nil)
 	e.fails(405, generated.ErrorCodeInvalidRequest, "GET", sandbox.TriggerPath("payment.done"), nil)
 	resp, b := e.do("GET", sandbox.TriggersPath, nil)
 	var table struct{ Triggers []sandbox.Trigger }

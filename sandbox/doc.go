@@ -11,7 +11,8 @@
 //	sb, err := sandbox.New()
 //	srv := httptest.NewServer(sb.Handler())
 //
-// The handler serves the six API operations, a checkout page at each
+// The handler serves the ten API operations (payments and billing), a
+// card-registration page (/sandbox/billing/auth), a checkout page at each
 // payment's checkout.url (/sandbox/checkout/{paymentKey}), a sales slip at
 // receipt.url (/sandbox/receipt/{paymentKey}), a dashboard per test key
 // (/sandbox/dashboard), the spec at /openapi.yaml and /openapi.json, and the

@@ -124,12 +124,15 @@ func (s *Store) Timeline(secretKey, paymentKey string) []Event {
 // event to the hook. It runs after the book's lock is released.
 func (s *Sandbox) publish(fault WebhookFault, out payments.Outbox) {
 	for _, e := range out {
-		if len(e.Webhooks) > 0 && e.Payment != nil && s.wh.Sending(e.Tenant) {
+		if len(e.Webhooks) > 0 && s.wh.Sending(e.Tenant) {
 			// The webhook carries the payment as a look-up would have
 			// answered at the change (docs/webhooks.md §6), in Korean as
-			// Toss sends it.
-			r := render(*e.Payment, Korean)
-			s.wh.Enqueue(e.Tenant, e, &r, fault)
+			// Toss sends it; a billing key's webhook carries no payment.
+			var r *generated.Payment
+			if e.Payment != nil {
+				r = ptr(render(*e.Payment, Korean))
+			}
+			s.wh.Enqueue(e.Tenant, e, r, fault)
 		}
 		if s.cfg.hook != nil {
 			s.cfg.hook(e.Tenant, eventOf(e))

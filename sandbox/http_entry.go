@@ -89,6 +89,7 @@ func (s *Sandbox) buildHandler() http.Handler {
 	// would shadow look-ups such as GET /v1/payments/orders/checkout.
 	mux.HandleFunc(checkoutPath+"{paymentKey}", s.checkout)
 	mux.HandleFunc(receiptPath+"{paymentKey}", s.receipt)
+	mux.HandleFunc(billingAuthPath, s.billingAuth)
 	mux.HandleFunc(dashboardPath, s.dashList)
 	mux.HandleFunc(loginPath, s.dashLogin)
 	mux.HandleFunc(logoutPath, s.dashLogout)

@@ -17,5 +17,6 @@ var (
 	checkoutPage       = template.Must(template.ParseFS(pageFiles, "pages/checkout.html")).Lookup("checkout.html")
 	receiptPage        = template.Must(template.ParseFS(pageFiles, "pages/receipt.html")).Lookup("receipt.html")
 	errorPage          = template.Must(template.ParseFS(pageFiles, "pages/error.html")).Lookup("error.html")
+	billingPage        = template.Must(template.ParseFS(pageFiles, "pages/billing.html")).Lookup("billing.html")
 	dashboardTemplates = template.Must(template.ParseFS(pageFiles, "pages/dashboard.html"))
 )

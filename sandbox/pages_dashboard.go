@@ -171,6 +171,7 @@ type dashboardPage struct {
 	Rows            []dashRow
 	Matched         int
 	Calls           []callRow
+	BillingKeys     []billingRow
 	// Clock is the key's time when its clock runs ahead of the wall
 	// clock (POST /sandbox/v1/clock), else "".
 	Clock string
@@ -372,6 +373,7 @@ func (s *Sandbox) dashList(w http.ResponseWriter, r *http.Request) {
 		page.Statuses = append(page.Statuses, statusOption{Value: string(st), Selected: string(st) == page.Status})
 	}
 	page.Rows, page.Matched = s.Store.dashboardRows(key, page.OrderID, page.Status, maxDashboardRows)
+	page.BillingKeys = s.Store.billingRows(key, maxDashboardRows)
 	calls := s.Calls(key, "")
 	for i := len(calls) - 1; i >= 0 && len(calls)-i <= 20; i-- {
 		c := calls[i]

@@ -53,6 +53,9 @@ func render(p payments.Payment, lang Language) generated.Payment {
 		Checkout:            &generated.Checkout{URL: ptr(p.BaseURL + checkoutPath + p.Key)},
 		Failure:             failureOf(p.Failure),
 	}
+	if p.Billing {
+		out.Type, out.Checkout = generated.PaymentTypeBilling, nil
+	}
 	if p.Approved() {
 		out.ApprovedAt = ptr(tosstime.From(p.ApprovedAt.In(tosstime.Seoul)))
 	}

@@ -28,13 +28,17 @@ type spec struct {
 }
 
 func loadSpec() (*spec, error) {
-	// A private copy: the router must match any host (httptest, 127.0.0.1),
-	// so the servers list, which names the real API host, is dropped.
-	doc, err := openapi.Parse()
+	// The process's one parsed document (openapi.Spec), in a shallow copy
+	// without its servers: the router must match any host (httptest,
+	// 127.0.0.1), and the servers list names the real API host. Nothing
+	// else of the shared document is modified.
+	ix, err := openapi.Spec()
 	if err != nil {
 		return nil, err
 	}
-	doc.Servers = nil
+	shallow := *ix.Doc
+	shallow.Servers = nil
+	doc := &shallow
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: build router: %w", err)

@@ -41,6 +41,7 @@ func newStore(cfg config, sp *spec) (*Store, error) {
 		Facts: payments.Facts{
 			ReadyWindow:      openapi.ReadyWindow,
 			ConfirmWindow:    openapi.ConfirmWindow,
+			AuthKeyWindow:    openapi.BillingAuthKeyWindow,
 			MinimumAmount:    openapi.MinimumAmount,
 			AccountValidDays: openapi.VirtualAccountValidDays,
 			RefundDelay:      openapi.RefundDelay,

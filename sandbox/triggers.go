@@ -49,8 +49,10 @@ type TriggeredPayment struct {
 // the trigger created, and the webhook deliveries it queued (their
 // transmission ids, for GET /sandbox/v1/webhook-deliveries/{id}).
 type TriggerResult struct {
-	Event      string             `json:"event"`
-	Payments   []TriggeredPayment `json:"payments"`
+	Event    string             `json:"event"`
+	Payments []TriggeredPayment `json:"payments"`
+	// BillingKey is the billing key a billing trigger issued.
+	BillingKey string             `json:"billingKey,omitempty"`
 	Deliveries []TriggeredWebhook `json:"deliveries"`
 }
 
@@ -104,8 +106,8 @@ var triggers = []Trigger{
 		Webhooks: WebhookPaymentStatusChanged + ", " + WebhookDepositCallback + " (issue, deposit, cancel); none at the refund (W1)", run: func(s *Sandbox, r *triggerRun) error {
 			return r.then(r.accountIssued(s), func() error { return r.deposit(s) }, func() error { return r.cancel(s, 0, true) }, func() error { return r.hasten(s) })
 		}},
-	{Event: "billing.charged", Makes: "a billing (automatic) payment charged with a billing key",
-		Webhooks: "none (W1: billing payments get none)", Unavailable: "the sandbox does not emulate billing yet"},
+	{Event: "billing.charged", Makes: "a card registered for a customer, its billing key issued and charged: a BILLING payment, DONE",
+		Webhooks: "none (W1: billing payments get none)", run: func(s *Sandbox, r *triggerRun) error { return r.billingCharge(s) }},
 }
 
 // triggerOf returns the trigger named event, or nil.
@@ -132,6 +134,8 @@ type triggerRun struct {
 	key     string // the payment's key
 	orderID string
 	method  generated.CreatePaymentMethod
+	// billingKey is the billing key a billing trigger issued.
+	billingKey string
 }
 
 // then runs steps after err, stopping at the first error.
@@ -197,6 +201,31 @@ func (r *triggerRun) cancel(s *Sandbox, amount int64, refund bool) error {
 	return err
 }
 
+// billingCharge registers the checkout page's card for a new customer,
+// issues its billing key and charges it.
+func (r *triggerRun) billingCharge(s *Sandbox) error {
+	customer := "trigger-customer-" + s.book.Alnum(12)
+	authKey, err := s.RegisterCard(customer, payments.BillingCards()[0].Number)
+	if err != nil {
+		return err
+	}
+	k, err := s.IssueBillingKey(r.c, generated.IssueBillingKeyRequest{AuthKey: authKey, CustomerKey: customer})
+	if err != nil {
+		return err
+	}
+	r.method = generated.CreatePaymentMethodCard
+	r.orderID = "trigger-" + s.book.Alnum(16)
+	p, err := s.ChargeBillingKey(r.c, k.BillingKey, generated.ChargeBillingKeyRequest{
+		CustomerKey: customer, Amount: money.New(triggerAmount), OrderID: r.orderID, OrderName: "tosspay trigger",
+	})
+	if err != nil {
+		return err
+	}
+	r.key = p.PaymentKey
+	r.billingKey = k.BillingKey
+	return nil
+}
+
 // hasten brings the payment's next time-driven change to now
 // (payments.Book.Hasten): the account's due date, or the refund.
 func (r *triggerRun) hasten(s *Sandbox) error {
@@ -222,7 +251,7 @@ func (s *Sandbox) Trigger(c Caller, event string) (TriggerResult, error) {
 	}
 	r := &triggerRun{c: c}
 	err := t.run(s, r)
-	res := TriggerResult{Event: event, Payments: []TriggeredPayment{}, Deliveries: []TriggeredWebhook{}}
+	res := TriggerResult{Event: event, Payments: []TriggeredPayment{}, Deliveries: []TriggeredWebhook{}, BillingKey: r.billingKey}
 	if r.key != "" {
 		if p, ok := s.lookup(c.SecretKey, r.key); ok {
 			res.Payments = append(res.Payments, triggered(p))

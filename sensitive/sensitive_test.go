@@ -89,3 +89,11 @@ func TestGeneratedKeyInRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestMask(t *testing.T) {
+	for in, want := range map[string]string{"cus-billing-2024-0001": "cus****01", "abcdef": "a****", "ab": "****", "": "****", "가나다라마바사아자차": "가나다****자차"} {
+		if got := sensitive.Mask(in); got != want {
+			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -43,9 +43,11 @@
 // Toss counts a delivery as received only when it is answered 200 within
 // openapi.WebhookTimeout, and otherwise sends it again on
 // openapi.WebhookRetryIntervals. The receiver de-duplicates on the state the
-// API answered (event type, payment, status, last transaction), not on the
-// transmission id the sender chose: a delivery that brings no new state is
-// answered 200 without calling the function. A genuine retry after the
+// API answered (payment, status, last transaction), not on the
+// transmission id the sender chose nor on the event type: a delivery that
+// brings no new state, a DEPOSIT_CALLBACK after the PAYMENT_STATUS_CHANGED
+// of the same change included, is answered 200 without calling the
+// function. A genuine retry after the
 // function failed calls it again (the claim was released); out-of-order
 // deliveries are harmless, since each hands over the payment as it is now,
 // and the older news maps to a state already handled. The function may

@@ -132,8 +132,9 @@ type Event struct {
 	// Type is the event type.
 	Type Type
 	// Key is what the receiver de-duplicated on: for a payment event the
-	// type, the payment and the status and last transaction the API
-	// answered; for a payout event its eventId.
+	// payment and the status and last transaction the API answered (the
+	// same for PAYMENT_STATUS_CHANGED and DEPOSIT_CALLBACK); for a payout
+	// event its eventId.
 	Key string
 	// Delivery is what this delivery's headers said.
 	Delivery

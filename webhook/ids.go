@@ -40,11 +40,16 @@ var lookupParams = sync.OnceValues(func() (map[string]*openapi3.Schema, error) {
 })
 
 // lookupable reports whether v is a value the operation's path parameter
-// takes (length and pattern, as the spec says).
+// takes (length and pattern, as the spec says) and one the look-up can send
+// as that parameter: "." and ".." would be dot segments of the path (GET
+// /v1/payments/.. is GET /v1/), whatever the escaping.
 func lookupable(op, v string) (bool, error) {
 	params, err := lookupParams()
 	if err != nil {
 		return false, err
+	}
+	if v == "." || v == ".." {
+		return false, nil
 	}
 	return params[op].VisitJSON(v) == nil, nil
 }

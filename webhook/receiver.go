@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
@@ -85,9 +86,10 @@ const DefaultBodyReadTimeout = 5 * time.Second
 //     when there is one, and are refused (422) otherwise.
 //
 // De-duplication is on the state the API answered, not on the transmission
-// id the sender chose: a payment event whose type, payment, status and last
+// id the sender chose: a payment event whose payment, status and last
 // transaction were already handled is answered 200 without calling the
-// function, whatever its id. Look-ups of one payment are coalesced and all
+// function, whatever its id and whichever of the two payment event types
+// brought it. Look-ups of one payment are coalesced and all
 // look-ups are bounded per second (WithLookupRate); past the bound the
 // receiver answers 503 so that Toss retries.
 type Receiver struct {
@@ -95,9 +97,10 @@ type Receiver struct {
 	unverified UnverifiedFunc
 	payments   PaymentGetter
 	secrets    SecretLookup
-	keys       [][]byte
+	keys       func() [][]byte // a closure: a Receiver printed with any verb shows an address, not the keys
 	tolerance  time.Duration
 	store      Store
+	unverStore Store // where unverified deliveries are de-duplicated
 	maxBody    int64
 	readTime   time.Duration
 	log        *slog.Logger
@@ -149,7 +152,14 @@ func WithSecurityKeys(keys ...[]byte) Option {
 			if len(k) == 0 {
 				return errors.New("webhook: WithSecurityKeys: empty key")
 			}
-			r.keys = append(r.keys, append([]byte(nil), k...))
+			held := append([]byte(nil), k...)
+			prev := r.keys
+			r.keys = func() [][]byte {
+				if prev == nil {
+					return [][]byte{held}
+				}
+				return append(prev(), held)
+			}
 		}
 		return nil
 	}
@@ -299,6 +309,14 @@ func build(opts []Option) (*Receiver, error) {
 	if r.store == nil {
 		r.store = NewMemoryStore()
 	}
+	r.unverStore = r.store
+	if m, ok := r.store.(*MemoryStore); ok {
+		// Anyone can post a new unverified body: in a store of bounded size
+		// a flood of them would push the verified states out, and a replay
+		// of a handled state would call the function again. They get a
+		// store of their own.
+		r.unverStore = NewMemoryStoreSize(m.size)
+	}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -372,10 +390,10 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, *
 }
 
 func (r *Receiver) checkSignature(sig, sentAt string, body []byte) *rejection {
-	if len(r.keys) == 0 {
+	if r.keys == nil {
 		return reject(http.StatusInternalServerError, "a signed delivery, and no security key to check it (WithSecurityKeys)", nil)
 	}
-	if err := verifySignature(sig, sentAt, body, r.keys, r.now(), r.tolerance); err != nil {
+	if err := verifySignature(sig, sentAt, body, r.keys(), r.now(), r.tolerance); err != nil {
 		return reject(http.StatusUnauthorized, "signature refused", err)
 	}
 	return nil
@@ -393,19 +411,19 @@ func (r *Receiver) route(ctx context.Context, u *Unverified) *rejection {
 		if rej != nil {
 			return rej
 		}
-		return r.process(ctx, ev.Key, eventAttrs(ev), func(ctx context.Context) error { return r.handle(ctx, ev) })
+		return r.process(ctx, r.store, ev.Key, eventAttrs(ev), func(ctx context.Context) error { return r.handle(ctx, ev) })
 	case u.Type.Signed():
 		// The signature was checked in ServeHTTP.
 		if r.handle == nil {
-			return r.process(ctx, "signed:"+string(u.Type)+":"+u.Payout.EventID, unverifiedAttrs(u), func(ctx context.Context) error { return r.unverified(ctx, u) })
+			return r.process(ctx, r.store, "signed:"+string(u.Type)+":"+u.Payout.EventID, unverifiedAttrs(u), func(ctx context.Context) error { return r.unverified(ctx, u) })
 		}
 		ev := &Event{Type: u.Type, Key: string(u.Type) + ":" + u.Payout.EventID, Delivery: u.Delivery, Payout: u.Payout, Claimed: u.Claims}
-		return r.process(ctx, ev.Key, eventAttrs(ev), func(ctx context.Context) error { return r.handle(ctx, ev) })
+		return r.process(ctx, r.store, ev.Key, eventAttrs(ev), func(ctx context.Context) error { return r.handle(ctx, ev) })
 	}
 	if r.unverified == nil {
 		return reject(http.StatusUnprocessableEntity, string(u.Type)+" cannot be verified (neither signed nor looked up); handle it with WithUnverified", nil)
 	}
-	return r.process(ctx, u.Key, unverifiedAttrs(u), func(ctx context.Context) error { return r.unverified(ctx, u) })
+	return r.process(ctx, r.unverStore, u.Key, unverifiedAttrs(u), func(ctx context.Context) error { return r.unverified(ctx, u) })
 }
 
 // paymentUnverified hands a payment event to the UnverifiedFunc after the
@@ -437,7 +455,7 @@ func (r *Receiver) paymentUnverified(ctx context.Context, u *Unverified) *reject
 		}
 		u.SecretMatched = true
 	}
-	return r.process(ctx, u.Key, unverifiedAttrs(u), func(ctx context.Context) error { return r.unverified(ctx, u) })
+	return r.process(ctx, r.unverStore, u.Key, unverifiedAttrs(u), func(ctx context.Context) error { return r.unverified(ctx, u) })
 }
 
 // verifyPayment looks the payment of a payment event up and returns the
@@ -491,11 +509,11 @@ func (r *Receiver) verifyPayment(ctx context.Context, u *Unverified) (*Event, *r
 		}
 	}
 	ev.Payment = p
-	ev.Key = stateKey(u.Type, p)
+	ev.Key = stateKey(p)
 	ev.Disagreements = disagreements(u, p)
 	if len(ev.Disagreements) > 0 {
 		r.log.LogAttrs(ctx, slog.LevelWarn, "webhook: the body disagrees with the API; the function gets the API's answer",
-			append(eventAttrs(ev), slog.Any("fields", ev.Disagreements), slog.String("claimed_status", u.Status()))...)
+			append(eventAttrs(ev), slog.Any("fields", ev.Disagreements), slog.String("claimed_status", short(u.Status())))...)
 	}
 	return ev, nil
 }
@@ -513,10 +531,14 @@ func checkLookupable(op, field, v string) *rejection {
 	return nil
 }
 
-// stateKey is the de-duplication key of a payment event: its type, the
-// payment, and the status and last transaction the API answered. A delivery
-// that brings no new state maps to a key already handled.
-func stateKey(t Type, p *generated.Payment) string {
+// stateKey is the de-duplication key of a payment event: the payment, and
+// the status and last transaction the API answered. A delivery that brings
+// no new state maps to a key already handled, whichever event type brought
+// it: PAYMENT_STATUS_CHANGED and DEPOSIT_CALLBACK announce the same changes
+// of a virtual account, and anyone who knows a paymentKey can post the
+// first, so a type in the key would hand the function a state it already
+// handled (an order shipped twice).
+func stateKey(p *generated.Payment) string {
 	last := ""
 	if p.LastTransactionKey != nil {
 		last = *p.LastTransactionKey
@@ -526,7 +548,7 @@ func stateKey(t Type, p *generated.Payment) string {
 		n = len(*p.Cancels)
 	}
 	// Lengths first: no value can make two keys collide.
-	return fmt.Sprintf("%s:%d:%s:%s:%d:%s:%d", t, len(p.PaymentKey), p.PaymentKey, p.Status, len(last), last, n)
+	return fmt.Sprintf("payment:%d:%s:%s:%d:%s:%d", len(p.PaymentKey), p.PaymentKey, p.Status, len(last), last, n)
 }
 
 // disagreements names the fields where the body differs from the payment
@@ -594,8 +616,8 @@ func (r *Receiver) lookUp(ctx context.Context, key string, get func(context.Cont
 
 // process claims key, calls fn and commits or releases the claim. A nil
 // result means: answer 200.
-func (r *Receiver) process(ctx context.Context, key string, attrs []slog.Attr, fn func(context.Context) error) (rej *rejection) {
-	claim, err := r.store.Claim(ctx, key)
+func (r *Receiver) process(ctx context.Context, store Store, key string, attrs []slog.Attr, fn func(context.Context) error) (rej *rejection) {
+	claim, err := store.Claim(ctx, key)
 	if errors.Is(err, ErrDuplicate) {
 		r.log.LogAttrs(ctx, slog.LevelInfo, "webhook: no new state; acknowledged without calling the function", attrs...)
 		return nil
@@ -636,12 +658,12 @@ func equalSecret(a, b string) bool {
 func (r *Receiver) refuse(w http.ResponseWriter, req *http.Request, u *Unverified, rej *rejection) {
 	attrs := []slog.Attr{slog.Int("status", rej.status), slog.String("reason", rej.reason)}
 	if rej.err != nil {
-		attrs = append(attrs, slog.String("error", rej.err.Error()))
+		attrs = append(attrs, slog.String("error", cut(rej.err.Error(), maxLoggedError)))
 	}
 	if u != nil {
 		attrs = append(attrs, unverifiedAttrs(u)...)
 	} else if id := req.Header.Get(openapi.HeaderWebhookTransmissionID); id != "" {
-		attrs = append(attrs, slog.String("transmission_id", id))
+		attrs = append(attrs, slog.String("transmission_id", short(id)))
 	}
 	level := slog.LevelWarn
 	if rej.status >= 500 {
@@ -664,9 +686,9 @@ func (r *Receiver) refuse(w http.ResponseWriter, req *http.Request, u *Unverifie
 func eventAttrs(ev *Event) []slog.Attr {
 	return []slog.Attr{
 		slog.String("event_type", string(ev.Type)),
-		slog.String("key", ev.Key),
-		slog.String("transmission_id", ev.TransmissionID),
-		slog.String("order_id", ev.OrderID()),
+		slog.String("key", short(ev.Key)),
+		slog.String("transmission_id", short(ev.TransmissionID)),
+		slog.String("order_id", short(ev.OrderID())),
 		slog.String("payment_status", string(ev.Status())),
 		slog.Int("retried_count", ev.RetriedCount),
 	}
@@ -677,9 +699,33 @@ func eventAttrs(ev *Event) []slog.Attr {
 func unverifiedAttrs(u *Unverified) []slog.Attr {
 	return []slog.Attr{
 		slog.String("event_type", string(u.Type)),
-		slog.String("transmission_id", u.TransmissionID),
-		slog.String("claimed_order_id", u.OrderID()),
-		slog.String("claimed_status", u.Status()),
+		slog.String("transmission_id", short(u.TransmissionID)),
+		slog.String("claimed_order_id", short(u.OrderID())),
+		slog.String("claimed_status", short(u.Status())),
 		slog.Int("retried_count", u.RetriedCount),
 	}
+}
+
+// maxLogged is how many bytes of a value the sender chose (an orderId or a
+// status as claimed, a transmission id) a log line keeps; maxLoggedError,
+// of an error (the function's, a failed look-up's).
+const (
+	maxLogged      = 128
+	maxLoggedError = 1024
+)
+
+// short is s cut to maxLogged bytes: a sender's megabyte-long orderId
+// makes a log line of normal length.
+func short(s string) string { return cut(s, maxLogged) }
+
+// cut is s cut to at most n bytes on a character boundary, marked "…" when
+// cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -141,7 +141,7 @@ func TestSQLStoreCrashBetweenClaimAndCommit(t *testing.T) {
 	for _, p := range toss.payments {
 		truth = p
 	}
-	key := stateKey(DepositCallback, truth)
+	key := stateKey(truth)
 
 	// The process that crashes: its own connection, so killing it kills
 	// nothing else.

@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // Mode is whether a secret key is a test key or a live key. Toss uses one
@@ -43,34 +45,26 @@ const (
 	MaxIdempotencyKeyLength = 300
 )
 
-// DefaultRetryPolicy is the retry policy of New: 2 retries after the first
-// attempt, with full-jitter backoff from 0 up to 250ms, 500ms, ... capped at 5s.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
-
 // Client calls the Toss Payments Core API. Create one with New and share it:
 // it is safe for concurrent use and keeps its connections alive.
 //
 // A Client never prints its secret key: %v, %+v, %#v and slog show only the
 // mode and the base URL.
 type Client struct {
-	cfg config
-	// server is the base URL with a trailing slash, which the generated
-	// builders resolve the operation's path against (keeping a path prefix).
-	server string
-	mode   Mode
-	http   *http.Client
-	ops    map[string]*specOp
+	cfg  config
+	mode Mode
+	http *http.Client
+	// gen is the generated client: its builders build every request, and
+	// its editor (Client.authorize) adds the headers of the client.
+	gen *generated.Client
+	ops map[string]*openapi.Operation
 	// traced is true when the transport is an *http.Transport, which
 	// reports through httptrace whether an attempt got a connection.
 	traced bool
-	// creds returns the Authorization header value, set on each request the
-	// client builds (only ever for the base URL: the client follows no
-	// redirect), and the key in every form a server could echo, to scrub
-	// them from text the server sends back. A func, so that no way of
-	// printing a Client value reaches them.
+	// creds returns the Authorization header value and the key in every
+	// form a server could echo (to scrub them): a func, so that no way of
+	// printing a Client reaches them.
 	creds func() credentials
-	// tmpls caches an *opTemplate per operationId (see template).
-	tmpls *sync.Map
 }
 
 type credentials struct {
@@ -93,35 +87,15 @@ type config struct {
 	newKey     func() string
 	sleep      func(context.Context, time.Duration) error
 	validation bool
-	// onBody, when set, sees every response body the client reads, with
-	// its operation and status (see Client.observe).
+	// onBody, when set, sees every response body the client reads whole,
+	// with its operation and status, before it is interpreted.
 	onBody func(opID string, status int, body []byte)
 }
 
-// RetryPolicy bounds the retries of one call. The n-th retry waits a random
-// duration in [0, min(MaxDelay, BaseDelay×2^(n-1))] ("full jitter"), or the
-// server's Retry-After when it sends one (a Retry-After longer than MaxDelay
-// ends the retries instead).
-type RetryPolicy struct {
-	// MaxAttempts is the most times a request is sent, the first included:
-	// 1 disables retries. At most 10.
-	MaxAttempts int
-	// BaseDelay is the backoff bound of the first retry.
-	BaseDelay time.Duration
-	// MaxDelay caps every wait.
-	MaxDelay time.Duration
-}
-
 // WithBaseURL sends requests to base (scheme and host, optionally a path
-// prefix) instead of DefaultBaseURL: a local sandbox, an httptest server, or
-// an egress gateway. A path prefix is kept: with
-// "https://gateway.example/toss" a confirm goes to
-// https://gateway.example/toss/v1/payments/confirm. The Authorization header
-// goes only to this scheme, host and port (the client follows no redirect).
-// With a live key (or a key of unknown mode), New refuses an http:// base
-// URL, loopback included: a live key never crosses a connection in
-// cleartext. A test key may use http:// to any host (a local sandbox, or one
-// on another machine in CI).
+// prefix, which is kept) instead of DefaultBaseURL: a local sandbox, an
+// httptest server, an egress gateway. Only a test key may use http://
+// (any host); New refuses it for any other key, loopback included.
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)
@@ -139,12 +113,10 @@ func WithBaseURL(base string) Option {
 	}
 }
 
-// WithHTTPClient sends requests through a copy of hc: its Transport, Timeout
-// and Jar are kept, hc itself is never modified. The copy follows no
-// redirect, whatever hc's CheckRedirect says: the API never redirects, and
-// following one could send a payment request, card data or the key
-// somewhere else. A redirect comes back as an error naming its status. A nil
-// hc is refused.
+// WithHTTPClient sends requests through a copy of hc (never modified) that
+// follows no redirect, whatever hc's CheckRedirect says: following one could
+// send a payment request, card data or the key somewhere else. A nil hc is
+// refused.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -184,10 +156,8 @@ func WithRetry(p RetryPolicy) Option {
 }
 
 // WithTimeout bounds each attempt (DefaultTimeout by default), from sending
-// the request to reading the whole response. The default HTTP client's own
-// timeouts follow it; a client given to WithHTTPClient keeps its own, which
-// may end an attempt sooner. The ctx of a call bounds the whole call, retries
-// included.
+// the request to reading the whole response; the ctx of a call bounds the
+// whole call. A client given to WithHTTPClient keeps its own timeouts.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -198,44 +168,41 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithLogger records retry decisions and call outcomes (operation, status,
-// code, trace id, idempotency key, attempt, reason) on l. Bodies, headers and
-// secrets are never logged. By default nothing is logged.
+// WithLogger records retry decisions and call outcomes on l (operation,
+// status, code, trace id, idempotency key, attempt, reason), never bodies,
+// headers or secrets. By default nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		if l == nil {
-			return errors.New("wrapper: WithLogger(nil)")
-		}
 		c.logger = l
-		return nil
+		return refuseNil("WithLogger", l == nil)
 	}
 }
 
 // WithIdempotencyKeyGenerator replaces the UUID v4 generator that picks the
-// Idempotency-Key of a POST called without WithIdempotencyKey. Tests use it
-// for deterministic keys. It is called once per call, before the first
-// attempt.
+// Idempotency-Key of a POST called without WithIdempotencyKey. Tests use it for
+// deterministic keys. It is called once per call, before the first attempt.
 func WithIdempotencyKeyGenerator(gen func() string) Option {
 	return func(c *config) error {
-		if gen == nil {
-			return errors.New("wrapper: WithIdempotencyKeyGenerator(nil)")
-		}
 		c.newKey = gen
-		return nil
+		return refuseNil("WithIdempotencyKeyGenerator", gen == nil)
 	}
 }
 
-// WithSleeper replaces the wait between attempts. sleep must return early,
-// with ctx.Err(), when ctx ends. Tests use it to record the delays and not
-// wait.
+// WithSleeper replaces the wait between attempts. sleep must return early, with
+// ctx.Err(), when ctx ends. Tests use it to record the delays and not wait.
 func WithSleeper(sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(c *config) error {
-		if sleep == nil {
-			return errors.New("wrapper: WithSleeper(nil)")
-		}
 		c.sleep = sleep
-		return nil
+		return refuseNil("WithSleeper", sleep == nil)
 	}
+}
+
+// refuseNil is the error of an option given nil (New discards what it set).
+func refuseNil(option string, isNil bool) error {
+	if isNil {
+		return errors.New("wrapper: " + option + "(nil)")
+	}
+	return nil
 }
 
 // WithValidation switches the local validation of requests against the
@@ -248,11 +215,8 @@ func WithValidation(enabled bool) Option {
 	}
 }
 
-// New returns a Client that authenticates with secretKey (test_sk_…,
-// live_sk_…, or a widget key test_gsk_…/live_gsk_…). It refuses an empty key,
-// a key containing ':' or white space, and a client key (test_ck_…,
-// live_ck_…), which is for browsers only. The key never appears in errors,
-// logs or the Client's printed form.
+// New returns a Client that authenticates with secretKey (see the package
+// documentation, "Authentication and secrets").
 func New(secretKey string, opts ...Option) (*Client, error) {
 	if err := checkSecretKey(secretKey); err != nil {
 		return nil, err
@@ -278,7 +242,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if err := checkCleartext(cfg.baseURL, mode); err != nil {
 		return nil, err
 	}
-	ops, err := specIndex()
+	ops, err := specOps()
 	if err != nil {
 		return nil, err
 	}
@@ -296,16 +260,28 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		auth:    "Basic " + base64.StdEncoding.EncodeToString([]byte(secretKey+":")),
 		secrets: secretsOfKey(secretKey),
 	}
-	return &Client{
-		cfg:    cfg,
-		server: cfg.baseURL + "/",
-		mode:   mode,
-		http:   hc,
-		ops:    ops,
-		traced: traced,
-		creds:  func() credentials { return creds },
-		tmpls:  new(sync.Map),
-	}, nil
+	c := &Client{cfg: cfg, mode: mode, http: hc, ops: ops, traced: traced, creds: func() credentials { return creds }}
+	// The base URL with a trailing slash, which the generated builders
+	// resolve the operation's path against (keeping a path prefix).
+	c.gen, err = generated.NewClient(cfg.baseURL+"/", generated.WithHTTPClient(hc), generated.WithRequestEditorFn(c.authorize))
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// UserAgent is the User-Agent of every request.
+const UserAgent = "tosspayments-go"
+
+// authorize is the request editor of the client: the Authorization, User-Agent
+// and Accept-Language of every request (the call adds its own; see call.edit).
+func (c *Client) authorize(_ context.Context, req *http.Request) error {
+	req.Header.Set("Authorization", c.creds().auth)
+	req.Header.Set("User-Agent", UserAgent)
+	if c.cfg.language != "" {
+		req.Header.Set("Accept-Language", c.cfg.language)
+	}
+	return nil
 }
 
 // Environment variables NewFromEnv reads (tosspay reads the same).
@@ -314,13 +290,9 @@ const (
 	EnvBaseURL   = "TOSS_BASE_URL"
 )
 
-// NewFromEnv is New with the secret key from TOSS_SECRET_KEY and, when
-// TOSS_BASE_URL is set and not empty, WithBaseURL(TOSS_BASE_URL) before
-// opts (so an explicit WithBaseURL in opts wins). These are the variables
-// the tosspay command reads, with the same meaning: pointing TOSS_BASE_URL
-// at a local sandbox (tosspay sandbox prints both values) runs the same
-// code against it with no other change. An unset TOSS_SECRET_KEY is an
-// error.
+// NewFromEnv is New with the secret key from TOSS_SECRET_KEY (which must be
+// set) and, when TOSS_BASE_URL is not empty, WithBaseURL(TOSS_BASE_URL)
+// before opts (an explicit WithBaseURL in opts wins), as tosspay reads them.
 func NewFromEnv(opts ...Option) (*Client, error) {
 	key := os.Getenv(EnvSecretKey)
 	if key == "" {
@@ -381,13 +353,9 @@ func modeOf(k string) Mode {
 const backstopMargin = time.Second
 
 // defaultHTTPClient has connection, TLS and header timeouts, TLS 1.2 at
-// least, and does not follow redirects (the API never redirects; following
-// one could send a payment request somewhere else). Its response-header
-// timeout follows the per-attempt timeout (WithTimeout) plus backstopMargin,
-// so that it never ends an attempt before it. It sets no overall
-// http.Client.Timeout: every attempt runs under a context with the attempt
-// timeout, which bounds it whole, body included, without the extra timer and
-// goroutine per request that Client.Timeout costs.
+// least, and follows no redirect. Its response-header timeout is the
+// attempt's plus backstopMargin, so that it never ends an attempt before the
+// attempt's context does.
 func defaultHTTPClient(attempt time.Duration) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{

@@ -1,7 +1,12 @@
 package wrapper
 
 import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
@@ -10,44 +15,34 @@ import (
 // outcome is what one attempt of a call came to, as the decision table sees
 // it: no HTTP, only the facts a decision depends on.
 type outcome struct {
-	// opID is the spec's operationId; post is whether its method is POST.
-	opID string
-	post bool
+	opID string // the spec's operationId
+	post bool   // its method is POST
 	// sent is false when the attempt is known not to have reached the
 	// server (it failed before its body was written, or while connecting).
-	sent bool
-	// transport is true when no answer came back (a connection failure, a
-	// timeout, or a 2xx whose body was lost on the way).
-	transport bool
-	// status and code are the answer's HTTP status and Toss error code.
-	status int
-	code   generated.ErrorCode
-	// unverified is true for a 2xx that does not answer the request: an
-	// undecodable body, a missing required key, another payment.
+	sent      bool
+	transport bool // no answer came back (a connection failure, a timeout, a 2xx whose body was lost)
+	status    int  // the answer's HTTP status
+	code      generated.ErrorCode
+	// unverified: a 2xx that does not answer the request (an undecodable
+	// body, a missing required key, another payment, not a success).
 	unverified bool
+	declined   bool // a 2xx whose payment records a decline (ABORTED or EXPIRED with a failure)
 }
 
 // decision is what to do after an attempt, and what it means.
 type decision struct {
-	// rule names the row of the table that matched.
-	rule string
-	// retry: send the same request again, with the same idempotency key.
-	retry bool
-	// reached: the request may have reached the server and been acted on.
-	reached bool
+	rule    string // the row of the table that matched
+	retry   bool   // send the same request again, with the same idempotency key
+	reached bool   // the request may have reached the server and been acted on
 	// replayed: the answer is a Toss answer about the idempotency key that a
 	// repeat would replay; it settles what an earlier attempt did.
 	replayed bool
 	// later: calling again later, with the same key, is safe and may give
 	// another answer (IsRetryable), even when the loop does not retry now.
-	later bool
-	// reconcile: settle the answer by looking the payment up (confirm's
-	// ALREADY_PROCESSED_PAYMENT).
-	reconcile bool
-	// get and post are the class of the answer for a look-up and a POST.
-	get, post Class
-	// why is the reason logged and put into errors.
-	why string
+	later     bool
+	reconcile bool   // settle the answer by looking the payment up (confirm's ALREADY_PROCESSED_PAYMENT)
+	get, post Class  // the class of the answer for a look-up and a POST
+	why       string // the reason logged and put into errors
 }
 
 // rule is one row of the decision table: the first row whose when holds
@@ -66,6 +61,9 @@ var decisions = []rule{
 	{func(o outcome) bool { return o.transport }, decision{
 		rule: "no answer", retry: true, reached: true, later: true, get: ClassRetryable, post: ClassOutcomeUnknown,
 		why: "transport failure after the request may have been sent"}},
+	{func(o outcome) bool { return o.declined }, decision{
+		rule: "2xx declined", reached: true, replayed: true, get: ClassDeclined, post: ClassDeclined,
+		why: "the payment answered is ABORTED or EXPIRED with a failure: declined, never retried"}},
 	{func(o outcome) bool { return o.unverified }, decision{
 		rule: "2xx not an answer to this request", reached: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
 		why: "the 2xx does not answer this request; a repeat with the same key would replay it"}},
@@ -134,4 +132,69 @@ func (d decision) classOf(post, reachedBefore bool) Class {
 		return ClassOutcomeUnknown
 	}
 	return d.post
+}
+
+// DefaultRetryPolicy is the retry policy of New: 2 retries after the first
+// attempt, with full-jitter backoff from 0 up to 250ms, 500ms, ... capped at 5s.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
+
+// RetryPolicy bounds the retries of one call. The n-th retry waits a random
+// duration in [0, min(MaxDelay, BaseDelay×2^(n-1))] ("full jitter"), or the
+// server's Retry-After when it sends one (a Retry-After longer than MaxDelay
+// ends the retries instead).
+type RetryPolicy struct {
+	// MaxAttempts is the most times a request is sent, the first included:
+	// 1 disables retries. At most 10.
+	MaxAttempts int
+	// BaseDelay is the backoff bound of the first retry.
+	BaseDelay time.Duration
+	// MaxDelay caps every wait.
+	MaxDelay time.Duration
+}
+
+// wait applies the retry policy to a decision: the delay before the next
+// attempt (Retry-After or backoff), and why; retry is false when decide
+// said no, no attempt is left, Retry-After is too long, or ctx ends first.
+func (p RetryPolicy) wait(ctx context.Context, d decision, attempt int, answer *APIError) (time.Duration, string, bool) {
+	why := d.why
+	if answer != nil && answer.StatusCode >= 500 {
+		why = strconv.Itoa(answer.StatusCode) + ": " + why
+	}
+	if !d.retry {
+		return 0, why, false
+	}
+	retryAfter := time.Duration(-1)
+	if answer != nil {
+		retryAfter = answer.retryAfter
+	}
+	var delay time.Duration
+	switch {
+	case attempt >= p.MaxAttempts:
+		return 0, fmt.Sprintf("%s; no attempts left (%d made)", why, attempt), false
+	case retryAfter > p.MaxDelay:
+		return 0, fmt.Sprintf("%s; Retry-After %s exceeds the maximum delay %s", why, retryAfter, p.MaxDelay), false
+	case retryAfter >= 0:
+		delay, why = retryAfter, why+"; waiting Retry-After"
+	default:
+		delay = p.backoff(attempt)
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+		return 0, fmt.Sprintf("%s; ctx ends before the next attempt (in %s)", why, delay), false
+	}
+	return delay, why, true
+}
+
+// backoff is the full-jitter wait before retry n (n = 1 after the first
+// attempt): uniform in [0, min(MaxDelay, BaseDelay×2^(n-1))].
+func (p RetryPolicy) backoff(n int) time.Duration {
+	bound := p.MaxDelay
+	if n-1 < 32 {
+		if d := p.BaseDelay << (n - 1); d > 0 && d < bound {
+			bound = d
+		}
+	}
+	if bound <= 0 {
+		return 0
+	}
+	return rand.N(bound + 1)
 }

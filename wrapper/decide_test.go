@@ -34,6 +34,8 @@ func TestDecide(t *testing.T) {
 			want{"not sent", true, false, true, ClassRetryable, ClassRetryable, ClassOutcomeUnknown}},
 		{"timeout after sending", outcome{opID: confirm, post: true, transport: true, sent: true},
 			want{"no answer", true, true, true, ClassRetryable, ClassOutcomeUnknown, ClassOutcomeUnknown}},
+		{"200 ABORTED with a failure", outcome{opID: keyIn, post: true, sent: true, status: 200, declined: true},
+			want{"2xx declined", false, true, false, ClassDeclined, ClassDeclined, ClassDeclined}},
 		{"200 of another order", outcome{opID: confirm, post: true, sent: true, status: 200, unverified: true},
 			want{"2xx not an answer to this request", false, true, false, ClassOutcomeUnknown, ClassOutcomeUnknown, ClassOutcomeUnknown}},
 		{"307", outcome{opID: keyIn, post: true, sent: true, status: 307},

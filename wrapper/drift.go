@@ -2,35 +2,24 @@ package wrapper
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/tosspayments-go/tosspayments-go/drift"
 )
 
-// WithDriftReporter checks every answer of the client against the spec and
-// calls report once for each distinct drift it finds: a property, enum
-// value, status or error code the spec does not know, a required key
-// missing, a value of another type (see package drift). A nil report logs
-// each drift on slog.Default() at level Warn; drift.LogTo(l) logs on l.
+// WithDriftReporter checks every answer against the spec and calls report,
+// on the calling goroutine, once per distinct drift of the client (later
+// sightings are counted): a property, enum value, status or error code the
+// spec does not know, a required key missing, a value of another type (see
+// package drift). A nil report logs on slog.Default() at Warn; drift.LogTo(l)
+// logs on l. A report carries no value of the answer but a sanitised unknown
+// enum value or error code. The check never fails or changes a call; a panic
+// in report is recovered and logged on the client's logger.
 //
-// The check never fails or changes a call: the answer is read as it would
-// be without it, and a panic in report is recovered and logged on the
-// client's logger (WithLogger). report is called on the calling goroutine,
-// at most once per distinct drift (operation, status, JSON pointer, kind,
-// and the value of an unknown enum value or code) of the client; the later
-// sightings are counted, not reported (WithDriftRecorder shares the count
-// across clients and reads it). A report never carries a value of the
-// answer other than a sanitised unknown enum value or error code.
-//
-// It is off by default, for two reasons. Cost: the check reads every answer
-// a second time, a few microseconds per call (docs/benchmarks.md, "Drift
-// check"), which the client's budget of 1.10× a hand-written call does not
-// have room for. Noise: Toss adds fields and values without notice, the
-// client reads them tolerantly, and an application's logs are the wrong
-// place to learn that the library's spec is behind. Turn it on where a team
-// watches for drift: staging, a canary, the integration tests against the
-// test keys; or record answers and run `tosspay validate` on them.
+// It is off by default (Toss adds fields and values without notice, and the
+// client reads them tolerantly): turn it on where a team watches for drift
+// (staging, a canary, integration tests), or run `tosspay validate` on
+// recorded answers.
 func WithDriftReporter(report func(drift.Report)) Option {
 	return func(c *config) error {
 		rec, err := drift.NewRecorder(nil, report)
@@ -42,17 +31,13 @@ func WithDriftReporter(report func(drift.Report)) Option {
 	}
 }
 
-// WithDriftRecorder is WithDriftReporter with a Recorder of the caller's:
-// share one across the clients of a process to report each drift once per
-// process, and read what it counted with its Reports method. A nil r is
-// refused.
+// WithDriftRecorder is WithDriftReporter with a Recorder of the caller's: share
+// one across the clients of a process to report each drift once per process,
+// and read what it counted with its Reports method. A nil r is refused.
 func WithDriftRecorder(r *drift.Recorder) Option {
 	return func(c *config) error {
-		if r == nil {
-			return errors.New("wrapper: WithDriftRecorder(nil)")
-		}
 		c.onBody = checkDrift(c, r)
-		return nil
+		return refuseNil("WithDriftRecorder", r == nil)
 	}
 }
 

@@ -1,7 +1,10 @@
 package wrapper
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,45 +20,25 @@ type Class int
 const (
 	// ClassNone is the class of a nil error.
 	ClassNone Class = iota
-
-	// ClassInvalid: the request was refused locally (a *ValidationError) and
-	// nothing was sent. Fix the request; retrying it unchanged fails again.
+	// ClassInvalid: refused locally (a *ValidationError); nothing was sent.
+	// Fix the request.
 	ClassInvalid
-
-	// ClassRejected: the API refused the request definitively (a 4xx that is
-	// not a decline: INVALID_REQUEST, NOT_FOUND_PAYMENT,
-	// ALREADY_CANCELED_PAYMENT, UNAUTHORIZED_KEY, ...). Nothing happened, or
-	// the state is already what the request asked for. Do not retry it as it
-	// is: fix the request, the key or the state it depends on.
+	// ClassRejected: the API refused the request definitively (a 4xx that
+	// is not a decline: INVALID_REQUEST, NOT_FOUND_PAYMENT, ...), or a
+	// look-up showed it not done as asked. Do not retry it unchanged.
 	ClassRejected
-
-	// ClassDeclined: the payment was declined definitively by the card
-	// company, the bank or fraud detection (403 REJECT_*, FDS_ERROR, an
-	// invalid or stopped card, a limit exceeded). No money moved. Show the
-	// message to the customer and let them pay another way; never retry the
-	// same request.
+	// ClassDeclined: the card company, bank or fraud detection declined the
+	// payment (403 REJECT_*, FDS_ERROR, the spec's x-toss-declined; or a
+	// payment ABORTED or EXPIRED with a failure). No money moved. Tell the
+	// customer; never retry the same request.
 	ClassDeclined
-
-	// ClassRetryable: the request was not acted on, or is safe to repeat (a
-	// 429, a connection that failed before anything was sent, a look-up that
-	// failed), and no earlier attempt of the call may have reached the server
-	// (if one may have, the class is ClassOutcomeUnknown). Call again later
-	// with the same idempotency key (the Meta and the error carry it).
+	// ClassRetryable: nothing took effect, or the call was a look-up (a
+	// 429, a connection that failed before sending). Call again later with
+	// the same idempotency key.
 	ClassRetryable
-
-	// ClassOutcomeUnknown: the request may or may not have taken effect (a
-	// timeout or a lost response after the request was sent, a 5xx after the
-	// last retry, 409 IDEMPOTENT_REQUEST_PROCESSING, PROVIDER_ERROR,
-	// ALREADY_PROCESSED_PAYMENT on key-in (on a confirm the client reconciles it by a look-up first): the spec's
-	// x-toss-outcome-unknown; a 3xx to a POST; and, after an earlier attempt
-	// of a POST may have reached the server, any last answer that is not a
-	// 4xx with a Toss error code: a 429, a page from a proxy). Do not start a new payment or
-	// cancel with a new key: settle it first with Client.Resolve, which looks
-	// the payment up, or, when IsRetryable says so, by calling again with the
-	// same idempotency key (the API replays the first answer or finishes the
-	// work). A 2xx that does not answer the request is in this class too.
+	// ClassOutcomeUnknown: the request may or may not have taken effect.
+	// Settle it first: see the package documentation, "Outcome unknown".
 	ClassOutcomeUnknown
-
 	// ClassOther is the class of an error this package did not produce.
 	ClassOther
 )
@@ -90,26 +73,19 @@ func ClassOf(err error) Class {
 	return ClassOther
 }
 
-// IsDeclined reports whether err is a definitive decline (ClassDeclined): no
-// money moved, the customer must pay another way, and the request must not be
-// retried.
+// IsDeclined reports whether err is a definitive decline (ClassDeclined).
 func IsDeclined(err error) bool { return ClassOf(err) == ClassDeclined }
 
-// IsOutcomeUnknown reports whether the request behind err may or may not have
-// taken effect (ClassOutcomeUnknown). Settle it before doing anything else:
-// call again with the same idempotency key, or look the payment up by orderId
-// (GetPaymentByOrderID) and act on its status.
+// IsOutcomeUnknown reports whether the request behind err may or may not
+// have taken effect (ClassOutcomeUnknown; see the package documentation,
+// "Outcome unknown").
 func IsOutcomeUnknown(err error) bool { return ClassOf(err) == ClassOutcomeUnknown }
 
 // IsRetryable reports whether calling again later with the same idempotency
-// key (which the error carries) is safe and may give a different answer: a
-// ClassRetryable error, a transport failure, or an outcome-unknown answer
-// that was not a definitive Toss answer (a 5xx, a 409 still in flight, or a
-// body that is not a Toss error, after an earlier attempt may have reached
-// the server). A decline, a rejection, PROVIDER_ERROR,
-// ALREADY_PROCESSED_PAYMENT and a 2xx that does not answer the request are
-// not: the same call would get the same answer. Settle those with
-// Client.Resolve.
+// key is safe and may give another answer: a ClassRetryable error, or an
+// outcome-unknown one a repeat can settle (a transport failure, a 5xx, a
+// 409 in flight). A decline, a rejection, or an answer Toss would replay
+// for the key is not.
 func IsRetryable(err error) bool {
 	switch ClassOf(err) {
 	case ClassRetryable:
@@ -125,19 +101,19 @@ func IsRetryable(err error) bool {
 	return false
 }
 
-// APIError is an answer from the API that is not a success: a non-2xx, or
-// a 2xx that does not answer the request (Mismatch says why). Use errors.As
-// to get it; its Class says what to do next. It never holds the secret key
-// or card data: what the server sent is scrubbed of them and cut to a
-// bounded length.
+// APIError is an answer from the API that is not a success: a non-2xx, or a 2xx
+// that does not answer the request (Mismatch says why). Use errors.As to get
+// it; its Class says what to do next. It never holds the secret key or card
+// data: what the server sent is scrubbed of them and cut to a bounded length.
 type APIError struct {
 	// Operation is the spec's operationId, such as "confirmPayment".
 	Operation string
 	// StatusCode is the HTTP status of the last attempt.
 	StatusCode int
-	// Code is the API's error code, such as generated.ErrorCodeRejectCardCompany.
-	// Codes the spec does not list yet are kept as they are. Empty when the
-	// body was not a Toss error (for example an HTML page from a proxy).
+	// Code is the API's error code, such as generated.ErrorCodeRejectCardCompany,
+	// or the failure's code of a payment answered declined (ABORTED or
+	// EXPIRED with a failure). Codes the spec does not list are kept as they
+	// are. Empty when the body was not a Toss error (an HTML page).
 	Code generated.ErrorCode
 	// Message is the API's message (Korean by default, English with
 	// WithLanguage("en-US")), or a description of a body that was not a Toss
@@ -151,8 +127,8 @@ type APIError struct {
 	// Attempts is how many times the request was sent.
 	Attempts int
 	// Mismatch names the check a 2xx answer failed, such as "orderId is not
-	// the one sent" or `the required key "status" is missing`: the API said
-	// yes, but not to this request. Empty for any other answer.
+	// the one sent", `the required key "status" is missing` or "status
+	// ABORTED with a failure: declined". Empty for any other answer.
 	Mismatch string
 	// Payment is the payment the answer carried when it is not a success:
 	// a 2xx that failed a check (Mismatch), or what a look-up found when
@@ -161,6 +137,7 @@ type APIError struct {
 	Payment *generated.Payment
 
 	class      Class
+	declined   bool          // a 2xx whose payment records a decline
 	later      bool          // IsRetryable: calling again later may help
 	retryAfter time.Duration // the Retry-After of the answer, -1 if none
 	req        *request      // what the call asked, for Client.Resolve
@@ -170,32 +147,22 @@ type APIError struct {
 // idempotency key.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	b.WriteString("tosspayments: ")
-	b.WriteString(e.Operation)
-	b.WriteString(": ")
-	b.WriteString(strconv.Itoa(e.StatusCode))
+	fmt.Fprintf(&b, "tosspayments: %s: %d", e.Operation, e.StatusCode)
 	if e.Code != "" {
-		b.WriteByte(' ')
-		b.WriteString(string(e.Code))
+		b.WriteString(" " + string(e.Code))
 	}
 	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(": " + e.Message)
 	}
-	b.WriteString(" (")
-	b.WriteString(e.class.String())
+	b.WriteString(" (" + e.class.String())
 	if e.TraceID != "" {
-		b.WriteString(", trace id ")
-		b.WriteString(e.TraceID)
+		b.WriteString(", trace id " + e.TraceID)
 	}
 	if e.IdempotencyKey != "" {
-		b.WriteString(", idempotency key ")
-		b.WriteString(e.IdempotencyKey)
+		b.WriteString(", idempotency key " + e.IdempotencyKey)
 	}
 	if e.Attempts > 1 {
-		b.WriteString(", ")
-		b.WriteString(strconv.Itoa(e.Attempts))
-		b.WriteString(" attempts")
+		fmt.Fprintf(&b, ", %d attempts", e.Attempts)
 	}
 	b.WriteByte(')')
 	return b.String()
@@ -237,14 +204,9 @@ type TransportError struct {
 // reached the server and the cause.
 func (e *TransportError) Error() string {
 	var b strings.Builder
-	b.WriteString("tosspayments: ")
-	b.WriteString(e.Operation)
-	b.WriteString(": no answer after ")
-	b.WriteString(strconv.Itoa(e.Attempts))
-	if e.Attempts == 1 {
-		b.WriteString(" attempt")
-	} else {
-		b.WriteString(" attempts")
+	fmt.Fprintf(&b, "tosspayments: %s: no answer after %d attempt", e.Operation, e.Attempts)
+	if e.Attempts != 1 {
+		b.WriteByte('s')
 	}
 	if e.MayHaveReachedServer {
 		b.WriteString(" (the request may have reached the server")
@@ -252,19 +214,14 @@ func (e *TransportError) Error() string {
 		b.WriteString(" (the request did not reach the server")
 	}
 	if e.IdempotencyKey != "" {
-		b.WriteString("; idempotency key ")
-		b.WriteString(e.IdempotencyKey)
+		b.WriteString("; idempotency key " + e.IdempotencyKey)
 	}
-	b.WriteString(", ")
-	b.WriteString(e.Class().String())
-	b.WriteString(")")
+	b.WriteString(", " + e.Class().String() + ")")
 	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(": " + e.Err.Error())
 	}
 	if e.Last != nil {
-		b.WriteString("; last answer: ")
-		b.WriteString(e.Last.Error())
+		b.WriteString("; last answer: " + e.Last.Error())
 	}
 	return b.String()
 }
@@ -313,22 +270,9 @@ func (e *ValidationError) Error() string {
 	return "tosspayments: " + e.Operation + ": invalid request: " + e.Field + ": " + e.Rule + " (nothing was sent)"
 }
 
-// withOperation names the operation in a call option's *ValidationError.
-func withOperation(err error, opID string) error {
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		cp := *ve
-		cp.Operation = opID
-		return &cp
-	}
-	return err
-}
-
-// Advice says, in one sentence, what to do after e: for an outcome-unknown
-// answer, whether repeating the call with the same idempotency key can help
-// (a 5xx, a 409 in flight) or would only replay it (ALREADY_PROCESSED_PAYMENT,
-// PROVIDER_ERROR, a 2xx that does not answer the request), and that looking
-// the payment up (Client.Resolve) settles it.
+// Advice says, in one sentence, what to do after e; for an outcome-unknown
+// answer, whether a repeat with the same key can settle it or would only
+// replay it.
 func (e *APIError) Advice() string { return advice(e.class, e.later, e.IdempotencyKey) }
 
 // Advice says, in one sentence, what to do after e.
@@ -355,4 +299,117 @@ func advice(class Class, later bool, key string) string {
 		return "nothing was sent: fix the request"
 	}
 	return ""
+}
+
+// checkResponse is the one place an answer becomes an error (go-github's
+// CheckResponse is the model): a non-2xx; a 2xx that does not decode into the
+// spec's payment; one that does not answer the request or whose status is not a
+// success (expect.judge); one whose payment records a decline, which becomes a
+// declined error carrying the failure's code. Whatever the server sent is
+// cleaned (scrubbed of the secrets, then cut) before it is kept.
+func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, readErr error) (*generated.Payment, *APIError) {
+	e := &APIError{StatusCode: resp.StatusCode, TraceID: k.meta.TraceID, retryAfter: -1}
+	switch s := resp.StatusCode; {
+	case s >= 200 && s < 300:
+		if truncated {
+			e.Mismatch = fmt.Sprintf("the payment exceeds %d bytes", maxBody)
+			return nil, e
+		}
+		if k.accept != nil {
+			if e.Mismatch = k.accept(data); e.Mismatch != "" {
+				return nil, e
+			}
+			return &generated.Payment{}, nil
+		}
+		p, why := decodePayment(k.spec, data)
+		if why != "" {
+			e.Mismatch, e.Payment = why, p
+			return nil, e
+		}
+		v := k.want.judge(p)
+		if v.why == "" {
+			return p, nil
+		}
+		e.Mismatch, e.Payment, e.declined = v.why, p, v.declined
+		if v.declined {
+			e.Code, e.Message = failureOf(p, k.secrets)
+		}
+		return nil, e
+	case s >= 300 && s < 400:
+		e.Message = fmt.Sprintf("%d %s: a redirect, which the API never sends; it was not followed and nothing was re-sent", s, http.StatusText(s))
+		return nil, e
+	}
+	e.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
+	var body generated.Error
+	if !truncated && json.Unmarshal(data, &body) == nil && body.Code != "" {
+		e.Code = generated.ErrorCode(k.secrets.clean(string(body.Code), maxCodeLen))
+		e.Message = k.secrets.clean(body.Message, maxMessageLen)
+		return nil, e
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct == "" {
+		ct = "no Content-Type"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, not a Toss error body (%s, %d bytes", http.StatusText(resp.StatusCode), k.secrets.clean(ct, maxCodeLen), len(data))
+	if truncated {
+		fmt.Fprintf(&b, ", read stopped at %d", len(data))
+	}
+	if readErr != nil {
+		b.WriteString(", read failed")
+	}
+	b.WriteString(")")
+	if s := k.secrets.clean(string(data), maxSnippetLen); s != "" {
+		b.WriteString(": ")
+		b.WriteString(s)
+	}
+	e.Message = b.String()
+	return nil, e
+}
+
+// failureOf is the code and message of a declined payment's failure, cleaned.
+func failureOf(p *generated.Payment, secrets secretList) (generated.ErrorCode, string) {
+	var code, msg string
+	if p.Failure != nil && p.Failure.Code != nil {
+		code = *p.Failure.Code
+	}
+	if p.Failure != nil && p.Failure.Message != nil {
+		msg = *p.Failure.Message
+	}
+	return generated.ErrorCode(secrets.clean(code, maxCodeLen)), secrets.clean(msg, maxMessageLen)
+}
+
+// parseRetryAfter reads delay-seconds (capped at a day: more than an int64
+// holds too) or an HTTP date; -1 when absent, negative or unreadable.
+func parseRetryAfter(v string) time.Duration {
+	if v == "" {
+		return -1
+	}
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		if s < 0 {
+			return -1
+		}
+		return time.Duration(min(s, 86400)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return -1
+}
+
+// describeDecodeError says why a payment could not be decoded without
+// quoting the response: json and money errors quote the offending value.
+func describeDecodeError(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("invalid JSON at offset %d", syn.Offset)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		if typ.Field == "" && typ.Value != "object" {
+			return "the body is a JSON " + typ.Value + ", not a payment"
+		}
+		return fmt.Sprintf("field %q: a JSON %s cannot be decoded into %s", typ.Field, typ.Value, typ.Type)
+	}
+	return "a field has a value of the wrong form"
 }

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -18,46 +18,23 @@ func newUUIDv4() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead).
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // DeriveIdempotencyKey returns a stable Idempotency-Key for one logical
-// request, made from the operation's name and the fields that identify the
-// request: the same inputs give the same key in any process, at any time.
+// request from the operation's name and the fields that identify it exactly:
+// the same inputs give the same key in any process, so a retry after a crash
+// or a redeploy replays the first answer ("Outcome unknown"). The fields:
+// confirm, ConfirmIdempotencyKey; cancel, CancelIdempotencyKey (with the
+// cancel's sequence number, or a second partial cancel of the same amount
+// would replay the first and refund nothing); billing charge,
+// ChargeIdempotencyKey; create and key-in, orderId and amount. Never pass
+// card or personal data (a hash of a card number can be brute-forced).
 //
-// Use it when a retry must survive a crash or a redeploy: after an error
-// whose outcome is unknown, the process that retries may not be the one that
-// sent the request, and a new random key would let the API run the request
-// twice (a double charge or a double refund). A derived key makes the retry
-// replay the first answer instead. Toss keeps a key for 15 days and replays
-// the first response for it whatever the body, so the fields must identify
-// the request exactly:
-//
-//   - confirm: paymentKey, orderId, amount (see ConfirmIdempotencyKey);
-//   - cancel: paymentKey, the cancel's sequence number for this payment
-//     (1, 2, ...), amount (see CancelIdempotencyKey). Without the sequence
-//     number, a second partial cancel of the same amount would replay the
-//     first and refund nothing;
-//   - create and key-in: orderId and amount.
-//
-// Never pass card or personal data (cardNumber, cardPassword,
-// customerIdentityNumber): a hash of a card number can be reversed by brute
-// force.
-//
-// The key is the operation (letters, digits, '-' and '_' kept, at most 32
-// characters), a '-', and the unpadded base64url SHA-256 of the operation and
-// the fields, each length-prefixed so that ("ab", "c") and ("a", "bc") differ:
-// at most 76 characters, well under the API's 300.
+// The key is the operation (letters, digits, '-' and '_', at most 32), a '-',
+// and the unpadded base64url SHA-256 of the operation and the fields, each
+// length-prefixed so that ("ab", "c") and ("a", "bc") differ: at most 76
+// characters, well under the API's 300.
 func DeriveIdempotencyKey(operation string, fields ...string) string {
 	h := sha256.New()
 	var n [binary.MaxVarintLen64]byte

@@ -2,8 +2,6 @@ package wrapper
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -28,14 +26,11 @@ type Meta struct {
 	// Attempts is how many times the request was sent (0 if it was refused
 	// locally).
 	Attempts int
-	// Reconciled is true when the payment returned did not come from the
-	// call's own answer but from a look-up that settled it: a confirm
-	// answered ALREADY_PROCESSED_PAYMENT, or Client.Resolve. The payment
-	// passed the same checks as a direct answer (same paymentKey, orderId,
-	// amount, a success status).
+	// Reconciled is true when the payment returned came from a look-up that
+	// settled the call (a confirm answered ALREADY_PROCESSED_PAYMENT, or
+	// Client.Resolve), judged as a direct answer would be.
 	Reconciled bool
-	// Lookup is the Meta of that look-up (its trace id, status, attempts)
-	// when Reconciled, else nil.
+	// Lookup is the Meta of that look-up, if one was made, else nil.
 	Lookup *Meta
 }
 
@@ -98,13 +93,13 @@ func WithTestCode(code string) CallOption {
 }
 
 // WithHeader adds a header to every attempt of the call. Authorization,
-// Idempotency-Key, Content-Type, Content-Length and Host are refused: the
-// client sets them.
+// Idempotency-Key, Content-Type, Content-Length, Host and Accept-Encoding
+// are refused: the client (or its transport, which inflates gzip) sets them.
 func WithHeader(name, value string) CallOption {
 	return func(c *callConfig) error {
 		canon := http.CanonicalHeaderKey(name)
 		switch canon {
-		case "Authorization", "Idempotency-Key", "Content-Type", "Content-Length", "Host":
+		case "Authorization", "Idempotency-Key", "Content-Type", "Content-Length", "Host", "Accept-Encoding":
 			return optionError(canon, "set by the client; use WithIdempotencyKey for the key")
 		case "":
 			return optionError("header", "empty header name")
@@ -121,106 +116,86 @@ func optionError(field, rule string) *ValidationError {
 	return &ValidationError{In: "option", Field: field, Rule: rule}
 }
 
-// headerParams are the spec's header parameters of one call, passed to the
-// generated request builders.
-type headerParams struct {
-	key, lang, testCode *string
+const jsonContentType = "application/json"
+
+// sender is a method of the generated client bound to a call's path value:
+// it builds the request, applies the editors and sends it.
+type sender func(ctx context.Context, g *generated.Client, body io.Reader, eds []generated.RequestEditorFn) (*http.Response, error)
+
+type editors = []generated.RequestEditorFn
+
+// post binds a generated POST without a path parameter.
+func post[P any](m func(*generated.Client, context.Context, *P, string, io.Reader, ...generated.RequestEditorFn) (*http.Response, error)) sender {
+	return func(ctx context.Context, g *generated.Client, body io.Reader, eds editors) (*http.Response, error) {
+		return m(g, ctx, nil, jsonContentType, body, eds...)
+	}
 }
 
-// buildFunc builds one attempt's request with a generated builder.
-type buildFunc func(server string, hp *headerParams, body io.Reader) (*http.Request, error)
+// postAt binds a generated POST to its path value.
+func postAt[K ~string, P any](m func(*generated.Client, context.Context, K, *P, string, io.Reader, ...generated.RequestEditorFn) (*http.Response, error), path string) sender {
+	return func(ctx context.Context, g *generated.Client, body io.Reader, eds editors) (*http.Response, error) {
+		return m(g, ctx, K(path), nil, jsonContentType, body, eds...)
+	}
+}
 
-const jsonContentType = "application/json"
+// getAt binds a generated GET to its path value.
+func getAt[K ~string, P any](m func(*generated.Client, context.Context, K, *P, ...generated.RequestEditorFn) (*http.Response, error), path string) sender {
+	return func(ctx context.Context, g *generated.Client, _ io.Reader, eds editors) (*http.Response, error) {
+		return m(g, ctx, K(path), nil, eds...)
+	}
+}
 
 // CreatePayment creates a payment window (status READY) whose checkout.url
 // the customer opens. Calling again with the same Idempotency-Key returns the
 // same payment.
 func (c *Client) CreatePayment(ctx context.Context, req generated.CreatePaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, &Meta{Operation: openapi.OpCreatePayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpCreatePayment, err)
-	}
-	want := expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, statuses: createdStatuses}
-	return c.do(ctx, openapi.OpCreatePayment, "", body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
-		return generated.NewCreatePaymentRequestWithBody(server, &generated.CreatePaymentParams{
-			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
-		}, jsonContentType, body)
-	})
+	return c.call(ctx, op{id: openapi.OpCreatePayment, body: req,
+		want: expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, success: created},
+		send: post((*generated.Client).CreatePaymentWithBody)}, opts)
 }
 
-// ConfirmPayment authorizes a payment the customer authenticated (status
-// DONE on success). The amount must be the authenticated amount.
-//
-// On an error, check IsOutcomeUnknown before anything else: the payment may
-// have been authorized. Call again with the same idempotency key (in the
-// error and the Meta), or look it up with GetPaymentByOrderID.
+// ConfirmPayment authorizes a payment the customer authenticated: a success
+// is DONE, or WAITING_FOR_DEPOSIT with a virtual account. The amount must be
+// the authenticated amount. On an error, see the package documentation,
+// "Outcome unknown".
 func (c *Client) ConfirmPayment(ctx context.Context, req generated.ConfirmPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, &Meta{Operation: openapi.OpConfirmPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpConfirmPayment, err)
-	}
-	want := expect{paymentKey: req.PaymentKey, orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, statuses: confirmedStatuses}
-	return c.do(ctx, openapi.OpConfirmPayment, "", body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
-		return generated.NewConfirmPaymentRequestWithBody(server, &generated.ConfirmPaymentParams{
-			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
-		}, jsonContentType, body)
-	})
+	return c.call(ctx, op{id: openapi.OpConfirmPayment, body: req,
+		want: expect{paymentKey: req.PaymentKey, orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, success: confirmed},
+		send: post((*generated.Client).ConfirmPaymentWithBody)}, opts)
 }
 
 // CancelPayment cancels the payment paymentKey: all of its balance when
-// req.CancelAmount is nil, else that amount. For crash-safe retries, send
+// req.CancelAmount is nil, else that amount. A success is a payment
+// CANCELED or PARTIAL_CANCELED whose last cancel is DONE with the amounts
+// sent. For crash-safe retries, send
 // WithIdempotencyKey(CancelIdempotencyKey(paymentKey, n, req)).
 func (c *Client) CancelPayment(ctx context.Context, paymentKey string, req generated.CancelPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, &Meta{Operation: openapi.OpCancelPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpCancelPayment, err)
-	}
-	want := expect{paymentKey: paymentKey, cancel: true, cancelAmount: req.CancelAmount}
-	return c.do(ctx, openapi.OpCancelPayment, paymentKey, body, want, nil, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
-		return generated.NewCancelPaymentRequestWithBody(server, paymentKey, &generated.CancelPaymentParams{
-			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
-		}, jsonContentType, body)
-	})
+	return c.call(ctx, op{id: openapi.OpCancelPayment, path: paymentKey, body: req,
+		want: expect{paymentKey: paymentKey, success: canceled, cancelAmount: req.CancelAmount, taxFree: req.TaxFreeAmount},
+		send: postAt((*generated.Client).CancelPaymentWithBody, paymentKey)}, opts)
 }
 
-// KeyInPayment charges a card whose number was keyed in (status DONE on
-// success). The card number, password and identity number go only into the
-// request body: never into errors or logs, and text the server sends back is
-// scrubbed of them.
+// KeyInPayment charges a card whose number was keyed in; a success is DONE, and
+// a payment answered ABORTED with a failure is a declined error. The card
+// number, password and identity number go only into the request body: never
+// into errors or logs, and text the server sends back is scrubbed of them.
 func (c *Client) KeyInPayment(ctx context.Context, req generated.KeyInPaymentRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, &Meta{Operation: openapi.OpKeyInPayment}, fmt.Errorf("tosspayments: %s: encode request: %w", openapi.OpKeyInPayment, err)
-	}
-	secrets := []string{string(req.CardNumber), string(req.CustomerIdentityNumber)}
-	if req.CardPassword != nil {
-		secrets = append(secrets, string(*req.CardPassword))
-	}
-	want := expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true}
-	return c.do(ctx, openapi.OpKeyInPayment, "", body, want, secrets, opts, func(server string, hp *headerParams, body io.Reader) (*http.Request, error) {
-		return generated.NewKeyInPaymentRequestWithBody(server, &generated.KeyInPaymentParams{
-			IdempotencyKey: hp.key, AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
-		}, jsonContentType, body)
-	})
+	return c.call(ctx, op{id: openapi.OpKeyInPayment, body: req, secrets: []string{string(req.CardNumber), string(req.CustomerIdentityNumber)},
+		want: expect{orderID: string(req.OrderID), amount: req.Amount, hasAmount: true, success: keyedIn},
+		send: post((*generated.Client).KeyInPaymentWithBody)}, opts)
 }
 
 // GetPayment looks the payment paymentKey up. Look-ups are safe to retry and
 // carry no idempotency key.
 func (c *Client) GetPayment(ctx context.Context, paymentKey string, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	return c.do(ctx, openapi.OpGetPayment, paymentKey, nil, expect{paymentKey: paymentKey}, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
-		return generated.NewGetPaymentRequest(server, paymentKey, &generated.GetPaymentParams{
-			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
-		})
-	})
+	return c.call(ctx, op{id: openapi.OpGetPayment, path: paymentKey, want: expect{paymentKey: paymentKey},
+		send: getAt((*generated.Client).GetPayment, paymentKey)}, opts)
 }
 
 // GetPaymentByOrderID looks a payment up by the merchant's orderId: the way to
 // settle an outcome-unknown create, confirm or key-in when the paymentKey is
 // not known.
 func (c *Client) GetPaymentByOrderID(ctx context.Context, orderID string, opts ...CallOption) (*generated.Payment, *Meta, error) {
-	return c.do(ctx, openapi.OpGetPaymentByOrderID, orderID, nil, expect{orderID: orderID}, nil, opts, func(server string, hp *headerParams, _ io.Reader) (*http.Request, error) {
-		return generated.NewGetPaymentByOrderIDRequest(server, orderID, &generated.GetPaymentByOrderIDParams{
-			AcceptLanguage: hp.lang, TossPaymentsTestCode: hp.testCode,
-		})
-	})
+	return c.call(ctx, op{id: openapi.OpGetPaymentByOrderID, path: orderID, want: expect{orderID: orderID},
+		send: getAt((*generated.Client).GetPaymentByOrderID, orderID)}, opts)
 }

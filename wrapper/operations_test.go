@@ -137,7 +137,7 @@ func TestOperations(t *testing.T) {
 			if tc.method == "POST" {
 				wantKey = "key-1"
 			}
-			want := Meta{Operation: h.c.ops[opIDOf(tc.name)].id, StatusCode: 200, TraceID: "trace-abc", IdempotencyKey: wantKey, Attempts: 1}
+			want := Meta{Operation: h.c.ops[opIDOf(tc.name)].ID, StatusCode: 200, TraceID: "trace-abc", IdempotencyKey: wantKey, Attempts: 1}
 			if *meta != want {
 				t.Errorf("meta = %+v, want %+v", *meta, want)
 			}

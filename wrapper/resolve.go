@@ -12,58 +12,42 @@ import (
 // request is what a call asked for, kept in its error so that the outcome
 // can be settled later by a look-up.
 type request struct {
-	opID string
-	post bool
-	want *expect
+	opID    string
+	want    expect
+	secrets secretList
 }
 
-func (k *call) request() *request { return &request{opID: k.op.id, post: k.post(), want: k.want} }
+func (k *call) request() *request { return &request{opID: k.id, want: k.want, secrets: k.secrets} }
 
-// requestOf returns what the call behind err asked for, or nil.
-func requestOf(err error) *request {
-	var te *TransportError
-	if errors.As(err, &te) && te.req != nil {
-		return te.req
-	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.req
-	}
-	return nil
-}
-
-// Resolve settles an outcome-unknown error (IsOutcomeUnknown) of a create,
-// confirm, cancel or key-in by looking the payment up: by its paymentKey
-// when the call had one, else by its orderId.
+// Resolve settles an outcome-unknown error (see the package documentation,
+// "Outcome unknown") of a create, confirm, cancel, key-in or billing charge by
+// looking the payment up, by its paymentKey when the call had one, else by
+// its orderId, and judging it as a direct answer ("Success"):
 //
-//   - The payment shows that the call took effect as asked (a confirm: DONE
-//     or WAITING_FOR_DEPOSIT with the same orderId and totalAmount; a cancel:
-//     its last cancel is of the amount asked and the balance moved by it; a
-//     create or key-in: the same orderId and totalAmount): Resolve returns
-//     it, with Meta.Reconciled set and Meta.Lookup the look-up's metadata.
-//   - It shows that the call did not (another status or amount, or no such
-//     payment): Resolve returns a definitive *APIError (ClassRejected) whose
-//     Mismatch says why and whose Payment is what was found. Act on that
-//     payment's status; a new request needs a new idempotency key.
-//   - The look-up fails: Resolve returns err itself, still outcome-unknown,
-//     with Meta.Lookup set; call Resolve again later.
+//   - done as asked: Resolve returns it (Meta.Reconciled set, Meta.Lookup
+//     the look-up's metadata);
+//   - a decline (ABORTED or EXPIRED with a failure): a declined *APIError
+//     whose Code is the failure's and whose Payment is what was found;
+//   - not done as asked (another amount or status; a confirm or key-in
+//     canceled since; no such payment, unless IsRetryable(err): it may be in
+//     flight): a ClassRejected *APIError whose Mismatch says why;
+//   - not settled yet (READY, IN_PROGRESS, a cancel IN_PROGRESS, a status
+//     the spec does not list), or the look-up failed: err itself, with
+//     Meta.Lookup; call Resolve again later.
 //
-// An err that is not outcome-unknown, or not from this package, comes back
-// as it is. A cancel is matched by amount: if an earlier cancel of the same
-// amount is the payment's last, Resolve cannot tell them apart.
+// Any other err comes back as it is (an issued billing key has no look-up:
+// repeat the issue with its idempotency key). A cancel is matched by amount:
+// an earlier cancel of the same amount as the last looks the same, and one
+// followed by other cancels leaves the outcome unknown.
 func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *Meta, error) {
-	req := requestOf(err)
-	meta := &Meta{}
+	f := factsOf(err)
+	req, meta := f.req, &Meta{}
 	if req == nil || !IsOutcomeUnknown(err) {
 		return nil, meta, err
 	}
-	f := factsOf(err)
 	meta.Operation, meta.IdempotencyKey, meta.Attempts, meta.StatusCode, meta.TraceID = req.opID, f.idempotencyKey, f.attempts, f.status, f.traceID
 	p, lookup, serr := c.settle(ctx, req, err)
-	meta.Lookup = lookup
-	if serr == nil {
-		meta.Reconciled = true
-	}
+	meta.Lookup, meta.Reconciled = lookup, serr == nil
 	return p, meta, serr
 }
 
@@ -71,7 +55,7 @@ func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *M
 // payment was confirmed before, by this key or another. If it is this
 // confirm's payment in a confirmed state, the call succeeded.
 func (c *Client) reconcile(ctx context.Context, k *call, answer *APIError) (*generated.Payment, *Meta, error) {
-	d := decide(outcome{opID: k.op.id, post: k.post(), status: answer.StatusCode, code: answer.Code})
+	d := decide(outcome{opID: k.id, post: k.post(), status: answer.StatusCode, code: answer.Code})
 	cause := k.finish(answer, d, ClassOutcomeUnknown)
 	p, lookup, err := c.settle(ctx, cause.req, cause)
 	k.meta.Lookup = lookup
@@ -84,11 +68,11 @@ func (c *Client) reconcile(ctx context.Context, k *call, answer *APIError) (*gen
 	return p, k.meta, nil
 }
 
-// settle looks the payment of req up and compares it with what req asked.
+// settle looks the payment of req up and judges it by what req asked.
 func (c *Client) settle(ctx context.Context, req *request, cause error) (*generated.Payment, *Meta, error) {
-	want := *req.want
+	want := req.want
 	if req.opID == openapi.OpCreatePayment {
-		want.statuses = nil // a created payment may have moved on since
+		want.success = anyStatus // a created payment may have moved on since
 	}
 	var (
 		p      *generated.Payment
@@ -106,36 +90,47 @@ func (c *Client) settle(ctx context.Context, req *request, cause error) (*genera
 	var found *APIError
 	switch {
 	case err == nil:
-		if why := want.mismatch(p); why != "" {
-			return nil, lookup, settled(req, cause, why, p)
+		switch v := want.judge(p); {
+		case v.why == "":
+			return p, lookup, nil
+		case v.pending:
+			return nil, lookup, cause
+		case v.declined:
+			return nil, lookup, settled(req, cause, v.why, p, ClassDeclined)
+		default:
+			return nil, lookup, settled(req, cause, v.why, p, ClassRejected)
 		}
-		return p, lookup, nil
-	case errors.As(err, &found) && found.Code == generated.ErrorCodeNotFoundPayment:
-		return nil, lookup, settled(req, cause, "a look-up finds no such payment", nil)
+	case errors.As(err, &found) && found.Code == generated.ErrorCodeNotFoundPayment && !IsRetryable(cause): // else it may be in flight
+		return nil, lookup, settled(req, cause, "a look-up finds no such payment", nil, ClassRejected)
 	}
 	return nil, lookup, cause
 }
 
 // settled is the definitive error of a call that a look-up showed did not
-// take effect as asked.
-func settled(req *request, cause error, why string, p *generated.Payment) *APIError {
+// take effect as asked: declined (its code the failure's) or rejected.
+func settled(req *request, cause error, why string, p *generated.Payment, class Class) *APIError {
 	f := factsOf(cause)
-	e := &APIError{Operation: req.opID, Mismatch: why, Payment: p, class: ClassRejected, retryAfter: -1,
+	e := &APIError{Operation: req.opID, Mismatch: why, Payment: p, class: class, retryAfter: -1,
 		StatusCode: f.status, Code: f.code, TraceID: f.traceID, IdempotencyKey: f.idempotencyKey, Attempts: f.attempts}
-	e.Message = "settled by looking the payment up: " + why + "; the " + req.opID + " did not take effect as asked. " +
-		"Act on the payment's state (APIError.Payment); a new request needs a new idempotency key"
+	if class == ClassDeclined {
+		e.declined = true
+		e.Code, e.Message = failureOf(p, req.secrets)
+		return e
+	}
+	e.Message = "settled by looking the payment up: " + why + "; the payment is not as the " + req.opID + " asked. " +
+		"Act on the payment's state (APIError.Payment) before any new request, which needs a new idempotency key"
 	return e
 }
 
-// callFacts are what an error of a call says of the call: its key and
-// attempts, and of the last answer (an *APIError) its status, code and
-// trace id.
+// callFacts are what an error of a call says of the call: its key and attempts,
+// and of the last answer (an *APIError) its status, code and trace id.
 type callFacts struct {
 	idempotencyKey string
 	attempts       int
 	status         int
 	code           generated.ErrorCode
 	traceID        string
+	req            *request // what the call asked
 }
 
 func factsOf(err error) callFacts {
@@ -143,9 +138,9 @@ func factsOf(err error) callFacts {
 	var te *TransportError
 	switch {
 	case errors.As(err, &te):
-		return callFacts{idempotencyKey: te.IdempotencyKey, attempts: te.Attempts}
+		return callFacts{idempotencyKey: te.IdempotencyKey, attempts: te.Attempts, req: te.req}
 	case errors.As(err, &ae):
-		return callFacts{idempotencyKey: ae.IdempotencyKey, attempts: ae.Attempts, status: ae.StatusCode, code: ae.Code, traceID: ae.TraceID}
+		return callFacts{idempotencyKey: ae.IdempotencyKey, attempts: ae.Attempts, status: ae.StatusCode, code: ae.Code, traceID: ae.TraceID, req: ae.req}
 	}
 	return callFacts{}
 }

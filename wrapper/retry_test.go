@@ -127,16 +127,19 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 func TestRetryAfterBeyondMaxDelayEndsRetries(t *testing.T) {
 	t.Parallel()
-	h := setup(t)
-	var hits atomic.Int32
-	h.mux.HandleFunc("GET /v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		w.Header().Set("Retry-After", "3600")
-		writeError(w, 429, "TOO_MANY_REQUESTS", "slow down")
-	})
-	_, _, err := h.c.GetPayment(context.Background(), "pk-1")
-	if ClassOf(err) != ClassRetryable || hits.Load() != 1 || len(h.sleep.got()) != 0 {
-		t.Errorf("err %v, hits %d, sleeps %v", err, hits.Load(), h.sleep.got())
+	// An hour, more seconds than an int64 holds, a date next year.
+	for _, after := range []string{"3600", "99999999999999999999", time.Now().AddDate(1, 0, 0).UTC().Format(http.TimeFormat)} {
+		h := setup(t)
+		var hits atomic.Int32
+		h.mux.HandleFunc("GET /v1/payments/{paymentKey}", func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			w.Header().Set("Retry-After", after)
+			writeError(w, 429, "TOO_MANY_REQUESTS", "slow down")
+		})
+		_, _, err := h.c.GetPayment(context.Background(), "pk-1")
+		if ClassOf(err) != ClassRetryable || hits.Load() != 1 || len(h.sleep.got()) != 0 {
+			t.Errorf("Retry-After %s: err %v, hits %d, sleeps %v", after, err, hits.Load(), h.sleep.got())
+		}
 	}
 }
 
@@ -150,7 +153,7 @@ func TestBackoffFullJitterBounds(t *testing.T) {
 	for n, bound := range bounds {
 		var maxSeen time.Duration
 		for range 2000 {
-			d := c.backoff(n + 1)
+			d := c.cfg.retry.backoff(n + 1)
 			if d < 0 || d > bound {
 				t.Fatalf("backoff(%d) = %s, outside [0, %s]", n+1, d, bound)
 			}
@@ -160,7 +163,7 @@ func TestBackoffFullJitterBounds(t *testing.T) {
 			t.Errorf("backoff(%d): largest of 2000 draws %s; not jittered over [0, %s]", n+1, maxSeen, bound)
 		}
 	}
-	if d := c.backoff(200); d > 300*time.Millisecond {
+	if d := c.cfg.retry.backoff(200); d > 300*time.Millisecond {
 		t.Errorf("backoff(200) = %s overflows the cap", d)
 	}
 }

@@ -53,14 +53,7 @@ const (
 	minDigitScrubLen = 6
 )
 
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
+func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
 
 func isDigitSeparator(b byte) bool { return b == ' ' || b == '-' || b == '.' || b == '/' }
 
@@ -141,16 +134,6 @@ func (s secretList) clean(text string, max int) string {
 // printable drops control and non-printable characters and invalid UTF-8,
 // and turns each run of white space into one space.
 func printable(text string) string {
-	ok := true
-	for i := 0; i < len(text); i++ {
-		if c := text[i]; c < ' ' || c >= 0x7f {
-			ok = false
-			break
-		}
-	}
-	if ok && !strings.Contains(text, "  ") {
-		return text
-	}
 	var b strings.Builder
 	space := false
 	for len(text) > 0 {

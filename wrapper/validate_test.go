@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -210,29 +211,34 @@ func TestEmptyGeneratedKeyRefused(t *testing.T) {
 }
 
 // TestWrappedOperationsMatchSpec ties the wrapped operations to the spec:
-// each exists, and each POST takes an Idempotency-Key.
+// each operation the module names exists and has a Client method, and each
+// POST takes an Idempotency-Key.
 func TestWrappedOperationsMatchSpec(t *testing.T) {
 	t.Parallel()
-	ops, err := specIndex()
+	ops, err := specOps()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range wrappedOperations {
+	methods := map[string]string{
+		openapi.OpCreatePayment: "CreatePayment", openapi.OpConfirmPayment: "ConfirmPayment", openapi.OpCancelPayment: "CancelPayment",
+		openapi.OpKeyInPayment: "KeyInPayment", openapi.OpGetPayment: "GetPayment", openapi.OpGetPaymentByOrderID: "GetPaymentByOrderID",
+		openapi.OpIssueBillingKey: "IssueBillingKey", openapi.OpIssueBillingKeyWithCard: "IssueBillingKeyWithCard",
+		openapi.OpChargeBillingKey: "ChargeBillingKey", openapi.OpDeleteBillingKey: "DeleteBillingKey",
+	}
+	client := reflect.TypeOf(&Client{})
+	if len(ops) != len(openapi.OperationIDs()) {
+		t.Errorf("the spec has %d operations, openapi.OperationIDs %d", len(ops), len(openapi.OperationIDs()))
+	}
+	for _, id := range openapi.OperationIDs() {
 		op := ops[id]
 		if op == nil {
 			t.Fatalf("spec lacks %s", id)
 		}
-		if op.method == http.MethodPost && op.param("header", "Idempotency-Key") == nil {
+		if _, ok := client.MethodByName(methods[id]); !ok {
+			t.Errorf("%s: no Client method wraps it", id)
+		}
+		if op.Method == http.MethodPost && op.Param("header", "Idempotency-Key") == nil {
 			t.Errorf("%s: a POST without an Idempotency-Key parameter", id)
-		}
-	}
-	for id := range ops {
-		found := false
-		for _, w := range wrappedOperations {
-			found = found || w == id
-		}
-		if !found {
-			t.Errorf("spec operation %s is neither wrapped nor listed as unwrapped", id)
 		}
 	}
 }
@@ -308,13 +314,12 @@ func TestGeneratedKeyChecked(t *testing.T) {
 // maxLength of the Idempotency-Key header.
 func TestMaxIdempotencyKeyLengthMatchesSpec(t *testing.T) {
 	t.Parallel()
-	for id, op := range kinOps(t) {
-		var p *openapi3.Parameter
-		for _, q := range op.params {
-			if q.In == "header" && q.Name == "Idempotency-Key" {
-				p = q
-			}
-		}
+	ops, err := specOps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, op := range ops {
+		p := op.Param("header", "Idempotency-Key")
 		if p == nil {
 			continue
 		}
@@ -344,21 +349,14 @@ func TestSensitiveRulesComeFromTheSchema(t *testing.T) {
 		t.Errorf("plain rule = %q", got)
 	}
 
-	props := kinOps(t)[openapi.OpKeyInPayment].body.Content.Get(jsonContentType).Schema.Value.Properties
+	ix, err := openapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := ix.Operation(openapi.OpKeyInPayment).BodySchema.Properties
 	for _, name := range []string{"cardNumber", "cardPassword", "customerIdentityNumber"} {
 		if p := props[name]; p == nil || p.Value.Extensions["x-go-type"] != sensitiveGoType {
 			t.Errorf("the spec does not type key-in's %s as %s", name, sensitiveGoType)
 		}
 	}
-}
-
-// kinOps is kin-openapi's side of the spec's operations, parsed for the
-// test.
-func kinOps(t testing.TB) map[string]*kinOp {
-	t.Helper()
-	_, kops, err := indexSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kops
 }

@@ -5,12 +5,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
+	"github.com/tosspayments-go/tosspayments-go/drift"
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
+)
+
+// success is what a payment's status must say for an operation to have
+// done what it was asked.
+type success int
+
+const (
+	anyStatus success = iota // a look-up: any status answers it
+	created                  // READY
+	confirmed                // DONE; WAITING_FOR_DEPOSIT with a virtual account
+	keyedIn                  // DONE
+	canceled                 // CANCELED or PARTIAL_CANCELED, the last cancel DONE
+	charged                  // DONE, type BILLING
 )
 
 // expect is what a 2xx must say to answer the request that was sent. Each
@@ -21,21 +35,25 @@ type expect struct {
 	// amount is the totalAmount the payment must have, if hasAmount.
 	amount    money.Amount
 	hasAmount bool
-	// statuses are the statuses a success can have.
-	statuses []generated.PaymentStatus
-	// cancel: the answer must carry the cancel just asked for, of
-	// cancelAmount (nil: the whole balance).
-	cancel       bool
-	cancelAmount *money.Amount
+	success   success
+	// For a cancel: the cancelAmount and taxFreeAmount sent (nil: not
+	// sent; a nil cancelAmount asks for the whole balance).
+	cancelAmount, taxFree *money.Amount
 }
 
-// mismatch returns the first check p fails ("" when p answers the request).
-// The reason names the field and what was sent, never what came back in a
-// free-text field (an echo may carry anything).
-func (e *expect) mismatch(p *generated.Payment) string {
-	if e == nil {
-		return ""
-	}
+// verdict is what a payment says of the request: ok, declined (a
+// definitive failure the payment records), pending (not settled yet), or
+// neither (why names the failed check).
+type verdict struct {
+	why      string
+	declined bool
+	pending  bool
+}
+
+// identity returns the first check of what the request named (paymentKey,
+// orderId, totalAmount) that p fails, or "". A reason names the field and
+// what was sent, never a free-text value that came back.
+func (e *expect) identity(p *generated.Payment) string {
 	switch {
 	case e.paymentKey != "" && p.PaymentKey != e.paymentKey:
 		return "paymentKey is not the one sent"
@@ -44,50 +62,97 @@ func (e *expect) mismatch(p *generated.Payment) string {
 	case e.hasAmount && !p.TotalAmount.Equal(e.amount):
 		return fmt.Sprintf("totalAmount %s is not the amount sent (%s)", p.TotalAmount.Canonical(), e.amount.Canonical())
 	}
-	if len(e.statuses) > 0 && !hasStatus(e.statuses, p.Status) {
-		return "status " + statusName(p.Status) + " is not one a success has (" + statusList(e.statuses) + ")"
-	}
-	if e.cancel {
-		return e.cancelMismatch(p)
-	}
 	return ""
 }
 
-// cancelMismatch checks that the cancel just asked for is the payment's
-// last cancel and that the balance moved by the cancels: balanceAmount =
-// totalAmount − Σ cancelAmount. A full cancel leaves a balance of 0.
-func (e *expect) cancelMismatch(p *generated.Payment) string {
+// judge decides by status whether p shows the request done as asked. It
+// is the one place that says what a success is: for a direct answer and
+// for Client.Resolve's look-up alike.
+func (e *expect) judge(p *generated.Payment) verdict {
+	if why := e.identity(p); why != "" {
+		return verdict{why: why}
+	}
+	s := p.Status
+	switch e.success {
+	case created:
+		if s != generated.PaymentStatusReady {
+			return verdict{why: "status " + statusName(s) + " is not READY"}
+		}
+	case confirmed, keyedIn, charged:
+		switch {
+		case s == generated.PaymentStatusDone && e.success == charged && p.Type != generated.PaymentTypeBilling:
+			return verdict{why: "type is not BILLING"}
+		case s == generated.PaymentStatusDone:
+		case s == generated.PaymentStatusWaitingForDeposit && e.success == confirmed:
+			if p.VirtualAccount == nil || p.VirtualAccount.AccountNumber == "" {
+				return verdict{why: "status WAITING_FOR_DEPOSIT without a virtualAccount"}
+			}
+		case declined(p):
+			return verdict{why: "status " + string(s) + " with a failure: declined", declined: true}
+		case s == generated.PaymentStatusReady || s == generated.PaymentStatusInProgress:
+			return verdict{why: "status " + string(s) + ": not settled yet", pending: true}
+		case s == generated.PaymentStatusCanceled || s == generated.PaymentStatusPartialCanceled:
+			return verdict{why: "status " + string(s) + ": canceled since it was done"}
+		default: // a status the spec does not list is not settled yet
+			return verdict{why: "status " + statusName(s) + " is not one a success has", pending: !s.Valid()}
+		}
+	case canceled:
+		return e.cancelVerdict(p)
+	}
+	return verdict{}
+}
+
+// declined reports whether p records a definitive failure: ABORTED or
+// EXPIRED with a failure object.
+func declined(p *generated.Payment) bool {
+	return (p.Status == generated.PaymentStatusAborted || p.Status == generated.PaymentStatusExpired) && p.Failure != nil
+}
+
+// cancelVerdict checks that the cancel just asked for is the payment's
+// last cancel, DONE, of the amounts sent, and that the balance moved by the
+// cancels: balanceAmount = totalAmount − Σ cancelAmount of those not
+// ABORTED (0 after a cancel of the whole balance).
+func (e *expect) cancelVerdict(p *generated.Payment) verdict {
 	if p.Cancels == nil || len(*p.Cancels) == 0 {
-		return "cancels is empty: the cancel is not in the payment"
+		return verdict{why: "cancels is empty: the cancel is not in the payment"}
 	}
 	cancels := *p.Cancels
 	last := cancels[len(cancels)-1]
-	if e.cancelAmount != nil && !last.CancelAmount.Equal(*e.cancelAmount) {
-		return fmt.Sprintf("the last cancel is of %s, not the amount sent (%s)", last.CancelAmount.Canonical(), e.cancelAmount.Canonical())
+	switch {
+	case !e.asked(last):
+		// An earlier cancel of these amounts may be this one, followed by
+		// another: not settled by this payment.
+		return verdict{why: fmt.Sprintf("the last cancel is of %s, not of the amounts sent", last.CancelAmount.Canonical()), pending: slices.ContainsFunc(cancels[:len(cancels)-1], e.asked)}
+	case last.CancelStatus == nil || *last.CancelStatus != generated.CancelStatusDone:
+		// IN_PROGRESS, or a value the spec does not list: not settled yet.
+		pending := last.CancelStatus != nil && *last.CancelStatus != generated.CancelStatusAborted
+		return verdict{why: "the last cancel's cancelStatus is not DONE", pending: pending}
+	case p.Status != generated.PaymentStatusCanceled && p.Status != generated.PaymentStatusPartialCanceled:
+		return verdict{why: "status " + statusName(p.Status) + " is not CANCELED or PARTIAL_CANCELED", pending: !p.Status.Valid()}
 	}
 	left := p.TotalAmount
 	for _, c := range cancels {
 		var err error
+		if c.CancelStatus != nil && *c.CancelStatus == generated.CancelStatusAborted {
+			continue // an aborted cancel refunded nothing
+		}
 		if left, err = left.Sub(c.CancelAmount); err != nil {
-			return "the cancel amounts cannot be added up"
+			return verdict{why: "the cancel amounts cannot be added up"}
 		}
 	}
 	if !left.Equal(p.BalanceAmount) {
-		return fmt.Sprintf("balanceAmount %s is not totalAmount minus the cancels (%s)", p.BalanceAmount.Canonical(), left.Canonical())
+		return verdict{why: fmt.Sprintf("balanceAmount %s is not totalAmount minus the cancels (%s)", p.BalanceAmount.Canonical(), left.Canonical())}
 	}
 	if e.cancelAmount == nil && !p.BalanceAmount.IsZero() {
-		return fmt.Sprintf("balanceAmount %s after a cancel of the whole balance", p.BalanceAmount.Canonical())
+		return verdict{why: fmt.Sprintf("balanceAmount %s after a cancel of the whole balance", p.BalanceAmount.Canonical())}
 	}
-	return ""
+	return verdict{}
 }
 
-func hasStatus(list []generated.PaymentStatus, s generated.PaymentStatus) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+// asked reports whether c is of the cancelAmount and taxFreeAmount sent.
+func (e *expect) asked(c generated.Cancel) bool {
+	return (e.cancelAmount == nil || c.CancelAmount.Equal(*e.cancelAmount)) &&
+		(e.taxFree == nil || c.TaxFreeAmount != nil && c.TaxFreeAmount.Equal(*e.taxFree))
 }
 
 // statusName quotes a status the spec lists; any other value is not quoted
@@ -96,206 +161,29 @@ func statusName(s generated.PaymentStatus) string {
 	if s.Valid() {
 		return string(s)
 	}
-	if s == "" {
-		return "(absent)"
-	}
 	return "(a value the spec does not list)"
 }
 
-func statusList(list []generated.PaymentStatus) string {
-	names := make([]string, len(list))
-	for i, s := range list {
-		names[i] = string(s)
+// decodePayment decodes a 2xx body of the operation op and checks that it
+// carries every key the spec requires of the answer's top level, with drift's
+// walker (the module's one JSON walker); why says what failed ("" for nothing).
+// Keys missing deeper are drift, not a failure (the tolerant reader).
+func decodePayment(op *openapi.Operation, data []byte) (*generated.Payment, string) {
+	p := new(generated.Payment)
+	if err := json.Unmarshal(data, p); err != nil {
+		return nil, describeDecodeError(err)
 	}
-	return strings.Join(names, " or ")
-}
-
-// Success statuses of the operations that check one.
-var (
-	confirmedStatuses = []generated.PaymentStatus{generated.PaymentStatusDone, generated.PaymentStatusWaitingForDeposit}
-	createdStatuses   = []generated.PaymentStatus{generated.PaymentStatusReady}
-)
-
-// successRequired returns the property names the spec requires of the JSON
-// body of an operation's 2xx answer (its first 2xx response with a JSON
-// schema), read through $ref and allOf.
-func successRequired(op *openapi3.Operation) []string {
-	if op.Responses == nil {
-		return nil
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return nil, "the body is null, not a payment"
 	}
-	for code, resp := range op.Responses.Map() {
-		if len(code) != 3 || code[0] != '2' || resp.Value == nil {
-			continue
-		}
-		mt := resp.Value.Content.Get(jsonContentType)
-		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
-			continue
-		}
-		return requiredOf(mt.Schema.Value, nil)
+	chk, err := drift.Load()
+	if err != nil {
+		return p, "the spec's checker: " + err.Error()
 	}
-	return nil
-}
-
-func requiredOf(s *openapi3.Schema, acc []string) []string {
-	acc = append(acc, s.Required...)
-	for _, sub := range s.AllOf {
-		if sub.Value != nil {
-			acc = requiredOf(sub.Value, acc)
+	for _, r := range chk.Check(op.ID, op.SuccessStatus, data) {
+		if r.Kind == drift.MissingRequired && strings.LastIndexByte(r.Pointer, '/') == 0 {
+			return p, "the required key " + strconv.Quote(r.Pointer[1:]) + " is missing"
 		}
 	}
-	return acc
-}
-
-// requiredSet is the required keys of one answer, indexed for a scan.
-type requiredSet struct {
-	names []string
-	// byLen[n] are the indexes in names of the names n bytes long: a key
-	// is compared with the few of its length, without hashing it.
-	byLen [][]int
-}
-
-func newRequiredSet(names []string) *requiredSet {
-	rs := new(requiredSet)
-	for _, n := range names {
-		if slices.Contains(rs.names, n) {
-			continue
-		}
-		for len(rs.byLen) <= len(n) {
-			rs.byLen = append(rs.byLen, nil)
-		}
-		rs.byLen[len(n)] = append(rs.byLen[len(n)], len(rs.names))
-		rs.names = append(rs.names, n)
-	}
-	return rs
-}
-
-// index returns the index of key in names, or -1.
-func (rs *requiredSet) index(key []byte) int {
-	if len(key) >= len(rs.byLen) {
-		return -1
-	}
-	for _, i := range rs.byLen[len(key)] {
-		if rs.names[i] == string(key) {
-			return i
-		}
-	}
-	return -1
-}
-
-// missing returns the first required key the JSON object data lacks, or "".
-// data must be JSON that json.Unmarshal accepted as an object.
-func (rs *requiredSet) missing(data []byte) string {
-	if rs == nil || len(rs.names) == 0 {
-		return ""
-	}
-	var small [64]bool
-	seen := small[:0]
-	if len(rs.names) <= len(small) {
-		seen = small[:len(rs.names)]
-	} else {
-		seen = make([]bool, len(rs.names))
-	}
-	forEachKey(data, func(key []byte) {
-		if i := rs.index(key); i >= 0 {
-			seen[i] = true
-		}
-	})
-	for i, ok := range seen {
-		if !ok {
-			return rs.names[i]
-		}
-	}
-	return ""
-}
-
-// forEachKey calls fn with each key of the top-level JSON object data,
-// which must be valid JSON (json.Unmarshal accepted it). A key written with
-// escapes is passed unescaped.
-func forEachKey(data []byte, fn func(key []byte)) {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return
-	}
-	i++
-	for {
-		i = skipSpace(data, i)
-		if i >= len(data) || data[i] == '}' {
-			return
-		}
-		if data[i] == ',' {
-			i++
-			continue
-		}
-		end := stringEnd(data, i)
-		key := data[i+1 : end-1]
-		if strings.IndexByte(string(key), '\\') >= 0 {
-			var s string
-			if json.Unmarshal(data[i:end], &s) == nil {
-				key = []byte(s)
-			}
-		}
-		fn(key)
-		i = skipSpace(data, end)
-		i = skipValue(data, skipSpace(data, i+1)) // after the ':'
-	}
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index just after the string that starts at i.
-func stringEnd(data []byte, i int) int {
-	for j := i + 1; j < len(data); {
-		q := bytes.IndexByte(data[j:], '"')
-		if q < 0 {
-			break
-		}
-		j += q
-		// The quote ends the string unless an odd number of backslashes
-		// escapes it.
-		n := 0
-		for b := j - 1; b > i && data[b] == '\\'; b-- {
-			n++
-		}
-		if n%2 == 0 {
-			return j + 1
-		}
-		j++
-	}
-	return len(data)
-}
-
-// skipValue returns the index just after the value that starts at i.
-func skipValue(data []byte, i int) int {
-	if i >= len(data) {
-		return i
-	}
-	switch data[i] {
-	case '"':
-		return stringEnd(data, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(data); j++ {
-			switch data[j] {
-			case '"':
-				j = stringEnd(data, j) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return len(data)
-	}
-	for i < len(data) && data[i] != ',' && data[i] != '}' && data[i] != ']' {
-		i++
-	}
-	return i
+	return p, ""
 }

@@ -92,10 +92,13 @@ func TestHeaderFlagsFollowTheSpec(t *testing.T) {
 		if !strings.Contains(help, "--test-code CODE") {
 			t.Errorf("%s --help does not offer --test-code", c.name)
 		}
-		ops, _ := specOps()
-		post := ops[c.op].method == http.MethodPost
+		op, err := specOp(c.op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post := op.Method == http.MethodPost
 		if strings.Contains(help, "--idempotency-key") != post {
-			t.Errorf("%s (%s): --idempotency-key offered: %v", c.name, ops[c.op].method, !post)
+			t.Errorf("%s (%s): --idempotency-key offered: %v", c.name, op.Method, !post)
 		}
 	}
 	for _, name := range []string{"get", "get-order"} {

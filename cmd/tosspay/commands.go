@@ -115,6 +115,22 @@ func init() {
 			name: "key-in", op: openapi.OpKeyInPayment, call: post((*wrapper.Client).KeyInPayment),
 			summary: "charge a card number the merchant entered (DONE)",
 		},
+		{
+			name: "billing issue", op: openapi.OpIssueBillingKey, call: issued((*wrapper.Client).IssueBillingKey),
+			summary: "issue a billing key from the authKey the card-registration page sent",
+		},
+		{
+			name: "billing issue-card", op: openapi.OpIssueBillingKeyWithCard, call: issued((*wrapper.Client).IssueBillingKeyWithCard),
+			summary: "issue a billing key from card data",
+		},
+		{
+			name: "billing charge", op: openapi.OpChargeBillingKey, call: postAt((*wrapper.Client).ChargeBillingKey),
+			summary: "charge a billing key (DONE, type BILLING; the idempotency key derives from the billing key and order ID)",
+		},
+		{
+			name: "billing delete", op: openapi.OpDeleteBillingKey, call: removed((*wrapper.Client).DeleteBillingKey),
+			summary: "remove a billing key",
+		},
 	}
 }
 

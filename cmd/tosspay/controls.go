@@ -213,6 +213,9 @@ func runTrigger(ctx context.Context, args []string, e env) int {
 		}
 		fmt.Fprintf(tw, "  payment\t%s\torder %s\t%s %s%s\n", p.PaymentKey, p.OrderID, p.Method, p.Status, extra)
 	}
+	if res.BillingKey != "" {
+		fmt.Fprintf(tw, "  billing key\t%s\n", res.BillingKey)
+	}
 	for _, d := range res.Deliveries {
 		fmt.Fprintf(tw, "  webhook\t%s\t%s\t%s\n", d.ID, d.EventType, d.Status)
 	}

@@ -133,6 +133,7 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	prefix := fmt.Sprintf("demo-%d", time.Now().UnixNano())
 	s.tell(inProcess, prefix)
 	s.tellVirtualAccount(inProcess, prefix)
+	s.tellBilling(inProcess, prefix)
 	_ = s.tw.Flush()
 	if s.failed > 0 {
 		fmt.Fprintf(e.stdout, "\n%d step(s) did not go as expected.\n", s.failed)

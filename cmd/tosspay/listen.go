@@ -88,7 +88,8 @@ func runListen(ctx context.Context, args []string, e env) int {
 			return
 		}
 		if previous != "" {
-			fmt.Fprintf(e.stdout, "Stopped; the key's webhook URL is %s again.\n", previous)
+			// Quoted: the URL is the sandbox's answer, and may carry escapes.
+			fmt.Fprintf(e.stdout, "Stopped; the key's webhook URL is %q again.\n", previous)
 		} else {
 			fmt.Fprintf(e.stdout, "Stopped; the key has no webhook URL again.\n")
 		}

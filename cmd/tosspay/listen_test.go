@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode"
@@ -81,5 +84,46 @@ func TestListenForwardsOnlyWebhookHeaders(t *testing.T) {
 	forwardHeaders(h, nil)
 	if h.Get("Content-Type") != "application/json" || len(h) != 1 {
 		t.Errorf("no headers sent: forwarded %v", h)
+	}
+}
+
+// TestListenPrintsThePreviousURLEscaped: the URL the key had, as the
+// sandbox answers it, reaches the terminal escaped when the listener gives
+// it back (an OSC 8 hyperlink, a clear-screen, a bidirectional override).
+func TestListenPrintsThePreviousURLEscaped(t *testing.T) {
+	t.Parallel()
+	hostile := "http://shop.example/\x1b]8;;http://evil.example\x07hook\x1b]8;;\x07\x1b[2J\u202e"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == sandbox.WebhookEndpointPath && r.Method == http.MethodGet:
+			_ = json.NewEncoder(w).Encode(map[string]any{"url": hostile, "default": false})
+		case r.URL.Path == sandbox.WebhookEndpointPath:
+			w.WriteHeader(http.StatusOK)
+		default: // the listener waits: no attempt, and the user presses Ctrl-C
+			cancel()
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	defer srv.Close()
+	var out, errOut strings.Builder
+	code := runListen(ctx, []string{"--forward-to", "http://127.0.0.1:1/hook", "--base-url", srv.URL}, env{
+		stdout: &out, stderr: &errOut,
+		getenv: func(k string) string {
+			if k == "TOSS_SECRET_KEY" {
+				return sandbox.TestSecretKey
+			}
+			return ""
+		},
+	})
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "Stopped; the key's webhook URL is ") {
+		t.Fatalf("no restore line: %q", out.String())
+	}
+	if strings.ContainsAny(out.String()+errOut.String(), "\x1b\x07\u202e") {
+		t.Fatalf("printed a control or format character: %q", out.String())
 	}
 }

@@ -86,6 +86,9 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
+	if name == "billing" && len(rest) > 0 { // the billing commands are two words
+		name, rest = name+" "+rest[0], rest[1:]
+	}
 	switch name {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage())

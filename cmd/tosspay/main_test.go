@@ -47,7 +47,8 @@ func TestDemoInProcess(t *testing.T) {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, errs)
 	}
 	for _, want := range []string{"READY", "IN_PROGRESS", "DONE", "PARTIAL_CANCELED", "CANCELED", "REJECT_CARD_COMPANY", "replayed", "look-up by orderId",
-		"WAITING_FOR_DEPOSIT", "webhooks received and verified", "INVALID_REQUEST", "refundStatus PENDING", "Every step went as expected"} {
+		"WAITING_FOR_DEPOSIT", "webhooks received and verified", "INVALID_REQUEST", "refundStatus PENDING",
+		"register a card at the page", "type BILLING", "REJECT_CARD_PAYMENT", "INVALID_BILL_KEY_REQUEST", "Every step went as expected"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -74,8 +75,11 @@ func TestDemoAgainstBaseURL(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "skipped") {
 		t.Fatalf("demo --base-url exit %d\n%s\n%s", code, out, errs)
 	}
-	if n := len(sb.Payments("test_sk_demo_remote")); n != 3 {
-		t.Errorf("the remote demo left %d payments, want 3 (create, key-in, virtual-account create)", n)
+	if n := len(sb.Payments("test_sk_demo_remote")); n != 5 {
+		t.Errorf("the remote demo left %d payments, want 5 (create, key-in, virtual-account create, two billing charges)", n)
+	}
+	if n := len(sb.BillingKeys("test_sk_demo_remote")); n != 0 {
+		t.Errorf("the remote demo left %d billing keys, want 0 (issued from card data, then removed)", n)
 	}
 	if code, _, _ := runCmd(t, nil, "demo", "--base-url", srv.URL); code != exitUsage {
 		t.Errorf("demo --base-url without a key: exit %d", code)

@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -34,7 +33,7 @@ type request struct {
 }
 
 // callFunc calls one wrapper method with a request built from the flags.
-type callFunc func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)
+type callFunc func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (any, *wrapper.Meta, error)
 
 // buildError is a request the flags describe but the generated types cannot
 // hold (an email address its type refuses): refused locally. field is the
@@ -79,7 +78,7 @@ func decodeStrict(body []byte, v any) error {
 
 // post calls a wrapper method that takes a request body.
 func post[Req any](m func(*wrapper.Client, context.Context, Req, ...wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)) callFunc {
-	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error) {
+	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (any, *wrapper.Meta, error) {
 		req, err := decode[Req](r.body)
 		if err != nil {
 			return nil, nil, err
@@ -90,7 +89,7 @@ func post[Req any](m func(*wrapper.Client, context.Context, Req, ...wrapper.Call
 
 // postAt calls a wrapper method that takes a path parameter and a body.
 func postAt[Req any](m func(*wrapper.Client, context.Context, string, Req, ...wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)) callFunc {
-	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error) {
+	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (any, *wrapper.Meta, error) {
 		req, err := decode[Req](r.body)
 		if err != nil {
 			return nil, nil, err
@@ -101,7 +100,7 @@ func postAt[Req any](m func(*wrapper.Client, context.Context, string, Req, ...wr
 
 // lookupBy calls a wrapper look-up that takes a path parameter.
 func lookupBy(m func(*wrapper.Client, context.Context, string, ...wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error)) callFunc {
-	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (*generated.Payment, *wrapper.Meta, error) {
+	return func(ctx context.Context, cl *wrapper.Client, r request, opts []wrapper.CallOption) (any, *wrapper.Meta, error) {
 		return m(cl, ctx, r.path, opts...)
 	}
 }
@@ -150,40 +149,18 @@ var headerFlagNames = map[string]string{
 	"TossPayments-Test-Code": "test-code",
 }
 
-// opSpec is what the CLI reads of one operation.
-type opSpec struct {
-	id     string
-	method string
-	params []*openapi3.Parameter
-	body   *openapi3.Schema
-}
-
-var specOps = sync.OnceValues(func() (map[string]*opSpec, error) {
-	doc, err := openapi.Load()
+// specOp returns the operation id from the spec index the wrapper and
+// drift share (parsed once per process).
+func specOp(id string) (*openapi.Operation, error) {
+	ix, err := openapi.Spec()
 	if err != nil {
 		return nil, err
 	}
-	ops := map[string]*opSpec{}
-	for _, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			o := &opSpec{id: op.OperationID, method: method}
-			for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
-				for _, p := range ps {
-					if p.Value != nil {
-						o.params = append(o.params, p.Value)
-					}
-				}
-			}
-			if rb := op.RequestBody; rb != nil && rb.Value != nil {
-				if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-					o.body = mt.Schema.Value
-				}
-			}
-			ops[o.id] = o
-		}
+	if op := ix.Operation(id); op != nil {
+		return op, nil
 	}
-	return ops, nil
-})
+	return nil, fmt.Errorf("the spec has no operation %q", id)
+}
 
 // kebab turns a property name into a flag name: "orderId" → "order-id".
 func kebab(s string) string {
@@ -233,25 +210,21 @@ func kindOf(s *openapi3.Schema) flagKind {
 // parameter, body properties (an object property's own properties become
 // flags named after both), header parameters, then the client's flags.
 func apiFlags(c *command) ([]apiFlag, error) {
-	ops, err := specOps()
+	op, err := specOp(c.op)
 	if err != nil {
 		return nil, err
 	}
-	op := ops[c.op]
-	if op == nil {
-		return nil, fmt.Errorf("the spec has no operation %q", c.op)
-	}
 	var flags []apiFlag
-	for _, p := range op.params {
+	for _, p := range op.Params {
 		if p.In == inPath && p.Schema != nil {
 			flags = append(flags, apiFlag{name: kebab(p.Name), in: inPath, field: p.Name, schema: p.Schema.Value,
 				required: p.Required, kind: kindText, usage: firstSentence(p.Description)})
 		}
 	}
-	if op.body != nil {
-		flags = append(flags, bodyFlags(op.body, "", "")...)
+	if op.BodySchema != nil {
+		flags = append(flags, bodyFlags(op.BodySchema, "", "")...)
 	}
-	for _, p := range op.params {
+	for _, p := range op.Params {
 		if p.In != inHeader {
 			continue
 		}
@@ -539,8 +512,7 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 		callOpts []wrapper.CallOption
 		cfg      = clientConfig{baseURL: e.getenv("TOSS_BASE_URL"), retries: wrapper.DefaultRetryPolicy.MaxAttempts - 1, timeout: wrapper.DefaultTimeout}
 	)
-	ops, _ := specOps()
-	if ops[c.op].body != nil {
+	if op, _ := specOp(c.op); op != nil && op.BodySchema != nil {
 		body = map[string]any{}
 	}
 	for _, v := range values {
@@ -608,7 +580,11 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "%s\n", out)
 	if meta != nil && meta.Reconciled {
 		// The answer was not the call's own: say so, once, on stderr.
-		fmt.Fprintf(e.stderr, "tosspay %s: the API answered ALREADY_PROCESSED_PAYMENT (it was done before); a look-up settled it: the payment above is %s\n", c.name, p.Status)
+		status := "as printed"
+		if pay, ok := p.(*generated.Payment); ok && pay != nil {
+			status = string(pay.Status)
+		}
+		fmt.Fprintf(e.stderr, "tosspay %s: the API answered ALREADY_PROCESSED_PAYMENT (it was done before); a look-up settled it: the payment above is %s\n", c.name, status)
 	}
 	return exitOK
 }

@@ -50,7 +50,7 @@ func violations(t *testing.T, c *command, f apiFlag) []ruleCase {
 	if s.MinLength > 0 {
 		want := "minimum string length"
 		if s.MinLength == 1 && f.in == inPath {
-			want = "required value is missing" // an empty path segment
+			want = `must not be empty, "." or ".."` // an empty path segment, refused before it would change the path
 		}
 		cases = append(cases, ruleCase{rule: "minLength", value: long(int(s.MinLength) - 1), want: want})
 	}

@@ -34,6 +34,9 @@ type Facts struct {
 	// maxLengths of the document's VirtualAccount.customerName and
 	// RefundReceiveAccount.holderName and accountNumber.
 	CustomerNameMax, HolderNameMax, AccountNumberMax int
+	// AuthKeyWindow: an authKey of the card-registration page issues a
+	// billing key within it.
+	AuthKeyWindow time.Duration
 }
 
 // Config configures a Book. Every field is required.
@@ -81,6 +84,7 @@ type tenant struct {
 	// to the idlest, so that the idlest is found in O(1).
 	lastActive   time.Time
 	newer, older *tenant
+	billing      billingShelf // its billing keys (billing.go)
 	// clock is how far the tenant's clock runs ahead of the book's
 	// (clock.go); it only grows.
 	clock time.Duration
@@ -103,6 +107,7 @@ type Book struct {
 	eventSeq       uint64 // the last Event.Seq given
 	events         int    // events in all tenants' logs
 	out            *Outbox
+	billing        billingBook // billing keys and pending authKeys (billing.go)
 }
 
 // New returns an empty book.
@@ -111,7 +116,7 @@ func New(cfg Config) (*Book, error) {
 	switch {
 	case cfg.Now == nil:
 		return nil, errors.New("payments: Config.Now is nil")
-	case f.ReadyWindow <= 0 || f.ConfirmWindow <= 0 || f.MinimumAmount <= 0 || f.AccountValidDays <= 0 || f.RefundDelay <= 0 ||
+	case f.ReadyWindow <= 0 || f.ConfirmWindow <= 0 || f.AuthKeyWindow <= 0 || f.MinimumAmount <= 0 || f.AccountValidDays <= 0 || f.RefundDelay <= 0 ||
 		f.CustomerNameMax <= 0 || f.HolderNameMax <= 0 || f.AccountNumberMax < minRefundAccountDigits:
 		return nil, errors.New("payments: Config.Facts: every fact must be positive")
 	case cfg.Tenant.Payments <= 0 || cfg.Tenant.Cancels <= 0 || cfg.Global.Payments <= 0 || cfg.Global.Cancels <= 0:
@@ -188,6 +193,7 @@ func (b *Book) unlink(t *tenant) {
 
 // drop removes an empty tenant.
 func (b *Book) drop(t *tenant) {
+	b.billing.keys -= t.billing.len()
 	b.unlink(t)
 	delete(b.tenants, t.name)
 }

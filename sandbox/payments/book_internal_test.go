@@ -16,7 +16,7 @@ func testBook(t *testing.T, now *time.Time, maxEvents int) *Book {
 	b, err := New(Config{
 		Now:  func() time.Time { return *now },
 		Seed: 1,
-		Facts: Facts{ReadyWindow: 30 * time.Minute, ConfirmWindow: 10 * time.Minute, MinimumAmount: 100,
+		Facts: Facts{AuthKeyWindow: 10 * time.Minute, ReadyWindow: 30 * time.Minute, ConfirmWindow: 10 * time.Minute, MinimumAmount: 100,
 			AccountValidDays: 7, RefundDelay: 48 * time.Hour, CustomerNameMax: 100, HolderNameMax: 60, AccountNumberMax: 20},
 		Tenant: Bounds{Payments: 100, Cancels: 200}, Global: Bounds{Payments: 1000, Cancels: 2000},
 		EventsPerTenant: 1024, MaxEvents: maxEvents,

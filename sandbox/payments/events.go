@@ -17,12 +17,15 @@ const (
 	EventVirtualAccountExpired EventKind = "virtual_account.expired"
 	EventRefundStatusChanged   EventKind = "refund.status_changed"
 	EventForgotten             EventKind = "payment.forgotten"
+	// EventBillingKeyDeleted: a billing key was removed; it names no
+	// payment, BillingKey the key.
+	EventBillingKeyDeleted EventKind = "billing_key.deleted"
 )
 
 // kindOf is the kind of event a row of Transitions makes.
 func kindOf(a Action) EventKind {
 	switch a {
-	case ActionCreate, ActionKeyIn:
+	case ActionCreate, ActionKeyIn, ActionBillingCharge:
 		return EventCreated
 	case ActionCancelPart, ActionCancelRest:
 		return EventCanceled
@@ -51,6 +54,8 @@ type Event struct {
 	Amount         money.Amount
 	TransactionKey string
 	RefundStatus   RefundStatus
+	// BillingKey is the key of an EventBillingKeyDeleted (never log it).
+	BillingKey string
 	// Webhooks are the webhooks the change sends (its row of Transitions),
 	// with Payment, the payment as of the change, to send them with.
 	Webhooks []Webhook
@@ -95,6 +100,15 @@ func (b *Book) emit(p *record, e Event) {
 	if len(p.timeline) < maxTimeline {
 		p.timeline = append(p.timeline, e.logged())
 	}
+	b.log(t, e)
+}
+
+// log records e in t's log and in the outbox of the call.
+func (b *Book) log(t *tenant, e Event) {
+	if e.Seq == 0 {
+		b.eventSeq++
+		e.Seq = b.eventSeq
+	}
 	if len(t.events) < b.cfg.EventsPerTenant {
 		t.events = append(t.events, e.logged())
 		b.events++
@@ -138,7 +152,7 @@ func (b *Book) trimEvents() {
 	big.events = append([]Event(nil), keep...)
 	big.eventsHead = 0
 	b.events -= n - len(keep)
-	if big.payments == 0 && len(big.events) == 0 {
+	if big.payments == 0 && big.billing.len() == 0 && len(big.events) == 0 {
 		b.drop(big)
 	}
 }

@@ -53,6 +53,7 @@ type Webhook string
 const (
 	WebhookPaymentStatusChanged Webhook = "PAYMENT_STATUS_CHANGED"
 	WebhookDepositCallback      Webhook = "DEPOSIT_CALLBACK"
+	WebhookBillingDeleted       Webhook = "BILLING_DELETED"
 )
 
 // Code is a documented Toss error code a rule refuses with.

@@ -44,6 +44,8 @@ type Payment struct {
 	Secret string
 	// Failure is why the checkout failed, for an ABORTED payment.
 	Failure *Failure
+	// Billing: a charge of a billing key (type BILLING).
+	Billing bool
 	// VirtualAccount is set for method VIRTUAL_ACCOUNT.
 	VirtualAccount *VirtualAccount
 }

@@ -36,6 +36,11 @@ const (
 	// ActionRefundSettle: the refund of a cancel after a deposit completes
 	// or fails.
 	ActionRefundSettle Action = "clock: refund settles"
+	// ActionBillingCharge: chargeBillingKey charges a billing key, approved
+	// with the request.
+	ActionBillingCharge Action = "billing charge"
+	// ActionBillingKeyDelete: deleteBillingKey removes a billing key.
+	ActionBillingKeyDelete Action = "remove the billing key"
 )
 
 // Transition is one row of the state machine: a payment of Method (or of
@@ -64,6 +69,7 @@ var (
 var transitions = []Transition{
 	{MethodAny, StatusNone, ActionCreate, StatusReady, nil},
 	{MethodCard, StatusNone, ActionKeyIn, StatusDone, nil},
+	{MethodCard, StatusNone, ActionBillingCharge, StatusDone, nil},
 	{MethodAny, StatusReady, ActionApprove, StatusInProgress, nil},
 	{MethodAny, StatusReady, ActionFail, StatusAborted, psc},
 	{MethodAny, StatusReady, ActionExpire, StatusExpired, psc},
@@ -83,6 +89,29 @@ var transitions = []Transition{
 	{MethodVirtualAccount, StatusPartialCanceled, ActionCancelRest, StatusCanceled, pscDep},
 	{MethodVirtualAccount, StatusCanceled, ActionRefundSettle, StatusCanceled, nil},
 	{MethodVirtualAccount, StatusPartialCanceled, ActionRefundSettle, StatusPartialCanceled, nil},
+}
+
+// BillingKeyTransition is the one change of a billing key, a subject
+// without a status of its own: removed, it sends Webhooks.
+type BillingKeyTransition struct {
+	Action   Action
+	Webhooks []Webhook
+}
+
+// billingKeyTransitions are the changes of a billing key (docs/webhooks.md
+// §2: BILLING_DELETED when one is removed). Its issue sends nothing.
+var billingKeyTransitions = []BillingKeyTransition{
+	{ActionBillingKeyDelete, []Webhook{WebhookBillingDeleted}},
+}
+
+// BillingKeyTransitions returns the changes of a billing key.
+func BillingKeyTransitions() []BillingKeyTransition {
+	out := make([]BillingKeyTransition, len(billingKeyTransitions))
+	for i, t := range billingKeyTransitions {
+		t.Webhooks = append([]Webhook(nil), t.Webhooks...)
+		out[i] = t
+	}
+	return out
 }
 
 // Transitions returns the state machine, one row per allowed change, in
@@ -117,6 +146,16 @@ func allows(method Method, from Status, a Action) bool {
 func TransitionsMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| method | from | action | to | webhooks sent |\n|---|---|---|---|---|\n")
+	hooksOf := func(ws []Webhook) string {
+		hooks := make([]string, len(ws))
+		for i, w := range ws {
+			hooks[i] = "`" + string(w) + "`"
+		}
+		if len(hooks) == 0 {
+			return "none"
+		}
+		return strings.Join(hooks, ", ")
+	}
 	cell := func(s string, none string) string {
 		if s == "" {
 			return none
@@ -124,16 +163,11 @@ func TransitionsMarkdown() string {
 		return "`" + s + "`"
 	}
 	for _, t := range transitions {
-		hooks := make([]string, len(t.Webhooks))
-		for i, w := range t.Webhooks {
-			hooks[i] = "`" + string(w) + "`"
-		}
-		wh := strings.Join(hooks, ", ")
-		if wh == "" {
-			wh = "none"
-		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
-			cell(string(t.Method), "any"), cell(string(t.From), "(new)"), t.Action, cell(string(t.To), ""), wh)
+			cell(string(t.Method), "any"), cell(string(t.From), "(new)"), t.Action, cell(string(t.To), ""), hooksOf(t.Webhooks))
+	}
+	for _, t := range billingKeyTransitions {
+		fmt.Fprintf(&b, "| billing key | issued | %s | removed | %s |\n", t.Action, hooksOf(t.Webhooks))
 	}
 	return b.String()
 }

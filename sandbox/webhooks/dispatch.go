@@ -32,6 +32,7 @@ import (
 const (
 	paymentStatusChanged = string(payments.WebhookPaymentStatusChanged)
 	depositCallback      = string(payments.WebhookDepositCallback)
+	billingDeleted       = string(payments.WebhookBillingDeleted)
 )
 
 // Limits and timings of webhook delivery.
@@ -344,6 +345,17 @@ func createdAt(t time.Time) string {
 
 func webhookBody(typ string, e payments.Event, p *generated.Payment) ([]byte, error) {
 	switch typ {
+	case billingDeleted:
+		// reason: null, as Toss's wording of it is not published (assumed).
+		type data struct {
+			BillingKey string  `json:"billingKey"`
+			Reason     *string `json:"reason"`
+		}
+		return json.Marshal(struct {
+			EventType string `json:"eventType"`
+			CreatedAt string `json:"createdAt"`
+			Data      data   `json:"data"`
+		}{billingDeleted, createdAt(e.At), data{BillingKey: e.BillingKey}})
 	case depositCallback:
 		secret := ""
 		if p.Secret != nil {
@@ -367,7 +379,7 @@ func webhookBody(typ string, e payments.Event, p *generated.Payment) ([]byte, er
 
 // Enqueue puts the webhooks of e (those of its row of
 // payments.Transitions) in key's outbox, with p, the payment as of the
-// change, as their data. It never blocks on I/O.
+// change, as their data (nil for a billing key's). It never blocks on I/O.
 func (d *Dispatcher) Enqueue(key string, e payments.Event, p *generated.Payment, fault Fault) {
 	types := e.Webhooks
 	d.mu.Lock()
@@ -378,6 +390,10 @@ func (d *Dispatcher) Enqueue(key string, e payments.Event, p *generated.Payment,
 	}
 	t := d.tenant(key)
 	now := d.clock.Now()
+	var status generated.PaymentStatus
+	if p != nil {
+		status = p.Status
+	}
 	for _, wt := range types {
 		typ := string(wt)
 		body, err := webhookBody(typ, e, p)
@@ -391,7 +407,7 @@ func (d *Dispatcher) Enqueue(key string, e payments.Event, p *generated.Payment,
 		it := &whItem{
 			d: &Delivery{
 				TransmissionID: "whtrans_" + d.id(),
-				EventType:      typ, EventSeq: e.Seq, PaymentKey: e.PaymentKey, OrderID: e.OrderID, Status: p.Status,
+				EventType:      typ, EventSeq: e.Seq, PaymentKey: e.PaymentKey, OrderID: e.OrderID, Status: status,
 				URL: u, Body: body, State: Pending, Faults: f.names(), Attempts: []Attempt{},
 			},
 			tenant: t, due: now.Add(f.Delay), index: -1, held: f.OutOfOrder, dup: f.Duplicate,

@@ -232,6 +232,44 @@ async function errors() {
   await call("fault: internal error", { path: "/v1/payments/confirm", body: { paymentKey: unknownKey, orderId: "order-0001", amount: 1000 }, headers: { "X-Sandbox-Fault": "error-before" }, expect: 500 });
 }
 
+// billing: automatic billing. The card-registration page is the sandbox's
+// own, called directly; every API answer goes through the proxy, each
+// billing operation's 200 among them.
+async function billing() {
+  const created = await call("billing: a payment, for the sandbox's origin", {
+    path: "/v1/payments",
+    body: { method: "CARD", amount: 1000, orderId: newOrderId(), orderName: "origin", returnUrl: "https://example.com/return" },
+    expect: 200,
+  });
+  const origin = new URL(created.json.checkout.url).origin;
+  const customerKey = `cus-prism-${process.pid}`;
+  const res = await fetch(`${origin}/sandbox/billing/auth`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ customerKey, successUrl: "https://example.com/success", failUrl: "https://example.com/fail", result: "approve" }),
+    redirect: "manual",
+  });
+  if (res.status !== 303) throw new Error(`card registration: status ${res.status}: ${await res.text()}`);
+  const authKey = new URL(res.headers.get("location")).searchParams.get("authKey");
+  const issued = await call("billing: issue from the authKey", { path: "/v1/billing/authorizations/issue", body: { authKey, customerKey }, expect: 200 });
+  await call("billing: the authKey a second time", { path: "/v1/billing/authorizations/issue", body: { authKey, customerKey }, expect: 400 });
+  const path = (k) => `/v1/billing/${encodeURIComponent(k)}`;
+  const key = issued.json.billingKey;
+  const charge = (extra = {}) => ({ customerKey, amount: 4900, orderId: newOrderId(), orderName: "monthly", ...extra });
+  const charged = await call("billing: charge", { path: path(key), body: charge(), expect: 200 });
+  if (charged.json?.type !== "BILLING" || charged.json?.status !== "DONE") failures.push(`billing charge: ${charged.json?.type} ${charged.json?.status}`);
+  await call("billing: another customer's charge", { path: path(key), body: charge({ customerKey: "cus-someone-else" }), expect: 400 });
+  await call("billing: cancel a charge", { path: `/v1/payments/${charged.json.paymentKey}/cancel`, body: { cancelReason: "refund" }, expect: 200 });
+  const withCard = await call("billing: issue from card data", { path: "/v1/billing/authorizations/card", body: { customerKey, ...card }, expect: 200 });
+  await call("billing: issue a stopped card", { path: "/v1/billing/authorizations/card", body: { customerKey, ...card, cardNumber: "4000000000000036" }, expect: 400 });
+  const poor = await call("billing: issue a card without balance", { path: "/v1/billing/authorizations/card", body: { customerKey, ...card, cardNumber: "4000000000009995" }, expect: 200 });
+  await call("billing: a declined charge", { path: path(poor.json.billingKey), body: charge(), expect: 403 });
+  const failing = await call("billing: issue a card whose company fails", { path: "/v1/billing/authorizations/card", body: { customerKey, ...card, cardNumber: "4000000000000119" }, expect: 200 });
+  await call("billing: the card company fails", { path: path(failing.json.billingKey), body: charge(), expect: 500 });
+  await call("billing: remove a key", { method: "DELETE", path: path(withCard.json.billingKey), expect: 200 });
+  await call("billing: remove it again", { method: "DELETE", path: path(withCard.json.billingKey), expect: 404 });
+}
+
 // Every documented error code of every operation, asked for with the
 // TossPayments-Test-Code header, must come back with its documented status
 // and a body that conforms.
@@ -279,6 +317,7 @@ if (args["self-test"]) {
 } else {
   await flow();
   await virtualAccount();
+  await billing();
   await errors();
   await testCodes();
   const pairs = new Set(results.map((r) => `${r.op} ${r.status}`));

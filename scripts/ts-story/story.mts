@@ -6,7 +6,9 @@
 //
 // Every step checks the answer and throws on a surprise: create, approve at
 // the checkout form, confirm, a partial and a full cancel, key-in, both
-// look-ups, and an error code read through the ErrorCode union.
+// look-ups, an error code read through the ErrorCode union, and automatic
+// billing: a card registered at the page, the key issued, charged (its retry
+// replayed), another customer refused, the key removed.
 
 import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/tosspayments.js";
@@ -169,5 +171,65 @@ switch (code) {
 }
 expect(declined.response.status === 403 && code === "REJECT_CARD_COMPANY", `declined key-in: ${declined.response.status} ${code}`);
 ok("declined key-in", `${declined.response.status} ${code}: ${meaning}`);
+
+// 8. Automatic billing. The customer registers a card at the sandbox's
+// card-registration page (the window the SDK's requestBillingAuth opens at
+// Toss), which redirects to the successUrl with customerKey and authKey.
+type Billing = components["schemas"]["Billing"];
+const customerKey = `${run}-customer`;
+const registered = await fetch(`${base}/sandbox/billing/auth`, {
+  method: "POST",
+  headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  body: new URLSearchParams({ customerKey, successUrl: "http://localhost:8080/billing/success", failUrl: "http://localhost:8080/billing/fail", result: "approve" }),
+  redirect: "manual",
+});
+expect(registered.status === 303, `card registration: ${registered.status}, want 303`);
+const success = new URL(registered.headers.get("Location") ?? "");
+const authKey = success.searchParams.get("authKey") ?? "";
+expect(success.pathname === "/billing/success" && success.searchParams.get("customerKey") === customerKey && authKey !== "",
+  `card registration: successUrl ${success.pathname}`);
+ok("register a card", "303 to successUrl with an authKey");
+
+// 9. Issue the billing key from the authKey.
+const issued = await client.POST("/v1/billing/authorizations/issue", {
+  params: { header: { "Idempotency-Key": crypto.randomUUID() } },
+  body: { authKey, customerKey },
+});
+const billing: Billing | undefined = issued.data;
+expect(billing !== undefined && billing.customerKey === customerKey && billing.billingKey !== "",
+  `issue: ${issued.response.status} ${issued.error?.code ?? ""}`);
+ok("issue the billing key", `card ${billing.card?.number ?? "(none)"}`);
+
+// 10. Charge it, with an Idempotency-Key derived from the billing key and
+// the orderId (as the Go client derives it), so that a retry after a crash
+// replays the charge instead of charging twice.
+async function chargeKey(billingKey: string, orderId: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${billingKey}\u0000${orderId}`));
+  return "charge-" + Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+const billingKey = billing.billingKey;
+const monthOne = { customerKey, amount: 9900, orderId: `${run}-month-1`, orderName: "Toss Prime, month one" };
+const chargeParams = { path: { billingKey }, header: { "Idempotency-Key": await chargeKey(billingKey, monthOne.orderId) } };
+const charged = payment(await client.POST("/v1/billing/{billingKey}", { params: chargeParams, body: monthOne }), "charge");
+expect(charged.status === "DONE" && charged.type === "BILLING" && charged.totalAmount === 9900,
+  `charge: ${charged.status} ${charged.type} ${charged.totalAmount}`);
+const replayed = payment(await client.POST("/v1/billing/{billingKey}", { params: chargeParams, body: monthOne }), "charge again");
+expect(replayed.paymentKey === charged.paymentKey, "charge again: another payment");
+ok("charge the billing key", `${charged.status} ${charged.type}, the retry replayed`);
+
+// 11. Another customer's key is refused: NOT_MATCHES_CUSTOMER_KEY is a
+// member of the ErrorCode union.
+const mismatch = await client.POST("/v1/billing/{billingKey}", {
+  params: { path: { billingKey }, header: { "Idempotency-Key": crypto.randomUUID() } },
+  body: { ...monthOne, customerKey: `${run}-someone-else`, orderId: `${run}-month-x` },
+});
+const mismatchCode: ErrorCode | undefined = mismatch.error?.code;
+expect(mismatch.response.status === 400 && mismatchCode === "NOT_MATCHES_CUSTOMER_KEY", `another customer: ${mismatch.response.status} ${mismatchCode}`);
+ok("another customer's charge", `400 ${mismatchCode}`);
+
+// 12. Remove the key.
+const removed = await client.DELETE("/v1/billing/{billingKey}", { params: { path: { billingKey } } });
+expect(removed.response.status === 200, `delete: ${removed.response.status}`);
+ok("remove the billing key", "200");
 
 console.log("The TypeScript story went as expected.");

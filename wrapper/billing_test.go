@@ -1,0 +1,202 @@
+package wrapper_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
+	"github.com/tosspayments-go/tosspayments-go/sensitive"
+	"github.com/tosspayments-go/tosspayments-go/wrapper"
+)
+
+const (
+	billingCustomer = "cus-wrapper-billing-0001"
+	billingCard     = "4330123412341234"
+)
+
+// sandboxClient is a client of a fresh in-process sandbox that logs to log.
+func sandboxClient(t *testing.T, log *bytes.Buffer) (*wrapper.Client, *sandbox.Sandbox) {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.WithSeed(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	c, err := wrapper.New(sandbox.TestSecretKey, wrapper.WithBaseURL(srv.URL), wrapper.WithSleeper(noSleep),
+		wrapper.WithLogger(slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, sb
+}
+
+func cardKey(card string) generated.IssueBillingKeyWithCardRequest {
+	return generated.IssueBillingKeyWithCardRequest{CustomerKey: billingCustomer, CardNumber: sensitive.String(card),
+		CardExpirationYear: "29", CardExpirationMonth: "07", CustomerIdentityNumber: "881212"}
+}
+
+func charge(orderID string, amount int64) generated.ChargeBillingKeyRequest {
+	return generated.ChargeBillingKeyRequest{CustomerKey: billingCustomer, Amount: money.New(amount), OrderID: orderID, OrderName: "Monthly plan"}
+}
+
+// TestBillingAgainstTheSandbox: issue, charge (verified DONE and BILLING),
+// the derived key making a repeated charge a replay, the customer check,
+// a decline, an outcome-unknown charge that Resolve looks up, the removal;
+// and neither the card number, the billing key nor the customerKey in any
+// error or log line.
+func TestBillingAgainstTheSandbox(t *testing.T) {
+	ctx := context.Background()
+	var log bytes.Buffer
+	c, sb := sandboxClient(t, &log)
+	var errs []error
+
+	k, _, err := c.IssueBillingKeyWithCard(ctx, cardKey(billingCard))
+	if err != nil || k.CustomerKey != billingCustomer || k.BillingKey == "" {
+		t.Fatalf("issue: %v %+v", err, k)
+	}
+	p, meta, err := c.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0001", 9900))
+	if err != nil || p.Status != generated.PaymentStatusDone || p.Type != generated.PaymentTypeBilling {
+		t.Fatalf("charge: %v %+v", err, p)
+	}
+	if meta.IdempotencyKey != wrapper.ChargeIdempotencyKey(k.BillingKey, charge("order-wb-0001", 9900)) {
+		t.Errorf("the charge's key is %q, not the derived one", meta.IdempotencyKey)
+	}
+	again, _, err := c.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0001", 9900))
+	if err != nil || again.PaymentKey != p.PaymentKey || len(sb.Payments(sandbox.TestSecretKey)) != 1 {
+		t.Fatalf("a repeated charge is not a replay: %v, %d payments", err, len(sb.Payments(sandbox.TestSecretKey)))
+	}
+
+	other := charge("order-wb-0002", 9900)
+	other.CustomerKey = "cus-someone-else-0001"
+	_, _, err = c.ChargeBillingKey(ctx, k.BillingKey, other)
+	var ae *wrapper.APIError
+	if !errors.As(err, &ae) || ae.Code != generated.ErrorCodeNotMatchesCustomerKey || wrapper.ClassOf(err) != wrapper.ClassRejected {
+		t.Fatalf("another customer: %v", err)
+	}
+	errs = append(errs, err)
+
+	declining, _, err := c.IssueBillingKeyWithCard(ctx, cardKey("4000000000009995"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.ChargeBillingKey(ctx, declining.BillingKey, charge("order-wb-0003", 9900))
+	if !wrapper.IsDeclined(err) {
+		t.Fatalf("limit exceeded: %v, want declined", err)
+	}
+	errs = append(errs, err)
+
+	failing, _, err := c.IssueBillingKeyWithCard(ctx, cardKey("4000000000000119"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.ChargeBillingKey(ctx, failing.BillingKey, charge("order-wb-0004", 9900))
+	if !wrapper.IsOutcomeUnknown(err) {
+		t.Fatalf("card company failure: %v, want outcome unknown", err)
+	}
+	errs = append(errs, err)
+	// No payment is found, but a 5xx may be in flight: Resolve leaves it
+	// unknown rather than call it not done.
+	_, rmeta, rerr := c.Resolve(ctx, err)
+	if !wrapper.IsOutcomeUnknown(rerr) || rmeta.Lookup == nil || rmeta.Lookup.StatusCode != http.StatusNotFound {
+		t.Fatalf("Resolve: %v, want still outcome unknown after a look-up that found nothing", rerr)
+	}
+	errs = append(errs, rerr)
+
+	// The answer to a charge is lost (the sandbox commits, then drops the
+	// connection) and no retry is allowed: outcome unknown; Resolve finds the
+	// charge by its orderId, DONE and BILLING.
+	once, err := wrapper.New(sandbox.TestSecretKey, wrapper.WithBaseURL(c.BaseURL()), wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = once.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0005", 9900), wrapper.WithHeader(sandbox.FaultHeader, "drop-after-commit"))
+	if !wrapper.IsOutcomeUnknown(err) {
+		t.Fatalf("a lost answer: %v, want outcome unknown", err)
+	}
+	settled, smeta, err := once.Resolve(ctx, err)
+	if err != nil || !smeta.Reconciled || settled.OrderID != "order-wb-0005" || settled.Type != generated.PaymentTypeBilling {
+		t.Fatalf("Resolve after a lost answer: %v %+v", err, settled)
+	}
+
+	if _, err := c.DeleteBillingKey(ctx, k.BillingKey); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteBillingKey(ctx, k.BillingKey)
+	if !errors.As(err, &ae) || ae.Code != generated.ErrorCodeNotFound {
+		t.Fatalf("second removal: %v", err)
+	}
+	errs = append(errs, err)
+	_, _, err = c.IssueBillingKeyWithCard(ctx, cardKey("4000000000000036"))
+	if !errors.As(err, &ae) || ae.Code != generated.ErrorCodeInvalidStoppedCard {
+		t.Fatalf("stopped card: %v", err)
+	}
+	errs = append(errs, err)
+
+	for _, e := range errs {
+		for _, s := range []string{e.Error(), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e)} {
+			for _, secret := range []string{billingCard, "4000000000009995", "4000000000000036", "881212", k.BillingKey, billingCustomer, "cus-someone-else-0001"} {
+				if strings.Contains(s, secret) {
+					t.Errorf("an error holds a secret (%.4s…): %s", secret, s)
+				}
+			}
+		}
+	}
+	for _, secret := range []string{billingCard, k.BillingKey, billingCustomer} {
+		if strings.Contains(log.String(), secret) {
+			t.Errorf("the log holds a secret (%.4s…)", secret)
+		}
+	}
+}
+
+// TestBillingAnswersChecked: a 2xx that is not the charge or key asked for
+// is not a success.
+func TestBillingAnswersChecked(t *testing.T) {
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		path, body string
+		call       func(*wrapper.Client) error
+	}{
+		"a NORMAL payment for a charge": {"/v1/billing/bk", `{"paymentKey":"pk","orderId":"order-wb-0001","totalAmount":9900,"status":"DONE","type":"NORMAL"}`,
+			func(c *wrapper.Client) error {
+				_, _, err := c.ChargeBillingKey(ctx, "bk", charge("order-wb-0001", 9900))
+				return err
+			}},
+		"another customer's key": {"/v1/billing/authorizations/card", `{"billingKey":"bk","customerKey":"cus-other-0001"}`,
+			func(c *wrapper.Client) error {
+				_, _, err := c.IssueBillingKeyWithCard(ctx, cardKey(billingCard))
+				return err
+			}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != tc.path {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			defer srv.Close()
+			c, err := wrapper.New(sandbox.TestSecretKey, wrapper.WithBaseURL(srv.URL), wrapper.WithSleeper(noSleep), wrapper.WithTimeout(5*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tc.call(c)
+			var ae *wrapper.APIError
+			if !errors.As(err, &ae) || ae.Mismatch == "" || !wrapper.IsOutcomeUnknown(err) {
+				t.Fatalf("got %v, want an outcome-unknown mismatch", err)
+			}
+		})
+	}
+}
