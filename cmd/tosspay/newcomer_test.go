@@ -84,3 +84,18 @@ func TestListenDropsADeadURL(t *testing.T) {
 		t.Errorf("stdout: %s", out.String())
 	}
 }
+
+// TestMessagesNameCommands: a key of neither kind over http:// is refused
+// for its format, not as cleartext; the library's Go identifiers become
+// the commands that do the same.
+func TestMessagesNameCommands(t *testing.T) {
+	t.Parallel()
+	code, _, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "hello", "TOSS_BASE_URL": "http://127.0.0.1:1"}, "get", "--payment-key", "abcdef")
+	if code != exitUsage || !strings.Contains(errs, "not a Toss secret key") || strings.Contains(errs, "cleartext") || strings.Contains(errs, "hello") {
+		t.Errorf("TOSS_SECRET_KEY=hello: %d %q", code, errs)
+	}
+	msg := forCommandLine("settle it with Client.Resolve; act on the payment's state (APIError.Payment)")
+	if strings.Contains(msg, "Client.") || strings.Contains(msg, "APIError") || !strings.Contains(msg, "tosspay get") {
+		t.Errorf("forCommandLine: %q", msg)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/wrapper"
 )
@@ -61,14 +62,14 @@ func report(e env, name string, flags []apiFlag, base string, meta *wrapper.Meta
 		if c == "" {
 			c = http.StatusText(ae.StatusCode)
 		}
-		fmt.Fprintf(e.stderr, "%s: %s\n", c, ae.Message)
+		fmt.Fprintf(e.stderr, "%s: %s\n", c, forCommandLine(ae.Message))
 		fmt.Fprintf(e.stderr, "  status %d, class %s, trace id %s, idempotency key %s, attempts %d\n",
 			ae.StatusCode, ae.Class(), orDash(ae.TraceID), orDash(ae.IdempotencyKey), ae.Attempts)
 		if code == exitLater {
 			fmt.Fprintf(e.stderr, "  nothing happened: run the command again later\n")
 		}
 	default:
-		fmt.Fprintf(e.stderr, "TRANSPORT_ERROR: %v\n", err)
+		fmt.Fprintf(e.stderr, "TRANSPORT_ERROR: %s\n", forCommandLine(err.Error()))
 	}
 	if code == exitUnknown {
 		key := ""
@@ -79,6 +80,17 @@ func report(e env, name string, flags []apiFlag, base string, meta *wrapper.Meta
 	}
 	return code
 }
+
+// goNames are the Go identifiers the client library's messages name, with
+// what a command-line user does instead.
+var goNames = strings.NewReplacer(
+	"Client.Resolve", "tosspay get / get-order",
+	"APIError.Payment", "the payment: tosspay get --payment-key K",
+)
+
+// forCommandLine rewords a message of the client library for a user of the
+// command line: the commands instead of the Go identifiers.
+func forCommandLine(msg string) string { return goNames.Replace(msg) }
 
 // unknownAdvice is the advice for an outcome-unknown error: repeat with the
 // same key only when that can give another answer (wrapper.IsRetryable);

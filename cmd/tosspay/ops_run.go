@@ -243,6 +243,11 @@ func (c clientConfig) client(e env) (*wrapper.Client, error) {
 	if base == "" {
 		base = wrapper.DefaultBaseURL
 	}
+	if !strings.HasPrefix(key, "test_") && !strings.HasPrefix(key, "live_") && strings.HasPrefix(base, "http://") {
+		// The key's format is the problem, not the URL: a key of neither
+		// kind counts as live, and a live key never goes over http://.
+		return nil, errors.New("TOSS_SECRET_KEY is not a Toss secret key: it starts with neither test_ (test_sk_..., for the sandbox the key it prints) nor live_")
+	}
 	p := wrapper.DefaultRetryPolicy
 	p.MaxAttempts = c.retries + 1
 	opts := []wrapper.Option{wrapper.WithBaseURL(base), wrapper.WithRetry(p), wrapper.WithTimeout(c.timeout)}
