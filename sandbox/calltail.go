@@ -26,7 +26,8 @@ const (
 	tailPerKey = 4
 	// tailTotal is how many followers the sandbox has at once; past it
 	// the key with the most gives up its oldest (if it has two or more),
-	// else the new one is refused with 429.
+	// else the oldest stream of all ends: a newcomer always gets in, and
+	// the one ended reconnects with Last-Event-ID, missing nothing.
 	tailTotal = 256
 	// tailLife is how long one stream lasts; then it ends and the client
 	// reconnects (with Last-Event-ID, missing nothing the log still holds).
@@ -47,6 +48,8 @@ type follower struct {
 	calls chan Call
 	ended chan struct{} // closed when the stream must end (replaced, or shutdown)
 	lost  int           // calls that found no room; guarded by callTail.mu
+	key   string
+	seq   uint64 // the order followers came in
 	end   sync.Once
 }
 
@@ -57,6 +60,7 @@ type callTail struct {
 	mu     sync.Mutex // guards everything below
 	byKey  map[string][]*follower
 	total  int
+	seq    uint64
 	closed bool
 }
 
@@ -67,7 +71,8 @@ func newCallTail() *callTail { return &callTail{byKey: map[string][]*follower{}}
 func (ct *callTail) follow(key string) (*follower, error) {
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
-	f := &follower{calls: make(chan Call, tailBuffer), ended: make(chan struct{})}
+	ct.seq++
+	f := &follower{calls: make(chan Call, tailBuffer), ended: make(chan struct{}), key: key, seq: ct.seq}
 	if ct.closed {
 		f.stop()
 		return f, nil
@@ -79,7 +84,7 @@ func (ct *callTail) follow(key string) (*follower, error) {
 		ct.byKey[key] = fs
 		ct.total--
 	}
-	if ct.total >= tailTotal && !ct.evictFromBusiest() {
+	if ct.total >= tailTotal && !ct.evictFromBusiest() && !ct.evictOldest() {
 		return nil, errTailFull
 	}
 	ct.byKey[key] = append(fs, f)
@@ -103,6 +108,27 @@ func (ct *callTail) evictFromBusiest() bool {
 	}
 	fs[0].stop()
 	ct.byKey[busiest] = fs[1:]
+	ct.total--
+	return true
+}
+
+// evictOldest ends the stream open the longest; the caller holds ct.mu.
+func (ct *callTail) evictOldest() bool {
+	var old *follower
+	for _, fs := range ct.byKey {
+		if len(fs) > 0 && (old == nil || fs[0].seq < old.seq) {
+			old = fs[0]
+		}
+	}
+	if old == nil {
+		return false
+	}
+	old.stop()
+	if fs := ct.byKey[old.key][1:]; len(fs) > 0 {
+		ct.byKey[old.key] = fs
+	} else {
+		delete(ct.byKey, old.key)
+	}
 	ct.total--
 	return true
 }

@@ -35,24 +35,46 @@ func TestCallTailBounds(t *testing.T) {
 		t.Errorf("followers %d, %d", n, total)
 	}
 	// Other keys, one stream each, fill the sandbox: while "k" has more
-	// than one, its streams give way; then a newcomer is refused.
-	for i := 0; ; i++ {
-		_, err := ct.follow("key-" + strconv.Itoa(i))
+	// than one, its streams give way; then the oldest stream of all does,
+	// so that a newcomer always gets in.
+	var first *follower
+	for i := range tailTotal - 1 {
+		f, err := ct.follow("key-" + strconv.Itoa(i))
 		if err != nil {
-			if n, total := ct.followers("k"); i+1 != tailTotal || n != 1 || total != tailTotal {
-				t.Errorf("refused after %d others; k holds %d of %d", i, n, total)
-			}
-			break
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = f
 		}
 	}
-	// The refused key holds nothing; unfollowing frees a place.
-	if n, _ := ct.followers("key-" + strconv.Itoa(tailTotal)); n != 0 {
-		t.Error("a refused follower was kept")
+	if n, total := ct.followers("k"); n != 1 || total != tailTotal {
+		t.Fatalf("k holds %d of %d", n, total)
 	}
-	f, _ := ct.follow("k") // k has one place: it replaces its own oldest
+	kOnly := ct.byKey["k"][0]
+	if _, err := ct.follow("newcomer"); err != nil {
+		t.Fatalf("a newcomer was refused: %v", err)
+	}
+	select {
+	case <-kOnly.ended: // k's last stream was the oldest of all
+	default:
+		t.Error("the oldest stream was not ended")
+	}
+	if _, err := ct.follow("newcomer-2"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first.ended:
+	default:
+		t.Error("the next oldest stream was not ended")
+	}
+	if n, total := ct.followers("k"); n != 0 || total != tailTotal {
+		t.Errorf("k holds %d of %d", n, total)
+	}
+	// An unfollow frees a place without ending anyone.
+	f, _ := ct.follow("k")
 	ct.unfollow("k", f)
-	if _, err := ct.follow("another"); err != nil {
-		t.Errorf("after an unfollow: %v", err)
+	if _, total := ct.followers(""); total != tailTotal-1 {
+		t.Errorf("after an unfollow: %d", total)
 	}
 	ct.close()
 	late, _ := ct.follow("k")

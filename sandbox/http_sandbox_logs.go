@@ -129,7 +129,7 @@ func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string
 			send("event: end\ndata: {\"reason\":\"the stream lasted %d minutes; reconnect\"}\n\n", int(tailLife/time.Minute))
 			return
 		case <-f.ended:
-			send("event: end\ndata: {\"reason\":\"a newer follower of this key took its place, or the sandbox is stopping\"}\n\n")
+			send("event: end\ndata: {\"reason\":\"a newer follower took its place (reconnect with Last-Event-ID), or the sandbox is stopping\"}\n\n")
 			return
 		case <-r.Context().Done():
 			return
