@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -404,5 +405,21 @@ func TestDashboardLive(t *testing.T) {
 	ev, data := s.next(t)
 	if ev != "rows" || !strings.Contains(data, "order-live-mine") || !strings.Contains(data, `"Failed":true`) || !strings.Contains(data, "2024-03-03 12:00") {
 		t.Errorf("rows: %s %s", ev, data)
+	}
+}
+
+// TestTriggersDocumented: every trigger of the table is in the sandbox's
+// README and in the README's table of test controls.
+func TestTriggersDocumented(t *testing.T) {
+	for _, f := range []string{"README.md", "../README.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range sandbox.Triggers() {
+			if !strings.Contains(string(b), "`"+tr.Event+"`") {
+				t.Errorf("%s does not list the trigger %s", f, tr.Event)
+			}
+		}
 	}
 }
