@@ -105,7 +105,13 @@ try {
   const gaps = hits.slice(1).map((h, i) => (Date.parse(h.time) - Date.parse(hits[i]?.time ?? "")) / 60000);
   expect(JSON.stringify(gaps) === JSON.stringify([1, 4, 16, 64, 256, 1024, 4096]), `gaps ${JSON.stringify(gaps)}`);
   expect(hits.every((h, i) => h.retried === i && h.id === hits[0]?.id), "retried counts in order, one transmission id");
-  const failed = await call<Delivery>(mine, "GET", `/sandbox/v1/webhook-deliveries/${hits[0]?.id}`);
+  // The sandbox records an attempt once it has read the answer: wait for
+  // the eighth to be recorded.
+  let failed = await call<Delivery>(mine, "GET", `/sandbox/v1/webhook-deliveries/${hits[0]?.id}`);
+  for (let i = 0; i < 300 && failed.data.state !== "FAILED"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    failed = await call<Delivery>(mine, "GET", `/sandbox/v1/webhook-deliveries/${hits[0]?.id}`);
+  }
   expect(failed.status === 200 && failed.data.state === "FAILED" && failed.data.attempts.length === 8, `delivery: ${failed.data.state}`);
   ok("clock advance 7d", `8 attempts, gaps ${gaps.join(",")} minutes, then FAILED`);
 
