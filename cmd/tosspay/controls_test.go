@@ -92,9 +92,12 @@ func TestControlsAgainstSandbox(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "resent "+first+" as whtrans_") {
 		t.Fatalf("webhooks resend: %d %q %q", code, out, errs)
 	}
-	for id := range got {
-		if strings.Contains(out, id) && id != first {
-			break // the new transmission arrived
+	for arrived := false; !arrived; {
+		select {
+		case id := <-got:
+			arrived = id != first && strings.Contains(out, id) // the new transmission
+		case <-time.After(10 * time.Second):
+			t.Fatal("the resent webhook never arrived")
 		}
 	}
 	other := map[string]string{"TOSS_SECRET_KEY": "test_sk_SomebodyElse0000000001", "TOSS_BASE_URL": srv.URL}
