@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/tosstime"
 )
 
 // The call log can be followed as it grows: GET /sandbox/v1/logs streams a
@@ -195,7 +197,8 @@ func (ct *callTail) close() {
 }
 
 // LoggedCall is one call as GET /sandbox/v1/logs streams it (the data of
-// an event "call"): never a body, a card number or a secret.
+// an event "call"): never a body, a card number or a secret. At is Korean
+// time, on the key's clock.
 type LoggedCall struct {
 	Seq            uint64    `json:"seq"`
 	At             time.Time `json:"at"`
@@ -215,7 +218,7 @@ type LoggedCall struct {
 
 func loggedCall(c Call) LoggedCall {
 	return LoggedCall{
-		Seq: c.Seq, At: c.At, Method: c.Method, Path: c.Path, Operation: c.Operation, Status: c.Status, Code: c.Code,
+		Seq: c.Seq, At: c.At.In(tosstime.Seoul), Method: c.Method, Path: c.Path, Operation: c.Operation, Status: c.Status, Code: c.Code,
 		IdempotencyKey: c.IdempotencyKey, Replay: c.Replay, Fault: c.Fault, TraceID: c.TraceID,
 		DurationMs: float64(c.Duration.Microseconds()) / 1000, PaymentKey: c.PaymentKey, OrderID: c.OrderID,
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -420,6 +421,35 @@ func TestTriggersDocumented(t *testing.T) {
 			if !strings.Contains(string(b), "`"+tr.Event+"`") {
 				t.Errorf("%s does not list the trigger %s", f, tr.Event)
 			}
+		}
+	}
+}
+
+// TestLogsResume: a follower that reconnects with Last-Event-ID gets the
+// calls the log holds after it first, once each.
+func TestLogsResume(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	direct := httptest.NewServer(e.sb.Handler())
+	t.Cleanup(direct.Close)
+	e.srv = direct
+	for i := range 3 {
+		e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-resume-"+strconv.Itoa(i), nil)
+	}
+	calls := e.sb.Calls(e.key, "")
+	req, _ := http.NewRequest("GET", e.srv.URL+sandbox.LogsPath, nil)
+	req.Header.Set("Authorization", basic(e.key))
+	req.Header.Set("Last-Event-ID", strconv.FormatUint(calls[0].Seq, 10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	s := &sse{resp: resp, sc: bufio.NewScanner(resp.Body)}
+	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-resume-3", nil)
+	for _, want := range []string{"order-resume-1", "order-resume-2", "order-resume-3"} {
+		if _, data := s.next(t); !strings.Contains(data, want) {
+			t.Errorf("got %s, want %s", data, want)
 		}
 	}
 }

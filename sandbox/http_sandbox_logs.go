@@ -98,9 +98,16 @@ func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string
 	if !send("retry: 2000\n: calls of %s\n\n", shortKey(key)) {
 		return
 	}
+	// The calls the log holds after Last-Event-ID come first; those of
+	// them that reach the follower too are not sent twice.
+	replayed := map[uint64]bool{}
 	if after > 0 {
 		for _, c := range s.Calls(key, "") {
-			if c.Seq > after && filter.match(c) && !sendCall(send, c, render) {
+			if c.Seq <= after || !filter.match(c) {
+				continue
+			}
+			replayed[c.Seq] = true
+			if !sendCall(send, c, render) {
 				return
 			}
 		}
@@ -115,7 +122,7 @@ func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string
 			if n := s.tail.takeLost(f); n > 0 && !send("event: lost\ndata: {\"lost\":%d}\n\n", n) {
 				return
 			}
-			if c.Seq <= after || !filter.match(c) {
+			if replayed[c.Seq] || !filter.match(c) {
 				continue
 			}
 			if !sendCall(send, c, render) {

@@ -758,11 +758,12 @@ func (d *Dispatcher) Deliveries(key, paymentKey string) []Delivery {
 		return nil
 	}
 	out := make([]Delivery, 0, len(t.items))
+	off := d.offsetOf(key)
 	for _, it := range t.items {
 		if paymentKey != "" && it.d.PaymentKey != paymentKey {
 			continue
 		}
-		out = append(out, d.copyOf(it))
+		out = append(out, d.copyOf(it, off))
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"container/heap"
 	"errors"
+	"time"
 )
 
 // Errors of Resend.
@@ -15,14 +16,15 @@ var (
 )
 
 // copyOf returns a copy of it's delivery the caller may keep, with its next
-// attempt on its key's clock; the caller holds d.mu.
-func (d *Dispatcher) copyOf(it *whItem) Delivery {
+// attempt on its key's clock, off ahead of the dispatcher's; the caller
+// holds d.mu.
+func (d *Dispatcher) copyOf(it *whItem, off time.Duration) Delivery {
 	c := *it.d
 	c.Attempts = append([]Attempt{}, it.d.Attempts...)
 	c.Faults = append([]string(nil), it.d.Faults...)
 	c.NextAttemptAt = nil
 	if c.State == Pending && !it.inFlight {
-		n := it.due.Add(d.offsetOf(it.tenant.key))
+		n := it.due.Add(off)
 		c.NextAttemptAt = &n
 	}
 	return c
@@ -51,7 +53,7 @@ func (d *Dispatcher) Delivery(key, id string) (Delivery, bool) {
 	if it == nil {
 		return Delivery{}, false
 	}
-	return d.copyOf(it), true
+	return d.copyOf(it, d.offsetOf(key)), true
 }
 
 // Resend sends the event of key's delivery id again, as the developer
@@ -87,5 +89,5 @@ func (d *Dispatcher) Resend(key, id string) (Delivery, error) {
 	d.trim(t)
 	d.start()
 	d.signal()
-	return d.copyOf(it), nil
+	return d.copyOf(it, d.offsetOf(key)), nil
 }
