@@ -45,6 +45,9 @@ func (d *Dispatcher) retryAt(it *whItem, retried int) {
 		from = it.due
 	}
 	it.due = from.Add(d.scaled(openapi.WebhookRetryIntervals[retried]))
+	if moved := d.offsetOf(it.tenant.key) - it.launchOff; moved > 0 {
+		it.due = it.due.Add(-moved) // the key's clock moved during the attempt
+	}
 	it.late = !it.due.After(d.clock.Now())
 }
 

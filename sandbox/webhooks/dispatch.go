@@ -167,6 +167,9 @@ type whItem struct {
 	// its attempt is stamped with the time it was due, as if the time had
 	// passed, and its next retry counts from there.
 	late bool
+	// launchOff is how far its key's clock ran ahead when its attempt
+	// started: a move of the clock during the attempt counts for its retry.
+	launchOff time.Duration
 }
 
 type whTenant struct {
@@ -611,6 +614,7 @@ func (d *Dispatcher) launch(it *whItem) {
 	d.inFlight++
 	retried := len(realAttempts(it.d.Attempts))
 	it.held = false
+	it.launchOff = d.offsetOf(it.tenant.key)
 	d.attempts.Add(1)
 	go func() {
 		defer d.attempts.Done()
