@@ -228,8 +228,6 @@ func (s *Sandbox) triggerHandler(w http.ResponseWriter, r *http.Request, ci call
 	case errors.Is(err, ErrUnknownTrigger):
 		s.writeError(w, http.StatusNotFound, generated.ErrorCodeNotFound, lang,
 			fmt.Sprintf("No trigger %q; GET %s lists them: %s.", clip(event, 40), TriggersPath, triggerNames()))
-	case errors.Is(err, ErrTriggerUnavailable):
-		s.writeError(w, http.StatusBadRequest, generated.ErrorCodeNotSupportedMethod, lang, event+": "+triggerOf(event).Unavailable+".")
 	case err != nil:
 		writeJSONError(w, asError(err))
 	default:

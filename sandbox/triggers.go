@@ -26,8 +26,6 @@ type Trigger struct {
 	// Webhooks are the webhooks the change sends, as the transition table
 	// says ("none" when Toss sends none).
 	Webhooks string `json:"webhooks"`
-	// Unavailable, when set, says why the trigger cannot run yet.
-	Unavailable string `json:"unavailable,omitempty"`
 
 	run func(*Sandbox, *triggerRun) error
 }
@@ -124,8 +122,6 @@ func triggerOf(event string) *Trigger {
 var (
 	// ErrUnknownTrigger: no trigger by that name.
 	ErrUnknownTrigger = errors.New("no such trigger")
-	// ErrTriggerUnavailable: the trigger's feature is not emulated.
-	ErrTriggerUnavailable = errors.New("trigger unavailable")
 )
 
 // triggerRun is one trigger under way: the caller and the payment it made.
@@ -239,15 +235,12 @@ func (r *triggerRun) hasten(s *Sandbox) error {
 }
 
 // Trigger runs the trigger named event for c.SecretKey and returns what it
-// created. ErrUnknownTrigger and ErrTriggerUnavailable say why it did not
-// run; a refusal of one of its steps (the key's limits) is an *Error.
+// created. ErrUnknownTrigger says it did not run; a refusal of one of its
+// steps (the key's limits) is an *Error.
 func (s *Sandbox) Trigger(c Caller, event string) (TriggerResult, error) {
 	t := triggerOf(event)
 	if t == nil {
 		return TriggerResult{}, ErrUnknownTrigger
-	}
-	if t.run == nil {
-		return TriggerResult{}, ErrTriggerUnavailable
 	}
 	r := &triggerRun{c: c}
 	err := t.run(s, r)
@@ -280,9 +273,7 @@ func triggered(p payments.Payment) TriggeredPayment {
 func triggerNames() string {
 	var names []string
 	for _, t := range triggers {
-		if t.run != nil {
-			names = append(names, t.Event)
-		}
+		names = append(names, t.Event)
 	}
 	return strings.Join(names, ", ")
 }

@@ -176,11 +176,7 @@ func printTriggers(w io.Writer) {
 	fmt.Fprint(w, "\nevents (each creates what it needs for this key and makes it happen):\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, t := range sandbox.Triggers() {
-		what := t.Makes
-		if t.Unavailable != "" {
-			what = "(not yet: " + t.Unavailable + ")"
-		}
-		fmt.Fprintf(tw, "  %s\t%s\n", t.Event, what)
+		fmt.Fprintf(tw, "  %s\t%s\n", t.Event, t.Makes)
 	}
 	_ = tw.Flush()
 }
