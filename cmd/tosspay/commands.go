@@ -63,20 +63,36 @@ func init() {
 			run: runListen, synopsis: "--forward-to URL [--base-url URL]",
 		},
 		{
-			name: "clock", summary: "show or move forward the key's clock in the sandbox (its payments only)",
-			run: runClock, synopsis: "show | advance SPAN | to INSTANT [--json]",
+			name: "clock show", summary: "the key's time in the sandbox, and how far it runs ahead of the wall clock",
+			run: runClockShow, synopsis: "[--json]",
+		},
+		{
+			name: "clock advance", summary: "move the key's clock forward by SPAN (7d, 36h, 90m), for its payments only",
+			run: runClockAdvance, synopsis: "SPAN [--json]",
+		},
+		{
+			name: "clock to", summary: "move the key's clock forward to INSTANT (RFC 3339), for its payments only",
+			run: runClockTo, synopsis: "INSTANT [--json]",
 		},
 		{
 			name: "trigger", summary: "make an event happen in the sandbox (creates the payment it needs); --help lists them",
 			run: runTrigger, synopsis: "EVENT [--json]",
 		},
 		{
-			name: "webhooks", summary: "list the key's webhook deliveries in the sandbox, show one, or send its event again",
-			run: runWebhooks, synopsis: "list [--payment-key K] | show ID | resend ID [--json]",
+			name: "webhooks list", summary: "the key's webhook deliveries in the sandbox, with their last answers",
+			run: runWebhooksList, synopsis: "[--payment-key K] [--json]",
 		},
 		{
-			name: "logs", summary: "follow the key's API calls in the sandbox as they happen",
-			run: runLogs, synopsis: "tail [--status 4xx,500] [--path /cancel] [--json]",
+			name: "webhooks show", summary: "one webhook delivery with every attempt and answer",
+			run: runWebhooksShow, synopsis: "ID [--json]",
+		},
+		{
+			name: "webhooks resend", summary: "send a delivery's event again, as a new transmission",
+			run: runWebhooksResend, synopsis: "ID [--json]",
+		},
+		{
+			name: "logs tail", summary: "follow the key's API calls in the sandbox as they happen",
+			run: runLogs, synopsis: "[--status 4xx,500] [--path /cancel] [--json]",
 		},
 		{
 			name: "version", summary: "print the version this tosspay was built from",
@@ -142,6 +158,18 @@ func lookup(name string) *command {
 		}
 	}
 	return nil
+}
+
+// subcommands returns the second words of the commands named "name ...",
+// for "tosspay clock" alone.
+func subcommands(name string) []string {
+	var subs []string
+	for _, c := range commands {
+		if rest, ok := strings.CutPrefix(c.name, name+" "); ok {
+			subs = append(subs, rest)
+		}
+	}
+	return subs
 }
 
 // synopsisLine is the command's arguments in the usage text.

@@ -16,7 +16,8 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
 
-// The sandbox's test controls: clock, trigger, webhooks. Each reads
+// The sandbox's test controls: clock, trigger, webhooks, one row of the
+// command table per subcommand. Each reads
 // TOSS_SECRET_KEY and the sandbox's base URL (--base-url, else
 // TOSS_BASE_URL), calls one of the sandbox's own endpoints (sandbox.
 // ClockPath, TriggerPath, ...) and prints the answer as text, or as the
@@ -75,6 +76,9 @@ func (c *control) parse(args []string, help func(io.Writer)) int {
 	return -1
 }
 
+// synopsis is the command's usage line.
+func (c *control) synopsis() string { return "tosspay " + c.name + " " + lookup(c.name).synopsis }
+
 // usageError reports a wrong subcommand or argument.
 func (c *control) usageError(format string, args ...any) int {
 	fmt.Fprintf(c.e.stderr, "tosspay %s: %s\n%s\n", c.name, fmt.Sprintf(format, args...), hint(c.name))
@@ -129,36 +133,60 @@ func printableText(v string, n int) string {
 	return b.String()
 }
 
-// runClock is "tosspay clock show | advance SPAN | to INSTANT".
-func runClock(ctx context.Context, args []string, e env) int {
-	c := newControl("clock", e)
-	if code := c.parse(args, func(w io.Writer) {
-		fmt.Fprint(w, `
+// clockHelp explains the key's clock in "tosspay clock ... --help".
+func clockHelp(w io.Writer) {
+	fmt.Fprint(w, `
 The key's clock moves for its payments only: windows end, due dates pass,
 refunds settle and the webhook retries that fall due are sent, in order, as
 if the time had passed. It never moves backwards; another key's clock does
 not move. SPAN is like 7d, 36h, 1d12h or 90m; INSTANT is RFC 3339, like
 2026-01-02T00:00:00+09:00.
 `)
-	}); code >= 0 {
+}
+
+// runClockShow is "tosspay clock show".
+func runClockShow(ctx context.Context, args []string, e env) int {
+	return runClock(ctx, "clock show", 0, args, e, func(c *control) (any, bool) { return nil, false })
+}
+
+// runClockAdvance is "tosspay clock advance SPAN".
+func runClockAdvance(ctx context.Context, args []string, e env) int {
+	return runClock(ctx, "clock advance", 1, args, e, func(c *control) (any, bool) {
+		if _, err := sandbox.ParseClockSpan(c.words[0]); err != nil {
+			c.usageError("%v", err)
+			return nil, true
+		}
+		return map[string]string{"advance": c.words[0]}, false
+	})
+}
+
+// runClockTo is "tosspay clock to INSTANT".
+func runClockTo(ctx context.Context, args []string, e env) int {
+	return runClock(ctx, "clock to", 1, args, e, func(c *control) (any, bool) {
+		return map[string]string{"to": c.words[0]}, false
+	})
+}
+
+// runClock runs a clock command taking n words: body builds the POST's
+// body (nil: a GET), or reports a usage error (true).
+func runClock(ctx context.Context, name string, n int, args []string, e env, body func(*control) (any, bool)) int {
+	c := newControl(name, e)
+	if code := c.parse(args, clockHelp); code >= 0 {
 		return code
 	}
-	var kc sandbox.KeyClock
-	var code int
-	switch {
-	case len(c.words) == 0 || (len(c.words) == 1 && c.words[0] == "show"):
-		code = c.call(ctx, http.MethodGet, sandbox.ClockPath, nil, &kc)
-	case len(c.words) == 2 && c.words[0] == "advance":
-		if _, err := sandbox.ParseClockSpan(c.words[1]); err != nil {
-			return c.usageError("%v", err)
-		}
-		code = c.call(ctx, http.MethodPost, sandbox.ClockPath, map[string]string{"advance": c.words[1]}, &kc)
-	case len(c.words) == 2 && c.words[0] == "to":
-		code = c.call(ctx, http.MethodPost, sandbox.ClockPath, map[string]string{"to": c.words[1]}, &kc)
-	default:
-		return c.usageError("want show, advance SPAN or to INSTANT")
+	if len(c.words) != n {
+		return c.usageError("want %s", c.synopsis())
 	}
-	if code >= 0 {
+	b, bad := body(c)
+	if bad {
+		return exitUsage
+	}
+	method := http.MethodGet
+	if b != nil {
+		method = http.MethodPost
+	}
+	var kc sandbox.KeyClock
+	if code := c.call(ctx, method, sandbox.ClockPath, b, &kc); code >= 0 {
 		return code
 	}
 	if !*c.json {
@@ -222,55 +250,71 @@ func runTrigger(ctx context.Context, args []string, e env) int {
 	return exitOK
 }
 
-// runWebhooks is "tosspay webhooks list | show ID | resend ID".
-func runWebhooks(ctx context.Context, args []string, e env) int {
-	c := newControl("webhooks", e)
-	payment := c.fs.String("payment-key", "", "list: only the deliveries of this payment")
+// runWebhooksList is "tosspay webhooks list".
+func runWebhooksList(ctx context.Context, args []string, e env) int {
+	c := newControl("webhooks list", e)
+	payment := c.fs.String("payment-key", "", "only the deliveries of this payment")
 	if code := c.parse(args, nil); code >= 0 {
 		return code
 	}
-	switch {
-	case len(c.words) == 1 && c.words[0] == "list":
-		path := sandbox.WebhookDeliveriesPath
-		if *payment != "" {
-			path += "?paymentKey=" + url.QueryEscape(*payment)
+	if len(c.words) != 0 {
+		return c.usageError("takes no argument")
+	}
+	path := sandbox.WebhookDeliveriesPath
+	if *payment != "" {
+		path += "?paymentKey=" + url.QueryEscape(*payment)
+	}
+	var ds struct{ Deliveries []sandbox.WebhookDelivery }
+	if code := c.call(ctx, http.MethodGet, path, nil, &ds); code >= 0 {
+		return code
+	}
+	if !*c.json {
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tEVENT\tORDER\tSTATUS\tSTATE\tATTEMPTS\tLAST ANSWER")
+		for _, d := range ds.Deliveries {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", d.TransmissionID, d.EventType, printableText(d.OrderID, 64), d.Status, d.State, len(d.Attempts), lastAnswer(d))
 		}
-		var ds struct{ Deliveries []sandbox.WebhookDelivery }
-		if code := c.call(ctx, http.MethodGet, path, nil, &ds); code >= 0 {
-			return code
-		}
-		if !*c.json {
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tEVENT\tORDER\tSTATUS\tSTATE\tATTEMPTS\tLAST ANSWER")
-			for _, d := range ds.Deliveries {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", d.TransmissionID, d.EventType, printableText(d.OrderID, 64), d.Status, d.State, len(d.Attempts), lastAnswer(d))
-			}
-			_ = tw.Flush()
-		}
-	case len(c.words) == 2 && (c.words[0] == "show" || c.words[0] == "resend"):
-		method, path := http.MethodGet, sandbox.WebhookDeliveryPath(c.words[1])
-		if c.words[0] == "resend" {
-			method, path = http.MethodPost, sandbox.WebhookResendPath(c.words[1])
-		}
-		var d sandbox.WebhookDelivery
-		if code := c.call(ctx, method, path, nil, &d); code >= 0 {
-			return code
-		}
-		if !*c.json {
-			if d.ResentFrom != "" {
-				fmt.Fprintf(e.stdout, "resent %s as %s (%s of order %s, to %s)\n", d.ResentFrom, d.TransmissionID, d.EventType, printableText(d.OrderID, 64), printableText(d.URL, 200))
-				return exitOK
-			}
-			fmt.Fprintf(e.stdout, "%s %s of order %s (%s), %s, to %s\n", d.TransmissionID, d.EventType, printableText(d.OrderID, 64), d.Status, d.State, printableText(d.URL, 200))
-			for _, a := range d.Attempts {
-				fmt.Fprintf(e.stdout, "  retry %d at %s: %s\n", a.RetriedCount, a.At.Format(time.RFC3339), attemptOutcome(a))
-			}
-			if d.NextAttemptAt != nil {
-				fmt.Fprintf(e.stdout, "  next attempt at %s\n", d.NextAttemptAt.Format(time.RFC3339))
-			}
-		}
-	default:
-		return c.usageError("want list, show ID or resend ID")
+		_ = tw.Flush()
+	}
+	return exitOK
+}
+
+// runWebhooksShow is "tosspay webhooks show ID".
+func runWebhooksShow(ctx context.Context, args []string, e env) int {
+	return runDelivery(ctx, "webhooks show", http.MethodGet, sandbox.WebhookDeliveryPath, args, e)
+}
+
+// runWebhooksResend is "tosspay webhooks resend ID".
+func runWebhooksResend(ctx context.Context, args []string, e env) int {
+	return runDelivery(ctx, "webhooks resend", http.MethodPost, sandbox.WebhookResendPath, args, e)
+}
+
+// runDelivery calls method on the path of one delivery and prints it.
+func runDelivery(ctx context.Context, name, method string, path func(string) string, args []string, e env) int {
+	c := newControl(name, e)
+	if code := c.parse(args, nil); code >= 0 {
+		return code
+	}
+	if len(c.words) != 1 {
+		return c.usageError("want one ID (tosspay webhooks list shows them)")
+	}
+	var d sandbox.WebhookDelivery
+	if code := c.call(ctx, method, path(c.words[0]), nil, &d); code >= 0 {
+		return code
+	}
+	if *c.json {
+		return exitOK
+	}
+	if d.ResentFrom != "" {
+		fmt.Fprintf(e.stdout, "resent %s as %s (%s of order %s, to %s)\n", d.ResentFrom, d.TransmissionID, d.EventType, printableText(d.OrderID, 64), printableText(d.URL, 200))
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "%s %s of order %s (%s), %s, to %s\n", d.TransmissionID, d.EventType, printableText(d.OrderID, 64), d.Status, d.State, printableText(d.URL, 200))
+	for _, a := range d.Attempts {
+		fmt.Fprintf(e.stdout, "  retry %d at %s: %s\n", a.RetriedCount, a.At.Format(time.RFC3339), attemptOutcome(a))
+	}
+	if d.NextAttemptAt != nil {
+		fmt.Fprintf(e.stdout, "  next attempt at %s\n", d.NextAttemptAt.Format(time.RFC3339))
 	}
 	return exitOK
 }

@@ -104,16 +104,22 @@ func TestControlsAgainstSandbox(t *testing.T) {
 	if code, _, errs := runCmd(t, other, "webhooks", "resend", first); code != exitAPI || !strings.Contains(errs, "404") {
 		t.Errorf("another key's resend: %d %q", code, errs)
 	}
-	if code, _, _ := runCmd(t, vars, "webhooks", "delete", first); code != exitUsage {
-		t.Errorf("webhooks delete: %d", code)
+	if code, _, errs := runCmd(t, vars, "webhooks", "delete", first); code != exitUsage || !strings.Contains(errs, "want one of list, show, resend") {
+		t.Errorf("webhooks delete: %d %q", code, errs)
 	}
-	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}, "clock"); code != exitUsage {
+	if code, _, errs := runCmd(t, vars, "clock"); code != exitUsage || !strings.Contains(errs, "want one of show, advance, to") {
+		t.Errorf("clock alone: %d %q", code, errs)
+	}
+	if code, _, _ := runCmd(t, vars, "clock", "advance"); code != exitUsage {
+		t.Errorf("clock advance without SPAN: %d", code)
+	}
+	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}, "clock", "show"); code != exitUsage {
 		t.Errorf("no base URL: %d", code)
 	}
-	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "live_sk_x", "TOSS_BASE_URL": srv.URL}, "clock"); code != exitUsage {
+	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "live_sk_x", "TOSS_BASE_URL": srv.URL}, "clock", "show"); code != exitUsage {
 		t.Errorf("a live key: %d", code)
 	}
-	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}, "clock"); code != exitUnreachable {
+	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}, "clock", "show"); code != exitUnreachable {
 		t.Errorf("no sandbox: %d", code)
 	}
 }

@@ -24,14 +24,14 @@ const logsIdle = 45 * time.Second
 // reconnecting (with Last-Event-ID, so nothing the log holds is missed)
 // when the stream ends, until Ctrl-C.
 func runLogs(ctx context.Context, args []string, e env) int {
-	c := newControl("logs", e)
+	c := newControl("logs tail", e)
 	status := c.fs.String("status", "", "only these statuses or classes, comma-separated: 200,4xx,5xx")
 	path := c.fs.String("path", "", "only the calls whose path contains this, e.g. /cancel")
 	if code := c.parse(args, nil); code >= 0 {
 		return code
 	}
-	if len(c.words) != 1 || c.words[0] != "tail" {
-		return c.usageError("want tail")
+	if len(c.words) != 0 {
+		return c.usageError("takes no argument")
 	}
 	q := url.Values{}
 	if *status != "" {
