@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -198,5 +199,36 @@ func TestBillingAnswersChecked(t *testing.T) {
 				t.Fatalf("got %v, want an outcome-unknown mismatch", err)
 			}
 		})
+	}
+}
+
+// TestBillingKeyNotInTransportErrors: a call that gets no answer reports
+// the URL of the request (net/http's *url.Error), whose path holds the
+// billing key, raw or escaped: the error must not.
+func TestBillingKeyNotInTransportErrors(t *testing.T) {
+	ctx := context.Background()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // every attempt is refused
+	var log bytes.Buffer
+	c, err := wrapper.New(sandbox.TestSecretKey, wrapper.WithBaseURL(dead.URL), wrapper.WithSleeper(noSleep),
+		wrapper.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", "Zt5vOv/Qxrj4499+PeiJcjen28V2RyqgYTwN44Rdzk0="} {
+		_, _, cerr := c.ChargeBillingKey(ctx, key, charge("order-wb-0009", 9900))
+		_, derr := c.DeleteBillingKey(ctx, key)
+		for _, err := range []error{cerr, derr} {
+			if _, ok := errors.AsType[*wrapper.TransportError](err); !ok {
+				t.Fatalf("got %v, want a transport error", err)
+			}
+			for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), log.String()} {
+				for _, secret := range []string{key, url.PathEscape(key), key[:20], billingCustomer} {
+					if strings.Contains(s, secret) {
+						t.Errorf("an error or the log holds the billing key or customerKey (%.4s…): %s", secret, s)
+					}
+				}
+			}
+		}
 	}
 }
