@@ -232,3 +232,35 @@ func TestBillingKeyNotInTransportErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBillingDuplicatedOrderSettled: a charge answered DUPLICATED_ORDER_ID
+// (its order was charged before, under another idempotency key: one that
+// was lost in a crash, or expired; or another amount, which derives another
+// key) is settled by looking the order up, not called rejected, which
+// invited a new orderId and a second charge: the same charge is a success
+// (Meta.Reconciled), another amount a rejection carrying the payment found.
+func TestBillingDuplicatedOrderSettled(t *testing.T) {
+	ctx := context.Background()
+	var log bytes.Buffer
+	c, sb := sandboxClient(t, &log)
+	k, _, err := c.IssueBillingKeyWithCard(ctx, cardKey(billingCard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := c.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0010", 9900), wrapper.WithIdempotencyKey("lost-in-a-crash-0001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, meta, err := c.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0010", 9900))
+	if err != nil || again.PaymentKey != first.PaymentKey || !meta.Reconciled || meta.Lookup == nil {
+		t.Fatalf("the same charge under another key: %v (class %v), reconciled %v; want the first charge", err, wrapper.ClassOf(err), meta.Reconciled)
+	}
+	_, _, err = c.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0010", 19900))
+	var ae *wrapper.APIError
+	if !errors.As(err, &ae) || wrapper.ClassOf(err) != wrapper.ClassRejected || ae.Payment == nil || ae.Payment.PaymentKey != first.PaymentKey || !strings.Contains(ae.Mismatch, "9900") {
+		t.Fatalf("another amount for a charged order: %v, want a rejection carrying the charge found", err)
+	}
+	if n := len(sb.Payments(sandbox.TestSecretKey)); n != 1 {
+		t.Errorf("%d payments, want the one charge", n)
+	}
+}

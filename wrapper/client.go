@@ -119,12 +119,8 @@ func WithBaseURL(base string) Option {
 // refused.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
-		if hc == nil {
-			return errors.New("wrapper: WithHTTPClient(nil)")
-		}
-		cp := *hc
-		c.httpClient = &cp
-		return nil
+		c.httpClient = hc // New copies it
+		return refuseNil("WithHTTPClient", hc == nil)
 	}
 }
 
