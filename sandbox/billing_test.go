@@ -262,3 +262,23 @@ func TestBillingKeysBounded(t *testing.T) {
 	}
 	e.fails(400, generated.ErrorCodeInvalidBillKeyRequest, "POST", "/v1/billing/"+url.PathEscape(keys[0]), chargeBody(billingCustomer, "order-forgot-0001", 1000))
 }
+
+// TestBillingSecretsUnpredictable: the authKey (which any secret key may
+// exchange, with its customerKey, for the card) and the billing key are
+// drawn from crypto/rand, not from the seed, which the banner prints and
+// tests and CI runs fix: two sandboxes of one seed give different ones.
+func TestBillingSecretsUnpredictable(t *testing.T) {
+	t.Parallel()
+	a, b := setup(t), setup(t) // both WithSeed(1)
+	if ka, kb := a.authKey(billingCustomer), b.authKey(billingCustomer); ka == kb {
+		t.Errorf("two sandboxes of one seed handed out the same authKey %.6s…", ka)
+	}
+	ka := a.billing("POST", "/v1/billing/authorizations/card", issueCardBody(billingCustomer, "4330123412341234")).BillingKey
+	kb := b.billing("POST", "/v1/billing/authorizations/card", issueCardBody(billingCustomer, "4330123412341234")).BillingKey
+	if ka == kb {
+		t.Errorf("two sandboxes of one seed issued the same billing key %.6s…", ka)
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9_-]{43}=$`).MatchString(ka) {
+		t.Errorf("billing key %.6s… is not the URL-safe base64 of 32 bytes", ka)
+	}
+}
