@@ -50,4 +50,11 @@ func TestBillingCommands(t *testing.T) {
 	if code, _, errs = runCmd(t, vars, "billing", "delete", "--billing-key", b.BillingKey); code != exitAPI || !strings.Contains(errs, "NOT_FOUND") {
 		t.Errorf("second delete: exit %d %q", code, errs)
 	}
+	// No answer: the error quotes the request's URL, without the key.
+	for _, args := range [][]string{charge, {"billing", "delete", "--billing-key", b.BillingKey}} {
+		code, out, errs = runCmd(t, vars, append(args, "--base-url", "http://127.0.0.1:1", "--max-retries", "0")...)
+		if code != exitUnreachable || strings.Contains(out+errs, b.BillingKey) || strings.Contains(out+errs, customer) {
+			t.Errorf("%s without an answer: exit %d, prints the billing key or customerKey:\n%s%s", args[1], code, out, errs)
+		}
+	}
 }
