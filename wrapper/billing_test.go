@@ -264,3 +264,23 @@ func TestBillingDuplicatedOrderSettled(t *testing.T) {
 		t.Errorf("%d payments, want the one charge", n)
 	}
 }
+
+// TestChargeIdempotencyKeyVector pins the derived key of a charge: the
+// TypeScript story (scripts/ts-story) derives the same key from the same
+// fields and checks this vector, so that a retry from either client replays.
+func TestChargeIdempotencyKeyVector(t *testing.T) {
+	req := generated.ChargeBillingKeyRequest{OrderID: "order-20240101-0003", Amount: money.New(4900)}
+	const want = "charge-aHNKJQf637KNbSjm72vyBAkQMmcMbbQ4r5C8SAs4Z-o"
+	if got := wrapper.ChargeIdempotencyKey("Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", req); got != want {
+		t.Errorf("ChargeIdempotencyKey = %q, want %q (scripts/ts-story/story.mts derives it too)", got, want)
+	}
+	other := req
+	other.Amount = money.MustParse("4900.0")
+	if wrapper.ChargeIdempotencyKey("Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", other) != want {
+		t.Error("4900.0 derives another key than 4900")
+	}
+	other.Amount = money.New(4901)
+	if wrapper.ChargeIdempotencyKey("Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", other) == want {
+		t.Error("another amount derives the same key")
+	}
+}
