@@ -40,7 +40,8 @@ func (c *Client) issue(ctx context.Context, o op, customerKey string, opts []Cal
 
 // ChargeBillingKey charges billingKey: a success is a BILLING payment, DONE, of
 // the orderId and amount sent. Its Idempotency-Key, unless given, is
-// ChargeIdempotencyKey(billingKey, req): a repeat, after a crash too, replays.
+// ChargeIdempotencyKey(billingKey, req): a repeat, after a crash too, replays
+// (a decline too: try a declined renewal again under a new orderId).
 func (c *Client) ChargeBillingKey(ctx context.Context, billingKey string, req generated.ChargeBillingKeyRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	return c.call(ctx, op{id: openapi.OpChargeBillingKey, path: billingKey, body: req, secrets: []string{billingKey, req.CustomerKey},
 		want: expect{orderID: req.OrderID, amount: req.Amount, hasAmount: true, success: charged},
