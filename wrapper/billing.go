@@ -10,7 +10,9 @@ import (
 
 // IssueBillingKey exchanges the authKey the card-registration window sent to
 // the successUrl, with its customerKey, for a billing key of that customer.
+// Its Idempotency-Key, unless given, derives from both: a repeat replays it.
 func (c *Client) IssueBillingKey(ctx context.Context, req generated.IssueBillingKeyRequest, opts ...CallOption) (*generated.Billing, *Meta, error) {
+	opts = append([]CallOption{WithIdempotencyKey(DeriveIdempotencyKey("issue", req.AuthKey, req.CustomerKey))}, opts...)
 	return c.issue(ctx, op{id: openapi.OpIssueBillingKey, body: req, secrets: []string{req.AuthKey, req.CustomerKey}, send: post((*generated.Client).IssueBillingKeyWithBody)}, req.CustomerKey, opts)
 }
 

@@ -284,3 +284,33 @@ func TestChargeIdempotencyKeyVector(t *testing.T) {
 		t.Error("another amount derives the same key")
 	}
 }
+
+// TestBillingIssueRepeatable: an issue from an authKey whose answer was lost
+// (the process crashed before it stored the billing key) is repeated after
+// a restart: its Idempotency-Key derives from the authKey, so the repeat
+// replays the billing key. With a fresh key the authKey, spent, answered
+// INVALID_REQUEST and the billing key was lost (no look-up finds one).
+func TestBillingIssueRepeatable(t *testing.T) {
+	ctx := context.Background()
+	var log bytes.Buffer
+	c, sb := sandboxClient(t, &log)
+	authKey, err := sb.RegisterCard(billingCustomer, billingCard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := generated.IssueBillingKeyRequest{AuthKey: authKey, CustomerKey: billingCustomer}
+	first, _, err := c.IssueBillingKey(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, meta, err := c.IssueBillingKey(ctx, req) // after a restart: a new call
+	if err != nil || again.BillingKey != first.BillingKey {
+		t.Fatalf("the repeated issue: %v, want the first billing key replayed", err)
+	}
+	if strings.Contains(meta.IdempotencyKey, authKey) {
+		t.Error("the idempotency key holds the authKey")
+	}
+	if n := len(sb.BillingKeys(sandbox.TestSecretKey)); n != 1 {
+		t.Errorf("%d billing keys, want 1", n)
+	}
+}

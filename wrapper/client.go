@@ -115,8 +115,7 @@ func WithBaseURL(base string) Option {
 
 // WithHTTPClient sends requests through a copy of hc (never modified) that
 // follows no redirect, whatever hc's CheckRedirect says: following one could
-// send a payment request, card data or the key somewhere else. A nil hc is
-// refused.
+// send a payment request, card data or the key elsewhere. Nil is refused.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		c.httpClient = hc // New copies it

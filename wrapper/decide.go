@@ -45,8 +45,7 @@ type decision struct {
 	why       string // the reason logged and put into errors
 }
 
-// rule is one row of the decision table: the first row whose when holds
-// decides.
+// rule is one row of the decision table: the first row whose when holds decides.
 type rule struct {
 	when func(o outcome) bool
 	then decision

@@ -39,7 +39,7 @@
 // order. Toss keeps a key for 15 days (openapi.IdempotencyWindow) and
 // replays the first answer for it whatever the body. For retries that
 // survive a crash, derive the key (ConfirmIdempotencyKey,
-// CancelIdempotencyKey; a billing charge's is derived by default).
+// CancelIdempotencyKey; a billing charge's and issue's are derived by default).
 //
 // A call is retried (DefaultRetryPolicy; WithRetry) only when that is safe:
 // a connection failure or lost response, 409 IDEMPOTENT_REQUEST_PROCESSING,
