@@ -161,23 +161,33 @@ func TestBillingAgainstTheSandbox(t *testing.T) {
 }
 
 // TestBillingAnswersChecked: a 2xx that is not the charge or key asked for
-// is not a success.
+// is not a success (a charge ABORTED with a failure is declined).
 func TestBillingAnswersChecked(t *testing.T) {
 	ctx := context.Background()
+	chargeCall := func(c *wrapper.Client) error {
+		_, _, err := c.ChargeBillingKey(ctx, "bk", charge("order-wb-0001", 9900))
+		return err
+	}
+	const pay = `"paymentKey":"pk","orderName":"x","mId":"m","currency":"KRW","method":"카드","balanceAmount":9900,"suppliedAmount":9000,"vat":900,"taxFreeAmount":0,"requestedAt":"2024-01-01T00:00:00+09:00","version":"2022-11-16","lastTransactionKey":"t","useEscrow":false,"cultureExpense":false,"isPartialCancelable":true,"country":"KR","type":"BILLING",`
 	for name, tc := range map[string]struct {
 		path, body string
 		call       func(*wrapper.Client) error
+		declined   bool
 	}{
+		"a charge of another order":  {"/v1/billing/bk", `{` + pay + `"orderId":"order-other-01","totalAmount":9900,"status":"DONE"}`, chargeCall, false},
+		"a charge of another amount": {"/v1/billing/bk", `{` + pay + `"orderId":"order-wb-0001","totalAmount":99000,"status":"DONE"}`, chargeCall, false},
+		"a canceled charge":          {"/v1/billing/bk", `{` + pay + `"orderId":"order-wb-0001","totalAmount":9900,"status":"CANCELED"}`, chargeCall, false},
+		"an ABORTED charge":          {"/v1/billing/bk", `{` + pay + `"orderId":"order-wb-0001","totalAmount":9900,"status":"ABORTED","failure":{"code":"REJECT_CARD_PAYMENT","message":"limit"}}`, chargeCall, true},
 		"a NORMAL payment for a charge": {"/v1/billing/bk", `{"paymentKey":"pk","orderId":"order-wb-0001","totalAmount":9900,"status":"DONE","type":"NORMAL"}`,
 			func(c *wrapper.Client) error {
 				_, _, err := c.ChargeBillingKey(ctx, "bk", charge("order-wb-0001", 9900))
 				return err
-			}},
+			}, false},
 		"another customer's key": {"/v1/billing/authorizations/card", `{"billingKey":"bk","customerKey":"cus-other-0001"}`,
 			func(c *wrapper.Client) error {
 				_, _, err := c.IssueBillingKeyWithCard(ctx, cardKey(billingCard))
 				return err
-			}},
+			}, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -195,6 +205,12 @@ func TestBillingAnswersChecked(t *testing.T) {
 			}
 			err = tc.call(c)
 			var ae *wrapper.APIError
+			if tc.declined {
+				if !errors.As(err, &ae) || !wrapper.IsDeclined(err) || ae.Code != "REJECT_CARD_PAYMENT" {
+					t.Fatalf("got %v, want declined REJECT_CARD_PAYMENT", err)
+				}
+				return
+			}
 			if !errors.As(err, &ae) || ae.Mismatch == "" || !wrapper.IsOutcomeUnknown(err) {
 				t.Fatalf("got %v, want an outcome-unknown mismatch", err)
 			}
