@@ -134,6 +134,7 @@ func init() {
 		{
 			name: "billing issue", op: openapi.OpIssueBillingKey, call: issued((*wrapper.Client).IssueBillingKey),
 			summary: "issue a billing key from the authKey the card-registration page sent",
+			help:    map[string]string{"idempotency-key": "the Idempotency-Key (default: derived from the authKey and customer key, so that a repeat replays the key issued)"},
 		},
 		{
 			name: "billing issue-card", op: openapi.OpIssueBillingKeyWithCard, call: issued((*wrapper.Client).IssueBillingKeyWithCard),
@@ -141,7 +142,8 @@ func init() {
 		},
 		{
 			name: "billing charge", op: openapi.OpChargeBillingKey, call: postAt((*wrapper.Client).ChargeBillingKey),
-			summary: "charge a billing key (DONE, type BILLING; the idempotency key derives from the billing key and order ID)",
+			summary: "charge a billing key (DONE, type BILLING; the idempotency key derives from the billing key, order ID and amount)",
+			help:    map[string]string{"idempotency-key": "the Idempotency-Key (default: derived from the billing key, order ID and amount, so that a repeat replays the charge)"},
 		},
 		{
 			name: "billing delete", op: openapi.OpDeleteBillingKey, call: removed((*wrapper.Client).DeleteBillingKey),

@@ -43,7 +43,8 @@ type Facts struct {
 type Config struct {
 	// Now tells the time.
 	Now func() time.Time
-	// Seed drives the keys and numbers the book draws.
+	// Seed drives the keys and numbers the book draws, except the billing
+	// secrets (authKeys, billing keys: crypto/rand, see secretBytes).
 	Seed  uint64
 	Facts Facts
 	// Tenant bounds each secret key; Global the whole book. A tenant at its
