@@ -2357,7 +2357,8 @@ type IssueBillingKeyWithCardParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2375,7 +2376,8 @@ type IssueBillingKeyParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2386,7 +2388,8 @@ type IssueBillingKeyParams struct {
 // DeleteBillingKeyParams defines parameters for DeleteBillingKey.
 type DeleteBillingKeyParams struct {
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2404,7 +2407,8 @@ type ChargeBillingKeyParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2422,7 +2426,8 @@ type CreatePaymentParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2440,7 +2445,8 @@ type ConfirmPaymentParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2458,7 +2464,8 @@ type KeyInPaymentParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2469,7 +2476,8 @@ type KeyInPaymentParams struct {
 // GetPaymentByOrderIDParams defines parameters for GetPaymentByOrderID.
 type GetPaymentByOrderIDParams struct {
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2480,7 +2488,8 @@ type GetPaymentByOrderIDParams struct {
 // GetPaymentParams defines parameters for GetPayment.
 type GetPaymentParams struct {
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for
@@ -2498,7 +2507,8 @@ type CancelPaymentParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// AcceptLanguage `en-US` turns enum values (except values the merchant supplied) and error
-	// messages into English. Korean by default.
+	// messages into English; `ko-KR`, like no header, keeps them Korean. The
+	// documentation names no other language (openapi.AcceptLanguages).
 	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 
 	// TossPaymentsTestCode With a test key, makes the API answer with the given error code (for

@@ -85,3 +85,10 @@ func MaxIdempotencyKeyLength() int {
 	}
 	panic("openapi: the document's Idempotency-Key parameter has no maxLength")
 }
+
+// AcceptLanguages are the Accept-Language values Toss documents: en-US
+// turns enum values and error messages into English, ko-KR (like no
+// header) keeps them Korean (toss-api-facts). The document leaves the
+// header an open string (an enum there would narrow the 0.4.0 contract), so
+// the CLI refuses other values from this list before sending them.
+var AcceptLanguages = []string{"ko-KR", "en-US"}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,4 +262,69 @@ func TestBillingKeysBounded(t *testing.T) {
 		t.Fatalf("kept %d keys", len(got))
 	}
 	e.fails(400, generated.ErrorCodeInvalidBillKeyRequest, "POST", "/v1/billing/"+url.PathEscape(keys[0]), chargeBody(billingCustomer, "order-forgot-0001", 1000))
+}
+
+// TestBillingSecretsUnpredictable: the authKey (which any secret key may
+// exchange, with its customerKey, for the card) and the billing key are
+// drawn from crypto/rand, not from the seed, which the banner prints and
+// tests and CI runs fix: two sandboxes of one seed give different ones.
+func TestBillingSecretsUnpredictable(t *testing.T) {
+	t.Parallel()
+	a, b := setup(t), setup(t) // both WithSeed(1)
+	if ka, kb := a.authKey(billingCustomer), b.authKey(billingCustomer); ka == kb {
+		t.Errorf("two sandboxes of one seed handed out the same authKey %.6s…", ka)
+	}
+	ka := a.billing("POST", "/v1/billing/authorizations/card", issueCardBody(billingCustomer, "4330123412341234")).BillingKey
+	kb := b.billing("POST", "/v1/billing/authorizations/card", issueCardBody(billingCustomer, "4330123412341234")).BillingKey
+	if ka == kb {
+		t.Errorf("two sandboxes of one seed issued the same billing key %.6s…", ka)
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9_-]{43}=$`).MatchString(ka) {
+		t.Errorf("billing key %.6s… is not the URL-safe base64 of 32 bytes", ka)
+	}
+}
+
+// TestBillingAuthKeyIssuesOnceAtOnce: one authKey sent by many callers at
+// once, of two secret keys, issues one billing key (run with -race).
+func TestBillingAuthKeyIssuesOnceAtOnce(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	auth := e.authKey(billingCustomer)
+	const other = "test_sk_otherTenant0000000000000"
+	var wg sync.WaitGroup
+	statuses := make(chan int, 16)
+	for i := range 16 {
+		key := e.key
+		if i%2 == 1 {
+			key = other
+		}
+		wg.Go(func() {
+			body := strings.NewReader(`{"authKey":"` + auth + `","customerKey":"` + billingCustomer + `"}`)
+			req, _ := http.NewRequest("POST", e.srv.URL+"/v1/billing/authorizations/issue", body)
+			req.Header.Set("Authorization", basic(key))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := e.hc.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	issued := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusOK:
+			issued++
+		case http.StatusBadRequest:
+		default:
+			t.Errorf("status %d", s)
+		}
+	}
+	if keys := len(e.sb.BillingKeys(e.key)) + len(e.sb.BillingKeys(other)); issued != 1 || keys != 1 {
+		t.Errorf("%d answers 200 and %d billing keys, want one of each", issued, keys)
+	}
 }

@@ -42,6 +42,8 @@ type Call struct {
 	PaymentKey, OrderID string
 	// TraceID is the answer's X-TossPayments-Trace-Id.
 	TraceID string
+	// Duration is how long the sandbox took to answer (wall time).
+	Duration time.Duration
 }
 
 // Bounds of the call log: the latest callsPerKey calls of each secret key,
@@ -79,12 +81,17 @@ func newCallLogs() *callLogs {
 	return &callLogs{logs: map[string]*callLog{}, max: maxCalls, perKey: callsPerKey}
 }
 
-// beginCall reserves the Seq and time of a call arriving now, in the
-// order of the book's events.
-func (s *Sandbox) beginCall() (uint64, time.Time) { return s.book.ReserveSeq() }
+// beginCall reserves the Seq and time (on secretKey's clock) of a call
+// arriving now, in the order of the book's events.
+func (s *Sandbox) beginCall(secretKey string) (uint64, time.Time) {
+	return s.book.ReserveSeqOf(secretKey)
+}
 
 // recordCall adds c to secretKey's call log.
-func (s *Sandbox) recordCall(secretKey string, c Call) { s.calls.record(secretKey, c) }
+func (s *Sandbox) recordCall(secretKey string, c Call) {
+	s.calls.record(secretKey, c)
+	s.tail.publish(secretKey, c)
+}
 
 func (cl *callLogs) record(secretKey string, c Call) {
 	cl.mu.Lock()
@@ -279,7 +286,8 @@ func printable(v string) string {
 func (s *Sandbox) activity(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ci, _ := r.Context().Value(callerKey).(callerInfo)
-		seq, at := s.beginCall()
+		seq, at := s.beginCall(ci.secretKey)
+		start := time.Now()
 		note := &callNote{}
 		rt := routeOf(r)
 		c := Call{
@@ -312,6 +320,7 @@ func (s *Sandbox) activity(next http.Handler) http.Handler {
 				c.OrderID = printable(rt.params["orderId"])
 			}
 			c.TraceID = w.Header().Get(TraceHeader)
+			c.Duration = time.Since(start)
 			if sw.status >= 400 {
 				var e struct {
 					Code string `json:"code"`
@@ -349,8 +358,8 @@ func (s *Sandbox) activity(next http.Handler) http.Handler {
 // so its timeline tells a click at checkout from an API call; a payment no
 // key owns leaves no record.
 func (s *Sandbox) pageCall(w http.ResponseWriter, r *http.Request, paymentKey, what string) func(status int, code string) {
-	seq, at := s.beginCall()
 	owner := s.Store.ownerOf(paymentKey)
+	seq, at := s.beginCall(owner)
 	trace := w.Header().Get(TraceHeader)
 	return func(status int, code string) {
 		if owner == "" {

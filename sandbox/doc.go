@@ -78,6 +78,17 @@
 // that none of them can make it POST to the services on its network; no
 // delivery follows a redirect.
 //
+// # Test controls
+//
+// For tests in any language, each over the sandbox's own endpoints and
+// touching only the caller's key: a clock per key on top of the Clock
+// (AdvanceClock, SetKeyClock, KeyClock; POST /sandbox/v1/clock), which
+// moves time for that key's payments and sends its webhook retries that
+// fall due, in order; triggers that make an event happen in one call
+// (Trigger, Triggers; POST /sandbox/v1/triggers/{event}); one delivery and
+// its resend (WebhookDelivery, ResendWebhook); and the key's API calls as
+// Server-Sent Events (GET /sandbox/v1/logs), bounded per key and in all.
+//
 // # Limits
 //
 // Every limit (idempotency keys, cached bytes, payments, cancels) applies

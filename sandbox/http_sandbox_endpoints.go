@@ -52,6 +52,7 @@ func (s *Sandbox) sandboxAPI(mux *http.ServeMux) {
 	mux.HandleFunc(WebhookDeliveriesPath, s.authed([]string{http.MethodGet}, s.webhookDeliveriesHandler))
 	mux.HandleFunc(WebhookListenPath, s.authed([]string{http.MethodGet}, s.webhookListenHandler))
 	mux.HandleFunc(WebhookListenPath+"/{id}", s.authed([]string{http.MethodPost}, s.webhookListenReportHandler))
+	s.controls(mux) // http_sandbox_controls.go
 	mux.HandleFunc(sandboxAPIPrefix, s.noEndpoint)
 }
 

@@ -248,6 +248,9 @@ type dashboardPage struct {
 	Matched         int
 	Calls           []callRow
 	BillingKeys     []billingRow
+	// Clock is the key's time when its clock runs ahead of the wall
+	// clock (POST /sandbox/v1/clock), else "".
+	Clock string
 	// payment
 	P        *dashPayment
 	Notice   string
@@ -313,7 +316,7 @@ func shortKey(k string) string {
 func writePage(w http.ResponseWriter, status int, name string, page *dashboardPage) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
@@ -341,7 +344,11 @@ func (s *Sandbox) session(w http.ResponseWriter, r *http.Request) (key string, p
 		}
 		return "", nil
 	}
-	return key, &dashboardPage{Key: shortKey(key), CSRF: s.dash.csrf(tok)}
+	page = &dashboardPage{Key: shortKey(key), CSRF: s.dash.csrf(tok)}
+	if now, off := s.book.Clock(key); off > 0 {
+		page.Clock = kst(now) + " (" + off.String() + " ahead of the wall clock)"
+	}
+	return key, page
 }
 
 // checkPost refuses a POST that is cross-origin, or (with a session)

@@ -142,6 +142,7 @@ type Sandbox struct {
 	rate     *rateLimiter
 	wh       *webhooks.Dispatcher
 	calls    *callLogs // each secret key's latest API calls
+	tail     *callTail // their followers (GET /sandbox/v1/logs)
 
 	traceSeq    atomic.Uint64
 	tracePrefix string
@@ -193,7 +194,8 @@ func New(opts ...Option) (*Sandbox, error) {
 		rate:  newRateLimiter(cfg.rateLimit, cfg.clock),
 	}
 	s.calls = newCallLogs()
-	s.wh = newDispatcher(cfg, st.sweep)
+	s.tail = newCallTail()
+	s.wh = newDispatcher(cfg, st)
 	st.publish = s.publish
 	if cfg.webhookURL != "" {
 		s.wh.Start() // expiries are announced even before any other event

@@ -208,15 +208,15 @@ func WithWebhookTargets(t WebhookTargets) Option {
 }
 
 // newDispatcher builds the webhook dispatcher of a sandbox.
-func newDispatcher(cfg config, sweep func()) *webhooks.Dispatcher {
+func newDispatcher(cfg config, st *Store) *webhooks.Dispatcher {
 	var moved func() <-chan struct{}
 	if fc, ok := cfg.clock.(*FakeClock); ok {
 		moved = fc.moved
 	}
 	return webhooks.NewDispatcher(webhooks.Config{
-		Clock: cfg.clock, Moved: moved, Client: cfg.webhookClient, Targets: cfg.webhookTargets,
+		Clock: cfg.clock, Offset: st.book.ClockOffset, Moved: moved, Client: cfg.webhookClient, Targets: cfg.webhookTargets,
 		Scale: cfg.webhookScale, DefaultURL: cfg.webhookURL, PerKey: cfg.webhookPerKey, Total: cfg.webhookTotal,
-		Seed: cfg.seed, Rates: cfg.webhookFaults, Sweep: sweep,
+		Seed: cfg.seed, Rates: cfg.webhookFaults, Sweep: st.sweep,
 	})
 }
 
@@ -265,4 +265,9 @@ func (s *Sandbox) CloseWebhooks(ctx context.Context) WebhookStats { return s.wh.
 // the hand-overs under way; CloseWebhooks does it too. Call it before
 // http.Server.Shutdown, which otherwise waits for the listeners' long polls
 // (Server.RegisterOnShutdown(sb.StopListeners)).
-func (s *Sandbox) StopListeners() { s.wh.Listen().Close() }
+//
+// It also ends the streams of GET /sandbox/v1/logs.
+func (s *Sandbox) StopListeners() {
+	s.wh.Listen().Close()
+	s.tail.close()
+}

@@ -10,7 +10,9 @@ import (
 
 // IssueBillingKey exchanges the authKey the card-registration window sent to
 // the successUrl, with its customerKey, for a billing key of that customer.
+// Its Idempotency-Key, unless given, derives from both: a repeat replays it.
 func (c *Client) IssueBillingKey(ctx context.Context, req generated.IssueBillingKeyRequest, opts ...CallOption) (*generated.Billing, *Meta, error) {
+	opts = append([]CallOption{WithIdempotencyKey(DeriveIdempotencyKey("issue", req.AuthKey, req.CustomerKey))}, opts...)
 	return c.issue(ctx, op{id: openapi.OpIssueBillingKey, body: req, secrets: []string{req.AuthKey, req.CustomerKey}, send: post((*generated.Client).IssueBillingKeyWithBody)}, req.CustomerKey, opts)
 }
 
@@ -40,7 +42,8 @@ func (c *Client) issue(ctx context.Context, o op, customerKey string, opts []Cal
 
 // ChargeBillingKey charges billingKey: a success is a BILLING payment, DONE, of
 // the orderId and amount sent. Its Idempotency-Key, unless given, is
-// ChargeIdempotencyKey(billingKey, req): a repeat, after a crash too, replays.
+// ChargeIdempotencyKey(billingKey, req): a repeat, after a crash too, replays
+// (a decline too: try a declined renewal again under a new orderId).
 func (c *Client) ChargeBillingKey(ctx context.Context, billingKey string, req generated.ChargeBillingKeyRequest, opts ...CallOption) (*generated.Payment, *Meta, error) {
 	return c.call(ctx, op{id: openapi.OpChargeBillingKey, path: billingKey, body: req, secrets: []string{billingKey, req.CustomerKey},
 		want: expect{orderID: req.OrderID, amount: req.Amount, hasAmount: true, success: charged},

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -160,23 +161,33 @@ func TestBillingAgainstTheSandbox(t *testing.T) {
 }
 
 // TestBillingAnswersChecked: a 2xx that is not the charge or key asked for
-// is not a success.
+// is not a success (a charge ABORTED with a failure is declined).
 func TestBillingAnswersChecked(t *testing.T) {
 	ctx := context.Background()
+	chargeCall := func(c *wrapper.Client) error {
+		_, _, err := c.ChargeBillingKey(ctx, "bk", charge("order-wb-0001", 9900))
+		return err
+	}
+	const pay = `"paymentKey":"pk","orderName":"x","mId":"m","currency":"KRW","method":"카드","balanceAmount":9900,"suppliedAmount":9000,"vat":900,"taxFreeAmount":0,"requestedAt":"2024-01-01T00:00:00+09:00","version":"2022-11-16","lastTransactionKey":"t","useEscrow":false,"cultureExpense":false,"isPartialCancelable":true,"country":"KR","type":"BILLING",`
 	for name, tc := range map[string]struct {
 		path, body string
 		call       func(*wrapper.Client) error
+		declined   bool
 	}{
+		"a charge of another order":  {"/v1/billing/bk", `{` + pay + `"orderId":"order-other-01","totalAmount":9900,"status":"DONE"}`, chargeCall, false},
+		"a charge of another amount": {"/v1/billing/bk", `{` + pay + `"orderId":"order-wb-0001","totalAmount":99000,"status":"DONE"}`, chargeCall, false},
+		"a canceled charge":          {"/v1/billing/bk", `{` + pay + `"orderId":"order-wb-0001","totalAmount":9900,"status":"CANCELED"}`, chargeCall, false},
+		"an ABORTED charge":          {"/v1/billing/bk", `{` + pay + `"orderId":"order-wb-0001","totalAmount":9900,"status":"ABORTED","failure":{"code":"REJECT_CARD_PAYMENT","message":"limit"}}`, chargeCall, true},
 		"a NORMAL payment for a charge": {"/v1/billing/bk", `{"paymentKey":"pk","orderId":"order-wb-0001","totalAmount":9900,"status":"DONE","type":"NORMAL"}`,
 			func(c *wrapper.Client) error {
 				_, _, err := c.ChargeBillingKey(ctx, "bk", charge("order-wb-0001", 9900))
 				return err
-			}},
+			}, false},
 		"another customer's key": {"/v1/billing/authorizations/card", `{"billingKey":"bk","customerKey":"cus-other-0001"}`,
 			func(c *wrapper.Client) error {
 				_, _, err := c.IssueBillingKeyWithCard(ctx, cardKey(billingCard))
 				return err
-			}},
+			}, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -194,9 +205,128 @@ func TestBillingAnswersChecked(t *testing.T) {
 			}
 			err = tc.call(c)
 			var ae *wrapper.APIError
+			if tc.declined {
+				if !errors.As(err, &ae) || !wrapper.IsDeclined(err) || ae.Code != "REJECT_CARD_PAYMENT" {
+					t.Fatalf("got %v, want declined REJECT_CARD_PAYMENT", err)
+				}
+				return
+			}
 			if !errors.As(err, &ae) || ae.Mismatch == "" || !wrapper.IsOutcomeUnknown(err) {
 				t.Fatalf("got %v, want an outcome-unknown mismatch", err)
 			}
 		})
+	}
+}
+
+// TestBillingKeyNotInTransportErrors: a call that gets no answer reports
+// the URL of the request (net/http's *url.Error), whose path holds the
+// billing key, raw or escaped: the error must not.
+func TestBillingKeyNotInTransportErrors(t *testing.T) {
+	ctx := context.Background()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // every attempt is refused
+	var log bytes.Buffer
+	c, err := wrapper.New(sandbox.TestSecretKey, wrapper.WithBaseURL(dead.URL), wrapper.WithSleeper(noSleep),
+		wrapper.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", "Zt5vOv/Qxrj4499+PeiJcjen28V2RyqgYTwN44Rdzk0="} {
+		_, _, cerr := c.ChargeBillingKey(ctx, key, charge("order-wb-0009", 9900))
+		_, derr := c.DeleteBillingKey(ctx, key)
+		for _, err := range []error{cerr, derr} {
+			if _, ok := errors.AsType[*wrapper.TransportError](err); !ok {
+				t.Fatalf("got %v, want a transport error", err)
+			}
+			for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), log.String()} {
+				for _, secret := range []string{key, url.PathEscape(key), key[:20], billingCustomer} {
+					if strings.Contains(s, secret) {
+						t.Errorf("an error or the log holds the billing key or customerKey (%.4s…): %s", secret, s)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBillingDuplicatedOrderSettled: a charge answered DUPLICATED_ORDER_ID
+// (its order was charged before, under another idempotency key: one that
+// was lost in a crash, or expired; or another amount, which derives another
+// key) is settled by looking the order up, not called rejected, which
+// invited a new orderId and a second charge: the same charge is a success
+// (Meta.Reconciled), another amount a rejection carrying the payment found.
+func TestBillingDuplicatedOrderSettled(t *testing.T) {
+	ctx := context.Background()
+	var log bytes.Buffer
+	c, sb := sandboxClient(t, &log)
+	k, _, err := c.IssueBillingKeyWithCard(ctx, cardKey(billingCard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := c.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0010", 9900), wrapper.WithIdempotencyKey("lost-in-a-crash-0001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, meta, err := c.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0010", 9900))
+	if err != nil || again.PaymentKey != first.PaymentKey || !meta.Reconciled || meta.Lookup == nil {
+		t.Fatalf("the same charge under another key: %v (class %v), reconciled %v; want the first charge", err, wrapper.ClassOf(err), meta.Reconciled)
+	}
+	_, _, err = c.ChargeBillingKey(ctx, k.BillingKey, charge("order-wb-0010", 19900))
+	var ae *wrapper.APIError
+	if !errors.As(err, &ae) || wrapper.ClassOf(err) != wrapper.ClassRejected || ae.Payment == nil || ae.Payment.PaymentKey != first.PaymentKey || !strings.Contains(ae.Mismatch, "9900") {
+		t.Fatalf("another amount for a charged order: %v, want a rejection carrying the charge found", err)
+	}
+	if n := len(sb.Payments(sandbox.TestSecretKey)); n != 1 {
+		t.Errorf("%d payments, want the one charge", n)
+	}
+}
+
+// TestChargeIdempotencyKeyVector pins the derived key of a charge: the
+// TypeScript story (scripts/ts-story) derives the same key from the same
+// fields and checks this vector, so that a retry from either client replays.
+func TestChargeIdempotencyKeyVector(t *testing.T) {
+	req := generated.ChargeBillingKeyRequest{OrderID: "order-20240101-0003", Amount: money.New(4900)}
+	const want = "charge-aHNKJQf637KNbSjm72vyBAkQMmcMbbQ4r5C8SAs4Z-o"
+	if got := wrapper.ChargeIdempotencyKey("Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", req); got != want {
+		t.Errorf("ChargeIdempotencyKey = %q, want %q (scripts/ts-story/story.mts derives it too)", got, want)
+	}
+	other := req
+	other.Amount = money.MustParse("4900.0")
+	if wrapper.ChargeIdempotencyKey("Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", other) != want {
+		t.Error("4900.0 derives another key than 4900")
+	}
+	other.Amount = money.New(4901)
+	if wrapper.ChargeIdempotencyKey("Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", other) == want {
+		t.Error("another amount derives the same key")
+	}
+}
+
+// TestBillingIssueRepeatable: an issue from an authKey whose answer was lost
+// (the process crashed before it stored the billing key) is repeated after
+// a restart: its Idempotency-Key derives from the authKey, so the repeat
+// replays the billing key. With a fresh key the authKey, spent, answered
+// INVALID_REQUEST and the billing key was lost (no look-up finds one).
+func TestBillingIssueRepeatable(t *testing.T) {
+	ctx := context.Background()
+	var log bytes.Buffer
+	c, sb := sandboxClient(t, &log)
+	authKey, err := sb.RegisterCard(billingCustomer, billingCard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := generated.IssueBillingKeyRequest{AuthKey: authKey, CustomerKey: billingCustomer}
+	first, _, err := c.IssueBillingKey(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, meta, err := c.IssueBillingKey(ctx, req) // after a restart: a new call
+	if err != nil || again.BillingKey != first.BillingKey {
+		t.Fatalf("the repeated issue: %v, want the first billing key replayed", err)
+	}
+	if strings.Contains(meta.IdempotencyKey, authKey) {
+		t.Error("the idempotency key holds the authKey")
+	}
+	if n := len(sb.BillingKeys(sandbox.TestSecretKey)); n != 1 {
+		t.Errorf("%d billing keys, want 1", n)
 	}
 }

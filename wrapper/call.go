@@ -159,7 +159,7 @@ func (c *Client) prepare(o op, opts []CallOption) (*call, error) {
 	if len(o.secrets) > 0 {
 		k.secrets = k.secrets[:len(k.secrets):len(k.secrets)] // never append into the shared list
 		for _, s := range o.secrets {
-			k.secrets = append(k.secrets, secretValue(s))
+			k.secrets = append(k.secrets, secretValue(s), secretValue(url.PathEscape(s))) // also as a path holds it
 		}
 	}
 	k.check = c.cfg.validation
@@ -209,7 +209,8 @@ func (c *Client) attempt(ctx context.Context, k *call) result {
 		eds = append(eds, watchBody(&used))
 	}
 	resp, err := k.send(ctx, c.gen, bytes.NewReader(k.data), eds) // a GET's sender drops it
-	if err != nil && !errors.As(err, new(*url.Error)) {
+	var ue *url.Error
+	if err != nil && !errors.As(err, &ue) {
 		// Not an error of http.Client.Do: the builder or an editor refused.
 		if !errors.As(err, new(*ValidationError)) {
 			err = fmt.Errorf("tosspayments: %s: build request: %w", k.id, err)
@@ -217,6 +218,7 @@ func (c *Client) attempt(ctx context.Context, k *call) result {
 		return result{invalid: err}
 	}
 	if err != nil {
+		ue.URL = k.secrets.scrub(ue.URL) // its path may hold a secret (a billing key)
 		o.transport = true
 		o.sent = (k.data == nil && !c.traced || used.Load()) && mayHaveReached(err)
 		return result{o: o, netErr: err}

@@ -115,16 +115,11 @@ func WithBaseURL(base string) Option {
 
 // WithHTTPClient sends requests through a copy of hc (never modified) that
 // follows no redirect, whatever hc's CheckRedirect says: following one could
-// send a payment request, card data or the key somewhere else. A nil hc is
-// refused.
+// send a payment request, card data or the key elsewhere. Nil is refused.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
-		if hc == nil {
-			return errors.New("wrapper: WithHTTPClient(nil)")
-		}
-		cp := *hc
-		c.httpClient = &cp
-		return nil
+		c.httpClient = hc // New copies it
+		return refuseNil("WithHTTPClient", hc == nil)
 	}
 }
 

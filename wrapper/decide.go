@@ -40,13 +40,12 @@ type decision struct {
 	// later: calling again later, with the same key, is safe and may give
 	// another answer (IsRetryable), even when the loop does not retry now.
 	later     bool
-	reconcile bool   // settle the answer by looking the payment up (confirm's ALREADY_PROCESSED_PAYMENT)
+	reconcile bool   // settle the answer by looking the payment up (see resolve.go, reconcile)
 	get, post Class  // the class of the answer for a look-up and a POST
 	why       string // the reason logged and put into errors
 }
 
-// rule is one row of the decision table: the first row whose when holds
-// decides.
+// rule is one row of the decision table: the first row whose when holds decides.
 type rule struct {
 	when func(o outcome) bool
 	then decision
@@ -82,10 +81,11 @@ var decisions = []rule{
 		rule: "5xx", retry: true, reached: true, later: true, get: ClassRetryable, post: ClassOutcomeUnknown,
 		why: "server error"}},
 	{func(o outcome) bool {
-		return o.opID == openapi.OpConfirmPayment && o.code == generated.ErrorCodeAlreadyProcessedPayment
+		return o.opID == openapi.OpConfirmPayment && o.code == generated.ErrorCodeAlreadyProcessedPayment ||
+			o.opID == openapi.OpChargeBillingKey && o.code == generated.ErrorCodeDuplicatedOrderID
 	}, decision{
-		rule: "confirm already processed", reached: true, replayed: true, reconcile: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
-		why: "ALREADY_PROCESSED_PAYMENT: the payment was confirmed before; looked up to see by what"}},
+		rule: "already processed", reached: true, replayed: true, reconcile: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
+		why: "the payment was confirmed (ALREADY_PROCESSED_PAYMENT) or the order charged (DUPLICATED_ORDER_ID) before; looked up to see by what"}},
 	{func(o outcome) bool { return generated.IsOutcomeUnknownErrorCode(o.opID, o.code) }, decision{
 		rule: "spec outcome unknown", reached: true, replayed: true, get: ClassOutcomeUnknown, post: ClassOutcomeUnknown,
 		why: "the spec's x-toss-outcome-unknown code: the request may have taken effect"}},

@@ -39,7 +39,7 @@
 // order. Toss keeps a key for 15 days (openapi.IdempotencyWindow) and
 // replays the first answer for it whatever the body. For retries that
 // survive a crash, derive the key (ConfirmIdempotencyKey,
-// CancelIdempotencyKey; a billing charge's is derived by default).
+// CancelIdempotencyKey; a billing charge's and issue's are derived by default).
 //
 // A call is retried (DefaultRetryPolicy; WithRetry) only when that is safe:
 // a connection failure or lost response, 409 IDEMPOTENT_REQUEST_PROCESSING,
@@ -84,8 +84,9 @@
 // when it shows it was not, and the error itself while it is not settled. When
 // IsRetryable says so (a 5xx, a 409 in flight), repeating the call with the
 // same key also settles it; otherwise a repeat only replays the answer. The
-// error's Advice says which. A confirm answered ALREADY_PROCESSED_PAYMENT is
-// settled at once by a look-up (Meta.Reconciled, Meta.Lookup).
+// error's Advice says which. ALREADY_PROCESSED_PAYMENT on a confirm, and
+// DUPLICATED_ORDER_ID on a billing charge (its order charged before, under a
+// key lost or expired), are settled at once by a look-up (Meta.Reconciled).
 //
 // # Testing
 //

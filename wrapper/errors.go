@@ -131,8 +131,8 @@ type APIError struct {
 	// ABORTED with a failure: declined". Empty for any other answer.
 	Mismatch string
 	// Payment is the payment the answer carried when it is not a success:
-	// a 2xx that failed a check (Mismatch), or what a look-up found when
-	// ALREADY_PROCESSED_PAYMENT or Client.Resolve did not settle as asked.
+	// a 2xx that failed a check (Mismatch), or what a look-up found that did
+	// not settle the call as asked (see Meta.Reconciled; Client.Resolve).
 	// Inspect it; never treat it as the result of the call. Nil otherwise.
 	Payment *generated.Payment
 

@@ -26,9 +26,8 @@ type Meta struct {
 	// Attempts is how many times the request was sent (0 if it was refused
 	// locally).
 	Attempts int
-	// Reconciled is true when the payment returned came from a look-up that
-	// settled the call (a confirm answered ALREADY_PROCESSED_PAYMENT, or
-	// Client.Resolve), judged as a direct answer would be.
+	// Reconciled: the payment returned came from a look-up that settled the
+	// call ("Outcome unknown"), judged as a direct answer would be.
 	Reconciled bool
 	// Lookup is the Meta of that look-up, if one was made, else nil.
 	Lookup *Meta

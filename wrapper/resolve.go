@@ -51,9 +51,9 @@ func (c *Client) Resolve(ctx context.Context, err error) (*generated.Payment, *M
 	return p, meta, serr
 }
 
-// reconcile settles a confirm answered ALREADY_PROCESSED_PAYMENT: the
-// payment was confirmed before, by this key or another. If it is this
-// confirm's payment in a confirmed state, the call succeeded.
+// reconcile settles a confirm answered ALREADY_PROCESSED_PAYMENT, or a billing
+// charge DUPLICATED_ORDER_ID: done before, by this key or another (lost in a
+// crash, expired). If the payment looked up is as asked, the call succeeded.
 func (c *Client) reconcile(ctx context.Context, k *call, answer *APIError) (*generated.Payment, *Meta, error) {
 	d := decide(outcome{opID: k.id, post: k.post(), status: answer.StatusCode, code: answer.Code})
 	cause := k.finish(answer, d, ClassOutcomeUnknown)

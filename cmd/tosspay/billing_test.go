@@ -2,8 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
 
 // The billing commands against a sandbox: issue-card takes the card data
@@ -49,5 +53,44 @@ func TestBillingCommands(t *testing.T) {
 	}
 	if code, _, errs = runCmd(t, vars, "billing", "delete", "--billing-key", b.BillingKey); code != exitAPI || !strings.Contains(errs, "NOT_FOUND") {
 		t.Errorf("second delete: exit %d %q", code, errs)
+	}
+	// No answer: the error quotes the request's URL, without the key.
+	for _, args := range [][]string{charge, {"billing", "delete", "--billing-key", b.BillingKey}} {
+		code, out, errs = runCmd(t, vars, append(args, "--base-url", "http://127.0.0.1:1", "--max-retries", "0")...)
+		if code != exitUnreachable || strings.Contains(out+errs, b.BillingKey) || strings.Contains(out+errs, customer) {
+			t.Errorf("%s without an answer: exit %d, prints the billing key or customerKey:\n%s%s", args[1], code, out, errs)
+		}
+	}
+}
+
+// The subscription story against a server whose issued billing key is
+// shorter than the part the demo prints, and whose card number carries a
+// terminal escape (an OSC 8 link): no panic, nothing the terminal acts on.
+func TestDemoBillingHostileKey(t *testing.T) {
+	t.Parallel()
+	sb, _ := sandbox.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		sb.Handler().ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if r.URL.Path == "/v1/billing/authorizations/card" && rec.Code == http.StatusOK {
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err == nil {
+				m["billingKey"] = "k1"
+				m["card"] = map[string]any{"number": "\x1b]8;;http://evil.test\x07click\x1b]8;;\x07"}
+				body, _ = json.Marshal(m)
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	code, out, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}, "demo", "--base-url", srv.URL)
+	if code != exitAPI || !strings.Contains(out, "issue the billing key") || strings.ContainsRune(out+errs, '\x1b') {
+		t.Fatalf("demo exit %d (want %d: the charges of the made-up key fail), or an escape printed:\n%q\n%s", code, exitAPI, out, errs)
 	}
 }

@@ -63,6 +63,38 @@ func init() {
 			run: runListen, synopsis: "--forward-to URL [--base-url URL]",
 		},
 		{
+			name: "clock show", summary: "the key's time in the sandbox, and how far it runs ahead of the wall clock",
+			run: runClockShow, synopsis: "[--json]",
+		},
+		{
+			name: "clock advance", summary: "move the key's clock forward by SPAN (7d, 36h, 90m), for its payments only",
+			run: runClockAdvance, synopsis: "SPAN [--json]",
+		},
+		{
+			name: "clock to", summary: "move the key's clock forward to INSTANT (RFC 3339), for its payments only",
+			run: runClockTo, synopsis: "INSTANT [--json]",
+		},
+		{
+			name: "trigger", summary: "make an event happen in the sandbox (creates the payment it needs); --help lists them",
+			run: runTrigger, synopsis: "EVENT [--json]",
+		},
+		{
+			name: "webhooks list", summary: "the key's webhook deliveries in the sandbox, with their last answers",
+			run: runWebhooksList, synopsis: "[--payment-key K] [--json]",
+		},
+		{
+			name: "webhooks show", summary: "one webhook delivery with every attempt and answer",
+			run: runWebhooksShow, synopsis: "ID [--json]",
+		},
+		{
+			name: "webhooks resend", summary: "send a delivery's event again, as a new transmission",
+			run: runWebhooksResend, synopsis: "ID [--json]",
+		},
+		{
+			name: "logs tail", summary: "follow the key's API calls in the sandbox as they happen",
+			run: runLogs, synopsis: "[--status 4xx,500] [--path /cancel] [--json]",
+		},
+		{
 			name: "version", summary: "print the version this tosspay was built from",
 			run: runVersion, synopsis: "",
 		},
@@ -102,6 +134,7 @@ func init() {
 		{
 			name: "billing issue", op: openapi.OpIssueBillingKey, call: issued((*wrapper.Client).IssueBillingKey),
 			summary: "issue a billing key from the authKey the card-registration page sent",
+			help:    map[string]string{"idempotency-key": "the Idempotency-Key (default: derived from the authKey and customer key, so that a repeat replays the key issued)"},
 		},
 		{
 			name: "billing issue-card", op: openapi.OpIssueBillingKeyWithCard, call: issued((*wrapper.Client).IssueBillingKeyWithCard),
@@ -109,7 +142,8 @@ func init() {
 		},
 		{
 			name: "billing charge", op: openapi.OpChargeBillingKey, call: postAt((*wrapper.Client).ChargeBillingKey),
-			summary: "charge a billing key (DONE, type BILLING; the idempotency key derives from the billing key and order ID)",
+			summary: "charge a billing key (DONE, type BILLING; the idempotency key derives from the billing key, order ID and amount)",
+			help:    map[string]string{"idempotency-key": "the Idempotency-Key (default: derived from the billing key, order ID and amount, so that a repeat replays the charge)"},
 		},
 		{
 			name: "billing delete", op: openapi.OpDeleteBillingKey, call: removed((*wrapper.Client).DeleteBillingKey),
@@ -126,6 +160,18 @@ func lookup(name string) *command {
 		}
 	}
 	return nil
+}
+
+// subcommands returns the second words of the commands named "name ...",
+// for "tosspay clock" alone.
+func subcommands(name string) []string {
+	var subs []string
+	for _, c := range commands {
+		if rest, ok := strings.CutPrefix(c.name, name+" "); ok {
+			subs = append(subs, rest)
+		}
+	}
+	return subs
 }
 
 // synopsisLine is the command's arguments in the usage text.

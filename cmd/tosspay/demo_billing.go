@@ -47,11 +47,11 @@ func (s *story) tellBilling(inProcess bool, prefix string) {
 	}
 	card := ""
 	if key.Card != nil && key.Card.Number != nil {
-		card = ", card " + *key.Card.Number
+		card = ", card " + shown(*key.Card.Number, 20)
 	}
 	// The billing key and the customerKey charge the card: the demo prints
 	// neither in full.
-	s.row("issue the billing key", "200", "key "+key.BillingKey[:6]+"…, customer "+sensitive.Mask(customer)+card, true)
+	s.row("issue the billing key", "200", "key "+shown(key.BillingKey, 6)+"…, customer "+sensitive.Mask(customer)+card, true)
 
 	monthly := money.New(9900)
 	charge := func(month string) generated.ChargeBillingKeyRequest {
@@ -92,6 +92,17 @@ func (s *story) tellBilling(inProcess bool, prefix string) {
 	s.row("remove the billing key", result, "BILLING_DELETED goes to the webhook URL", err == nil)
 	_, _, err = cl.ChargeBillingKey(ctx, key.BillingKey, charge("month-4"))
 	s.row("charge after the removal", errResult(err), "class "+wrapper.ClassOf(err).String(), wrapper.ClassOf(err) == wrapper.ClassRejected)
+}
+
+// shown is at most the first n bytes of a value the server sent: a key
+// shortened (it charges the card), and nothing a terminal acts on (a
+// hostile server's escape sequences), whatever its length.
+func shown(v string, n int) string {
+	v = v[:min(n, len(v))]
+	if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r > '~' }) {
+		return "(not printable ASCII)"
+	}
+	return v
 }
 
 // registerCard plays the customer at the card-registration page: POST

@@ -8,10 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -74,6 +76,13 @@ func runListen(ctx context.Context, args []string, e env) int {
 		// a listener that is gone.
 		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		if previous != "" && deadLocalURL(previous) {
+			// A URL on this machine that nothing listens on any more (the
+			// app of an earlier run): restored, it would hold the key's
+			// webhooks in retries for days.
+			fmt.Fprintf(e.stdout, "The key's previous webhook URL %s no longer answers (connection refused); removing it instead of restoring it.\n", printable(previous))
+			previous = ""
+		}
 		if err := l.restore(rctx, previous); err != nil {
 			fmt.Fprintf(e.stderr, "tosspay listen: %v; the key's webhook URL is still %q\n", err, sandbox.ListenWebhookURL)
 			return
@@ -98,6 +107,30 @@ func runListen(ctx context.Context, args []string, e env) int {
 }
 
 func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// deadLocalURL reports whether u names a port on this machine (localhost
+// or a loopback address) that refuses connections. A URL elsewhere is
+// never judged from here.
+func deadLocalURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	host := p.Hostname()
+	if ip := net.ParseIP(host); !(host == "localhost" || ip != nil && ip.IsLoopback()) {
+		return false
+	}
+	port := p.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[p.Scheme]
+	}
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(host, port), time.Second)
+	if err != nil {
+		return errors.Is(err, syscall.ECONNREFUSED)
+	}
+	c.Close()
+	return false
+}
 
 type listener struct {
 	base, key, forward string

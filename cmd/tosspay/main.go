@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
-	if name == "billing" && len(rest) > 0 { // the billing commands are two words
+	if len(rest) > 0 && lookup(name+" "+rest[0]) != nil { // a command of two words (billing charge, clock advance)
 		name, rest = name+" "+rest[0], rest[1:]
 	}
 	switch name {
@@ -98,6 +98,10 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	cmd := lookup(name)
 	if cmd == nil {
+		if subs := subcommands(name); len(subs) > 0 {
+			fmt.Fprintf(e.stderr, "tosspay %s: want one of %s\nRun 'tosspay --help' for the commands.\n", name, strings.Join(subs, ", "))
+			return exitUsage
+		}
 		fmt.Fprintf(e.stderr, "tosspay: unknown command %q\nRun 'tosspay --help' for the commands.\n", name)
 		return exitUsage
 	}

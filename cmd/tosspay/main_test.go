@@ -603,7 +603,11 @@ func TestListenForwards(t *testing.T) {
 		}
 		return *ep.URL
 	}
-	const own = "http://127.0.0.1:9/own-receiver"
+	// The key's own receiver, alive (a dead local one is removed instead:
+	// TestListenDropsADeadURL).
+	ownSrv := httptest.NewServer(http.NotFoundHandler())
+	defer ownSrv.Close()
+	own := ownSrv.URL + "/own-receiver"
 	endpoint("PUT", own)
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -71,11 +72,19 @@ func run(ctx context.Context, out io.Writer) error {
 		_ = srv.Shutdown(sctx)
 	}()
 
-	// Register the receiver's URL, as merchants do in the developer center.
-	hookURL := "http://" + ln.Addr().String() + "/webhooks/toss"
-	if err := sandboxCall(ctx, base, key, http.MethodPut, "/sandbox/v1/webhook-endpoint", `{"url":"`+hookURL+`"}`); err != nil {
+	// Register the receiver's URL, as merchants do in the developer center,
+	// and give the key its URL back on the way out: left pointing at this
+	// program's port, which dies with it, the key's later webhooks would be
+	// retried there for days.
+	previous, err := ownWebhookURL(ctx, base, key)
+	if err != nil {
 		return err
 	}
+	hookURL := "http://" + ln.Addr().String() + "/webhooks/toss"
+	if _, err := sandboxCall(ctx, base, key, http.MethodPut, "/sandbox/v1/webhook-endpoint", `{"url":"`+hookURL+`"}`); err != nil {
+		return err
+	}
+	defer restoreWebhookURL(base, key, previous)
 
 	// A virtual-account payment: the customer picks a bank at checkout, and
 	// confirm issues the account.
@@ -101,7 +110,7 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "issued: %s, bank %s\n", issued.Status, issued.VirtualAccount.BankCode)
 
 	// The customer pays into the account: the sandbox's deposit button.
-	if err := sandboxCall(ctx, base, key, http.MethodPost, "/sandbox/v1/virtual-accounts/"+url.PathEscape(created.PaymentKey)+"/deposit", ""); err != nil {
+	if _, err := sandboxCall(ctx, base, key, http.MethodPost, "/sandbox/v1/virtual-accounts/"+url.PathEscape(created.PaymentKey)+"/deposit", ""); err != nil {
 		return err
 	}
 	for {
@@ -119,24 +128,60 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 }
 
-// sandboxCall calls one of the sandbox's own endpoints with the secret key.
-func sandboxCall(ctx context.Context, base, key, method, path, body string) error {
+// sandboxCall calls one of the sandbox's own endpoints with the secret key
+// and returns the answer's body (at most 64 KiB).
+func sandboxCall(ctx context.Context, base, key, method, path, body string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.SetBasicAuth(key, "")
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return fmt.Errorf("%s %s: %s %s", method, path, resp.Status, b)
+		return nil, fmt.Errorf("%s %s: %s %.1024s", method, path, resp.Status, b)
 	}
-	return nil
+	return b, nil
+}
+
+// ownWebhookURL returns the URL the key registered itself ("" for none, or
+// when it uses the sandbox's default).
+func ownWebhookURL(ctx context.Context, base, key string) (string, error) {
+	b, err := sandboxCall(ctx, base, key, http.MethodGet, "/sandbox/v1/webhook-endpoint", "")
+	if err != nil {
+		return "", err
+	}
+	var ep struct {
+		URL     *string `json:"url"`
+		Default bool    `json:"default"`
+	}
+	if err := json.Unmarshal(b, &ep); err != nil {
+		return "", err
+	}
+	if ep.URL == nil || ep.Default {
+		return "", nil
+	}
+	return *ep.URL, nil
+}
+
+// restoreWebhookURL registers previous again, or removes the key's URL when
+// it had none of its own.
+func restoreWebhookURL(base, key, previous string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	method, body := http.MethodDelete, ""
+	if previous != "" {
+		b, _ := json.Marshal(map[string]string{"url": previous})
+		method, body = http.MethodPut, string(b)
+	}
+	if _, err := sandboxCall(ctx, base, key, method, "/sandbox/v1/webhook-endpoint", body); err != nil {
+		fmt.Fprintf(os.Stderr, "could not give the key its webhook URL back: %v\n", err)
+	}
 }
 
 // chooseBankAtSandboxCheckout does what the customer does at the sandbox's

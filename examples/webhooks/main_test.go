@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -66,5 +67,34 @@ func TestWebhooksAgainstSandbox(t *testing.T) {
 			t.Fatalf("the sandbox recorded %d answers, want at least the delivery that brought DONE", answered)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestWebhooksGivesTheURLBack: the example leaves the key's webhook URL as
+// it found it: none, or the one the key had registered.
+func TestWebhooksGivesTheURLBack(t *testing.T) {
+	for _, previous := range []string{"", "http://127.0.0.1:3000/webhooks/mine"} {
+		sb, err := sandbox.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(sb.Handler())
+		if previous != "" {
+			if err := sb.SetWebhookURL(sandbox.TestSecretKey, previous); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Setenv("TOSS_SECRET_KEY", sandbox.TestSecretKey)
+		t.Setenv("TOSS_BASE_URL", srv.URL)
+		if err := run(context.Background(), io.Discard); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		if got := sb.WebhookURL(sandbox.TestSecretKey); got != previous {
+			t.Errorf("after the example the key's URL is %q, want %q", got, previous)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sb.CloseWebhooks(ctx)
+		cancel()
+		srv.Close()
 	}
 }

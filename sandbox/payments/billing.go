@@ -1,8 +1,12 @@
 package payments
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/money"
@@ -152,7 +156,7 @@ func (b *Book) RegisterCard(customerKey, cardNumber string) (string, error) {
 		delete(bb.auths, bb.order[0].authKey)
 		bb.order = bb.order[1:]
 	}
-	a := &pendingAuth{authKey: "e_" + b.unguessableTxKey(), customerKey: customerKey, card: card, decline: decline, at: now}
+	a := &pendingAuth{authKey: "e_" + strings.ToUpper(hex.EncodeToString(secretBytes(16))), customerKey: customerKey, card: card, decline: decline, at: now}
 	bb.auths[a.authKey] = a
 	bb.order = append(bb.order, a)
 	return a.authKey, nil
@@ -202,7 +206,7 @@ type IssueCardInput struct {
 func (b *Book) IssueBillingKeyWithCard(tenantName string, in IssueCardInput) (BillingKey, error) {
 	b.begin(nil)
 	defer b.end()
-	if expired(in.ExpirationYear, in.ExpirationMonth, b.now()) {
+	if expired(in.ExpirationYear, in.ExpirationMonth, b.nowOf(tenantName)) {
 		return BillingKey{}, refuse(OpIssueBillingKeyWithCard, CodeInvalidCardExpiration, "")
 	}
 	card, decline, err := b.billingCard(in.CardNumber)
@@ -241,16 +245,23 @@ func (b *Book) addBillingKey(tenantName, customerKey string, card Card, decline 
 	if t.billing.byKey == nil {
 		t.billing.byKey = map[string]*BillingKey{}
 	}
-	key := b.unguessable(43) + "="
-	for t.billing.byKey[key] != nil {
-		key = b.unguessable(43) + "="
-	}
+	key := base64.URLEncoding.EncodeToString(secretBytes(32)) // 43 characters and "=", as Toss's
 	b.seq++
-	k := &BillingKey{Seq: b.seq, Tenant: tenantName, Key: key, CustomerKey: customerKey, Card: card, AuthenticatedAt: b.now(), decline: decline}
+	k := &BillingKey{Seq: b.seq, Tenant: tenantName, Key: key, CustomerKey: customerKey, Card: card, AuthenticatedAt: b.nowOf(tenantName), decline: decline}
 	t.billing.byKey[key] = k
 	t.billing.order = append(t.billing.order, k)
 	b.billing.keys++
 	return k
+}
+
+// secretBytes returns n bytes of crypto/rand, for the authKeys and billing
+// keys: they are bearer secrets (an authKey belongs to no secret key until
+// one issues with it), and the book's seeded generator is reproducible by
+// design, from a seed the banner prints and tests fix.
+func secretBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (it crashes the program instead)
+	return b
 }
 
 // removeBillingKey drops k from t, without a webhook (bounds) .
@@ -308,7 +319,7 @@ func (b *Book) ChargeBillingKey(out *Outbox, tenantName, billingKey string, in C
 	case k.decline != "":
 		return Payment{}, refuse(op, k.decline, "(sandbox reserved test card)")
 	}
-	now := b.now()
+	now := b.nowOf(tenantName)
 	card := k.Card
 	card.ApproveNo = b.digits(8)
 	if in.Installment != nil {
@@ -342,7 +353,7 @@ func (b *Book) DeleteBillingKey(out *Outbox, tenantName, billingKey string) erro
 	}
 	b.removeBillingKey(t, k)
 	row := billingKeyTransitions[0]
-	b.log(t, Event{At: b.now(), Kind: EventBillingKeyDeleted, Tenant: tenantName, BillingKey: k.Key, Webhooks: row.Webhooks})
+	b.log(t, Event{At: b.nowOf(tenantName), Kind: EventBillingKeyDeleted, Tenant: tenantName, BillingKey: k.Key, Webhooks: row.Webhooks})
 	return nil
 }
 

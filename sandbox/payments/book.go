@@ -2,10 +2,8 @@ package payments
 
 import (
 	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 )
@@ -46,9 +44,10 @@ type Facts struct {
 type Config struct {
 	// Now tells the time.
 	Now func() time.Time
-	// Seed drives the keys and numbers the book draws; with RandomKeys,
-	// payment keys and secrets come from crypto/rand instead, so that no
-	// one who knows the seed (or saw other keys) can guess them.
+	// Seed drives the keys and numbers the book draws, except the billing
+	// secrets (authKeys, billing keys: crypto/rand, see secretBytes); with
+	// RandomKeys, payment keys and secrets come from crypto/rand too, so
+	// that no one who knows the seed (or saw other keys) can guess them.
 	Seed       uint64
 	RandomKeys bool
 	Facts      Facts
@@ -89,6 +88,9 @@ type tenant struct {
 	lastActive   time.Time
 	newer, older *tenant
 	billing      billingShelf // its billing keys (billing.go)
+	// clock is how far the tenant's clock runs ahead of the book's
+	// (clock.go); it only grows.
+	clock time.Duration
 }
 
 // orderKey names a payment by its tenant and orderId.
@@ -238,14 +240,14 @@ func (b *Book) lookup(tenantName, paymentKey string) *record {
 func (b *Book) current(tenantName, paymentKey string) *record {
 	p := b.lookup(tenantName, paymentKey)
 	if p != nil {
-		b.tick(p, b.now())
+		b.tick(p, b.at(p))
 	}
 	return p
 }
 
 // forget drops p, with its cancels.
 func (b *Book) forget(t *tenant, p *record) {
-	b.emit(p, Event{At: b.now(), Kind: EventForgotten, From: p.Status, To: p.Status})
+	b.emit(p, Event{At: b.at(p), Kind: EventForgotten, From: p.Status, To: p.Status})
 	p.gone = true
 	if ok := (orderKey{t, p.OrderID}); b.byOrder[ok] == p {
 		delete(b.byOrder, ok)
@@ -467,18 +469,6 @@ func (b *Book) unguessable(n int) string {
 		}
 	}
 	return string(s)
-}
-
-// unguessableTxKey is txKey, from crypto/rand with RandomKeys: for an
-// authKey, which anyone holding it may turn into a billing key.
-func (b *Book) unguessableTxKey() string {
-	k := b.txKey() // drawn either way, as unguessable does
-	if !b.cfg.RandomKeys {
-		return k
-	}
-	var buf [16]byte
-	_, _ = crand.Read(buf[:])
-	return strings.ToUpper(hex.EncodeToString(buf[:]))
 }
 
 // newSecret returns a payment's secret.

@@ -261,3 +261,46 @@ func TestHeavyTenantsPayTheirOwnWay(t *testing.T) {
 		t.Errorf("book holds %+v, bound 1,000", u)
 	}
 }
+
+// TestClockTenantsBounded: keys that only move their clocks are bounded:
+// past the bound the idlest empty one makes room, and when the idlest all
+// hold payments the clock is refused (ErrClockBusy), no payment forgotten.
+func TestClockTenantsBounded(t *testing.T) {
+	defer func(n int) { maxClockTenants = n }(maxClockTenants)
+	maxClockTenants = 3
+	now := t0
+	b := testBook(t, &now, 1024)
+	for _, k := range []string{"a", "b", "c"} {
+		if _, _, err := b.AdvanceClock(nil, k, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := b.AdvanceClock(nil, "d", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.tenants) != 3 || b.tenants["a"] != nil || b.tenants["d"] == nil {
+		t.Fatalf("%d tenants; a kept %v", len(b.tenants), b.tenants["a"] != nil)
+	}
+	if _, off := b.Clock("b"); off != time.Hour {
+		t.Errorf("b's clock: %v", off)
+	}
+	for _, k := range []string{"b", "c", "d"} {
+		keyIn(t, b, k, "order-"+k+"-01")
+	}
+	if _, _, err := b.AdvanceClock(nil, "e", time.Hour); err != ErrClockBusy {
+		t.Errorf("a fourth key among three with payments: %v, want ErrClockBusy", err)
+	}
+	if u := b.Usage(); u.Payments != 3 || u.Tenants != 3 {
+		t.Errorf("usage %+v", u)
+	}
+	// The bounds of a move.
+	if _, _, err := b.AdvanceClock(nil, "b", -time.Second); err != ErrClockBackwards {
+		t.Errorf("backwards: %v", err)
+	}
+	if _, _, err := b.SetClock(nil, "b", now.Add(MaxClockOffset+time.Second)); err != ErrClockTooFar {
+		t.Errorf("too far: %v", err)
+	}
+	if _, _, err := b.AdvanceClock(nil, "b", MaxClockOffset); err != ErrClockTooFar {
+		t.Errorf("past the bound by an hour: %v", err)
+	}
+}

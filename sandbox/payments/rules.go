@@ -53,12 +53,11 @@ func (b *Book) tick(p *record, now time.Time) {
 func (b *Book) Sweep(out *Outbox) {
 	b.begin(out)
 	defer b.end()
-	now := b.now()
 	for _, p := range b.byKey {
 		va := p.VirtualAccount
 		if p.Status == StatusReady || p.Status == StatusInProgress ||
 			va != nil && (p.Status == StatusWaitingForDeposit || va.RefundStatus == RefundPending) {
-			b.tick(p, now)
+			b.tick(p, b.at(p))
 		}
 	}
 }
@@ -119,7 +118,7 @@ func (b *Book) Create(out *Outbox, tenantName string, in CreateInput) (Payment, 
 		Total:       in.Amount,
 		Balance:     in.Amount,
 		TaxFree:     money.New(0),
-		RequestedAt: b.now(),
+		RequestedAt: b.nowOf(tenantName),
 		ReturnURL:   in.ReturnURL,
 		Automatic:   in.Automatic,
 		BaseURL:     in.BaseURL,
@@ -175,7 +174,7 @@ func (b *Book) KeyIn(out *Outbox, tenantName string, in KeyInInput) (Payment, er
 	if t := b.tenantOf(tenantName, false); t != nil && b.byOrder[orderKey{t, in.OrderID}] != nil {
 		return Payment{}, refuse(op, CodeDuplicatedOrderID, "")
 	}
-	now := b.now()
+	now := b.nowOf(tenantName)
 	if expired(in.ExpirationYear, in.ExpirationMonth, now) {
 		return Payment{}, refuse(op, CodeInvalidCardExpiration, "")
 	}
@@ -217,7 +216,7 @@ func (b *Book) checkoutPayment(paymentKey string) (*record, *Refusal) {
 		return nil, refuse(OpGetPayment, CodeNotFoundPayment, "")
 	}
 	b.touch(p.tenant)
-	b.tick(p, b.now())
+	b.tick(p, b.at(p))
 	switch p.Status {
 	case StatusReady:
 		return p, nil
@@ -261,7 +260,7 @@ func (b *Book) Approve(out *Outbox, paymentKey, bankCode, customerName string) (
 		}
 		va.BankCode, va.CustomerName = bankCode, customerName
 	}
-	now := b.now()
+	now := b.at(p)
 	p.AuthenticatedAt = now
 	if p.VirtualAccount == nil {
 		p.Card = &Card{Masked: maskCard(checkoutCard), ApproveNo: b.digits(8)}
@@ -332,7 +331,7 @@ func (b *Book) Fail(out *Outbox, paymentKey, code string) (Payment, string, erro
 	if err != nil {
 		return Payment{}, "", err
 	}
-	b.apply(p, ActionFail, b.now(), Event{})
+	b.apply(p, ActionFail, b.at(p), Event{})
 	p.Failure = &Failure{Code: code, Message: msg}
 	q := url.Values{}
 	q.Set("code", code)
@@ -388,7 +387,7 @@ func (b *Book) Confirm(out *Outbox, tenantName string, in ConfirmInput) (Payment
 	if p.OrderID != in.OrderID {
 		return Payment{}, refuse(op, CodeInvalidRequest, "orderId: does not match the payment's order ID.")
 	}
-	now := b.now()
+	now := b.at(p)
 	b.tick(p, now)
 	switch p.Status {
 	case StatusInProgress:
@@ -431,7 +430,7 @@ func (b *Book) Cancel(out *Outbox, tenantName, paymentKey string, in CancelInput
 	if p == nil {
 		return Payment{}, refuse(op, CodeNotFoundPayment, "")
 	}
-	now := b.now()
+	now := b.at(p)
 	b.tick(p, now)
 	switch {
 	case allows(p.Method, p.Status, ActionCancelRest):
@@ -554,7 +553,7 @@ func (b *Book) GetByOrderID(out *Outbox, tenantName, orderID string) (Payment, e
 	if p == nil {
 		return Payment{}, refuse(OpGetByOrderID, CodeNotFoundPayment, "")
 	}
-	b.tick(p, b.now())
+	b.tick(p, b.at(p))
 	return p.snapshot(), nil
 }
 
@@ -567,7 +566,7 @@ func (b *Book) Find(out *Outbox, paymentKey string) (Payment, bool) {
 	if p == nil {
 		return Payment{}, false
 	}
-	b.tick(p, b.now())
+	b.tick(p, b.at(p))
 	return p.snapshot(), true
 }
 
@@ -590,7 +589,7 @@ func (b *Book) Payments(out *Outbox, tenantName string) []Payment {
 		return nil
 	}
 	ps := make([]*record, 0, t.payments)
-	now := b.now()
+	now := b.nowOf(tenantName)
 	for _, p := range t.queue[t.head:] {
 		if !p.gone {
 			ps = append(ps, p)
@@ -616,7 +615,7 @@ func (b *Book) Newest(out *Outbox, tenantName string, match func(*Payment) bool,
 	if t == nil {
 		return nil, 0
 	}
-	now := b.now()
+	now := b.nowOf(tenantName)
 	var rows []Payment
 	matched := 0
 	for i := len(t.queue) - 1; i >= t.head; i-- {

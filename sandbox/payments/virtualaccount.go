@@ -3,6 +3,7 @@ package payments
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/money"
@@ -40,6 +41,15 @@ var banks = []Bank{
 // Banks returns the banks a virtual account can be issued at (the checkout
 // page's choice) and refunded to.
 func Banks() []Bank { return slices.Clone(banks) }
+
+// bankCodes lists the banks' codes, for a refusal.
+func bankCodes() string {
+	codes := make([]string, len(banks))
+	for i, b := range banks {
+		codes[i] = b.Code
+	}
+	return strings.Join(codes, ", ")
+}
 
 // BankName returns the name of the bank with code, or "".
 func BankName(code string) string {
@@ -137,7 +147,7 @@ func accountCancelRules(op Op, f Facts, p *Payment, in CancelInput, amount money
 	case ra == nil:
 		return refuse(op, CodeInvalidRequest, "refundReceiveAccount: required to cancel a virtual-account payment after the deposit (rule: required).")
 	case !refundBank(ra.Bank):
-		return refuse(op, CodeInvalidBank, "refundReceiveAccount.bank: "+ra.Bank+" is not a bank the sandbox refunds to (see sandbox.VirtualAccountBanks).")
+		return refuse(op, CodeInvalidBank, "refundReceiveAccount.bank: "+ra.Bank+" is not a bank the sandbox refunds to; the codes it knows: "+bankCodes()+" (or their Korean names, as the checkout page lists them).")
 	case !isDigits(ra.AccountNumber) || len(ra.AccountNumber) < minRefundAccountDigits || len(ra.AccountNumber) > f.AccountNumberMax:
 		return refuse(op, CodeInvalidRefundAccountNumber, fmt.Sprintf("refundReceiveAccount.accountNumber: %d to %d digits.", minRefundAccountDigits, f.AccountNumberMax))
 	case ra.HolderName == "" || len([]rune(ra.HolderName)) > f.HolderNameMax:
@@ -187,7 +197,7 @@ func (b *Book) Deposit(out *Outbox, tenantName, paymentKey string) (Payment, err
 	if p == nil {
 		return Payment{}, refuse(OpGetPayment, CodeNotFoundPayment, "")
 	}
-	now := b.now()
+	now := b.at(p)
 	b.tick(p, now)
 	va := p.VirtualAccount
 	switch {

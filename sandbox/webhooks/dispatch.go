@@ -143,6 +143,9 @@ type Delivery struct {
 	// next while PENDING.
 	State         State      `json:"state"`
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// ResentFrom is the transmission id of the delivery this one sends
+	// again (Resend), or "".
+	ResentFrom string `json:"resentFrom,omitempty"`
 	// Faults are the webhook faults it met.
 	Faults   []string  `json:"faults,omitempty"`
 	Attempts []Attempt `json:"attempts"`
@@ -167,6 +170,13 @@ type whItem struct {
 	held     bool // out-of-order: waits for a later delivery of its key
 	dup      bool // duplicate: the first attempt is sent twice
 	done     bool // delivered, failed, dropped or abandoned
+	// late: its key's clock was advanced past its due time (clock.go), so
+	// its attempt is stamped with the time it was due, as if the time had
+	// passed, and its next retry counts from there.
+	late bool
+	// launchOff is how far its key's clock ran ahead when its attempt
+	// started: a move of the clock during the attempt counts for its retry.
+	launchOff time.Duration
 }
 
 type whTenant struct {
@@ -203,6 +213,7 @@ func (h *whHeap) Pop() any {
 // Dispatcher is the webhook outbox and its worker.
 type Dispatcher struct {
 	clock      interface{ Now() time.Time }
+	offset     func(key string) time.Duration
 	moved      func() <-chan struct{}
 	client     *http.Client
 	targets    Targets
@@ -248,6 +259,9 @@ type Config struct {
 	// an advance made due without waiting in real time.
 	Clock interface{ Now() time.Time }
 	Moved func() <-chan struct{}
+	// Offset, when set, says how far a key's clock runs ahead of Clock
+	// (a test clock per key; see Shift).
+	Offset func(key string) time.Duration
 	// Client sends the deliveries (NewClient builds it).
 	Client  *http.Client
 	Targets Targets
@@ -278,7 +292,7 @@ func NewDispatcher(cfg Config) *Dispatcher {
 		perKey, total = DefaultDeliveriesPerKey, DefaultDeliveries
 	}
 	return &Dispatcher{
-		clock: cfg.Clock, moved: cfg.Moved, client: cfg.Client, targets: cfg.Targets, listen: NewHub(), scale: scale, defaultURL: cfg.DefaultURL,
+		clock: cfg.Clock, offset: cfg.Offset, moved: cfg.Moved, client: cfg.Client, targets: cfg.Targets, listen: NewHub(), scale: scale, defaultURL: cfg.DefaultURL,
 		perKey: perKey, total: total,
 		tenants: map[string]*whTenant{},
 		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x3eb400c)),
@@ -666,6 +680,7 @@ func (d *Dispatcher) launch(it *whItem) {
 	d.inFlight++
 	retried := len(realAttempts(it.d.Attempts))
 	it.held = false
+	it.launchOff = d.offsetOf(it.tenant.key)
 	d.attempts.Add(1)
 	go func() {
 		defer d.attempts.Done()
@@ -685,7 +700,7 @@ func realAttempts(as []Attempt) []Attempt {
 
 // post sends one attempt and returns what happened.
 func (d *Dispatcher) post(it *whItem, retried int, dup bool) Attempt {
-	at := d.clock.Now()
+	at := d.attemptTime(it)
 	a := Attempt{RetriedCount: retried, At: at, Duplicate: dup}
 	headers := map[string]string{
 		"Content-Type":                                "application/json",
@@ -771,9 +786,7 @@ func (d *Dispatcher) attempt(it *whItem, retried int) {
 		d.finish(it, Failed)
 		d.stats.Failed++
 	default:
-		it.due = d.clock.Now().Add(d.scaled(openapi.WebhookRetryIntervals[retried]))
-		due := it.due
-		it.d.NextAttemptAt = &due
+		d.retryAt(it, retried)
 		heap.Push(&d.queue, it)
 	}
 }
@@ -832,22 +845,12 @@ func (d *Dispatcher) Deliveries(key, paymentKey string) []Delivery {
 		return nil
 	}
 	out := make([]Delivery, 0, len(t.items))
+	off := d.offsetOf(key)
 	for _, it := range t.items {
 		if paymentKey != "" && it.d.PaymentKey != paymentKey {
 			continue
 		}
-		c := *it.d
-		c.Attempts = append([]Attempt{}, it.d.Attempts...)
-		c.Faults = append([]string(nil), it.d.Faults...)
-		if c.NextAttemptAt != nil {
-			n := *c.NextAttemptAt
-			c.NextAttemptAt = &n
-		}
-		if c.State == Pending && c.NextAttemptAt == nil && !it.inFlight {
-			n := it.due
-			c.NextAttemptAt = &n
-		}
-		out = append(out, c)
+		out = append(out, d.copyOf(it, off))
 	}
 	return out
 }

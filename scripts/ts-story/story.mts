@@ -200,22 +200,45 @@ expect(billing !== undefined && billing.customerKey === customerKey && billing.b
   `issue: ${issued.response.status} ${issued.error?.code ?? ""}`);
 ok("issue the billing key", `card ${billing.card?.number ?? "(none)"}`);
 
-// 10. Charge it, with an Idempotency-Key derived from the billing key and
-// the orderId (as the Go client derives it), so that a retry after a crash
-// replays the charge instead of charging twice.
-async function chargeKey(billingKey: string, orderId: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${billingKey}\u0000${orderId}`));
-  return "charge-" + Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+// 10. Charge it, with an Idempotency-Key derived from the billing key, the
+// orderId and the amount exactly as the Go client derives it
+// (wrapper.ChargeIdempotencyKey: SHA-256 of the length-prefixed fields,
+// base64url), so that a retry after a crash, from either language, replays
+// the charge instead of charging twice.
+async function chargeKey(billingKey: string, orderId: string, amount: number): Promise<string> {
+  const bytes: number[] = [];
+  for (const field of ["tosspayments-go idempotency v1", "charge", billingKey, orderId, String(amount)]) {
+    const utf8 = new TextEncoder().encode(field);
+    let n = utf8.length; // an unsigned varint, as Go's binary.PutUvarint
+    for (; n >= 0x80; n >>>= 7) {
+      bytes.push((n & 0x7f) | 0x80);
+    }
+    bytes.push(n, ...utf8);
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
+  return "charge-" + btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
+// The vector wrapper's TestChargeIdempotencyKeyVector pins in Go.
+const vector = await chargeKey("Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", "order-20240101-0003", 4900);
+expect(vector === "charge-aHNKJQf637KNbSjm72vyBAkQMmcMbbQ4r5C8SAs4Z-o", `the derived key differs from the Go client's: ${vector}`);
 const billingKey = billing.billingKey;
 const monthOne = { customerKey, amount: 9900, orderId: `${run}-month-1`, orderName: "Toss Prime, month one" };
-const chargeParams = { path: { billingKey }, header: { "Idempotency-Key": await chargeKey(billingKey, monthOne.orderId) } };
+const chargeParams = { path: { billingKey }, header: { "Idempotency-Key": await chargeKey(billingKey, monthOne.orderId, monthOne.amount) } };
 const charged = payment(await client.POST("/v1/billing/{billingKey}", { params: chargeParams, body: monthOne }), "charge");
 expect(charged.status === "DONE" && charged.type === "BILLING" && charged.totalAmount === 9900,
   `charge: ${charged.status} ${charged.type} ${charged.totalAmount}`);
 const replayed = payment(await client.POST("/v1/billing/{billingKey}", { params: chargeParams, body: monthOne }), "charge again");
 expect(replayed.paymentKey === charged.paymentKey, "charge again: another payment");
 ok("charge the billing key", `${charged.status} ${charged.type}, the retry replayed`);
+// Another amount for the order derives another key: not a replay of the
+// first charge (which would look like a success), but DUPLICATED_ORDER_ID.
+const otherAmount = await client.POST("/v1/billing/{billingKey}", {
+  params: { path: { billingKey }, header: { "Idempotency-Key": await chargeKey(billingKey, monthOne.orderId, 19900) } },
+  body: { ...monthOne, amount: 19900 },
+});
+expect(otherAmount.response.status === 400 && otherAmount.error?.code === "DUPLICATED_ORDER_ID",
+  `another amount for a charged order: ${otherAmount.response.status} ${otherAmount.error?.code ?? ""}`);
+ok("another amount for the order", "400 DUPLICATED_ORDER_ID");
 
 // 11. Another customer's key is refused: NOT_MATCHES_CUSTOMER_KEY is a
 // member of the ErrorCode union.

@@ -136,6 +136,7 @@ func TestBrowserCheckoutConfirmDashboard(t *testing.T) {
 	}
 	srv := httptest.NewServer(sb.Handler())
 	defer srv.Close()
+	defer sb.StopListeners() // first: ends a stream a page may hold open
 
 	// The merchant's returnUrl: it shows what the redirect brought.
 	returned := make(chan url.Values, 1)
