@@ -132,25 +132,11 @@ func (s *Sandbox) billingAuth(w http.ResponseWriter, r *http.Request) {
 			bad("result: must be approve or close (rule: form field).")
 			return
 		}
-		http.Redirect(w, r, withQuery(target, q), http.StatusSeeOther)
+		http.Redirect(w, r, payments.WithQuery(target, q), http.StatusSeeOther)
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		s.pageError(w, r, http.StatusMethodNotAllowed, generated.ErrorCodeInvalidRequest, "Method "+r.Method+" is not allowed on the card-registration page (allowed: GET, POST).")
 	}
-}
-
-// withQuery returns raw with q's values added to its query.
-func withQuery(raw string, q url.Values) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	merged := u.Query()
-	for k, v := range q {
-		merged[k] = v
-	}
-	u.RawQuery = merged.Encode()
-	return u.String()
 }
 
 // billingRow is a billing key as the dashboard lists it: the key and the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
 	"github.com/tosspayments-go/tosspayments-go/sensitive"
 	"github.com/tosspayments-go/tosspayments-go/wrapper"
 )
@@ -73,8 +74,23 @@ func (s *story) tellBilling(inProcess bool, prefix string) {
 			"Idempotency-Key "+meta.IdempotencyKey[:12]+"… derived from the billing key and orderId: replayed, no second charge",
 			again.PaymentKey == one.PaymentKey)
 	}
+	if inProcess {
+		s.advanceMonth()
+	} else {
+		s.skip("a month passes", "moves the sandbox's clock (POST "+sandbox.ClockPath+")")
+	}
 	two, _, err := cl.ChargeBillingKey(ctx, key.BillingKey, charge("month-2"))
-	s.payment("charge month two", two, err, generated.PaymentStatusDone, billed)
+	s.payment("charge month two", two, err, generated.PaymentStatusDone, func(p *generated.Payment) string {
+		d := billed(p)
+		if p.ApprovedAt != nil && one.ApprovedAt != nil {
+			t2, err2 := p.ApprovedAt.Time()
+			t1, err1 := one.ApprovedAt.Time()
+			if err1 == nil && err2 == nil {
+				d += fmt.Sprintf(", approved %d days after month one", int(t2.Sub(t1).Hours()/24))
+			}
+		}
+		return d
+	})
 
 	_, _, err = cl.ChargeBillingKey(ctx, key.BillingKey, charge("month-3"), wrapper.WithTestCode(string(generated.ErrorCodeRejectCardPayment)))
 	s.row("renewal declined (month three)", errResult(err), "TossPayments-Test-Code REJECT_CARD_PAYMENT, class "+wrapper.ClassOf(err).String(), wrapper.IsDeclined(err))
@@ -130,4 +146,11 @@ func (s *story) registerCard(customer string) (string, bool) {
 	}
 	s.row("register a card at the page (form POST)", "303", "to successUrl?customerKey=…&authKey=…", true)
 	return loc.Query().Get("authKey"), true
+}
+
+// advanceMonth moves the key's sandbox clock 30 days on, so that month two
+// is charged a month after month one, as a subscription renews.
+func (s *story) advanceMonth() {
+	status, _, err := s.sandboxCall(http.MethodPost, sandbox.ClockPath, map[string]string{"advance": "30d"})
+	s.row("a month passes", fmt.Sprint(status), "POST "+sandbox.ClockPath+` {"advance":"30d"}: the key's clock only`, err == nil && status == http.StatusOK)
 }

@@ -289,18 +289,9 @@ type ChargeInput struct {
 // PAYMENT_STATUS_CHANGED), or the card's decline, which stores nothing.
 func (b *Book) ChargeBillingKey(out *Outbox, tenantName, billingKey string, in ChargeInput) (Payment, error) {
 	const op = OpChargeBillingKey
-	n, err := wholeWon(op, "amount", in.Amount)
+	taxFree, err := b.chargedAmount(op, in.Amount, in.TaxFree)
 	if err != nil {
 		return Payment{}, err
-	}
-	if n < b.cfg.Facts.MinimumAmount {
-		return Payment{}, refuse(op, CodeBelowMinimumAmount, fmt.Sprintf("The minimum is %d KRW.", b.cfg.Facts.MinimumAmount))
-	}
-	taxFree := money.New(0)
-	if in.TaxFree != nil {
-		if taxFree = *in.TaxFree; taxFree.Cmp(in.Amount) > 0 {
-			return Payment{}, refuse(op, CodeInvalidRequest, "taxFreeAmount: must not exceed amount.")
-		}
 	}
 	b.begin(out)
 	defer b.end()

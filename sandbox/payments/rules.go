@@ -152,19 +152,9 @@ type KeyInInput struct {
 // payment is DONE at once, or the card is declined (see ReservedCards).
 func (b *Book) KeyIn(out *Outbox, tenantName string, in KeyInInput) (Payment, error) {
 	const op = OpKeyInPayment
-	n, err := wholeWon(op, "amount", in.Amount)
+	taxFree, err := b.chargedAmount(op, in.Amount, in.TaxFree)
 	if err != nil {
 		return Payment{}, err
-	}
-	if n < b.cfg.Facts.MinimumAmount {
-		return Payment{}, refuse(op, CodeBelowMinimumAmount, fmt.Sprintf("The minimum is %d KRW.", b.cfg.Facts.MinimumAmount))
-	}
-	taxFree := money.New(0)
-	if in.TaxFree != nil {
-		taxFree = *in.TaxFree
-		if taxFree.Cmp(in.Amount) > 0 {
-			return Payment{}, refuse(op, CodeInvalidRequest, "taxFreeAmount: must not exceed amount.")
-		}
 	}
 	if !isDigits(in.CardNumber) || len(in.CardNumber) < 13 || len(in.CardNumber) > 19 {
 		return Payment{}, refuse(op, CodeInvalidCardNumber, "")
@@ -273,7 +263,7 @@ func (b *Book) Approve(out *Outbox, paymentKey, bankCode, customerName string) (
 	q.Set("paymentKey", p.Key)
 	q.Set("orderId", p.OrderID)
 	q.Set("amount", p.Total.String())
-	return p.snapshot(), withQuery(p.ReturnURL, q), nil
+	return p.snapshot(), WithQuery(p.ReturnURL, q), nil
 }
 
 // The codes a checkout can fail with, as Toss's payment window hands them
@@ -337,10 +327,12 @@ func (b *Book) Fail(out *Outbox, paymentKey, code string) (Payment, string, erro
 	q.Set("code", code)
 	q.Set("message", msg)
 	q.Set("orderId", p.OrderID)
-	return p.snapshot(), withQuery(p.ReturnURL, q), nil
+	return p.snapshot(), WithQuery(p.ReturnURL, q), nil
 }
 
-func withQuery(raw string, q url.Values) string {
+// WithQuery returns raw with q's values added to its query (a redirect to a
+// successUrl or failUrl), or raw itself when it does not parse.
+func WithQuery(raw string, q url.Values) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
@@ -668,4 +660,24 @@ func maskCard(n string) string {
 	}
 	s[len(s)-1] = '*'
 	return string(s)
+}
+
+// chargedAmount checks the amount of a payment approved with its request
+// (key-in, a billing charge): whole won, at least the minimum, and a
+// tax-free part (0 when absent) not above it.
+func (b *Book) chargedAmount(op Op, amount money.Amount, taxFree *money.Amount) (money.Amount, error) {
+	n, err := wholeWon(op, "amount", amount)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	if n < b.cfg.Facts.MinimumAmount {
+		return money.Amount{}, refuse(op, CodeBelowMinimumAmount, fmt.Sprintf("The minimum is %d KRW.", b.cfg.Facts.MinimumAmount))
+	}
+	free := money.New(0)
+	if taxFree != nil {
+		if free = *taxFree; free.Cmp(amount) > 0 {
+			return money.Amount{}, refuse(op, CodeInvalidRequest, "taxFreeAmount: must not exceed amount.")
+		}
+	}
+	return free, nil
 }
