@@ -49,9 +49,8 @@ func validate(ctx context.Context, op *openapi.Operation, req *http.Request, pat
 	}
 	in := &openapi3filter.RequestValidationInput{
 		Request: req,
-		Route:   &routers.Route{Spec: ix.Doc, Path: op.Path, PathItem: op.PathItem, Method: op.Method, Operation: op.Op},
+		Route:   &routers.Route{Spec: unsecured(ix.Doc), Path: op.Path, PathItem: op.PathItem, Method: op.Method, Operation: op.Op},
 		Options: &openapi3filter.Options{
-			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
 			SkipSettingDefaults:     true,
 			SchemaValidationOptions: ix.Doc.GetSchemaValidationOptions(),
 		},
@@ -64,6 +63,10 @@ func validate(ctx context.Context, op *openapi.Operation, req *http.Request, pat
 	}
 	return nil
 }
+
+// unsecured is a shallow copy of the document without its security
+// requirements: the client adds the credentials after validation.
+func unsecured(d *openapi3.T) *openapi3.T { cp := *d; cp.Security = nil; return &cp }
 
 // describe turns a kin-openapi error into a *ValidationError. It uses only
 // the schema's field names and rules: kin-openapi keeps offending values in
@@ -111,9 +114,8 @@ func safeReason(re *openapi3filter.RequestError) string {
 	return "does not match the spec"
 }
 
-// sensitiveGoType is the x-go-type the spec gives card and personal data
-// (cardNumber, cardPassword, customerIdentityNumber): the spec, not this
-// package, says which fields are sensitive.
+// sensitiveGoType is the x-go-type the spec gives card and personal data:
+// the spec, not this package, says which fields are sensitive.
 const sensitiveGoType = "sensitive.String"
 
 // schemaRule describes a schema error. kin-openapi's reasons never include
@@ -132,10 +134,8 @@ func schemaRule(se *openapi3.SchemaError) string {
 				return fmt.Sprintf("maximum string length is %d", *s.MaxLength)
 			}
 		}
-		return "breaks the schema's " + se.SchemaField + " rule"
+	} else if se.Reason != "" {
+		return se.Reason
 	}
-	if se.Reason == "" {
-		return "breaks the schema's " + se.SchemaField + " rule"
-	}
-	return se.Reason
+	return "breaks the schema's " + se.SchemaField + " rule"
 }
