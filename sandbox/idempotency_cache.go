@@ -52,7 +52,8 @@ type idemTenant struct {
 // the bytes of the answers it holds (a cancel's answer grows with the
 // payment's cancels, so a count alone does not bound memory). A secret key
 // at its limit forgets its own oldest answered keys to make room; over the
-// global limit, the secret key idle the longest forgets its oldest (O(1)
+// global limit, a heavy secret key (see heavy) forgets its own oldest, else
+// the secret key idle the longest forgets its oldest (O(1)
 // per key stored, amortized, whatever the number of secret keys). A key in
 // flight is never forgotten: only a secret key with all its keys in flight
 // at its limit is refused (idemFull), and no other key ever is by it.
@@ -208,18 +209,37 @@ func (c *idemCache) makeRoom(t *idemTenant, more int64) bool {
 		}
 	}
 	for c.keys+1 > c.global.IdempotencyKeys {
-		h := c.idlestBut(t)
+		h := c.payer(t, heavy(int64(t.keys), int64(c.global.IdempotencyKeys), len(c.tenants)))
 		if h == nil || !c.dropOldest(h) {
 			return false
 		}
 	}
 	for c.bytes+more > c.global.IdempotencyBytes && c.bytes > 0 {
-		h := c.idlestBut(t)
+		h := c.payer(t, heavy(t.bytes, c.global.IdempotencyBytes, len(c.tenants)))
 		if h == nil || !c.dropOldest(h) {
 			return false
 		}
 	}
 	return true
+}
+
+// payer returns the secret key that forgets an answer to make room over a
+// global bound for t: t itself when it is heavy and has an answer to
+// forget, so that a few keys holding the cache between them never take
+// from a light one (a bystander's answer forgotten would turn the retry of
+// its cancel into a second refund); else the idlest.
+func (c *idemCache) payer(t *idemTenant, heavy bool) *idemTenant {
+	if heavy && t.keys > t.inflight {
+		return t
+	}
+	return c.idlestBut(t)
+}
+
+// heavy reports whether a tenant holding has of a global bound, among n
+// tenants, pays its own way past it: it holds its fair share (bound / n)
+// and at least 1/64 of the bound, the rule payments.Book applies too.
+func heavy(has, bound int64, n int) bool {
+	return has*int64(n) >= bound && has*64 >= bound
 }
 
 // claim reserves id for a request of secretKey, or says why it cannot: a
