@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -43,5 +44,38 @@ func TestHeavyKeysDoNotForgetABystandersIdempotencyAnswer(t *testing.T) {
 	}
 	if got := e.ok("GET", "/v1/payments/"+p.PaymentKey, nil); got.BalanceAmount.String() != "14000" || got.Status != generated.PaymentStatusPartialCanceled {
 		t.Errorf("balance %s (%s) after the retry, want 14000: refunded twice", got.BalanceAmount, got.Status)
+	}
+}
+
+// Keys rotating through the sandbox's bound on deliveries, each holding its
+// share, must not drop a bystander's delivery that waits for its retry: a
+// heavy key forgets its own oldest.
+func TestHeavyKeysDoNotDropABystandersPendingDelivery(t *testing.T) {
+	t.Parallel()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // connections are refused from now on
+	e := hooked(t, sandbox.WithWebhookLimits(4, 8))
+	e.register(deadURL)
+	e.paid("order-bystander-wh", 1000)
+	ds := e.settle("retried", attempts(1))
+	if ds[0].State != sandbox.WebhookPending {
+		t.Fatalf("the bystander's delivery is %s, want pending its retry", ds[0].State)
+	}
+	for i := range 3 {
+		h := *e
+		h.key = fmt.Sprintf("test_sk_hostilewh%d", i)
+		h.register(deadURL)
+	}
+	for i := range 12 {
+		h := *e
+		h.key = fmt.Sprintf("test_sk_hostilewh%d", i%3)
+		h.paid(fmt.Sprintf("order-hostile-wh-%02d", i), 1000)
+	}
+	if ds := e.sb.WebhookDeliveries(e.key, ""); len(ds) != 1 || ds[0].State != sandbox.WebhookPending {
+		t.Errorf("the bystander's deliveries after the flood: %+v, want its one delivery still pending", ds)
+	}
+	if st := e.sb.WebhookStats(); st.Dropped == 0 {
+		t.Errorf("stats %+v: the hostile keys dropped none of their own", st)
 	}
 }

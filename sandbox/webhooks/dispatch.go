@@ -228,6 +228,7 @@ type Dispatcher struct {
 	// active and idlest are the ends of the list of keys holding
 	// deliveries.
 	active, idlest *whTenant
+	holders        int // the keys in that list
 	queue          whHeap
 	items          int
 	inFlight       int
@@ -494,15 +495,22 @@ func (d *Dispatcher) tenant(key string) *whTenant {
 }
 
 // trim keeps t within its limit and the sandbox within its own, forgetting
-// the oldest deliveries that are not being sent, the global excess from the
-// keys idle the longest (O(1) per delivery, amortized, whatever the number
+// the oldest deliveries that are not being sent, the global excess from t
+// when it holds its fair share, else from the keys idle the longest (O(1) per delivery, amortized, whatever the number
 // of keys); the caller holds d.mu.
 func (d *Dispatcher) trim(t *whTenant) {
-	for len(t.items) > d.perKey && d.forgetOldest(t) {
+	for len(t.items) > d.perKey && d.forgetOlder(t) {
 	}
 	for d.items > d.total {
+		// A key holding its fair share of the bound (and at least 1/64
+		// of it) pays its own way, as the payments' book rules, so keys
+		// rotating through the bound never drop a light key's delivery
+		// that is waiting for its retry.
+		if n := len(t.items); n*d.holders >= d.total && n*64 >= d.total && d.forgetOlder(t) {
+			continue
+		}
 		v := d.idlest
-		for v != nil && !d.forgetOldest(v) {
+		for v != nil && !(v != t && d.forgetOldest(v) || v == t && d.forgetOlder(t)) {
 			v = v.newer // its deliveries are all being sent
 		}
 		if v == nil {
@@ -518,6 +526,7 @@ func (d *Dispatcher) touch(t *whTenant) {
 	}
 	d.unlink(t)
 	t.linked = true
+	d.holders++
 	t.older = d.active
 	if d.active != nil {
 		d.active.newer = t
@@ -543,10 +552,19 @@ func (d *Dispatcher) unlink(t *whTenant) {
 		d.idlest = t.newer
 	}
 	t.newer, t.older, t.linked = nil, nil, false
+	d.holders--
 }
 
-func (d *Dispatcher) forgetOldest(t *whTenant) bool {
-	for i, it := range t.items {
+func (d *Dispatcher) forgetOldest(t *whTenant) bool { return d.forgetOldestOf(t, len(t.items)) }
+
+// forgetOlder forgets the oldest delivery of t not being sent other than
+// its newest (the one just enqueued, which trimming must never drop).
+func (d *Dispatcher) forgetOlder(t *whTenant) bool { return d.forgetOldestOf(t, len(t.items)-1) }
+
+// forgetOldestOf forgets the oldest of t's first n deliveries that is not
+// being sent, and reports whether there was one; the caller holds d.mu.
+func (d *Dispatcher) forgetOldestOf(t *whTenant, n int) bool {
+	for i, it := range t.items[:max(n, 0)] {
 		if it.inFlight {
 			continue
 		}
