@@ -207,14 +207,33 @@ func (s *Sandbox) faults(next http.Handler) http.Handler {
 			r = r.WithContext(context.WithValue(r.Context(), callerKey, ci))
 		}
 		var f fault
-		if v := r.Header.Get(FaultHeader); v != "" {
+		asked := r.Header.Get(FaultHeader)
+		if asked != "" {
 			var err error
-			if f, err = parseFault(v, s.cfg.maxFaultWait); err != nil {
+			if f, err = parseFault(asked, s.cfg.maxFaultWait); err != nil {
 				s.writeOp(w, op, generated.ErrorCodeInvalidRequest, lang, err.Error())
 				return
 			}
 		} else {
 			f = s.dice.roll()
+		}
+		if f.kind == FaultDelay {
+			// A paused request holds a connection: the pauses under way
+			// are bounded per key and in all. Past them an asked delay is
+			// refused (nothing processed) and a rolled one is not applied.
+			ci, _ := r.Context().Value(callerKey).(callerInfo)
+			ok, why := s.delays.take(ci.secretKey)
+			switch {
+			case ok:
+				defer s.delays.give(ci.secretKey)
+			case asked != "":
+				w.Header().Set("Retry-After", "1")
+				s.writeOp(w, op, generated.ErrorCodeTooManyRequests, lang,
+					fmt.Sprintf("%s: %s (%d per key, %d in all); nothing was processed.", FaultHeader, why, maxDelaysPerKey, maxDelays))
+				return
+			default:
+				f = fault{}
+			}
 		}
 		switch f.kind {
 		case "":

@@ -1,10 +1,16 @@
 package sandbox_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
@@ -77,5 +83,56 @@ func TestHeavyKeysDoNotDropABystandersPendingDelivery(t *testing.T) {
 	}
 	if st := e.sb.WebhookStats(); st.Dropped == 0 {
 		t.Errorf("stats %+v: the hostile keys dropped none of their own", st)
+	}
+}
+
+// Requests asking for a delay hold their connections; a key may have only
+// a few paused at once (and the sandbox a quarter of its connections), so
+// delay=1m on every connection cannot keep everyone else waiting.
+func TestDelayFaultsUnderWayAreBounded(t *testing.T) {
+	e := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	for i := range 4 {
+		j, _ := json.Marshal(createBody(fmt.Sprintf("order-delayed-%d", i), 1000))
+		req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+"/v1/payments", bytes.NewReader(j))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", basic(e.key))
+		req.Header.Set(sandbox.FaultHeader, "delay=1m")
+		req.Header.Set("Idempotency-Key", fmt.Sprint("delayed-", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	for e.sb.InFlight() < 4 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	msg := e.fails(http.StatusTooManyRequests, generated.ErrorCodeTooManyRequests, "POST", "/v1/payments", createBody("order-delayed-5", 1000),
+		sandbox.FaultHeader, "delay=1m")
+	if !strings.Contains(msg, "delayed requests") {
+		t.Errorf("the refusal says %q", msg)
+	}
+	other := *e
+	other.key = "test_sk_anotherkey0000000000"
+	other.ok("POST", "/v1/payments", createBody("order-delayed-o", 1000), sandbox.FaultHeader, "delay=1ms")
+	cancel()
+	wg.Wait()
+	// The slots are given back once the paused requests end (their
+	// handlers finish after their clients went away): the key pauses again.
+	for i := 0; ; i++ {
+		resp, b := e.do("POST", "/v1/payments", createBody("order-delayed-6", 1000), sandbox.FaultHeader, "delay=1ms")
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if resp.StatusCode != http.StatusTooManyRequests || i > 400 {
+			t.Fatalf("after the paused requests ended: %d %s", resp.StatusCode, b)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

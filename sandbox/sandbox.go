@@ -140,6 +140,7 @@ type Sandbox struct {
 	counters faultCounters
 	dash     *sessions
 	rate     *rateLimiter
+	delays   *delaySlots // the delay faults under way
 	wh       *webhooks.Dispatcher
 	calls    *callLogs // each secret key's latest API calls
 	tail     *callTail // their followers (GET /sandbox/v1/logs)
@@ -185,13 +186,14 @@ func New(opts ...Option) (*Sandbox, error) {
 		return nil, err
 	}
 	s := &Sandbox{
-		Store: st,
-		cfg:   cfg,
-		spec:  sp,
-		idem:  newIdemCache(cfg.tenant, cfg.global),
-		dice:  newDice(cfg.faults, cfg.seed),
-		dash:  newSessions(),
-		rate:  newRateLimiter(cfg.rateLimit, cfg.clock),
+		Store:  st,
+		cfg:    cfg,
+		spec:   sp,
+		idem:   newIdemCache(cfg.tenant, cfg.global),
+		dice:   newDice(cfg.faults, cfg.seed),
+		dash:   newSessions(),
+		rate:   newRateLimiter(cfg.rateLimit, cfg.clock),
+		delays: newDelaySlots(),
 	}
 	s.calls = newCallLogs()
 	s.tail = newCallTail()
