@@ -136,3 +136,31 @@ func TestDelayFaultsUnderWayAreBounded(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Eighty keys, each under 1/64 of the sandbox's bound on payments, rotating
+// through it (each more recently active than a bystander that looks up its
+// payment every round) must not drain the bystander: of the few idlest
+// tenants, the one holding the most pays.
+func TestMediumKeysDoNotDrainAnActiveBystander(t *testing.T) {
+	global := sandbox.DefaultGlobalLimits
+	global.Payments = 640
+	e := setup(t, sandbox.WithGlobalLimits(global))
+	bystander := e.key
+	for i := range 5 {
+		e.ok("POST", "/v1/payments", createBody(fmt.Sprintf("order-bystander-%d", i), 1000))
+	}
+	for round := range 12 {
+		for k := range 80 {
+			e.key = fmt.Sprintf("test_sk_medium%02d", k)
+			e.ok("POST", "/v1/payments", createBody(fmt.Sprintf("order-medium-%02d-%02d", k, round), 1000))
+		}
+		e.key = bystander
+		e.ok("GET", "/v1/payments/orders/order-bystander-4", nil) // active every round
+		if n := len(e.sb.Payments(bystander)); n != 5 {
+			t.Fatalf("round %d: the bystander holds %d of its 5 payments", round, n)
+		}
+	}
+	if u := e.sb.Usage(); u.Payments > 640 {
+		t.Errorf("the sandbox holds %d payments, bound 640", u.Payments)
+	}
+}

@@ -289,11 +289,16 @@ func (b *Book) forgetOldest(t *tenant, keep *record, withCancels bool) bool {
 	return found
 }
 
+// idleWindow is how many of the idlest tenants makeRoom weighs against
+// each other to choose who pays the global excess.
+const idleWindow = 8
+
 // makeRoom forgets old payments until t (and the book) can take
 // addPayments more payments and addCancels more cancels; keep is never
 // forgotten. A tenant pays for its own excess; the global excess is paid by
 // t when it is heavy (its fair share of the bound, and 1/64 of it), else by the tenants
-// idle the longest (the far end of the activity list): a flood of new
+// idle the longest (the far end of the activity list; of its idleWindow
+// tenants, the one holding the most): a flood of new
 // tenants costs the idle ones their oldest payments, not the active ones,
 // and a few heavy tenants pay for themselves, not the light ones. Each payment is
 // forgotten at most once, so the cost is O(1) per payment added, amortized,
@@ -332,6 +337,17 @@ func (b *Book) makeRoom(t *tenant, keep *record, addPayments, addCancels int) {
 		}
 		if v == nil {
 			v = t
+		}
+		// Of the few idlest, the one holding the most pays (the idlest
+		// among equals): keys rotating through the bound, each under
+		// 1/64 of it, never drain a lighter tenant merely idler than all
+		// of them. A constant window, so making room stays O(1).
+		if v != t {
+			for w, i := v.newer, 1; w != nil && i < idleWindow; w, i = w.newer, i+1 {
+				if w != t && w.payments > v.payments {
+					v = w
+				}
+			}
 		}
 		if !b.forgetOldest(v, keep, false) {
 			if v == t {
