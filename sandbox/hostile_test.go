@@ -164,3 +164,32 @@ func TestMediumKeysDoNotDrainAnActiveBystander(t *testing.T) {
 		t.Errorf("the sandbox holds %d payments, bound 640", u.Payments)
 	}
 }
+
+// Keys each under 1/64 of the bound on idempotency answers, rotating
+// through it, must not forget the answer of a bystander's cancel that is
+// only a little idler than all of them.
+func TestMediumKeysDoNotForgetABystandersIdempotencyAnswer(t *testing.T) {
+	global := sandbox.DefaultGlobalLimits
+	global.IdempotencyKeys = 640
+	e := setup(t, sandbox.WithGlobalLimits(global))
+	p := e.paid("order-bystander-2", 15000)
+	cancel := "/v1/payments/" + p.PaymentKey + "/cancel"
+	body := map[string]any{"cancelReason": "returned", "cancelAmount": 1000}
+	e.ok("POST", cancel, body, "Idempotency-Key", "cancel-once")
+	bystander := e.key
+	for round := range 12 {
+		for k := range 80 {
+			e.key = fmt.Sprintf("test_sk_mediumidem%02d", k)
+			e.do("POST", "/v1/payments/confirm", map[string]any{"paymentKey": "nosuchpayment", "orderId": "order-nosuch", "amount": 1000},
+				"Idempotency-Key", fmt.Sprint("m-", round))
+		}
+		e.key = bystander
+		if round%2 == 1 { // active every other round, holding less than each of them
+			e.ok("POST", "/v1/payments", createBody(fmt.Sprintf("order-bystander-r%02d", round), 1000), "Idempotency-Key", fmt.Sprint("r-", round))
+		}
+	}
+	resp, _ := e.do("POST", cancel, body, "Idempotency-Key", "cancel-once")
+	if resp.Header.Get(sandbox.ReplayHeader) != "true" {
+		t.Errorf("the retry of the cancel is no replay (status %d): refunded twice", resp.StatusCode)
+	}
+}

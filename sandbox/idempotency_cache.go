@@ -186,11 +186,20 @@ func (c *idemCache) compact(t *idemTenant) {
 	}
 }
 
-// idlest returns the secret key idle the longest with an answered entry
-// to forget, other than t unless t is the only one; nil when none.
+// idlestBut returns the secret key idle the longest with an answered entry
+// to forget (of it and the idleWindow-1 keys after it, the one holding the
+// most), other than t unless t is the only one; nil when none.
 func (c *idemCache) idlestBut(t *idemTenant) *idemTenant {
 	for v := c.idlest; v != nil; v = v.newer {
 		if v != t && v.keys > v.inflight {
+			// Of the few idlest, the one holding the most pays, so keys
+			// rotating through the bound do not drain a lighter key that
+			// is only a little idler than all of them (as the book does).
+			for w, i := v.newer, 1; w != nil && i < idleWindow; w, i = w.newer, i+1 {
+				if w != t && w.keys-w.inflight > v.keys-v.inflight {
+					v = w
+				}
+			}
 			return v
 		}
 	}
@@ -222,6 +231,10 @@ func (c *idemCache) makeRoom(t *idemTenant, more int64) bool {
 	}
 	return true
 }
+
+// idleWindow is how many of the idlest secret keys are weighed against
+// each other to choose who forgets an answer past a global bound.
+const idleWindow = 8
 
 // payer returns the secret key that forgets an answer to make room over a
 // global bound for t: t itself when it is heavy and has an answer to
