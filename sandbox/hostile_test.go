@@ -193,3 +193,32 @@ func TestMediumKeysDoNotForgetABystandersIdempotencyAnswer(t *testing.T) {
 		t.Errorf("the retry of the cancel is no replay (status %d): refunded twice", resp.StatusCode)
 	}
 }
+
+// Eighty keys each under 1/64 of the bound on deliveries, rotating through
+// it, must not drop a bystander's delivery that waits for its retry: of the
+// few idlest keys, the one holding the most forgets.
+func TestManyKeysDoNotDropABystandersPendingDelivery(t *testing.T) {
+	t.Parallel()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // connections are refused from now on
+	e := hooked(t, sandbox.WithWebhookLimits(16, 1024))
+	e.register(deadURL)
+	e.paid("order-bystander-wh2", 1000)
+	e.settle("retried", attempts(1))
+	for i := range 80 {
+		h := *e
+		h.key = fmt.Sprintf("test_sk_manywh%02d", i)
+		h.register(deadURL)
+	}
+	for i := range 80 * 14 {
+		h := *e
+		h.key = fmt.Sprintf("test_sk_manywh%02d", i%80)
+		if resp, b := h.do("POST", "/sandbox/v1/triggers/payment.done", nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("trigger: %d %s", resp.StatusCode, b)
+		}
+	}
+	if ds := e.sb.WebhookDeliveries(e.key, ""); len(ds) != 1 || ds[0].State != sandbox.WebhookPending {
+		t.Errorf("the bystander's deliveries after the flood: %d, want its one delivery still pending", len(ds))
+	}
+}

@@ -59,6 +59,9 @@ const (
 	webhookInFlightPerKey = 2
 	webhookInFlight       = 64
 	webhookInFlightMax    = 512
+	// idleWindow is how many of the idlest keys are weighed against each
+	// other to choose whose delivery goes past the bound.
+	idleWindow = 8
 	// maxWebhookTenants bounds the keys with a registered URL or deliveries;
 	// past it an idle one (nothing waiting) is forgotten.
 	maxWebhookTenants = 100_000
@@ -496,7 +499,8 @@ func (d *Dispatcher) tenant(key string) *whTenant {
 
 // trim keeps t within its limit and the sandbox within its own, forgetting
 // the oldest deliveries that are not being sent, the global excess from t
-// when it holds its fair share, else from the keys idle the longest (O(1) per delivery, amortized, whatever the number
+// when it holds its fair share, else from the keys idle the longest (of
+// the idleWindow idlest, the one holding the most) (O(1) per delivery, amortized, whatever the number
 // of keys); the caller holds d.mu.
 func (d *Dispatcher) trim(t *whTenant) {
 	for len(t.items) > d.perKey && d.forgetOlder(t) {
@@ -509,7 +513,17 @@ func (d *Dispatcher) trim(t *whTenant) {
 		if n := len(t.items); n*d.holders >= d.total && n*64 >= d.total && d.forgetOlder(t) {
 			continue
 		}
+		// Of the few idlest, the one holding the most pays, so keys each
+		// under 1/64 of the bound, rotating through it, do not drain a
+		// lighter key only a little idler than all of them.
 		v := d.idlest
+		if v != nil {
+			for w, i := v.newer, 1; w != nil && i < idleWindow; w, i = w.newer, i+1 {
+				if len(w.items) > len(v.items) {
+					v = w
+				}
+			}
+		}
 		for v != nil && !(v != t && d.forgetOldest(v) || v == t && d.forgetOlder(t)) {
 			v = v.newer // its deliveries are all being sent
 		}
