@@ -193,6 +193,11 @@ type whTenant struct {
 	// global excess; linked says whether it is in the list.
 	newer, older *whTenant
 	linked       bool
+	// useNewer and useOlder link every key the dispatcher knows, from the
+	// one registered or enqueued for last (Dispatcher.useNewest) to the
+	// one unused the longest, which is forgotten first past
+	// maxWebhookTenants.
+	useNewer, useOlder *whTenant
 }
 
 type whHeap []*whItem
@@ -232,6 +237,10 @@ type Dispatcher struct {
 	// deliveries.
 	active, idlest *whTenant
 	holders        int // the keys in that list
+	// useNewest and useIdlest are the ends of the list of every key by
+	// use; maxTenants bounds the keys (maxWebhookTenants).
+	useNewest, useIdlest *whTenant
+	maxTenants           int
 	queue          whHeap
 	items          int
 	inFlight       int
@@ -298,7 +307,7 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	return &Dispatcher{
 		clock: cfg.Clock, offset: cfg.Offset, moved: cfg.Moved, client: cfg.Client, targets: cfg.Targets, listen: NewHub(), scale: scale, defaultURL: cfg.DefaultURL,
 		perKey: perKey, total: total,
-		tenants: map[string]*whTenant{},
+		tenants: map[string]*whTenant{}, maxTenants: maxWebhookTenants,
 		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x3eb400c)),
 		rates:   cfg.Rates,
 		wake:    make(chan struct{}, 1),
@@ -480,21 +489,57 @@ func (d *Dispatcher) id() string {
 func (d *Dispatcher) tenant(key string) *whTenant {
 	t := d.tenants[key]
 	if t != nil {
+		d.touchUse(t)
 		return t
 	}
-	if len(d.tenants) >= maxWebhookTenants {
-		for k, o := range d.tenants {
+	if len(d.tenants) >= d.maxTenants {
+		// The key unused the longest with nothing waiting goes (not one
+		// at random: a bystander that registered its URL a moment ago
+		// keeps it whatever the number of keys registering after it).
+		for o := d.useIdlest; o != nil; o = o.useNewer {
 			if o.pending == 0 && o.inFlight == 0 {
 				d.items -= len(o.items)
 				d.unlink(o)
-				delete(d.tenants, k)
+				d.unlinkUse(o)
+				delete(d.tenants, o.key)
 				break
 			}
 		}
 	}
 	t = &whTenant{key: key}
 	d.tenants[key] = t
+	d.touchUse(t)
 	return t
+}
+
+// touchUse moves t to the newest end of the list by use; the caller holds d.mu.
+func (d *Dispatcher) touchUse(t *whTenant) {
+	if d.useNewest == t {
+		return
+	}
+	d.unlinkUse(t)
+	t.useOlder = d.useNewest
+	if d.useNewest != nil {
+		d.useNewest.useNewer = t
+	}
+	d.useNewest = t
+	if d.useIdlest == nil {
+		d.useIdlest = t
+	}
+}
+
+func (d *Dispatcher) unlinkUse(t *whTenant) {
+	if t.useNewer != nil {
+		t.useNewer.useOlder = t.useOlder
+	} else if d.useNewest == t {
+		d.useNewest = t.useOlder
+	}
+	if t.useOlder != nil {
+		t.useOlder.useNewer = t.useNewer
+	} else if d.useIdlest == t {
+		d.useIdlest = t.useNewer
+	}
+	t.useNewer, t.useOlder = nil, nil
 }
 
 // trim keeps t within its limit and the sandbox within its own, forgetting
@@ -849,6 +894,7 @@ func (d *Dispatcher) Forget(key string) {
 	for d.forgetOldest(t) {
 	}
 	if t.url == "" && len(t.items) == 0 {
+		d.unlinkUse(t)
 		delete(d.tenants, key)
 	}
 }
