@@ -241,18 +241,18 @@ type Dispatcher struct {
 	// use; maxTenants bounds the keys (maxWebhookTenants).
 	useNewest, useIdlest *whTenant
 	maxTenants           int
-	queue          whHeap
-	items          int
-	inFlight       int
-	rng            *rand.Rand
-	rates          FaultRates
-	stats          Stats
-	started        bool
-	closed         bool
-	wake           chan struct{}
-	stop           chan struct{}
-	loopDone       chan struct{}
-	attempts       sync.WaitGroup
+	queue                whHeap
+	items                int
+	inFlight             int
+	rng                  *rand.Rand
+	rates                FaultRates
+	stats                Stats
+	started              bool
+	closed               bool
+	wake                 chan struct{}
+	stop                 chan struct{}
+	loopDone             chan struct{}
+	attempts             sync.WaitGroup
 
 	// sweep applies the time-driven transitions to every payment (the
 	// store's), so that an expiry is announced without a look-up; the
@@ -308,11 +308,11 @@ func NewDispatcher(cfg Config) *Dispatcher {
 		clock: cfg.Clock, offset: cfg.Offset, moved: cfg.Moved, client: cfg.Client, targets: cfg.Targets, listen: NewHub(), scale: scale, defaultURL: cfg.DefaultURL,
 		perKey: perKey, total: total,
 		tenants: map[string]*whTenant{}, maxTenants: maxWebhookTenants,
-		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x3eb400c)),
-		rates:   cfg.Rates,
-		wake:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
-		sweep:   cfg.Sweep,
+		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x3eb400c)),
+		rates: cfg.Rates,
+		wake:  make(chan struct{}, 1),
+		stop:  make(chan struct{}),
+		sweep: cfg.Sweep,
 	}
 }
 
