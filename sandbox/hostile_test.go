@@ -1,12 +1,14 @@
 package sandbox_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -220,5 +222,35 @@ func TestManyKeysDoNotDropABystandersPendingDelivery(t *testing.T) {
 	}
 	if ds := e.sb.WebhookDeliveries(e.key, ""); len(ds) != 1 || ds[0].State != sandbox.WebhookPending {
 		t.Errorf("the bystander's deliveries after the flood: %d, want its one delivery still pending", len(ds))
+	}
+}
+
+// A dashboard's stream of calls ends when its session is signed out: a
+// stolen cookie's open stream does not keep reading the key's calls after
+// its owner signed out.
+func TestDashboardStreamEndsAtLogout(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	direct := httptest.NewServer(e.sb.Handler())
+	t.Cleanup(direct.Close)
+	e.srv = direct
+	b := e.signIn(e.key)
+	req, _ := http.NewRequest("GET", e.srv.URL+"/sandbox/dashboard/logs", nil)
+	sresp, err := b.hc.Do(req)
+	if err != nil || sresp.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", err, sresp)
+	}
+	t.Cleanup(func() { sresp.Body.Close() })
+	s := &sse{resp: sresp, sc: bufio.NewScanner(sresp.Body)}
+	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-before-logout", nil)
+	if ev, data := s.next(t); ev != "rows" || !strings.Contains(data, "order-before-logout") {
+		t.Fatalf("before the logout: %s %s", ev, data)
+	}
+	if resp, _ := b.post("/sandbox/dashboard/logout", url.Values{"csrf": {b.csrf()}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-after-logout", nil)
+	if ev, data := s.next(t); ev != "end" || strings.Contains(data, "order-after-logout") {
+		t.Errorf("after the logout the stream sent %s %s, want its end", ev, data)
 	}
 }

@@ -25,7 +25,7 @@ const dashboardLogsPath = dashboardPath + "/logs"
 // replaced it). With Last-Event-ID, the calls the log still holds after
 // that seq come first.
 func (s *Sandbox) logsHandler(w http.ResponseWriter, r *http.Request, ci callerInfo) {
-	s.streamCalls(w, r, ci.secretKey, apiEvent)
+	s.streamCalls(w, r, ci.secretKey, apiEvent, nil)
 }
 
 // apiEvent is a call as GET /sandbox/v1/logs sends it: an event "call"
@@ -53,15 +53,19 @@ func (s *Sandbox) dashLogs(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(s, w, r, http.MethodGet)
 		return
 	}
-	key, _, ok := s.dash.keyOf(r)
+	key, tok, ok := s.dash.keyOf(r)
 	if !ok {
 		s.writeError(w, http.StatusUnauthorized, generated.ErrorCodeUnauthorizedKey, langOf(r), "Sign in to the dashboard first.")
 		return
 	}
-	s.streamCalls(w, r, key, rowEvent)
+	// The stream lives as long as its session: signed out (or forgotten),
+	// it ends before sending another call.
+	s.streamCalls(w, r, key, rowEvent, func() bool { return s.dash.valid(tok) })
 }
 
-func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string, render func(Call) (string, []byte)) {
+// streamCalls streams key's calls; alive, when set, is asked before each
+// event, and the stream ends once it says no.
+func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string, render func(Call) (string, []byte), alive func() bool) {
 	lang := langOf(r)
 	filter, err := parseCallFilter(r.URL.Query().Get("status"), r.URL.Query().Get("path"))
 	if err != nil {
@@ -116,9 +120,19 @@ func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string
 	defer life.Stop()
 	beat := time.NewTicker(tailHeartbeat)
 	defer beat.Stop()
+	signedOut := func() bool {
+		if alive == nil || alive() {
+			return false
+		}
+		send("event: end\ndata: {\"reason\":\"the dashboard's session was signed out\"}\n\n")
+		return true
+	}
 	for {
 		select {
 		case c := <-f.calls:
+			if signedOut() {
+				return
+			}
 			if n := s.tail.takeLost(f); n > 0 && !send("event: lost\ndata: {\"lost\":%d}\n\n", n) {
 				return
 			}
@@ -129,7 +143,7 @@ func (s *Sandbox) streamCalls(w http.ResponseWriter, r *http.Request, key string
 				return
 			}
 		case <-beat.C:
-			if !send(": idle\n\n") {
+			if signedOut() || !send(": idle\n\n") {
 				return
 			}
 		case <-life.C:

@@ -178,6 +178,14 @@ func (ss *sessions) keyOf(r *http.Request) (key, tok string, ok bool) {
 	return se.key, se.tok, true
 }
 
+// valid reports whether tok is a session still signed in (without marking
+// it used: a stream open in a tab is not a use).
+func (ss *sessions) valid(tok string) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.byTok[tok] != nil
+}
+
 func (ss *sessions) csrf(tok string) string { return ss.mac("csrf", tok) }
 
 // checkCSRF reports whether the form's token is the session's.
