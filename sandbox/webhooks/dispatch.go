@@ -177,6 +177,8 @@ type whItem struct {
 	// launchOff is how far its key's clock ran ahead when its attempt
 	// started: a move of the clock during the attempt counts for its retry.
 	launchOff time.Duration
+	// signKey, when set, signs every attempt (signed.go).
+	signKey []byte
 }
 
 type whTenant struct {
@@ -708,6 +710,9 @@ func (d *Dispatcher) post(it *whItem, retried int, dup bool) Attempt {
 		openapi.HeaderWebhookTransmissionID:           it.d.TransmissionID,
 		openapi.HeaderWebhookTransmissionTime:         at.In(tosstime.Seoul).Format(time.RFC3339),
 		openapi.HeaderWebhookTransmissionRetriedCount: strconv.Itoa(retried),
+	}
+	if it.signKey != nil {
+		headers[openapi.HeaderWebhookSignature] = sign(it.d.Body, headers[openapi.HeaderWebhookTransmissionTime], it.signKey)
 	}
 	if it.d.URL == ListenURL {
 		ans, err := d.listen.deliver(&pulled{
