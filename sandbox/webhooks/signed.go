@@ -25,7 +25,7 @@ func sign(body []byte, transmissionTime string, key []byte) string {
 }
 
 // EnqueueEvent puts one delivery of eventType with body in key's outbox,
-// signed with signKey on each attempt when signKey is not nil, under fault
+// signed with signKey on each attempt when signKey is not empty, under fault
 // (a random one when zero). It answers the delivery as queued, and false
 // when key's webhooks go nowhere. It never blocks on I/O.
 func (d *Dispatcher) EnqueueEvent(key, eventType string, body []byte, signKey []byte, fault Fault) (Delivery, bool) {
@@ -47,10 +47,7 @@ func (d *Dispatcher) EnqueueEvent(key, eventType string, body []byte, signKey []
 			URL: u, Body: append([]byte(nil), body...), State: Pending, Faults: f.names(), Attempts: []Attempt{},
 		},
 		tenant: t, due: now.Add(f.Delay), index: -1, held: f.OutOfOrder, dup: f.Duplicate,
-		signKey: append([]byte(nil), signKey...),
-	}
-	if signKey == nil {
-		it.signKey = nil
+		signKey: append([]byte(nil), signKey...), // nil when signKey is empty: unsigned
 	}
 	if it.held {
 		it.due = now.Add(d.scaled(webhookFaultHold))
