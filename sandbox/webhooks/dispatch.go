@@ -128,7 +128,8 @@ type Delivery struct {
 	// TransmissionID is the tosspayments-webhook-transmission-id, the same
 	// on every attempt.
 	TransmissionID string `json:"transmissionId"`
-	// EventType is PAYMENT_STATUS_CHANGED or DEPOSIT_CALLBACK.
+	// EventType is the event type: PAYMENT_STATUS_CHANGED, DEPOSIT_CALLBACK,
+	// BILLING_DELETED, or that of an event given whole (EnqueueEvent).
 	EventType string `json:"eventType"`
 	// EventSeq is the Seq of the payments.Event the delivery announces.
 	EventSeq   uint64                  `json:"eventSeq"`
