@@ -49,6 +49,7 @@ func (s *Sandbox) controls(mux *http.ServeMux) {
 	mux.HandleFunc(WebhookDeliveriesPath+"/{id}", s.authed([]string{http.MethodGet}, s.webhookDeliveryHandler))
 	mux.HandleFunc(WebhookDeliveriesPath+"/{id}/resend", s.authed([]string{http.MethodPost}, s.webhookResendHandler))
 	mux.HandleFunc(LogsPath, s.authed([]string{http.MethodGet}, s.logsHandler))
+	mux.HandleFunc(SecurityKeyPath, s.authed([]string{http.MethodGet}, s.securityKeyHandler))
 	mux.HandleFunc(dashboardLogsPath, s.dashLogs)
 	mux.HandleFunc("GET "+dashboardPath+"/live.js", s.dashLiveJS)
 }

@@ -52,6 +52,9 @@ type TriggerResult struct {
 	// BillingKey is the billing key a billing trigger issued.
 	BillingKey string             `json:"billingKey,omitempty"`
 	Deliveries []TriggeredWebhook `json:"deliveries"`
+	// SecurityKey is the key's security key, which signed the deliveries
+	// of a payout trigger (SecurityKey).
+	SecurityKey string `json:"securityKey,omitempty"`
 }
 
 // TriggeredWebhook names one delivery a trigger queued.
@@ -106,6 +109,15 @@ var triggers = []Trigger{
 		}},
 	{Event: "billing.charged", Makes: "a card registered for a customer, its billing key issued and charged: a BILLING payment, DONE",
 		Webhooks: "none (W1: billing payments get none)", run: func(s *Sandbox, r *triggerRun) error { return r.billingCharge(s) }},
+	// triggers_events.go: the events that announce no payment.
+	{Event: "method.updated", Makes: "a BrandPay customer's card method ENABLED (no payment)",
+		Webhooks: WebhookMethodUpdated + " (unsigned)", run: func(s *Sandbox, r *triggerRun) error { return r.methodUpdated(s) }},
+	{Event: "customer.status-changed", Makes: "a BrandPay customer's status PASSWORD_CHANGED (no payment)",
+		Webhooks: WebhookCustomerStatusChanged + " (unsigned)", run: func(s *Sandbox, r *triggerRun) error { return r.customerStatusChanged(s) }},
+	{Event: "payout.changed", Makes: "a payout of 15,000 to a seller COMPLETED (no payment)",
+		Webhooks: WebhookPayoutChanged + ", signed with the key's security key (GET " + SecurityKeyPath + ")", run: func(s *Sandbox, r *triggerRun) error { return r.payoutChanged(s) }},
+	{Event: "seller.changed", Makes: "a seller APPROVED for payouts (no payment)",
+		Webhooks: WebhookSellerChanged + ", signed with the key's security key (GET " + SecurityKeyPath + ")", run: func(s *Sandbox, r *triggerRun) error { return r.sellerChanged(s) }},
 }
 
 // triggerOf returns the trigger named event, or nil.
@@ -132,6 +144,10 @@ type triggerRun struct {
 	method  generated.CreatePaymentMethod
 	// billingKey is the billing key a billing trigger issued.
 	billingKey string
+	// sent are the deliveries of an event that announces no payment, and
+	// securityKey the key that signed them.
+	sent        []TriggeredWebhook
+	securityKey string
 }
 
 // then runs steps after err, stopping at the first error.
@@ -244,7 +260,7 @@ func (s *Sandbox) Trigger(c Caller, event string) (TriggerResult, error) {
 	}
 	r := &triggerRun{c: c}
 	err := t.run(s, r)
-	res := TriggerResult{Event: event, Payments: []TriggeredPayment{}, Deliveries: []TriggeredWebhook{}, BillingKey: r.billingKey}
+	res := TriggerResult{Event: event, Payments: []TriggeredPayment{}, Deliveries: append([]TriggeredWebhook{}, r.sent...), BillingKey: r.billingKey, SecurityKey: r.securityKey}
 	if r.key != "" {
 		if p, ok := s.lookup(c.SecretKey, r.key); ok {
 			res.Payments = append(res.Payments, triggered(p))

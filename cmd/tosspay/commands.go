@@ -79,6 +79,10 @@ func init() {
 			run: runTrigger, synopsis: "EVENT [--json]",
 		},
 		{
+			name: "security-key", summary: "the key's payout security key, which signs its payout.changed and seller.changed webhooks",
+			run: runSecurityKey, synopsis: "[--json]",
+		},
+		{
 			name: "webhooks list", summary: "the key's webhook deliveries in the sandbox, with their last answers",
 			run: runWebhooksList, synopsis: "[--payment-key K] [--json]",
 		},

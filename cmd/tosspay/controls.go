@@ -240,6 +240,9 @@ func runTrigger(ctx context.Context, args []string, e env) int {
 	if res.BillingKey != "" {
 		fmt.Fprintf(tw, "  billing key\t%s\n", res.BillingKey)
 	}
+	if res.SecurityKey != "" {
+		fmt.Fprintf(tw, "  signed with\tsecurity key %s\n", res.SecurityKey)
+	}
 	for _, d := range res.Deliveries {
 		fmt.Fprintf(tw, "  webhook\t%s\t%s\t%s\n", d.ID, d.EventType, d.Status)
 	}

@@ -100,6 +100,7 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "Toss Payments sandbox listening\n")
 	fmt.Fprintf(e.stdout, "  base URL:  %s\n", base)
 	fmt.Fprintf(e.stdout, "  test key:  %s   (Authorization: Basic base64(key + \":\"))\n", sandbox.TestSecretKey)
+	fmt.Fprintf(e.stdout, "  security key: %s   (signs the test key's payout webhooks; any key's: GET %s%s)\n", sb.SecurityKey(sandbox.TestSecretKey), base, sandbox.SecurityKeyPath)
 	fmt.Fprintf(e.stdout, "  spec:      %s/openapi.yaml  (and /openapi.json)\n", base)
 	fmt.Fprintf(e.stdout, "  dashboard: %s/sandbox/dashboard  (sign in with the test key)\n", base)
 	if randomKeys {

@@ -131,7 +131,8 @@ type Delivery struct {
 	// TransmissionID is the tosspayments-webhook-transmission-id, the same
 	// on every attempt.
 	TransmissionID string `json:"transmissionId"`
-	// EventType is PAYMENT_STATUS_CHANGED or DEPOSIT_CALLBACK.
+	// EventType is the event type: PAYMENT_STATUS_CHANGED, DEPOSIT_CALLBACK,
+	// BILLING_DELETED, or that of an event given whole (EnqueueEvent).
 	EventType string `json:"eventType"`
 	// EventSeq is the Seq of the payments.Event the delivery announces.
 	EventSeq   uint64                  `json:"eventSeq"`
@@ -180,6 +181,8 @@ type whItem struct {
 	// launchOff is how far its key's clock ran ahead when its attempt
 	// started: a move of the clock during the attempt counts for its retry.
 	launchOff time.Duration
+	// signKey, when set, signs every attempt (signed.go).
+	signKey []byte
 }
 
 type whTenant struct {
@@ -785,6 +788,9 @@ func (d *Dispatcher) post(it *whItem, retried int, dup bool) Attempt {
 		openapi.HeaderWebhookTransmissionID:           it.d.TransmissionID,
 		openapi.HeaderWebhookTransmissionTime:         at.In(tosstime.Seoul).Format(time.RFC3339),
 		openapi.HeaderWebhookTransmissionRetriedCount: strconv.Itoa(retried),
+	}
+	if it.signKey != nil {
+		headers[openapi.HeaderWebhookSignature] = sign(it.d.Body, headers[openapi.HeaderWebhookTransmissionTime], it.signKey)
 	}
 	if it.d.URL == ListenURL {
 		ans, err := d.listen.deliver(&pulled{

@@ -79,7 +79,7 @@ func (d *Dispatcher) Resend(key, id string) (Delivery, error) {
 			EventType:      src.d.EventType, EventSeq: src.d.EventSeq, PaymentKey: src.d.PaymentKey, OrderID: src.d.OrderID,
 			Status: src.d.Status, URL: u, Body: src.d.Body, State: Pending, ResentFrom: src.d.TransmissionID, Attempts: []Attempt{},
 		},
-		tenant: t, due: d.clock.Now(), index: -1,
+		tenant: t, due: d.clock.Now(), index: -1, signKey: src.signKey,
 	}
 	d.stats.Enqueued++
 	t.items = append(t.items, it)
