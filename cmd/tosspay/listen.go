@@ -11,12 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
@@ -277,35 +274,6 @@ func forwardHeaders(h http.Header, sent map[string]string) {
 // validHeaderValue refuses control characters (CR, LF, NUL...) in a value.
 func validHeaderValue(v string) bool {
 	return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f })
-}
-
-// maxPrinted is how many characters of a value from the body or the
-// headers a printed line shows.
-const maxPrinted = 64
-
-// printable is s as the terminal may show it: every control or format
-// character (escape sequences, bidirectional overrides, NUL...) and every
-// invalid byte written as an escape, and at most maxPrinted characters.
-func printable(s string) string {
-	var b strings.Builder
-	n := 0
-	for i, r := range s {
-		if n == maxPrinted {
-			b.WriteString("…")
-			break
-		}
-		n++
-		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case !unicode.IsPrint(r) || r == '\\':
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // describeAttempt is the line printed for an attempt: its event, the order

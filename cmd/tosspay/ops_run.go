@@ -165,7 +165,8 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "tosspay %s: %v\n", c.name, err)
 		return exitAPI
 	}
-	fmt.Fprintf(e.stdout, "%s\n", out)
+	text, _ := jsonForTerminal(out) // valid: json.MarshalIndent wrote it
+	fmt.Fprintf(e.stdout, "%s\n", text)
 	if meta != nil && meta.Reconciled {
 		// The answer was not the call's own: say so, once, on stderr.
 		status := "as printed"
