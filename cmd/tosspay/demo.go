@@ -46,12 +46,12 @@ func (s *story) row(call, result, detail string, ok bool) {
 		mark = "FAIL"
 		s.failed++
 	}
-	fmt.Fprintf(s.tw, "%d\t%s\t%s\t%s\t%s\n", s.n, call, result, mark, detail)
+	fmt.Fprintf(s.tw, "%d\t%s\t%s\t%s\t%s\n", s.n, call, printableText(result, 80), mark, printableText(detail, 300))
 }
 
 func (s *story) skip(call, why string) {
 	s.n++
-	fmt.Fprintf(s.tw, "%d\t%s\t%s\t%s\t%s\n", s.n, call, "-", "skipped", why)
+	fmt.Fprintf(s.tw, "%d\t%s\t%s\t%s\t%s\n", s.n, call, "-", "skipped", printableText(why, 300))
 }
 
 func errResult(err error) string {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"text/tabwriter"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
@@ -201,4 +202,19 @@ func TestLogsTailIgnoresAnUnsendableID(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestDemoRowsSanitised: every row of "tosspay demo" (against
+// --base-url, the server's statuses, codes and account numbers fill them)
+// is printed sanitised, a tab included (it would shift the columns).
+func TestDemoRowsSanitised(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	s := &story{tw: tabwriter.NewWriter(&out, 0, 0, 2, ' ', 0)}
+	s.row("step", hostile+"\t", "account "+hostile, true)
+	s.skip("step", hostile)
+	_ = s.tw.Flush()
+	if bad := terminalUnsafe(out.String()); bad != "" || strings.Count(out.String(), "\t") != 0 {
+		t.Errorf("demo printed %s: %q", bad, out.String())
+	}
 }
