@@ -453,3 +453,26 @@ func TestLogsResume(t *testing.T) {
 		}
 	}
 }
+
+// TestLogsShortenBillingKey: a call on /v1/billing/{billingKey} is
+// streamed with the billing key's first six characters and "…" (the log
+// never holds the key itself), not as a path hidden for its "…".
+func TestLogsShortenBillingKey(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	direct := httptest.NewServer(e.sb.Handler())
+	t.Cleanup(direct.Close)
+	e.srv = direct
+	resp, b := e.do("POST", sandbox.TriggerPath("billing.charged"), nil)
+	var res sandbox.TriggerResult
+	if resp.StatusCode != 200 || json.Unmarshal(b, &res) != nil || len(res.BillingKey) < 20 {
+		t.Fatalf("trigger: %d %s", resp.StatusCode, b)
+	}
+	all := e.follow("")
+	e.do("POST", "/v1/billing/"+res.BillingKey, map[string]any{"customerKey": "someone-else", "amount": 100, "orderId": "order-logs-bk", "orderName": "x"})
+	_, data := all.next(t)
+	var c sandbox.LoggedCall
+	if json.Unmarshal([]byte(data), &c) != nil || c.Path != "/v1/billing/"+res.BillingKey[:6]+"…" || strings.Contains(data, res.BillingKey) {
+		t.Errorf("streamed %s", data)
+	}
+}
