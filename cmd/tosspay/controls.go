@@ -44,20 +44,38 @@ func newControl(name string, e env) *control {
 	return c
 }
 
-// parse reads the leading words, then the flags; it returns -1 to go on,
-// or the exit status. help adds to the command's help.
+// parse reads the words (the subcommand's arguments) and the flags, in
+// any order ("trigger --json payment.done" as "trigger payment.done
+// --json"; after "--" everything is a word); it returns -1 to go on, or
+// the exit status. help adds to the command's help.
 func (c *control) parse(args []string, help func(io.Writer)) int {
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		c.words, args = append(c.words, args[0]), args[1:]
-	}
-	code := parseFlags(c.fs, c.name, args, c.e, func(w io.Writer) {
-		printRunHelp(w, c.name, c.fs)
-		if help != nil {
-			help(w)
+	c.fs.SetOutput(io.Discard)
+	c.fs.Usage = func() {}
+	for len(args) > 0 {
+		if !strings.HasPrefix(args[0], "-") {
+			c.words, args = append(c.words, args[0]), args[1:]
+			continue
 		}
-	})
-	if code >= 0 {
-		return code
+		code := flagsParsed(c.fs.Parse(args), c.name, c.e, func(w io.Writer) {
+			printRunHelp(w, c.name, c.fs)
+			if help != nil {
+				help(w)
+			}
+		})
+		if code >= 0 {
+			return code
+		}
+		rest := c.fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			c.words = append(c.words, rest...)
+			break
+		}
+		args = rest
+	}
+	for _, w := range c.words {
+		if w == "" {
+			return c.usageError("an empty argument; want %s", c.synopsis())
+		}
 	}
 	if *c.base == "" {
 		*c.base = c.e.getenv("TOSS_BASE_URL")

@@ -31,7 +31,19 @@ func hint(name string) string {
 func parseFlags(fs *flag.FlagSet, name string, args []string, e env, help func(io.Writer)) int {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	err := fs.Parse(args)
+	if code := flagsParsed(fs.Parse(args), name, e, help); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		unexpectedArg(e, name, args, fs)
+		return exitUsage
+	}
+	return -1
+}
+
+// flagsParsed reports what fs.Parse returned: the help (exit 0), an error
+// (exit 2), or -1 to go on.
+func flagsParsed(err error, name string, e env, help func(io.Writer)) int {
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		help(e.stdout)
@@ -40,9 +52,6 @@ func parseFlags(fs *flag.FlagSet, name string, args []string, e env, help func(i
 		// The flag package names flags with one dash; the help uses two.
 		msg := strings.Replace(err.Error(), " -", " --", 1)
 		fmt.Fprintf(e.stderr, "tosspay %s: %s\n%s\n", name, msg, hint(name))
-		return exitUsage
-	case fs.NArg() > 0:
-		unexpectedArg(e, name, args, fs)
 		return exitUsage
 	}
 	return -1
