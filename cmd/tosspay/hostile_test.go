@@ -218,3 +218,33 @@ func TestDemoRowsSanitised(t *testing.T) {
 		t.Errorf("demo printed %s: %q", bad, out.String())
 	}
 }
+
+// TestLogsTailBoundsARefusal: the error answer of a server refusing the
+// stream is read to at most 64 KiB (it was decoded whole: an endless one
+// took all the memory), and its message is still printed when it fits.
+func TestLogsTailBoundsARefusal(t *testing.T) {
+	t.Parallel()
+	const endless = 64 << 20
+	wrote := make(chan int, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		n, _ := fmt.Fprint(w, `{"code":"X","message":"`)
+		chunk := []byte(strings.Repeat("a", 64<<10))
+		for n < endless {
+			m, err := w.Write(chunk)
+			n += m
+			if err != nil {
+				break
+			}
+		}
+		wrote <- n
+	}))
+	defer srv.Close()
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	if code, _, errs := runCmd(t, vars, "logs", "tail"); code != exitAPI || !strings.Contains(errs, "400") {
+		t.Errorf("exit %d: %q", code, errs)
+	}
+	if n := <-wrote; n >= endless {
+		t.Errorf("the whole answer (%d bytes) was read", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -90,7 +91,7 @@ func (c *control) stream(ctx context.Context, hc *http.Client, u string, last *s
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		var te struct{ Code, Message string }
-		_ = json.NewDecoder(resp.Body).Decode(&te)
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&te)
 		fmt.Fprintf(c.e.stderr, "tosspay logs: %d %s: %s\n", resp.StatusCode, printableText(te.Code, 64), printableText(te.Message, 400))
 		if resp.StatusCode == http.StatusTooManyRequests && !first {
 			return -1, nil
