@@ -73,7 +73,7 @@ func runListen(ctx context.Context, args []string, e env) int {
 		// a listener that is gone.
 		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if previous != "" && deadLocalURL(previous) {
+		if previous != "" && deadLocalURL(l.base, previous) {
 			// A URL on this machine that nothing listens on any more (the
 			// app of an earlier run): restored, it would hold the key's
 			// webhooks in retries for days.
@@ -106,15 +106,21 @@ func runListen(ctx context.Context, args []string, e env) int {
 func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // deadLocalURL reports whether u names a port on this machine (localhost
-// or a loopback address) that refuses connections. A URL elsewhere is
-// never judged from here.
-func deadLocalURL(u string) bool {
+// or a loopback address) that refuses connections, when the sandbox at
+// base is on this machine too. A URL elsewhere is never judged from here,
+// nor one a sandbox elsewhere answered (its loopback is not ours; and a
+// server would learn from the restore whether a port of ours is open).
+func deadLocalURL(base, u string) bool {
+	b, err := url.Parse(base)
+	if err != nil || !loopbackHost(b.Hostname()) {
+		return false
+	}
 	p, err := url.Parse(u)
 	if err != nil {
 		return false
 	}
 	host := p.Hostname()
-	if ip := net.ParseIP(host); !(host == "localhost" || ip != nil && ip.IsLoopback()) {
+	if !loopbackHost(host) {
 		return false
 	}
 	port := p.Port()
@@ -127,6 +133,12 @@ func deadLocalURL(u string) bool {
 	}
 	c.Close()
 	return false
+}
+
+// loopbackHost reports whether host is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 type listener struct {

@@ -45,7 +45,7 @@ func TestSecondConfirmSaysSettled(t *testing.T) {
 // TestListenDropsADeadURL: a key whose own webhook URL is a port on this
 // machine that nothing listens on any more gets no URL back when "tosspay
 // listen" stops (it would hold the key's webhooks in retries), and is told
-// so; deadLocalURL judges only local URLs.
+// so; deadLocalURL judges only local URLs of a sandbox on this machine.
 func TestListenDropsADeadURL(t *testing.T) {
 	t.Parallel()
 	alive := httptest.NewServer(nil)
@@ -57,8 +57,13 @@ func TestListenDropsADeadURL(t *testing.T) {
 	gone := httptest.NewServer(nil) // made last, so that no server here takes its port
 	dead := gone.URL + "/webhooks"
 	gone.Close()
-	if !deadLocalURL(dead) || deadLocalURL(alive.URL) || deadLocalURL("https://example.com:1/hook") || deadLocalURL("::") {
+	if !deadLocalURL(srv.URL, dead) || deadLocalURL(srv.URL, alive.URL) || deadLocalURL(srv.URL, "https://example.com:1/hook") || deadLocalURL(srv.URL, "::") {
 		t.Fatal("deadLocalURL misjudges")
+	}
+	// A sandbox elsewhere: its loopback URL is not judged from here (nor
+	// does it learn whether a port here is open).
+	if deadLocalURL("https://sandbox.example", dead) || deadLocalURL("http://192.0.2.1:8080", dead) {
+		t.Fatal("deadLocalURL judged a remote sandbox's URL")
 	}
 	if err := sb.SetWebhookURL(sandbox.TestSecretKey, dead); err != nil {
 		t.Fatal(err)
