@@ -83,6 +83,14 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	if code := parseFlags(fs, "demo", args, e, func(w io.Writer) { printRunHelp(w, "demo", fs) }); code >= 0 {
 		return code
 	}
+	if *lang != "" {
+		l, ok := documentedLang(*lang)
+		if !ok {
+			langRefused(e, "demo", *lang)
+			return exitUsage
+		}
+		*lang = l
+	}
 	if *base == "" {
 		*base = e.getenv("TOSS_BASE_URL")
 	}

@@ -104,3 +104,19 @@ func TestMessagesNameCommands(t *testing.T) {
 		t.Errorf("forCommandLine: %q", msg)
 	}
 }
+
+// TestLangCaseAndDemo: --lang takes a documented language in any case
+// (ko-kr is ko-KR: language tags are case-insensitive; it was refused), and
+// "tosspay demo --lang fr-FR" is refused before anything runs (it was
+// taken silently).
+func TestLangCaseAndDemo(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}
+	if code, _, errs := runCmd(t, vars, "get", "--payment-key", "abcdef", "--lang", "ko-kr", "--max-retries", "0"); code != exitUnreachable {
+		t.Errorf("--lang ko-kr: %d %q", code, errs)
+	}
+	code, out, errs := runCmd(t, nil, "demo", "--lang", "fr-FR")
+	if code != exitUsage || !strings.Contains(errs, "en-US") || out != "" {
+		t.Errorf("demo --lang fr-FR: %d %q %q", code, out, errs)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,12 +132,12 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 			case "TossPayments-Test-Code":
 				callOpts = append(callOpts, wrapper.WithTestCode(v.text))
 			case "Accept-Language":
-				if !slices.Contains(openapi.AcceptLanguages, v.text) {
-					fmt.Fprintf(e.stderr, "tosspay %s: --lang: %q is not a language Toss documents; want one of %s (nothing was sent)\n%s\n",
-						c.name, printableText(v.text, 40), strings.Join(openapi.AcceptLanguages, ", "), hint(c.name))
+				lang, ok := documentedLang(v.text)
+				if !ok {
+					langRefused(e, c.name, v.text)
 					return exitUsage
 				}
-				cfg.lang, cfg.langSet = v.text, true
+				cfg.lang, cfg.langSet = lang, true
 			default:
 				callOpts = append(callOpts, wrapper.WithHeader(v.f.field, v.text))
 			}
@@ -185,6 +184,24 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "tosspay %s: the API answered ALREADY_PROCESSED_PAYMENT (it was done before); a look-up settled it: the payment above is %s\n", c.name, status)
 	}
 	return exitOK
+}
+
+// documentedLang returns the language Toss documents (openapi.
+// AcceptLanguages) that v names, in its canonical case (language tags are
+// case-insensitive: ko-kr is ko-KR).
+func documentedLang(v string) (string, bool) {
+	for _, l := range openapi.AcceptLanguages {
+		if strings.EqualFold(l, v) {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+// langRefused says that --lang v is not a language Toss documents.
+func langRefused(e env, name, v string) {
+	fmt.Fprintf(e.stderr, "tosspay %s: --lang: %q is not a language Toss documents; want one of %s (nothing was sent)\n%s\n",
+		name, printableText(v, 40), strings.Join(openapi.AcceptLanguages, ", "), hint(name))
 }
 
 // readSecrets reads the values given as '-' from standard input, one line
