@@ -226,3 +226,20 @@ func TestControlsWordsAndFlagsInAnyOrder(t *testing.T) {
 		t.Errorf("trigger --help: %d %q", code, out)
 	}
 }
+
+// TestGroupHelp: "tosspay clock --help" (and webhooks, logs, billing)
+// lists the group's commands and exits 0; it answered "want one of" and
+// exit 2, as for a missing subcommand, which still does.
+func TestGroupHelp(t *testing.T) {
+	t.Parallel()
+	for _, group := range []string{"clock", "webhooks", "logs", "billing"} {
+		code, out, errs := runCmd(t, nil, group, "--help")
+		subs := subcommands(group)
+		if code != exitOK || len(subs) == 0 || !strings.Contains(out, "tosspay "+group+" "+subs[0]) {
+			t.Errorf("%s --help: %d %q %q", group, code, out, errs)
+		}
+	}
+	if code, _, errs := runCmd(t, nil, "clock"); code != exitUsage || !strings.Contains(errs, "want one of show, advance, to") {
+		t.Errorf("clock alone: %d %q", code, errs)
+	}
+}
