@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -246,5 +248,44 @@ func TestLogsTailBoundsARefusal(t *testing.T) {
 	}
 	if n := <-wrote; n >= endless {
 		t.Errorf("the whole answer (%d bytes) was read", n)
+	}
+}
+
+// TestTransportErrorsSanitised: the error of a server's malformed answer
+// (a header line without a colon, which the error message quotes) reaches
+// the terminal escaped, from every control: a guard, as Go quotes it now.
+func TestTransportErrorsSanitised(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = bufio.NewReader(c).ReadString('\n')
+				_, _ = fmt.Fprint(c, "HTTP/1.1 200 OK\r\n"+hostile+"\r\n\r\n")
+			}()
+		}
+	}()
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://" + ln.Addr().String()}
+	for _, args := range [][]string{{"clock", "show"}, {"trigger", "payment.done"}, {"webhooks", "list"}} {
+		code, out, errs := runCmd(t, vars, args...)
+		if bad := terminalUnsafe(out + errs); bad != "" || code == exitOK {
+			t.Errorf("%v: %d printed %s: %q", args, code, bad, errs)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var out, errb syncBuffer
+	run(ctx, []string{"logs", "tail"}, env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }})
+	if bad := terminalUnsafe(out.String() + errb.String()); bad != "" {
+		t.Errorf("logs tail printed %s: %q", bad, errb.String())
 	}
 }
