@@ -291,7 +291,7 @@ func (s *Sandbox) activity(next http.Handler) http.Handler {
 		note := &callNote{}
 		rt := routeOf(r)
 		c := Call{
-			Seq: seq, At: at, Method: r.Method, Path: printable(redactBillingKey(r.URL.Path)),
+			Seq: seq, At: at, Method: r.Method, Path: redactBillingKey(printable(r.URL.Path)),
 			Operation: rt.route.Operation.OperationID,
 		}
 		if k := r.Header.Get("Idempotency-Key"); k != "" && r.Method == http.MethodPost {

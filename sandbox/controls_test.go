@@ -2,12 +2,15 @@ package sandbox_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -451,5 +454,95 @@ func TestLogsResume(t *testing.T) {
 		if _, data := s.next(t); !strings.Contains(data, want) {
 			t.Errorf("got %s, want %s", data, want)
 		}
+	}
+}
+
+// TestLogsShortenBillingKey: a call on /v1/billing/{billingKey} is
+// streamed with the billing key's first six characters and "…" (the log
+// never holds the key itself), not as a path hidden for its "…".
+func TestLogsShortenBillingKey(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	direct := httptest.NewServer(e.sb.Handler())
+	t.Cleanup(direct.Close)
+	e.srv = direct
+	resp, b := e.do("POST", sandbox.TriggerPath("billing.charged"), nil)
+	var res sandbox.TriggerResult
+	if resp.StatusCode != 200 || json.Unmarshal(b, &res) != nil || len(res.BillingKey) < 20 {
+		t.Fatalf("trigger: %d %s", resp.StatusCode, b)
+	}
+	all := e.follow("")
+	e.do("POST", "/v1/billing/"+res.BillingKey, map[string]any{"customerKey": "someone-else", "amount": 100, "orderId": "order-logs-bk", "orderName": "x"})
+	_, data := all.next(t)
+	var c sandbox.LoggedCall
+	if json.Unmarshal([]byte(data), &c) != nil || c.Path != "/v1/billing/"+res.BillingKey[:6]+"…" || strings.Contains(data, res.BillingKey) {
+		t.Errorf("streamed %s", data)
+	}
+}
+
+// TestClockConcurrent: advances of a key's clock racing its triggers,
+// resends, listings and a follower of its calls, with webhooks failing
+// (so retries wait): each trigger completes (its steps happen at one time
+// of the key's: an advance meanwhile expired its payment between two),
+// every advance counts exactly once, the other key's clock never moves,
+// and (under -race) nothing races.
+func TestClockConcurrent(t *testing.T) {
+	t.Parallel()
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+	t.Cleanup(recv.Close)
+	e := setup(t)
+	t.Cleanup(func() { e.sb.CloseWebhooks(context.Background()) })
+	if err := e.sb.SetWebhookURL(e.key, recv.URL); err != nil {
+		t.Fatal(err)
+	}
+	// Advances run until the triggers are done: each trigger meets some.
+	var advances atomic.Int64
+	done := make(chan struct{})
+	var moving sync.WaitGroup
+	for range 2 {
+		moving.Add(1)
+		go func() {
+			defer moving.Done()
+			for advances.Load() < 2000 {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := e.sb.AdvanceClock(e.key, time.Hour); err != nil {
+					t.Error(err)
+					return
+				}
+				advances.Add(1)
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 6 {
+				res, err := e.sb.Trigger(sandbox.Caller{SecretKey: e.key}, []string{"payment.done", "virtual-account.issued", "payment.canceled", "refund.completed"}[(i+j)%4])
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, d := range res.Deliveries {
+					_, _ = e.sb.ResendWebhook(e.key, d.ID)
+					_, _ = e.sb.WebhookDelivery(e.key, d.ID)
+				}
+				_ = e.sb.KeyClock(otherKey)
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	moving.Wait()
+	if kc := e.sb.KeyClock(e.key); kc.OffsetSeconds != advances.Load()*3600 {
+		t.Errorf("offset %ds after %d advances of an hour", kc.OffsetSeconds, advances.Load())
+	}
+	if kc := e.sb.KeyClock(otherKey); kc.OffsetSeconds != 0 {
+		t.Errorf("the other key's clock moved: %+v", kc)
 	}
 }

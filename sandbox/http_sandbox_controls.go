@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -87,6 +89,9 @@ func keyClock(now time.Time, off time.Duration) KeyClock {
 // idempotency window and the rate limit, which keep the wall clock. The
 // clock runs at most payments.MaxClockOffset ahead.
 func (s *Sandbox) AdvanceClock(secretKey string, d time.Duration) (KeyClock, error) {
+	l := clockLock(secretKey)
+	l.Lock()
+	defer l.Unlock()
 	var out payments.Outbox
 	_, moved, err := s.book.AdvanceClock(&out, secretKey, d)
 	return s.clockMoved(secretKey, out, moved, err)
@@ -95,9 +100,26 @@ func (s *Sandbox) AdvanceClock(secretKey string, d time.Duration) (KeyClock, err
 // SetKeyClock moves secretKey's clock to the instant to, never backwards;
 // see AdvanceClock.
 func (s *Sandbox) SetKeyClock(secretKey string, to time.Time) (KeyClock, error) {
+	l := clockLock(secretKey)
+	l.Lock()
+	defer l.Unlock()
 	var out payments.Outbox
 	_, moved, err := s.book.SetClock(&out, secretKey, to)
 	return s.clockMoved(secretKey, out, moved, err)
+}
+
+// clockLocks keep a key's triggers and the moves of its clock apart: a
+// trigger's steps (create, approve, confirm...) happen at one time of the
+// key's, so that an advance made meanwhile by a parallel test cannot expire
+// the payment between two of them. Keys share the locks by a hash of the
+// key (a move waits at most for the triggers of a few keys).
+var (
+	clockLocks    [64]sync.RWMutex
+	clockLockSeed = maphash.MakeSeed()
+)
+
+func clockLock(secretKey string) *sync.RWMutex {
+	return &clockLocks[maphash.String(clockLockSeed, secretKey)%uint64(len(clockLocks))]
 }
 
 // clockMoved sends what a move of the key's clock made due: the retries

@@ -259,7 +259,10 @@ func (s *Sandbox) Trigger(c Caller, event string) (TriggerResult, error) {
 		return TriggerResult{}, ErrUnknownTrigger
 	}
 	r := &triggerRun{c: c}
+	l := clockLock(c.SecretKey) // the key's clock stands still meanwhile
+	l.RLock()
 	err := t.run(s, r)
+	l.RUnlock()
 	res := TriggerResult{Event: event, Payments: []TriggeredPayment{}, Deliveries: append([]TriggeredWebhook{}, r.sent...), BillingKey: r.billingKey, SecurityKey: r.securityKey}
 	if r.key != "" {
 		if p, ok := s.lookup(c.SecretKey, r.key); ok {

@@ -44,20 +44,38 @@ func newControl(name string, e env) *control {
 	return c
 }
 
-// parse reads the leading words, then the flags; it returns -1 to go on,
-// or the exit status. help adds to the command's help.
+// parse reads the words (the subcommand's arguments) and the flags, in
+// any order ("trigger --json payment.done" as "trigger payment.done
+// --json"; after "--" everything is a word); it returns -1 to go on, or
+// the exit status. help adds to the command's help.
 func (c *control) parse(args []string, help func(io.Writer)) int {
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		c.words, args = append(c.words, args[0]), args[1:]
-	}
-	code := parseFlags(c.fs, c.name, args, c.e, func(w io.Writer) {
-		printRunHelp(w, c.name, c.fs)
-		if help != nil {
-			help(w)
+	c.fs.SetOutput(io.Discard)
+	c.fs.Usage = func() {}
+	for len(args) > 0 {
+		if !strings.HasPrefix(args[0], "-") {
+			c.words, args = append(c.words, args[0]), args[1:]
+			continue
 		}
-	})
-	if code >= 0 {
-		return code
+		code := flagsParsed(c.fs.Parse(args), c.name, c.e, func(w io.Writer) {
+			printRunHelp(w, c.name, c.fs)
+			if help != nil {
+				help(w)
+			}
+		})
+		if code >= 0 {
+			return code
+		}
+		rest := c.fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			c.words = append(c.words, rest...)
+			break
+		}
+		args = rest
+	}
+	for _, w := range c.words {
+		if w == "" {
+			return c.usageError("an empty argument; want %s", c.synopsis())
+		}
 	}
 	if *c.base == "" {
 		*c.base = c.e.getenv("TOSS_BASE_URL")
@@ -111,26 +129,14 @@ func (c *control) call(ctx context.Context, method, path string, body, out any) 
 		}
 	}
 	if *c.json {
-		fmt.Fprintf(c.e.stdout, "%s\n", strings.TrimSpace(string(b)))
+		text, ok := jsonForTerminal(b)
+		if !ok {
+			fmt.Fprintf(c.e.stderr, "tosspay %s: the answer is not JSON\n", c.name)
+			return exitUnknown
+		}
+		fmt.Fprintln(c.e.stdout, strings.TrimSpace(text))
 	}
 	return -1
-}
-
-// printableText clips v to n runes and replaces what a terminal would
-// interpret.
-func printableText(v string, n int) string {
-	var b strings.Builder
-	for i, r := range []rune(v) {
-		if i == n {
-			b.WriteString("…")
-			break
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			r = '?'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // clockHelp explains the key's clock in "tosspay clock ... --help".
@@ -190,9 +196,9 @@ func runClock(ctx context.Context, name string, n int, args []string, e env, bod
 		return code
 	}
 	if !*c.json {
-		fmt.Fprintf(e.stdout, "key's time   %s\nwall clock   %s\nahead by     %s\n", kc.Now.Format(time.RFC3339), kc.WallClock.Format(time.RFC3339), kc.Offset)
+		fmt.Fprintf(e.stdout, "key's time   %s\nwall clock   %s\nahead by     %s\n", kc.Now.Format(time.RFC3339), kc.WallClock.Format(time.RFC3339), printable(kc.Offset))
 		if kc.Moved != "" {
-			fmt.Fprintf(e.stdout, "moved        %s\n", kc.Moved)
+			fmt.Fprintf(e.stdout, "moved        %s\n", printable(kc.Moved))
 		}
 	}
 	return exitOK
@@ -225,26 +231,26 @@ func runTrigger(ctx context.Context, args []string, e env) int {
 	if *c.json {
 		return exitOK
 	}
-	fmt.Fprintf(e.stdout, "%s\n", res.Event)
+	fmt.Fprintf(e.stdout, "%s\n", printable(res.Event))
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	for _, p := range res.Payments {
 		extra := ""
 		if p.RefundStatus != nil {
-			extra = " refund " + string(*p.RefundStatus)
+			extra = " refund " + printable(string(*p.RefundStatus))
 		}
 		if p.AccountExpired != nil && *p.AccountExpired {
 			extra += " account expired"
 		}
-		fmt.Fprintf(tw, "  payment\t%s\torder %s\t%s %s%s\n", p.PaymentKey, p.OrderID, p.Method, p.Status, extra)
+		fmt.Fprintf(tw, "  payment\t%s\torder %s\t%s %s%s\n", printable(p.PaymentKey), printable(p.OrderID), printable(string(p.Method)), printable(string(p.Status)), extra)
 	}
 	if res.BillingKey != "" {
-		fmt.Fprintf(tw, "  billing key\t%s\n", res.BillingKey)
+		fmt.Fprintf(tw, "  billing key\t%s\n", printableText(res.BillingKey, 200))
 	}
 	if res.SecurityKey != "" {
 		fmt.Fprintf(tw, "  signed with\tsecurity key %s\n", res.SecurityKey)
 	}
 	for _, d := range res.Deliveries {
-		fmt.Fprintf(tw, "  webhook\t%s\t%s\t%s\n", d.ID, d.EventType, d.Status)
+		fmt.Fprintf(tw, "  webhook\t%s\t%s\t%s\n", printable(d.ID), printable(d.EventType), printable(d.Status))
 	}
 	_ = tw.Flush()
 	if len(res.Deliveries) == 0 {
@@ -275,7 +281,8 @@ func runWebhooksList(ctx context.Context, args []string, e env) int {
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tEVENT\tORDER\tSTATUS\tSTATE\tATTEMPTS\tLAST ANSWER")
 		for _, d := range ds.Deliveries {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", d.TransmissionID, d.EventType, printableText(d.OrderID, 64), d.Status, d.State, len(d.Attempts), lastAnswer(d))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", printable(d.TransmissionID), printable(d.EventType), printable(d.OrderID),
+				printable(string(d.Status)), printable(string(d.State)), len(d.Attempts), lastAnswer(d))
 		}
 		_ = tw.Flush()
 	}
@@ -309,10 +316,11 @@ func runDelivery(ctx context.Context, name, method string, path func(string) str
 		return exitOK
 	}
 	if d.ResentFrom != "" {
-		fmt.Fprintf(e.stdout, "resent %s as %s (%s of order %s, to %s)\n", d.ResentFrom, d.TransmissionID, d.EventType, printableText(d.OrderID, 64), printableText(d.URL, 200))
+		fmt.Fprintf(e.stdout, "resent %s as %s (%s of order %s, to %s)\n", printable(d.ResentFrom), printable(d.TransmissionID), printable(d.EventType), printable(d.OrderID), printableText(d.URL, 200))
 		return exitOK
 	}
-	fmt.Fprintf(e.stdout, "%s %s of order %s (%s), %s, to %s\n", d.TransmissionID, d.EventType, printableText(d.OrderID, 64), d.Status, d.State, printableText(d.URL, 200))
+	fmt.Fprintf(e.stdout, "%s %s of order %s (%s), %s, to %s\n", printable(d.TransmissionID), printable(d.EventType), printable(d.OrderID),
+		printable(string(d.Status)), printable(string(d.State)), printableText(d.URL, 200))
 	for _, a := range d.Attempts {
 		fmt.Fprintf(e.stdout, "  retry %d at %s: %s\n", a.RetriedCount, a.At.Format(time.RFC3339), attemptOutcome(a))
 	}

@@ -196,3 +196,50 @@ func TestHelpMarksOnlyFlagsToGive(t *testing.T) {
 		t.Errorf("--lang fr-FR: %d %q", code, errs)
 	}
 }
+
+// TestControlsWordsAndFlagsInAnyOrder: a control's flags may come before
+// its words, as Go's commands take them ("trigger --json payment.done"
+// was refused as an unexpected argument); after "--" all are words; an
+// empty word is refused before anything is sent.
+func TestControlsWordsAndFlagsInAnyOrder(t *testing.T) {
+	t.Parallel()
+	sb, _ := sandbox.New()
+	srv := httptest.NewServer(sb.Handler())
+	defer srv.Close()
+	defer sb.CloseWebhooks(context.Background())
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}
+	code, out, errs := runCmd(t, vars, "trigger", "--json", "--base-url", srv.URL, "payment.done")
+	var res sandbox.TriggerResult
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil || res.Event != "payment.done" {
+		t.Fatalf("trigger --json --base-url URL EVENT: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCmd(t, vars, "clock", "advance", "--base-url", srv.URL, "--", "1h")
+	if code != exitOK || !strings.Contains(out, "ahead by     1h0m0s") {
+		t.Fatalf("clock advance --base-url URL -- 1h: %d %q %q", code, out, errs)
+	}
+	for _, args := range [][]string{{"webhooks", "show", ""}, {"trigger", "--base-url", srv.URL, ""}, {"clock", "show", "--json", "extra"}} {
+		if code, _, errs := runCmd(t, vars, args...); code != exitUsage {
+			t.Errorf("%q: %d %q", args, code, errs)
+		}
+	}
+	if code, out, _ := runCmd(t, vars, "trigger", "--help"); code != exitOK || !strings.Contains(out, "payment.done") {
+		t.Errorf("trigger --help: %d %q", code, out)
+	}
+}
+
+// TestGroupHelp: "tosspay clock --help" (and webhooks, logs, billing)
+// lists the group's commands and exits 0; it answered "want one of" and
+// exit 2, as for a missing subcommand, which still does.
+func TestGroupHelp(t *testing.T) {
+	t.Parallel()
+	for _, group := range []string{"clock", "webhooks", "logs", "billing"} {
+		code, out, errs := runCmd(t, nil, group, "--help")
+		subs := subcommands(group)
+		if code != exitOK || len(subs) == 0 || !strings.Contains(out, "tosspay "+group+" "+subs[0]) {
+			t.Errorf("%s --help: %d %q %q", group, code, out, errs)
+		}
+	}
+	if code, _, errs := runCmd(t, nil, "clock"); code != exitUsage || !strings.Contains(errs, "want one of show, advance, to") {
+		t.Errorf("clock alone: %d %q", code, errs)
+	}
+}

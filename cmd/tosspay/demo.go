@@ -46,12 +46,12 @@ func (s *story) row(call, result, detail string, ok bool) {
 		mark = "FAIL"
 		s.failed++
 	}
-	fmt.Fprintf(s.tw, "%d\t%s\t%s\t%s\t%s\n", s.n, call, result, mark, detail)
+	fmt.Fprintf(s.tw, "%d\t%s\t%s\t%s\t%s\n", s.n, call, printableText(result, 80), mark, printableText(detail, 300))
 }
 
 func (s *story) skip(call, why string) {
 	s.n++
-	fmt.Fprintf(s.tw, "%d\t%s\t%s\t%s\t%s\n", s.n, call, "-", "skipped", why)
+	fmt.Fprintf(s.tw, "%d\t%s\t%s\t%s\t%s\n", s.n, call, "-", "skipped", printableText(why, 300))
 }
 
 func errResult(err error) string {
@@ -82,6 +82,14 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	lang := fs.String("lang", "", `Accept-Language, e.g. "en-US"`)
 	if code := parseFlags(fs, "demo", args, e, func(w io.Writer) { printRunHelp(w, "demo", fs) }); code >= 0 {
 		return code
+	}
+	if *lang != "" {
+		l, ok := documentedLang(*lang)
+		if !ok {
+			langRefused(e, "demo", *lang)
+			return exitUsage
+		}
+		*lang = l
 	}
 	if *base == "" {
 		*base = e.getenv("TOSS_BASE_URL")

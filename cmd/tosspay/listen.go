@@ -11,12 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
@@ -76,7 +73,7 @@ func runListen(ctx context.Context, args []string, e env) int {
 		// a listener that is gone.
 		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if previous != "" && deadLocalURL(previous) {
+		if previous != "" && deadLocalURL(l.base, previous) {
 			// A URL on this machine that nothing listens on any more (the
 			// app of an earlier run): restored, it would hold the key's
 			// webhooks in retries for days.
@@ -109,15 +106,21 @@ func runListen(ctx context.Context, args []string, e env) int {
 func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // deadLocalURL reports whether u names a port on this machine (localhost
-// or a loopback address) that refuses connections. A URL elsewhere is
-// never judged from here.
-func deadLocalURL(u string) bool {
+// or a loopback address) that refuses connections, when the sandbox at
+// base is on this machine too. A URL elsewhere is never judged from here,
+// nor one a sandbox elsewhere answered (its loopback is not ours; and a
+// server would learn from the restore whether a port of ours is open).
+func deadLocalURL(base, u string) bool {
+	b, err := url.Parse(base)
+	if err != nil || !loopbackHost(b.Hostname()) {
+		return false
+	}
 	p, err := url.Parse(u)
 	if err != nil {
 		return false
 	}
 	host := p.Hostname()
-	if ip := net.ParseIP(host); !(host == "localhost" || ip != nil && ip.IsLoopback()) {
+	if !loopbackHost(host) {
 		return false
 	}
 	port := p.Port()
@@ -130,6 +133,12 @@ func deadLocalURL(u string) bool {
 	}
 	c.Close()
 	return false
+}
+
+// loopbackHost reports whether host is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 type listener struct {
@@ -277,35 +286,6 @@ func forwardHeaders(h http.Header, sent map[string]string) {
 // validHeaderValue refuses control characters (CR, LF, NUL...) in a value.
 func validHeaderValue(v string) bool {
 	return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f })
-}
-
-// maxPrinted is how many characters of a value from the body or the
-// headers a printed line shows.
-const maxPrinted = 64
-
-// printable is s as the terminal may show it: every control or format
-// character (escape sequences, bidirectional overrides, NUL...) and every
-// invalid byte written as an escape, and at most maxPrinted characters.
-func printable(s string) string {
-	var b strings.Builder
-	n := 0
-	for i, r := range s {
-		if n == maxPrinted {
-			b.WriteString("…")
-			break
-		}
-		n++
-		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case !unicode.IsPrint(r) || r == '\\':
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // describeAttempt is the line printed for an attempt: its event, the order

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -90,7 +91,7 @@ func (c *control) stream(ctx context.Context, hc *http.Client, u string, last *s
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		var te struct{ Code, Message string }
-		_ = json.NewDecoder(resp.Body).Decode(&te)
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&te)
 		fmt.Fprintf(c.e.stderr, "tosspay logs: %d %s: %s\n", resp.StatusCode, printableText(te.Code, 64), printableText(te.Message, 400))
 		if resp.StatusCode == http.StatusTooManyRequests && !first {
 			return -1, nil
@@ -120,7 +121,11 @@ func (c *control) stream(ctx context.Context, hc *http.Client, u string, last *s
 		case strings.HasPrefix(line, "data: "):
 			data = strings.TrimPrefix(line, "data: ")
 		case strings.HasPrefix(line, "id: "):
-			id = strings.TrimPrefix(line, "id: ")
+			// Sent back as Last-Event-ID: a header value (the sandbox's
+			// ids are numbers); another is ignored.
+			if v := strings.TrimPrefix(line, "id: "); len(v) <= 64 && printableText(v, 64) == v && !strings.Contains(v, " ") {
+				id = v
+			}
 		}
 	}
 	return -1, sc.Err()
@@ -132,7 +137,9 @@ func (c *control) printEvent(event, data string) {
 	switch event {
 	case "call":
 		if *c.json {
-			fmt.Fprintln(c.e.stdout, data)
+			if text, ok := jsonForTerminal([]byte(data)); ok {
+				fmt.Fprintln(c.e.stdout, text)
+			}
 			return
 		}
 		var lc sandbox.LoggedCall
@@ -155,7 +162,7 @@ func (c *control) printEvent(event, data string) {
 			flags += " (fault " + printableText(lc.Fault, 40) + ")"
 		}
 		fmt.Fprintf(c.e.stdout, "%s  %-4s %s  %d%s  idem %s  trace %s  %sms%s\n",
-			lc.At.In(tosstime.Seoul).Format("01-02 15:04:05.000"), lc.Method, printableText(lc.Path, 200), lc.Status, code, idem,
+			lc.At.In(tosstime.Seoul).Format("01-02 15:04:05.000"), printableText(lc.Method, 10), printableText(lc.Path, 200), lc.Status, code, idem,
 			printableText(lc.TraceID, 64), strconv.FormatFloat(lc.DurationMs, 'f', 1, 64), flags)
 	case "lost":
 		fmt.Fprintf(c.e.stderr, "tosspay logs: this terminal fell behind; calls not shown: %s\n", printableText(data, 80))

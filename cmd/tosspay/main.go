@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -99,6 +100,15 @@ func run(ctx context.Context, args []string, e env) int {
 	cmd := lookup(name)
 	if cmd == nil {
 		if subs := subcommands(name); len(subs) > 0 {
+			if len(rest) > 0 && slices.Contains([]string{"help", "-h", "-help", "--help"}, rest[0]) {
+				// "tosspay clock --help": the group's commands.
+				for _, sub := range subs {
+					c := lookup(name + " " + sub)
+					fmt.Fprintf(e.stdout, "tosspay %s %s\n    %s\n", c.name, c.synopsisLine(), c.summary)
+				}
+				fmt.Fprintf(e.stdout, "\nRun 'tosspay %s SUBCOMMAND --help' for its flags.\n", name)
+				return exitOK
+			}
 			fmt.Fprintf(e.stderr, "tosspay %s: want one of %s\nRun 'tosspay --help' for the commands.\n", name, strings.Join(subs, ", "))
 			return exitUsage
 		}

@@ -45,7 +45,7 @@ func TestSecondConfirmSaysSettled(t *testing.T) {
 // TestListenDropsADeadURL: a key whose own webhook URL is a port on this
 // machine that nothing listens on any more gets no URL back when "tosspay
 // listen" stops (it would hold the key's webhooks in retries), and is told
-// so; deadLocalURL judges only local URLs.
+// so; deadLocalURL judges only local URLs of a sandbox on this machine.
 func TestListenDropsADeadURL(t *testing.T) {
 	t.Parallel()
 	alive := httptest.NewServer(nil)
@@ -57,8 +57,13 @@ func TestListenDropsADeadURL(t *testing.T) {
 	gone := httptest.NewServer(nil) // made last, so that no server here takes its port
 	dead := gone.URL + "/webhooks"
 	gone.Close()
-	if !deadLocalURL(dead) || deadLocalURL(alive.URL) || deadLocalURL("https://example.com:1/hook") || deadLocalURL("::") {
+	if !deadLocalURL(srv.URL, dead) || deadLocalURL(srv.URL, alive.URL) || deadLocalURL(srv.URL, "https://example.com:1/hook") || deadLocalURL(srv.URL, "::") {
 		t.Fatal("deadLocalURL misjudges")
+	}
+	// A sandbox elsewhere: its loopback URL is not judged from here (nor
+	// does it learn whether a port here is open).
+	if deadLocalURL("https://sandbox.example", dead) || deadLocalURL("http://192.0.2.1:8080", dead) {
+		t.Fatal("deadLocalURL judged a remote sandbox's URL")
 	}
 	if err := sb.SetWebhookURL(sandbox.TestSecretKey, dead); err != nil {
 		t.Fatal(err)
@@ -97,5 +102,21 @@ func TestMessagesNameCommands(t *testing.T) {
 	msg := forCommandLine("settle it with Client.Resolve; act on the payment's state (APIError.Payment)")
 	if strings.Contains(msg, "Client.") || strings.Contains(msg, "APIError") || !strings.Contains(msg, "tosspay get") {
 		t.Errorf("forCommandLine: %q", msg)
+	}
+}
+
+// TestLangCaseAndDemo: --lang takes a documented language in any case
+// (ko-kr is ko-KR: language tags are case-insensitive; it was refused), and
+// "tosspay demo --lang fr-FR" is refused before anything runs (it was
+// taken silently).
+func TestLangCaseAndDemo(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}
+	if code, _, errs := runCmd(t, vars, "get", "--payment-key", "abcdef", "--lang", "ko-kr", "--max-retries", "0"); code != exitUnreachable {
+		t.Errorf("--lang ko-kr: %d %q", code, errs)
+	}
+	code, out, errs := runCmd(t, nil, "demo", "--lang", "fr-FR")
+	if code != exitUsage || !strings.Contains(errs, "en-US") || out != "" {
+		t.Errorf("demo --lang fr-FR: %d %q %q", code, out, errs)
 	}
 }

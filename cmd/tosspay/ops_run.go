@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +30,19 @@ func hint(name string) string {
 func parseFlags(fs *flag.FlagSet, name string, args []string, e env, help func(io.Writer)) int {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	err := fs.Parse(args)
+	if code := flagsParsed(fs.Parse(args), name, e, help); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		unexpectedArg(e, name, args, fs)
+		return exitUsage
+	}
+	return -1
+}
+
+// flagsParsed reports what fs.Parse returned: the help (exit 0), an error
+// (exit 2), or -1 to go on.
+func flagsParsed(err error, name string, e env, help func(io.Writer)) int {
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		help(e.stdout)
@@ -40,9 +51,6 @@ func parseFlags(fs *flag.FlagSet, name string, args []string, e env, help func(i
 		// The flag package names flags with one dash; the help uses two.
 		msg := strings.Replace(err.Error(), " -", " --", 1)
 		fmt.Fprintf(e.stderr, "tosspay %s: %s\n%s\n", name, msg, hint(name))
-		return exitUsage
-	case fs.NArg() > 0:
-		unexpectedArg(e, name, args, fs)
 		return exitUsage
 	}
 	return -1
@@ -124,12 +132,12 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 			case "TossPayments-Test-Code":
 				callOpts = append(callOpts, wrapper.WithTestCode(v.text))
 			case "Accept-Language":
-				if !slices.Contains(openapi.AcceptLanguages, v.text) {
-					fmt.Fprintf(e.stderr, "tosspay %s: --lang: %q is not a language Toss documents; want one of %s (nothing was sent)\n%s\n",
-						c.name, printableText(v.text, 40), strings.Join(openapi.AcceptLanguages, ", "), hint(c.name))
+				lang, ok := documentedLang(v.text)
+				if !ok {
+					langRefused(e, c.name, v.text)
 					return exitUsage
 				}
-				cfg.lang, cfg.langSet = v.text, true
+				cfg.lang, cfg.langSet = lang, true
 			default:
 				callOpts = append(callOpts, wrapper.WithHeader(v.f.field, v.text))
 			}
@@ -165,7 +173,8 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "tosspay %s: %v\n", c.name, err)
 		return exitAPI
 	}
-	fmt.Fprintf(e.stdout, "%s\n", out)
+	text, _ := jsonForTerminal(out) // valid: json.MarshalIndent wrote it
+	fmt.Fprintf(e.stdout, "%s\n", text)
 	if meta != nil && meta.Reconciled {
 		// The answer was not the call's own: say so, once, on stderr.
 		status := "as printed"
@@ -175,6 +184,24 @@ func runAPI(ctx context.Context, c *command, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "tosspay %s: the API answered ALREADY_PROCESSED_PAYMENT (it was done before); a look-up settled it: the payment above is %s\n", c.name, status)
 	}
 	return exitOK
+}
+
+// documentedLang returns the language Toss documents (openapi.
+// AcceptLanguages) that v names, in its canonical case (language tags are
+// case-insensitive: ko-kr is ko-KR).
+func documentedLang(v string) (string, bool) {
+	for _, l := range openapi.AcceptLanguages {
+		if strings.EqualFold(l, v) {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+// langRefused says that --lang v is not a language Toss documents.
+func langRefused(e env, name, v string) {
+	fmt.Fprintf(e.stderr, "tosspay %s: --lang: %q is not a language Toss documents; want one of %s (nothing was sent)\n%s\n",
+		name, printableText(v, 40), strings.Join(openapi.AcceptLanguages, ", "), hint(name))
 }
 
 // readSecrets reads the values given as '-' from standard input, one line
