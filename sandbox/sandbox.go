@@ -6,6 +6,7 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -141,8 +142,9 @@ type Sandbox struct {
 	dash     *sessions
 	rate     *rateLimiter
 	wh       *webhooks.Dispatcher
-	calls    *callLogs // each secret key's latest API calls
-	tail     *callTail // their followers (GET /sandbox/v1/logs)
+	newcomer chan struct{} // the slots of keys the book holds nothing for (admitNewcomer)
+	calls    *callLogs     // each secret key's latest API calls
+	tail     *callTail     // their followers (GET /sandbox/v1/logs)
 
 	traceSeq    atomic.Uint64
 	tracePrefix string
@@ -192,6 +194,9 @@ func New(opts ...Option) (*Sandbox, error) {
 		dice:  newDice(cfg.faults, cfg.seed),
 		dash:  newSessions(),
 		rate:  newRateLimiter(cfg.rateLimit, cfg.clock),
+		// Half the cores (at least one) for the requests of keys the
+		// sandbox holds nothing for; see admitNewcomer.
+		newcomer: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
 	}
 	s.calls = newCallLogs()
 	s.tail = newCallTail()
