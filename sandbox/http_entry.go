@@ -50,7 +50,9 @@ const (
 //     the field and the rule).
 //  6. idempotency: the first answer of a key replayed for 15 days; 409
 //     while in flight.
-//  7. the generated strict handler, then server (the adapter to Store),
+//  7. newcomers: a key the sandbox holds nothing for waits for one of a
+//     few slots (half the cores) while its handler runs.
+//  8. the generated strict handler, then server (the adapter to Store),
 //     then the rules of package payments.
 type pipeline []func(http.Handler) http.Handler
 
@@ -79,7 +81,7 @@ func (s *Sandbox) buildHandler() http.Handler {
 			s.writeError(w, http.StatusBadRequest, generated.ErrorCodeInvalidRequest, langOf(r), err.Error())
 		},
 	})
-	apiChain := pipeline{s.auth, s.activity, s.faults, s.validate, s.idempotency}.then(api)
+	apiChain := pipeline{s.auth, s.activity, s.faults, s.validate, s.idempotency, s.newcomers}.then(api)
 
 	specJSON, _ := specAsJSON()
 	mux := http.NewServeMux()
@@ -251,6 +253,28 @@ func (s *Sandbox) auth(next http.Handler) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), callerKey, ci)
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// newcomers is the pipeline's innermost layer: the handler of a request
+// of a key the book holds nothing for (a new tenant, or each of a flood of
+// rotating keys: any test_sk_ string is a tenant) runs only in one of a few
+// slots, half the machine's cores, and waits for one; the keys already at
+// work pass at once. However many fresh keys arrive, their store work
+// shares at most half of the CPU, and a tenant at work keeps the rest
+// (BenchmarkMillionKeys, docs/benchmarks.md). A slot is held only while the
+// handler runs: the body was read, and a delay fault waited out, before.
+func (s *Sandbox) newcomers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.book.Holds(callerOf(r.Context(), nil).SecretKey) {
+			select {
+			case s.newcomer <- struct{}{}:
+				defer func() { <-s.newcomer }()
+			case <-r.Context().Done():
+				return // the client went away while it waited
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

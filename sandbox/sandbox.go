@@ -6,6 +6,7 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -142,8 +143,9 @@ type Sandbox struct {
 	rate     *rateLimiter
 	delays   *delaySlots // the delay faults under way
 	wh       *webhooks.Dispatcher
-	calls    *callLogs // each secret key's latest API calls
-	tail     *callTail // their followers (GET /sandbox/v1/logs)
+	newcomer chan struct{} // the slots of keys the book holds nothing for (newcomers)
+	calls    *callLogs     // each secret key's latest API calls
+	tail     *callTail     // their followers (GET /sandbox/v1/logs)
 
 	traceSeq    atomic.Uint64
 	tracePrefix string
@@ -194,6 +196,9 @@ func New(opts ...Option) (*Sandbox, error) {
 		dash:   newSessions(),
 		rate:   newRateLimiter(cfg.rateLimit, cfg.clock),
 		delays: newDelaySlots(),
+		// Half the cores (at least one) for the handlers of keys the
+		// sandbox holds nothing for; see Sandbox.newcomers.
+		newcomer: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
 	}
 	s.calls = newCallLogs()
 	s.tail = newCallTail()

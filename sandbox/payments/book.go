@@ -421,6 +421,14 @@ func (b *Book) Usage() Usage {
 	return Usage{Tenants: len(b.tenants), Payments: b.payments, Cancels: b.cancels}
 }
 
+// Holds reports whether the book holds a tenant of that name (one that has
+// made a payment, a billing key or a clock and not been forgotten since).
+func (b *Book) Holds(tenantName string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tenants[tenantName] != nil
+}
+
 // UsageOf returns what one tenant holds (Tenants is 1 when it exists).
 func (b *Book) UsageOf(tenantName string) Usage {
 	b.mu.Lock()
