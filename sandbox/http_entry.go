@@ -267,12 +267,12 @@ func (s *Sandbox) auth(next http.Handler) http.Handler {
 func (s *Sandbox) newcomers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.book.Holds(callerOf(r.Context(), nil).SecretKey) {
-			select {
-			case s.newcomer <- struct{}{}:
-				defer func() { <-s.newcomer }()
-			case <-r.Context().Done():
-				return // the client went away while it waited
-			}
+			// It waits even for a client that went away: the handler
+			// runs to its end, so that the idempotency layer records
+			// the answer a retry of the key is owed. Slots are held
+			// only while handlers run, which never wait on a client.
+			s.newcomer <- struct{}{}
+			defer func() { <-s.newcomer }()
 		}
 		next.ServeHTTP(w, r)
 	})
