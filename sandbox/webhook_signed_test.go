@@ -345,7 +345,10 @@ func TestSecurityKeyNeverShown(t *testing.T) {
 	seen = append(seen, "deliveries: "+string(b))
 	_, b = owner.do("GET", sandbox.WebhookDeliveriesPath+"/"+id, nil)
 	seen = append(seen, "delivery: "+string(b))
-	show("owner's calls", e.sb.Calls(owner.key, ""))
+	if resp, b := owner.do("GET", sandbox.SecurityKeyPath, nil); resp.StatusCode != 200 || !strings.Contains(string(b), sk) {
+		t.Fatalf("GET security key: %d %s", resp.StatusCode, b)
+	}
+	show("owner's calls", e.sb.Calls(owner.key, "")) // the logs' stream is made of them
 	_, page := e.signIn(owner.key).get("/sandbox/dashboard")
 	seen = append(seen, "dashboard: "+page)
 
