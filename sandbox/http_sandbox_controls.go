@@ -254,6 +254,10 @@ func (s *Sandbox) triggerHandler(w http.ResponseWriter, r *http.Request, ci call
 	case err != nil:
 		writeJSONError(w, asError(err))
 	default:
+		if res.SecurityKey != "" {
+			// It carries the key's security key, as GET SecurityKeyPath does.
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		writeJSON(w, res)
 	}
 }

@@ -50,11 +50,13 @@ func (r *triggerRun) sendEvent(s *Sandbox, typ string, body any, signed bool) er
 	}
 	var key []byte
 	if signed {
-		r.securityKey = s.SecurityKey(r.c.SecretKey)
-		key = []byte(r.securityKey)
+		key = []byte(s.SecurityKey(r.c.SecretKey))
 	}
 	if d, ok := s.wh.EnqueueEvent(r.c.SecretKey, typ, b, key, r.c.WebhookFault); ok {
 		r.sent = append(r.sent, TriggeredWebhook{ID: d.TransmissionID, EventType: typ})
+		if signed { // the answer names the key that signs what was sent
+			r.securityKey = string(key)
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -138,10 +139,12 @@ func (e *env) delivery(id string, cond func(sandbox.WebhookDelivery) bool) sandb
 
 // TestSecurityKey: GET /sandbox/v1/security-key answers the authenticated
 // key's security key, the one the banner and triggers print: 64 hex
-// digits, another for another key, refused without a key.
+// digits, another for another key, refused without a key; it and a payout
+// trigger's answer, which carries it when it sent a delivery, are marked
+// Cache-Control: no-store.
 func TestSecurityKey(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	e := hooked(t)
 	var a, b sandbox.SecurityKeyAnswer
 	resp, body := e.do("GET", sandbox.SecurityKeyPath, nil)
 	if resp.StatusCode != 200 || json.Unmarshal(body, &a) != nil {
@@ -161,6 +164,17 @@ func TestSecurityKey(t *testing.T) {
 		t.Errorf("without a key: %d %s", resp.StatusCode, body)
 	}
 	e.fails(405, generated.ErrorCodeInvalidRequest, "POST", sandbox.SecurityKeyPath, nil)
+	// A payout trigger's answer carries it too, when it sent something:
+	// kept by no cache either.
+	var res sandbox.TriggerResult
+	if resp, body = e.do("POST", sandbox.TriggerPath("payout.changed"), nil); resp.StatusCode != 200 || json.Unmarshal(body, &res) != nil || res.SecurityKey != "" || len(res.Deliveries) != 0 {
+		t.Errorf("payout trigger with no webhook URL: %d %s", resp.StatusCode, body)
+	}
+	e.register(sandbox.ListenWebhookURL)
+	resp, body = e.do("POST", sandbox.TriggerPath("payout.changed"), nil)
+	if resp.StatusCode != 200 || json.Unmarshal(body, &res) != nil || res.SecurityKey != a.SecurityKey || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("payout trigger: %d, Cache-Control %q, %s", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+	}
 }
 
 // TestSignedPayoutWebhooksEndToEnd: a shop's webhook.Receiver built with
@@ -265,5 +279,94 @@ func TestSignedPayoutWebhooksEndToEnd(t *testing.T) {
 	defer wrong.mu.Unlock()
 	if len(wrong.events)+len(wrong.unverified) != 0 {
 		t.Errorf("the wrong-key receiver called its function")
+	}
+}
+
+// TestSecurityKeyNeverShown: a key's security key is answered only to that
+// key, by GET /sandbox/v1/security-key and by its payout trigger's answer.
+// It is in no header or body the webhook target gets, in none of the key's
+// deliveries (listed, read one by one, resent), call logs or dashboard
+// pages, nor in anything another key of the sandbox is answered; every
+// attempt a listener pulls (the first, a retry the clock's advance made
+// late, a resend) carries a signature that verifies with the transmission
+// time it carries, and only with the owner's key.
+func TestSecurityKeyNeverShown(t *testing.T) {
+	t.Parallel()
+	e := hooked(t)
+	owner, hostile := e.as("test_sk_SecurityKeyOwnerTenantOfTheSandbox"), e.as(otherKey)
+	owner.register(sandbox.ListenWebhookURL)
+	hostile.register(sandbox.ListenWebhookURL)
+
+	res := owner.trigger("payout.changed")
+	sk, hostileKey := res.SecurityKey, e.sb.SecurityKey(otherKey)
+	if sk != e.sb.SecurityKey(owner.key) || sk == hostileKey {
+		t.Fatalf("trigger's security key %q, the owner's %q", sk, e.sb.SecurityKey(owner.key))
+	}
+	id := res.Deliveries[0].ID
+	var seen []string // everything shown anywhere but the two answers meant for the owner
+	show := func(what string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, what+": "+string(b))
+	}
+	verifies := func(what string, a sandbox.ListenedAttempt) {
+		t.Helper()
+		show(what, a)
+		at := a.Headers[sandbox.WebhookTransmissionTimeHeader]
+		sig := a.Headers[openapi.HeaderWebhookSignature]
+		if at == "" || sig != webhook.Sign(a.Body, at, []byte(sk)) || sig == webhook.Sign(a.Body, at, []byte(hostileKey)) {
+			t.Errorf("%s: signature %q does not verify with its own time %q", what, sig, at)
+		}
+	}
+
+	first := owner.listen()
+	verifies("first attempt", first)
+	owner.report(first.ID, sandbox.ListenedAnswer{Status: 500})
+	owner.settle("attempted once", attempts(1))
+	e.clock.Advance(time.Hour) // the retry is late: stamped with the time it was due
+	retry := owner.listen()
+	verifies("late retry", retry)
+	if retry.Headers[sandbox.WebhookTransmissionTimeHeader] == first.Headers[sandbox.WebhookTransmissionTimeHeader] {
+		t.Errorf("the retry reuses the first attempt's time %s", first.Headers[sandbox.WebhookTransmissionTimeHeader])
+	}
+	owner.report(retry.ID, sandbox.ListenedAnswer{Status: 200})
+	resp, b := owner.do("POST", sandbox.WebhookResendPath(id), nil)
+	if resp.StatusCode != 202 {
+		t.Fatalf("resend: %d %s", resp.StatusCode, b)
+	}
+	seen = append(seen, "resend answer: "+string(b))
+	resent := owner.listen()
+	verifies("resend", resent)
+	owner.report(resent.ID, sandbox.ListenedAnswer{Status: 200})
+
+	_, b = owner.do("GET", sandbox.WebhookDeliveriesPath, nil)
+	seen = append(seen, "deliveries: "+string(b))
+	_, b = owner.do("GET", sandbox.WebhookDeliveriesPath+"/"+id, nil)
+	seen = append(seen, "delivery: "+string(b))
+	if resp, b := owner.do("GET", sandbox.SecurityKeyPath, nil); resp.StatusCode != 200 || !strings.Contains(string(b), sk) {
+		t.Fatalf("GET security key: %d %s", resp.StatusCode, b)
+	}
+	show("owner's calls", e.sb.Calls(owner.key, "")) // the logs' stream is made of them
+	_, page := e.signIn(owner.key).get("/sandbox/dashboard")
+	seen = append(seen, "dashboard: "+page)
+
+	// The hostile key: its own trigger, and the owner's delivery by id.
+	seen = append(seen, "hostile trigger: "+strings.ReplaceAll(fmt.Sprint(hostile.trigger("seller.changed")), hostileKey, ""))
+	for _, c := range []struct{ method, path string }{
+		{"GET", sandbox.WebhookDeliveriesPath}, {"GET", sandbox.WebhookDeliveriesPath + "/" + id},
+		{"POST", sandbox.WebhookResendPath(id)}, {"GET", "/sandbox/v1/webhook-listen?wait=0"},
+		{"POST", "/sandbox/v1/webhook-listen/" + resent.ID},
+	} {
+		_, b := hostile.do(c.method, c.path, sandbox.ListenedAnswer{Status: 200})
+		seen = append(seen, "hostile "+c.method+" "+c.path+": "+string(b))
+	}
+	show("hostile's calls", e.sb.Calls(otherKey, ""))
+
+	for _, s := range seen {
+		if strings.Contains(strings.ToLower(s), sk) {
+			t.Errorf("the owner's security key is in %.200s", s)
+		}
 	}
 }

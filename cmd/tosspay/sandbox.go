@@ -101,6 +101,12 @@ func runSandbox(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "  base URL:  %s\n", base)
 	fmt.Fprintf(e.stdout, "  test key:  %s   (Authorization: Basic base64(key + \":\"))\n", sandbox.TestSecretKey)
 	fmt.Fprintf(e.stdout, "  security key: %s   (signs the test key's payout webhooks; any key's: GET %s%s)\n", sb.SecurityKey(sandbox.TestSecretKey), base, sandbox.SecurityKeyPath)
+	if randomKeys {
+		// The test key is published: on an address others reach, whoever
+		// uses it can read its security key, register its webhook URL and
+		// sign payout events a receiver of it accepts.
+		fmt.Fprintf(e.stdout, "                (shared by everyone using the test key here: others can sign payout webhooks with it; use a test_sk_ key of your own)\n")
+	}
 	fmt.Fprintf(e.stdout, "  spec:      %s/openapi.yaml  (and /openapi.json)\n", base)
 	fmt.Fprintf(e.stdout, "  dashboard: %s/sandbox/dashboard  (sign in with the test key)\n", base)
 	if randomKeys {

@@ -52,7 +52,8 @@ func TestSecurityKeyCommand(t *testing.T) {
 
 // TestSandboxBannerPrintsSecurityKey: the banner of "tosspay sandbox"
 // prints the test key's security key, the one "tosspay security-key"
-// answers against that sandbox.
+// answers against that sandbox; on an address others reach it adds that
+// everyone using the test key shares it.
 func TestSandboxBannerPrintsSecurityKey(t *testing.T) {
 	t.Parallel()
 	banner, base, _ := startSandbox(t)
@@ -63,5 +64,15 @@ func TestSandboxBannerPrintsSecurityKey(t *testing.T) {
 	code, out, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": base}, "security-key")
 	if code != 0 || strings.TrimSpace(out) != m[1] {
 		t.Errorf("security-key: %d %q %q, the banner says %s", code, out, errs, m[1])
+	}
+	if strings.Contains(banner, "shared by everyone") {
+		t.Errorf("on a loopback address the banner warns of sharing:\n%s", banner)
+	}
+	// On an address others reach, everyone on the published test key
+	// shares its security key: the banner says so.
+	banner, _, stop := startSandbox(t, "--addr", "0.0.0.0:0")
+	defer stop()
+	if !strings.Contains(banner, "shared by everyone using the test key here") || !strings.Contains(banner, "use a test_sk_ key of your own") {
+		t.Errorf("on a shared address the banner does not say the test key's security key is shared:\n%s", banner)
 	}
 }

@@ -29,8 +29,9 @@ const ListenURL = "listen:"
 type ListenedAttempt struct {
 	// ID names the attempt in the report of its answer.
 	ID string `json:"id"`
-	// Headers are the attempt's HTTP headers (Content-Type, User-Agent and
-	// Toss's three transmission headers).
+	// Headers are the attempt's HTTP headers (Content-Type, User-Agent,
+	// Toss's three transmission headers and, on a signed event, the
+	// signature over the body and this attempt's transmission time).
 	Headers map[string]string `json:"headers"`
 	// Body is the webhook's JSON body.
 	Body json.RawMessage `json:"body"`
