@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/tosspayments-go/tosspayments-go/drift"
 	"github.com/tosspayments-go/tosspayments-go/generated"
@@ -180,10 +179,8 @@ func decodePayment(op *openapi.Operation, data []byte) (*generated.Payment, stri
 	if err != nil {
 		return p, "the spec's checker: " + err.Error()
 	}
-	for _, r := range chk.Check(op.ID, op.SuccessStatus, data) {
-		if r.Kind == drift.MissingRequired && strings.LastIndexByte(r.Pointer, '/') == 0 {
-			return p, "the required key " + strconv.Quote(r.Pointer[1:]) + " is missing"
-		}
+	if name := chk.MissingRequired(op.ID, op.SuccessStatus, data); name != "" {
+		return p, "the required key " + strconv.Quote(name) + " is missing"
 	}
 	return p, ""
 }
