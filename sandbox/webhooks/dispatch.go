@@ -449,16 +449,22 @@ func (d *Dispatcher) Enqueue(key string, e payments.Event, p *generated.Payment,
 		if it.held {
 			it.due = now.Add(d.scaled(webhookFaultHold))
 		}
-		d.stats.Enqueued++
-		d.touch(t)
-		t.items = append(t.items, it)
-		t.pending++
-		d.items++
-		heap.Push(&d.queue, it)
-		d.trim(t)
+		d.push(t, it)
 	}
 	d.start()
 	d.signal()
+}
+
+// push queues a new delivery of t (enqueue, an event, a resend) and keeps t
+// within its bounds; the caller holds d.mu.
+func (d *Dispatcher) push(t *whTenant, it *whItem) {
+	d.stats.Enqueued++
+	d.touch(t)
+	t.items = append(t.items, it)
+	t.pending++
+	d.items++
+	heap.Push(&d.queue, it)
+	d.trim(t)
 }
 
 // roll draws a random fault for one delivery; the caller holds d.mu.

@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"container/heap"
 	"errors"
 	"time"
 )
@@ -81,12 +80,7 @@ func (d *Dispatcher) Resend(key, id string) (Delivery, error) {
 		},
 		tenant: t, due: d.clock.Now(), index: -1, signKey: src.signKey,
 	}
-	d.stats.Enqueued++
-	t.items = append(t.items, it)
-	t.pending++
-	d.items++
-	heap.Push(&d.queue, it)
-	d.trim(t)
+	d.push(t, it) // a resend is the key's activity too
 	d.start()
 	d.signal()
 	return d.copyOf(it, d.offsetOf(key)), nil

@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"container/heap"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -52,13 +51,7 @@ func (d *Dispatcher) EnqueueEvent(key, eventType string, body []byte, signKey []
 	if it.held {
 		it.due = now.Add(d.scaled(webhookFaultHold))
 	}
-	d.stats.Enqueued++
-	d.touch(t)
-	t.items = append(t.items, it)
-	t.pending++
-	d.items++
-	heap.Push(&d.queue, it)
-	d.trim(t)
+	d.push(t, it)
 	d.start()
 	d.signal()
 	return d.copyOf(it, d.offsetOf(key)), true
