@@ -75,8 +75,18 @@ func TestListenDropsADeadURL(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"listen", "--forward-to", alive.URL}, env{stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }})
 	}()
-	for sb.WebhookURL(sandbox.TestSecretKey) != sandbox.ListenWebhookURL {
-		time.Sleep(5 * time.Millisecond)
+	// Stop once listen has its answer to the registration (it says so),
+	// not merely once the sandbox holds the URL: a stop between the two
+	// cancels the registration itself.
+	for !strings.Contains(out.String(), "Forwarding the webhooks") {
+		select {
+		case code := <-done:
+			t.Fatalf("listen ended before it listened: exit %d: %s", code, errb.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if got := sb.WebhookURL(sandbox.TestSecretKey); got != sandbox.ListenWebhookURL {
+		t.Fatalf("while listening the key's URL is %q", got)
 	}
 	cancel()
 	if code := <-done; code != 0 {
