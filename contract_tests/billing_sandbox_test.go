@@ -2,12 +2,10 @@ package contracttests
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -24,19 +22,7 @@ import (
 // schema with both.
 func TestSandboxBillingAnswersFollowTheSpec(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.WithSeed(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sb.Handler())
-	defer srv.Close()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		sb.CloseWebhooks(ctx)
-	}()
-	hooks := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	defer hooks.Close()
+	sb, srv, hooks := sandboxWithWebhookSink(t, sandbox.WithSeed(3))
 	hc := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(sandbox.TestSecretKey+":"))
 	send := func(method, path, lang string, body any) (*http.Response, []byte) {

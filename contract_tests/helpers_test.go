@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -26,6 +28,7 @@ import (
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/openapi"
+	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
 
 // apiServer is the server of the spec; requests the tests build and route
@@ -473,4 +476,25 @@ func jsonHeader(header http.Header) http.Header {
 		h.Set("Content-Type", "application/json")
 	}
 	return h
+}
+
+// sandboxWithWebhookSink starts an in-process sandbox and a server that
+// answers every webhook 200, both stopped (the sandbox's webhooks closed)
+// when the test ends.
+func sandboxWithWebhookSink(t *testing.T, opts ...sandbox.Option) (*sandbox.Sandbox, *httptest.Server, *httptest.Server) {
+	t.Helper()
+	sb, err := sandbox.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	hooks := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(func() {
+		hooks.Close()
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		sb.CloseWebhooks(ctx)
+	})
+	return sb, srv, hooks
 }

@@ -2,11 +2,9 @@ package contracttests
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -20,19 +18,7 @@ import (
 // createdAt fails both (the validators bite).
 func TestSandboxEventBodiesFollowTheSpec(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.WithSeed(5))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sb.Handler())
-	defer srv.Close()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		sb.CloseWebhooks(ctx)
-	}()
-	hooks := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	defer hooks.Close()
+	sb, srv, hooks := sandboxWithWebhookSink(t, sandbox.WithSeed(5))
 	req, _ := http.NewRequest("PUT", srv.URL+sandbox.WebhookEndpointPath, bytes.NewReader([]byte(`{"url":"`+hooks.URL+`"}`)))
 	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(sandbox.TestSecretKey+":")))
 	req.Header.Set("Content-Type", "application/json")
