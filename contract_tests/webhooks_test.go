@@ -12,31 +12,29 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tosspayments-go/tosspayments-go/openapi"
-	"github.com/tosspayments-go/tosspayments-go/sandbox"
 	"github.com/tosspayments-go/tosspayments-go/webhook"
 )
 
-// The webhook headers the sandbox sends and the receiver reads are the ones
-// the spec's x-webhooks operations name (components/parameters), so a
-// renamed header in the spec fails here rather than in production.
+// The webhook headers the sandbox sends, the receiver reads and the CLI
+// forwards are openapi/facts.go's, which must be the ones the spec's
+// x-webhooks operations name (components/parameters): a renamed header in
+// the spec fails here rather than in production.
 func TestWebhookHeadersFollowTheSpec(t *testing.T) {
 	t.Parallel()
 	params := spec(t).Components.Parameters
-	for component, names := range map[string][2]string{
-		"WebhookTransmissionId":           {sandbox.WebhookTransmissionIDHeader, openapi.HeaderWebhookTransmissionID},
-		"WebhookTransmissionTime":         {sandbox.WebhookTransmissionTimeHeader, openapi.HeaderWebhookTransmissionTime},
-		"WebhookTransmissionRetriedCount": {sandbox.WebhookTransmissionRetriedCountHeader, openapi.HeaderWebhookTransmissionRetriedCount},
-		"WebhookSignature":                {openapi.HeaderWebhookSignature, openapi.HeaderWebhookSignature},
+	for component, name := range map[string]string{
+		"WebhookTransmissionId":           openapi.HeaderWebhookTransmissionID,
+		"WebhookTransmissionTime":         openapi.HeaderWebhookTransmissionTime,
+		"WebhookTransmissionRetriedCount": openapi.HeaderWebhookTransmissionRetriedCount,
+		"WebhookSignature":                openapi.HeaderWebhookSignature,
 	} {
 		p := params[component]
 		if p == nil || p.Value == nil || p.Value.In != "header" {
 			t.Errorf("the spec has no header parameter %s", component)
 			continue
 		}
-		for i, who := range []string{"sandbox", "openapi/facts.go"} {
-			if names[i] != p.Value.Name {
-				t.Errorf("%s sends or reads %q for %s, the spec names it %q", who, names[i], component, p.Value.Name)
-			}
+		if name != p.Value.Name {
+			t.Errorf("openapi/facts.go names %s %q, the spec %q", component, name, p.Value.Name)
 		}
 	}
 }

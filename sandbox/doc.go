@@ -66,7 +66,7 @@
 // deposit. The state changes Toss announces are POSTed to the secret key's
 // webhook URL (SetWebhookURL, WithWebhookURL) with Toss's headers, from a
 // bounded outbox per key, and retried on Toss's schedule on the Clock
-// (WebhookRetryIntervals, WithWebhookRetryScale) until answered 200;
+// (openapi.WebhookRetryIntervals, WithWebhookRetryScale) until answered 200;
 // WebhookDeliveries keeps each delivery with its answers, and
 // X-Sandbox-Webhook-Fault or WithWebhookFaults makes deliveries repeat,
 // arrive out of order or late. Call CloseWebhooks when done.

@@ -117,7 +117,7 @@ func TestIdempotency(t *testing.T) {
 	e.ok("POST", "/v1/payments", createBody("order-idem-0001", 1000), "Idempotency-Key", "k1", "Authorization", basic("test_sk_second"))
 	e.fails(404, generated.ErrorCodeNotFoundPayment, "POST", "/v1/payments/confirm", map[string]any{"paymentKey": "x", "orderId": "order-idem-0001", "amount": 1000}, "Idempotency-Key", "k1")
 	// After 15 days the key is forgotten.
-	e.clock.Advance(sandbox.IdempotencyTTL + time.Second)
+	e.clock.Advance(openapi.IdempotencyWindow + time.Second)
 	e.ok("POST", "/v1/payments", createBody("order-idem-0004", 1000), "Idempotency-Key", "k1")
 
 	// A duplicate while the first is in flight gets 409.

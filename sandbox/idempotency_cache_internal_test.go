@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 var idemT0 = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -19,7 +21,7 @@ func store(t *testing.T, c *idemCache, tenant, id string, n int, now time.Time) 
 	if st, _ := c.claim(tenant, id, now); st != idemClaimed {
 		t.Fatalf("claim %s: state %d", id, st)
 	}
-	c.finish(id, http.StatusOK, nil, make([]byte, n), "", "", now, IdempotencyTTL)
+	c.finish(id, http.StatusOK, nil, make([]byte, n), "", "", now, openapi.IdempotencyWindow)
 }
 
 // checkBytes asserts that every count is exactly the sum of the entries'.
@@ -83,7 +85,7 @@ func TestIdemCacheInFlightNeverForgotten(t *testing.T) {
 	if st, _ := c.claim("calm", "c", idemT0); st != idemClaimed {
 		t.Fatalf("another tenant: state %d, want idemClaimed", st)
 	}
-	c.finish("a", 200, nil, nil, "", "", idemT0, IdempotencyTTL)
+	c.finish("a", 200, nil, nil, "", "", idemT0, openapi.IdempotencyWindow)
 	if st, _ := c.claim("busy", "d", idemT0); st != idemClaimed {
 		t.Fatalf("after an answer: state %d, want idemClaimed", st)
 	}
@@ -138,7 +140,7 @@ func TestIdemCacheExpiresInOrder(t *testing.T) {
 	c := newIdemCache(limits(100, 1<<20), limits(100, 1<<30))
 	store(t, c, "x", "a", 10, idemT0)
 	store(t, c, "x", "b", 10, idemT0.Add(time.Hour))
-	now := idemT0.Add(IdempotencyTTL + 30*time.Minute)
+	now := idemT0.Add(openapi.IdempotencyWindow + 30*time.Minute)
 	if st, _ := c.claim("x", "c", now); st != idemClaimed {
 		t.Fatal(st)
 	}

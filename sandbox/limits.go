@@ -3,8 +3,6 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-
-	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // Limits bounds what the sandbox holds, either for one secret key (a
@@ -56,10 +54,6 @@ const (
 	// DefaultMaxCancels is how many cancels the payments of one secret key
 	// hold in all; past it the key's oldest payments are forgotten.
 	DefaultMaxCancels = 20_000
-	// IdempotencyTTL is how long a response is replayed for its key.
-	//
-	// Deprecated: use openapi.IdempotencyWindow.
-	IdempotencyTTL = openapi.IdempotencyWindow
 	// TestSecretKey is the public test key of the Toss documentation; the
 	// sandbox accepts it like any other test_sk_ key.
 	TestSecretKey = "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
 	"github.com/tosspayments-go/tosspayments-go/webhook"
 	"github.com/tosspayments-go/tosspayments-go/wrapper"
@@ -46,8 +47,8 @@ func newReceiver(t *testing.T, answer func(n int, h hit) int) *receiver {
 	rc := &receiver{got: make(chan hit, 1024), answer: answer}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
-		n, _ := strconv.Atoi(r.Header.Get(sandbox.WebhookTransmissionRetriedCountHeader))
-		h := hit{id: r.Header.Get(sandbox.WebhookTransmissionIDHeader), time: r.Header.Get(sandbox.WebhookTransmissionTimeHeader), retried: n, raw: raw}
+		n, _ := strconv.Atoi(r.Header.Get(openapi.HeaderWebhookTransmissionRetriedCount))
+		h := hit{id: r.Header.Get(openapi.HeaderWebhookTransmissionID), time: r.Header.Get(openapi.HeaderWebhookTransmissionTime), retried: n, raw: raw}
 		_ = json.Unmarshal(raw, &h.body)
 		rc.mu.Lock()
 		rc.hits = append(rc.hits, h)
@@ -201,7 +202,7 @@ func TestWebhookGivesUp(t *testing.T) {
 	e.paid("order-wh-giveup1", 15000)
 	start := e.clock.Now()
 	rc.next(t)
-	for i, wait := range sandbox.WebhookRetryIntervals {
+	for i, wait := range openapi.WebhookRetryIntervals {
 		e.settle("scheduled a retry", attempts(i+1))
 		e.clock.Advance(wait)
 		if h := rc.next(t); h.retried != i+1 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
 
@@ -46,9 +47,9 @@ func TestWebhookListen(t *testing.T) {
 	if body["eventType"] != sandbox.WebhookPaymentStatusChanged || data["orderId"] != "order-wh-listen-01" || data["status"] != "DONE" {
 		t.Errorf("body: %s", a.Body)
 	}
-	id := a.Headers[sandbox.WebhookTransmissionIDHeader]
-	if id == "" || a.Headers[sandbox.WebhookTransmissionRetriedCountHeader] != "0" || a.Headers["Content-Type"] != "application/json" ||
-		a.Headers[sandbox.WebhookTransmissionTimeHeader] == "" {
+	id := a.Headers[openapi.HeaderWebhookTransmissionID]
+	if id == "" || a.Headers[openapi.HeaderWebhookTransmissionRetriedCount] != "0" || a.Headers["Content-Type"] != "application/json" ||
+		a.Headers[openapi.HeaderWebhookTransmissionTime] == "" {
 		t.Errorf("headers: %v", a.Headers)
 	}
 
@@ -67,7 +68,7 @@ func TestWebhookListen(t *testing.T) {
 
 	e.clock.Advance(time.Minute)
 	a2 := e.listen()
-	if a2.Headers[sandbox.WebhookTransmissionIDHeader] != id || a2.Headers[sandbox.WebhookTransmissionRetriedCountHeader] != "1" || string(a2.Body) != string(a.Body) {
+	if a2.Headers[openapi.HeaderWebhookTransmissionID] != id || a2.Headers[openapi.HeaderWebhookTransmissionRetriedCount] != "1" || string(a2.Body) != string(a.Body) {
 		t.Errorf("retry: headers %v", a2.Headers)
 	}
 	e.report(a2.ID, sandbox.ListenedAnswer{Status: 200})

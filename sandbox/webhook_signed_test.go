@@ -314,7 +314,7 @@ func TestSecurityKeyNeverShown(t *testing.T) {
 	verifies := func(what string, a sandbox.ListenedAttempt) {
 		t.Helper()
 		show(what, a)
-		at := a.Headers[sandbox.WebhookTransmissionTimeHeader]
+		at := a.Headers[openapi.HeaderWebhookTransmissionTime]
 		sig := a.Headers[openapi.HeaderWebhookSignature]
 		if at == "" || sig != webhook.Sign(a.Body, at, []byte(sk)) || sig == webhook.Sign(a.Body, at, []byte(hostileKey)) {
 			t.Errorf("%s: signature %q does not verify with its own time %q", what, sig, at)
@@ -328,8 +328,8 @@ func TestSecurityKeyNeverShown(t *testing.T) {
 	e.clock.Advance(time.Hour) // the retry is late: stamped with the time it was due
 	retry := owner.listen()
 	verifies("late retry", retry)
-	if retry.Headers[sandbox.WebhookTransmissionTimeHeader] == first.Headers[sandbox.WebhookTransmissionTimeHeader] {
-		t.Errorf("the retry reuses the first attempt's time %s", first.Headers[sandbox.WebhookTransmissionTimeHeader])
+	if retry.Headers[openapi.HeaderWebhookTransmissionTime] == first.Headers[openapi.HeaderWebhookTransmissionTime] {
+		t.Errorf("the retry reuses the first attempt's time %s", first.Headers[openapi.HeaderWebhookTransmissionTime])
 	}
 	owner.report(retry.ID, sandbox.ListenedAnswer{Status: 200})
 	resp, b := owner.do("POST", sandbox.WebhookResendPath(id), nil)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox/payments"
 	"github.com/tosspayments-go/tosspayments-go/sandbox/webhooks"
 )
@@ -23,27 +22,8 @@ const (
 	WebhookDepositCallback      = string(payments.WebhookDepositCallback)
 )
 
-// The headers Toss sends with each webhook.
-//
-// Deprecated: use openapi.HeaderWebhookTransmissionID and its siblings,
-// where Toss's facts live.
-const (
-	WebhookTransmissionIDHeader           = openapi.HeaderWebhookTransmissionID
-	WebhookTransmissionTimeHeader         = openapi.HeaderWebhookTransmissionTime
-	WebhookTransmissionRetriedCountHeader = openapi.HeaderWebhookTransmissionRetriedCount
-)
-
-// WebhookRetryIntervals is Toss's schedule, as openapi.WebhookRetryIntervals.
-//
-// Deprecated: use openapi.WebhookRetryIntervals.
-var WebhookRetryIntervals = openapi.WebhookRetryIntervals
-
 // Limits and timings of webhook delivery (see package webhooks).
 const (
-	// WebhookTimeout is how long a receiver has to answer.
-	//
-	// Deprecated: use openapi.WebhookTimeout.
-	WebhookTimeout = openapi.WebhookTimeout
 	// WebhookAnswerBytes is how much of a receiver's answer a delivery
 	// keeps (WebhookAttempt.Answer).
 	WebhookAnswerBytes = webhooks.AnswerBytes

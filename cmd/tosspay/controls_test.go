@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
 
@@ -19,7 +20,7 @@ func TestControlsAgainstSandbox(t *testing.T) {
 	t.Parallel()
 	got := make(chan string, 16)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got <- r.Header.Get(sandbox.WebhookTransmissionIDHeader)
+		got <- r.Header.Get(openapi.HeaderWebhookTransmissionID)
 	}))
 	defer recv.Close()
 	sb, _ := sandbox.New()

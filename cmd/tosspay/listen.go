@@ -57,7 +57,7 @@ func runListen(ctx context.Context, args []string, e env) int {
 	l := &listener{
 		base: strings.TrimSuffix(*base, "/"), key: key, forward: *forward, out: e.stdout,
 		api: &http.Client{Timeout: listenPoll + 10*time.Second, CheckRedirect: refuseRedirect},
-		app: &http.Client{Timeout: sandbox.WebhookTimeout, CheckRedirect: refuseRedirect},
+		app: &http.Client{Timeout: openapi.WebhookTimeout, CheckRedirect: refuseRedirect},
 	}
 	previous, err := l.register(ctx)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
+	"github.com/tosspayments-go/tosspayments-go/openapi"
 	"github.com/tosspayments-go/tosspayments-go/sandbox"
 )
 
@@ -440,7 +441,7 @@ func TestSandboxCommandWebhooks(t *testing.T) {
 	got := make(chan string, 16)
 	var n atomic.Int64
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got <- r.Header.Get(sandbox.WebhookTransmissionRetriedCountHeader)
+		got <- r.Header.Get(openapi.HeaderWebhookTransmissionRetriedCount)
 		if n.Add(1) == 1 {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
@@ -574,7 +575,7 @@ func TestListenForwards(t *testing.T) {
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ EventType string }
 		_ = json.NewDecoder(r.Body).Decode(&body)
-		hits <- got{r.Header.Get(sandbox.WebhookTransmissionRetriedCountHeader), r.Header.Get(sandbox.WebhookTransmissionIDHeader), body.EventType}
+		hits <- got{r.Header.Get(openapi.HeaderWebhookTransmissionRetriedCount), r.Header.Get(openapi.HeaderWebhookTransmissionID), body.EventType}
 		if n.Add(1) == 1 {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
