@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
-	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 const (
@@ -46,7 +45,7 @@ type op struct {
 // and headers.
 type call struct {
 	op
-	spec    *openapi.Operation
+	spec    *specOp
 	data    []byte // the encoded body
 	meta    *Meta
 	cc      callConfig
@@ -232,7 +231,7 @@ func (c *Client) answer(k *call, resp *http.Response, o outcome) result {
 	k.meta.StatusCode = resp.StatusCode
 	k.meta.TraceID = k.secrets.clean(resp.Header.Get(traceIDHeader), maxTraceLen)
 	o.status, o.sent = resp.StatusCode, true
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	data, err := readAnswer(resp)
 	truncated := len(data) > maxBody
 	if truncated {
 		data = data[:maxBody]
@@ -251,6 +250,17 @@ func (c *Client) answer(k *call, resp *http.Response, o outcome) result {
 	}
 	o.code, o.unverified, o.declined = ae.Code, ae.Mismatch != "" && !ae.declined, ae.declined
 	return result{o: o, apiErr: ae}
+}
+
+// readAnswer reads at most maxBody+1 bytes of an answer (so a longer one
+// shows), in one allocation when its stated length is within the cap.
+func readAnswer(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxBody {
+		data := make([]byte, n)
+		read, err := io.ReadFull(resp.Body, data)
+		return data[:read], err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 }
 
 // watchBody is a request editor that records whether the transport read

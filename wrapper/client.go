@@ -16,7 +16,6 @@ import (
 	"unicode"
 
 	"github.com/tosspayments-go/tosspayments-go/generated"
-	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // Mode is whether a secret key is a test key or a live key. Toss uses one
@@ -57,7 +56,7 @@ type Client struct {
 	// gen is the generated client: its builders build every request, and
 	// its editor (Client.authorize) adds the headers of the client.
 	gen *generated.Client
-	ops map[string]*openapi.Operation
+	ops map[string]*specOp
 	// traced is true when the transport is an *http.Transport, which
 	// reports through httptrace whether an attempt got a connection.
 	traced bool

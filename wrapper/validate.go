@@ -17,10 +17,19 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
+// specOp is an operation of the spec's one index (paths, methods and
+// parameters are read from it, not restated here) and how to validate it.
+type specOp struct {
+	*openapi.Operation
+	route *routers.Route
+	opts  *openapi3filter.Options
+}
+
 // specOps returns the spec's operations by operationId (the client wraps
-// every one), from the one index of the process: paths, methods and
-// parameters are read from the spec, not restated here.
-var specOps = sync.OnceValues(func() (map[string]*openapi.Operation, error) {
+// every one), built once per process. kin-openapi validates them against a
+// shallow copy of the document without its security requirements (the client
+// adds the credentials after validation), writing no defaults into the body.
+var specOps = sync.OnceValues(func() (map[string]*specOp, error) {
 	ix, err := openapi.Spec()
 	if err != nil {
 		return nil, err
@@ -28,33 +37,23 @@ var specOps = sync.OnceValues(func() (map[string]*openapi.Operation, error) {
 	if _, err := drift.Load(); err != nil { // the answers' required keys
 		return nil, err
 	}
-	ops := map[string]*openapi.Operation{}
+	unsecured := *ix.Doc
+	unsecured.Security = nil
+	opts := &openapi3filter.Options{SkipSettingDefaults: true, SchemaValidationOptions: ix.Doc.GetSchemaValidationOptions()}
+	ops := map[string]*specOp{}
 	for _, o := range ix.Operations() {
-		ops[o.ID] = o
+		ops[o.ID] = &specOp{o, &routers.Route{Spec: &unsecured, Path: o.Path, PathItem: o.PathItem, Method: o.Method, Operation: o.Op}, opts}
 	}
 	return ops, nil
 })
 
 var missingProperty = regexp.MustCompile(`^property "([^"]+)" is missing$`)
 
-// validate checks a request as built and edited against the operation in
-// the spec with kin-openapi's openapi3filter (pathValue is the path
-// parameter's value), without authentication (the client adds it) and
-// without writing defaults into the body. Its error names the field and the
-// rule, never the value.
-func validate(ctx context.Context, op *openapi.Operation, req *http.Request, pathValue string) error {
-	ix, err := openapi.Spec()
-	if err != nil {
-		return err
-	}
-	in := &openapi3filter.RequestValidationInput{
-		Request: req,
-		Route:   &routers.Route{Spec: unsecured(ix.Doc), Path: op.Path, PathItem: op.PathItem, Method: op.Method, Operation: op.Op},
-		Options: &openapi3filter.Options{
-			SkipSettingDefaults:     true,
-			SchemaValidationOptions: ix.Doc.GetSchemaValidationOptions(),
-		},
-	}
+// validate checks a request as built and edited against its operation with
+// kin-openapi's openapi3filter (pathValue is the path parameter's value).
+// Its error names the field and the rule, never the value.
+func validate(ctx context.Context, op *specOp, req *http.Request, pathValue string) error {
+	in := &openapi3filter.RequestValidationInput{Request: req, Route: op.route, Options: op.opts}
 	if op.PathParam != "" {
 		in.PathParams = map[string]string{op.PathParam: pathValue}
 	}
@@ -63,10 +62,6 @@ func validate(ctx context.Context, op *openapi.Operation, req *http.Request, pat
 	}
 	return nil
 }
-
-// unsecured is a shallow copy of the document without its security
-// requirements: the client adds the credentials after validation.
-func unsecured(d *openapi3.T) *openapi3.T { cp := *d; cp.Security = nil; return &cp }
 
 // describe turns a kin-openapi error into a *ValidationError. It uses only
 // the schema's field names and rules: kin-openapi keeps offending values in

@@ -10,7 +10,6 @@ import (
 	"github.com/tosspayments-go/tosspayments-go/drift"
 	"github.com/tosspayments-go/tosspayments-go/generated"
 	"github.com/tosspayments-go/tosspayments-go/money"
-	"github.com/tosspayments-go/tosspayments-go/openapi"
 )
 
 // success is what a payment's status must say for an operation to have
@@ -167,7 +166,7 @@ func statusName(s generated.PaymentStatus) string {
 // carries every key the spec requires of the answer's top level, with drift's
 // walker (the module's one JSON walker); why says what failed ("" for nothing).
 // Keys missing deeper are drift, not a failure (the tolerant reader).
-func decodePayment(op *openapi.Operation, data []byte) (*generated.Payment, string) {
+func decodePayment(op *specOp, data []byte) (*generated.Payment, string) {
 	p := new(generated.Payment)
 	if err := json.Unmarshal(data, p); err != nil {
 		return nil, describeDecodeError(err)
