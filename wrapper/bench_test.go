@@ -80,8 +80,50 @@ func BenchmarkConfirmPayment(b *testing.B) {
 				benchcpu.Report(b, start)
 			})
 		}
+		b.Run(prefix+"impl=paired", func(b *testing.B) {
+			benchPaired(b, srv.URL, req)
+		})
 		srv.Close()
 	}
+}
+
+// benchPaired times a wrapper call (validation on) and a hand-written call
+// in every iteration, taking turns at going first, and reports each one's
+// mean wall time per call and their ratio. The two calls of a pair meet the
+// same machine, so a drift of its speed between rounds, which moves the
+// variants of a round apart by a point or more at 2 ms, cancels out of the
+// ratio; sec/op is that of the pair.
+func benchPaired(b *testing.B, base string, req generated.ConfirmPaymentRequest) {
+	ctx := context.Background()
+	c, err := New(testKey, WithBaseURL(base))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 30 * time.Second}
+	defer hc.CloseIdleConnections()
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"))
+	var spent [2]time.Duration // [0] hand-written, [1] wrapper
+	calls := 0
+	for b.Loop() {
+		for turn := range 2 {
+			impl := (calls + turn) % 2
+			start := time.Now()
+			if impl == 0 {
+				_, err = handwrittenConfirm(ctx, hc, base, auth, req)
+			} else {
+				_, _, err = c.ConfirmPayment(ctx, req)
+			}
+			spent[impl] += time.Since(start)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		calls++
+	}
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(calls), "handwritten-ns/call")
+	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(calls), "wrapper-ns/call")
+	b.ReportMetric(float64(spent[1])/float64(spent[0]), "wall-ratio")
 }
 
 // handwrittenConfirm is the call a careful user would write without the
