@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -68,27 +66,10 @@ func TestBillingCommands(t *testing.T) {
 // terminal escape (an OSC 8 link): no panic, nothing the terminal acts on.
 func TestDemoBillingHostileKey(t *testing.T) {
 	t.Parallel()
-	sb, _ := sandbox.New()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		sb.Handler().ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		if r.URL.Path == "/v1/billing/authorizations/card" && rec.Code == http.StatusOK {
-			var m map[string]any
-			if err := json.Unmarshal(body, &m); err == nil {
-				m["billingKey"] = "k1"
-				m["card"] = map[string]any{"number": "\x1b]8;;http://evil.test\x07click\x1b]8;;\x07"}
-				body, _ = json.Marshal(m)
-			}
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(body)
-	}))
-	defer srv.Close()
+	srv := rewritingSandbox(t, "/v1/billing/authorizations/card", func(m map[string]any) {
+		m["billingKey"] = "k1"
+		m["card"] = map[string]any{"number": "\x1b]8;;http://evil.test\x07click\x1b]8;;\x07"}
+	})
 	code, out, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}, "demo", "--base-url", srv.URL)
 	if code != exitAPI || !strings.Contains(out, "issue the billing key") || strings.ContainsRune(out+errs, '\x1b') {
 		t.Fatalf("demo exit %d (want %d: the charges of the made-up key fail), or an escape printed:\n%q\n%s", code, exitAPI, out, errs)

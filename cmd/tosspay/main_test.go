@@ -404,18 +404,25 @@ func TestDemoCardDetail(t *testing.T) {
 	}
 }
 
-// The whole demo against a server that sends "card": null on key-in.
-func TestDemoWithoutCardObject(t *testing.T) {
-	t.Parallel()
-	sb, _ := sandbox.New()
+// rewritingSandbox serves a fresh sandbox whose 200 answers on path are
+// decoded as a JSON object, changed by edit and sent re-encoded; every
+// other answer passes as it is.
+func rewritingSandbox(t *testing.T, path string, edit func(map[string]any)) *httptest.Server {
+	t.Helper()
+	sb, err := sandbox.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		sb.Handler().ServeHTTP(rec, r)
 		body := rec.Body.Bytes()
-		if r.URL.Path == "/v1/payments/key-in" && rec.Code == http.StatusOK {
+		if r.URL.Path == path && rec.Code == http.StatusOK {
 			var m map[string]any
-			if err := json.Unmarshal(body, &m); err == nil {
-				m["card"] = nil
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Errorf("%s answered 200 with no JSON object to rewrite: %v", path, err)
+			} else {
+				edit(m)
 				body, _ = json.Marshal(m)
 			}
 		}
@@ -426,7 +433,14 @@ func TestDemoWithoutCardObject(t *testing.T) {
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(body)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// The whole demo against a server that sends "card": null on key-in.
+func TestDemoWithoutCardObject(t *testing.T) {
+	t.Parallel()
+	srv := rewritingSandbox(t, "/v1/payments/key-in", func(m map[string]any) { m["card"] = nil })
 	code, out, errs := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}, "demo", "--base-url", srv.URL)
 	if code != exitOK || !strings.Contains(out, "no card object") {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out, errs)
