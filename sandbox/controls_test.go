@@ -280,10 +280,28 @@ type sse struct {
 	sc   *bufio.Scanner
 }
 
-func (e *env) follow(query string) *sse {
+// setupDirect is setup with the env's server on the sandbox's handler
+// itself: the spec-checking middleware of setup buffers whole answers, and
+// a stream is read as it is written.
+func setupDirect(t *testing.T, opts ...sandbox.Option) *env {
+	t.Helper()
+	e := setup(t, opts...)
+	direct := httptest.NewServer(e.sb.Handler())
+	t.Cleanup(direct.Close)
+	e.srv = direct
+	return e
+}
+
+// follow opens GET /sandbox/v1/logs with query as the env's key, with more
+// headers given as name, value pairs, and fails the test unless it is an
+// event stream.
+func (e *env) follow(query string, headers ...string) *sse {
 	e.t.Helper()
 	req, _ := http.NewRequest("GET", e.srv.URL+sandbox.LogsPath+query, nil)
 	req.Header.Set("Authorization", basic(e.key))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -292,6 +310,19 @@ func (e *env) follow(query string) *sse {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
 		e.t.Fatalf("follow: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	return &sse{resp: resp, sc: bufio.NewScanner(resp.Body)}
+}
+
+// stream opens the dashboard's stream of rows with the browser's session
+// cookie and fails the test unless it is answered 200.
+func (b *browser) stream() *sse {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.e.srv.URL+"/sandbox/dashboard/logs", nil)
+	resp, err := b.hc.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		b.t.Fatalf("stream: %v %v", err, resp)
+	}
+	b.t.Cleanup(func() { resp.Body.Close() })
 	return &sse{resp: resp, sc: bufio.NewScanner(resp.Body)}
 }
 
@@ -321,12 +352,7 @@ func (s *sse) next(t *testing.T) (string, string) {
 // first; bad filters are refused.
 func TestLogsStream(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
-	// The spec-checking middleware of setup buffers whole answers; a stream
-	// is read straight from the sandbox's handler.
-	direct := httptest.NewServer(e.sb.Handler())
-	t.Cleanup(direct.Close)
-	e.srv = direct
+	e := setupDirect(t)
 	o := e.as(otherKey)
 	all := e.follow("")
 	errs := e.follow("?status=4xx&path=/v1/payments")
@@ -369,10 +395,7 @@ func TestLogsStream(t *testing.T) {
 // JavaScript and allowed by the page's policy.
 func TestDashboardLive(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
-	direct := httptest.NewServer(e.sb.Handler())
-	t.Cleanup(direct.Close)
-	e.srv = direct
+	e := setupDirect(t)
 	b := e.signIn(e.key)
 	if _, page := b.get("/sandbox/dashboard"); strings.Contains(page, "the key's clock") {
 		t.Error("the clock shown while it runs with the wall clock")
@@ -397,13 +420,7 @@ func TestDashboardLive(t *testing.T) {
 	if resp, _ := e.browser().get("/sandbox/dashboard/logs"); resp.StatusCode != 401 {
 		t.Errorf("the stream without a session: %d", resp.StatusCode)
 	}
-	req, _ := http.NewRequest("GET", e.srv.URL+"/sandbox/dashboard/logs", nil)
-	sresp, err := b.hc.Do(req)
-	if err != nil || sresp.StatusCode != 200 {
-		t.Fatalf("stream: %v %v", err, sresp)
-	}
-	t.Cleanup(func() { sresp.Body.Close() })
-	s := &sse{resp: sresp, sc: bufio.NewScanner(sresp.Body)}
+	s := b.stream()
 	e.as(otherKey).fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-live-them", nil)
 	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-live-mine", nil)
 	ev, data := s.next(t)
@@ -432,23 +449,12 @@ func TestTriggersDocumented(t *testing.T) {
 // calls the log holds after it first, once each.
 func TestLogsResume(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
-	direct := httptest.NewServer(e.sb.Handler())
-	t.Cleanup(direct.Close)
-	e.srv = direct
+	e := setupDirect(t)
 	for i := range 3 {
 		e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-resume-"+strconv.Itoa(i), nil)
 	}
 	calls := e.sb.Calls(e.key, "")
-	req, _ := http.NewRequest("GET", e.srv.URL+sandbox.LogsPath, nil)
-	req.Header.Set("Authorization", basic(e.key))
-	req.Header.Set("Last-Event-ID", strconv.FormatUint(calls[0].Seq, 10))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	s := &sse{resp: resp, sc: bufio.NewScanner(resp.Body)}
+	s := e.follow("", "Last-Event-ID", strconv.FormatUint(calls[0].Seq, 10))
 	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-resume-3", nil)
 	for _, want := range []string{"order-resume-1", "order-resume-2", "order-resume-3"} {
 		if _, data := s.next(t); !strings.Contains(data, want) {
@@ -462,10 +468,7 @@ func TestLogsResume(t *testing.T) {
 // never holds the key itself), not as a path hidden for its "…".
 func TestLogsShortenBillingKey(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
-	direct := httptest.NewServer(e.sb.Handler())
-	t.Cleanup(direct.Close)
-	e.srv = direct
+	e := setupDirect(t)
 	resp, b := e.do("POST", sandbox.TriggerPath("billing.charged"), nil)
 	var res sandbox.TriggerResult
 	if resp.StatusCode != 200 || json.Unmarshal(b, &res) != nil || len(res.BillingKey) < 20 {

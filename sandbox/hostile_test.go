@@ -1,7 +1,6 @@
 package sandbox_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -230,18 +229,9 @@ func TestManyKeysDoNotDropABystandersPendingDelivery(t *testing.T) {
 // its owner signed out.
 func TestDashboardStreamEndsAtLogout(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
-	direct := httptest.NewServer(e.sb.Handler())
-	t.Cleanup(direct.Close)
-	e.srv = direct
+	e := setupDirect(t)
 	b := e.signIn(e.key)
-	req, _ := http.NewRequest("GET", e.srv.URL+"/sandbox/dashboard/logs", nil)
-	sresp, err := b.hc.Do(req)
-	if err != nil || sresp.StatusCode != 200 {
-		t.Fatalf("stream: %v %v", err, sresp)
-	}
-	t.Cleanup(func() { sresp.Body.Close() })
-	s := &sse{resp: sresp, sc: bufio.NewScanner(sresp.Body)}
+	s := b.stream()
 	e.fails(404, generated.ErrorCodeNotFoundPayment, "GET", "/v1/payments/orders/order-before-logout", nil)
 	if ev, data := s.next(t); ev != "rows" || !strings.Contains(data, "order-before-logout") {
 		t.Fatalf("before the logout: %s %s", ev, data)
