@@ -47,15 +47,7 @@ func millionKeys(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	h := sb.Handler()
-	const bystander = "test_sk_bystander0000000000000"
-	var keys []string
-	for i := range 5 {
-		w := direct(h, bystander, "POST", "/v1/payments", createJSON(fmt.Sprintf("order-bystander-%d", i)), "Idempotency-Key", fmt.Sprint("by-", i))
-		if w.Code != 200 {
-			b.Fatalf("bystander create: %d %s", w.Code, w.Body)
-		}
-		keys = append(keys, field(w.Body.Bytes(), `"paymentKey":"`))
-	}
+	keys := bystanderPayments(b, h)
 
 	// The bystander, every millisecond until the flood ends.
 	stop := make(chan struct{})

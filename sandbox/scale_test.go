@@ -33,6 +33,25 @@ func createJSON(orderID string) string {
 	return `{"method":"CARD","amount":15000,"orderId":"` + orderID + `","orderName":"T","returnUrl":"http://localhost/return"}`
 }
 
+// bystander is the key that keeps using the sandbox during a flood of
+// other keys.
+const bystander = "test_sk_bystander0000000000000"
+
+// bystanderPayments creates the bystander's 5 payments through h, each with
+// an idempotency key, and returns their payment keys.
+func bystanderPayments(tb testing.TB, h http.Handler) []string {
+	tb.Helper()
+	var keys []string
+	for i := range 5 {
+		w := direct(h, bystander, "POST", "/v1/payments", createJSON(fmt.Sprintf("order-bystander-%d", i)), "Idempotency-Key", fmt.Sprint("by-", i))
+		if w.Code != 200 {
+			tb.Fatalf("bystander create: %d %s", w.Code, w.Body)
+		}
+		keys = append(keys, field(w.Body.Bytes(), `"paymentKey":"`))
+	}
+	return keys
+}
+
 // TestRotatingKeys is the bounded version of BenchmarkMillionKeys: 20
 // times as many secret keys as the sandbox keeps payments, one create each
 // with an idempotency key, while a bystander with 5 payments looks one up
@@ -48,15 +67,7 @@ func TestRotatingKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := sb.Handler()
-	const bystander = "test_sk_bystander0000000000000"
-	var keys []string
-	for i := range 5 {
-		w := direct(h, bystander, "POST", "/v1/payments", createJSON(fmt.Sprintf("order-bystander-%d", i)), "Idempotency-Key", fmt.Sprint("by-", i))
-		if w.Code != 200 {
-			t.Fatalf("bystander create: %d %s", w.Code, w.Body)
-		}
-		keys = append(keys, field(w.Body.Bytes(), `"paymentKey":"`))
-	}
+	keys := bystanderPayments(t, h)
 	const flood = 5000
 	for i := range flood {
 		k := fmt.Sprintf("test_sk_rotating%08d", i)
