@@ -23,11 +23,8 @@ func TestControlsAgainstSandbox(t *testing.T) {
 		got <- r.Header.Get(openapi.HeaderWebhookTransmissionID)
 	}))
 	defer recv.Close()
-	sb, _ := sandbox.New()
-	srv := httptest.NewServer(sb.Handler())
-	defer srv.Close()
+	vars, sb, _ := sandboxVars(t)
 	defer sb.CloseWebhooks(context.Background())
-	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
 	if err := sb.SetWebhookURL(sandbox.TestSecretKey, recv.URL); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +98,7 @@ func TestControlsAgainstSandbox(t *testing.T) {
 			t.Fatal("the resent webhook never arrived")
 		}
 	}
-	other := map[string]string{"TOSS_SECRET_KEY": "test_sk_SomebodyElse0000000001", "TOSS_BASE_URL": srv.URL}
+	other := map[string]string{"TOSS_SECRET_KEY": "test_sk_SomebodyElse0000000001", "TOSS_BASE_URL": vars["TOSS_BASE_URL"]}
 	if code, _, errs := runCmd(t, other, "webhooks", "resend", first); code != exitAPI || !strings.Contains(errs, "404") {
 		t.Errorf("another key's resend: %d %q", code, errs)
 	}
@@ -117,7 +114,7 @@ func TestControlsAgainstSandbox(t *testing.T) {
 	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey}, "clock", "show"); code != exitUsage {
 		t.Errorf("no base URL: %d", code)
 	}
-	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "live_sk_x", "TOSS_BASE_URL": srv.URL}, "clock", "show"); code != exitUsage {
+	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": "live_sk_x", "TOSS_BASE_URL": vars["TOSS_BASE_URL"]}, "clock", "show"); code != exitUsage {
 		t.Errorf("a live key: %d", code)
 	}
 	if code, _, _ := runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}, "clock", "show"); code != exitUnreachable {
@@ -129,10 +126,7 @@ func TestControlsAgainstSandbox(t *testing.T) {
 // filtered, one line each, and stops at Ctrl-C.
 func TestLogsTail(t *testing.T) {
 	t.Parallel()
-	sb, _ := sandbox.New()
-	srv := httptest.NewServer(sb.Handler())
-	defer srv.Close()
-	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	vars, sb, _ := sandboxVars(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int)

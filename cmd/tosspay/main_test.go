@@ -100,9 +100,7 @@ func counting(t *testing.T, h http.Handler) (*httptest.Server, *atomic.Int64) {
 
 func TestOpsRefuseBadInputBeforeSending(t *testing.T) {
 	t.Parallel()
-	sb, _ := sandbox.New()
-	srv, hits := counting(t, sb.Handler())
-	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	vars, _, hits := sandboxVars(t)
 	cases := [][]string{
 		{"confirm", "--payment-key", "k", "--order-id", "order-0001", "--amount", "abc"},
 		{"confirm", "--order-id", "order-0001", "--amount", "1000"},
@@ -122,20 +120,17 @@ func TestOpsRefuseBadInputBeforeSending(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", c, code, out, errs)
 		}
 	}
-	if code, _, errs := runCmd(t, map[string]string{"TOSS_BASE_URL": srv.URL}, "get", "--payment-key", "k"); code != exitUsage || !strings.Contains(errs, "TOSS_SECRET_KEY") {
+	if code, _, errs := runCmd(t, map[string]string{"TOSS_BASE_URL": vars["TOSS_BASE_URL"]}, "get", "--payment-key", "k"); code != exitUsage || !strings.Contains(errs, "TOSS_SECRET_KEY") {
 		t.Errorf("no key: exit %d %q", code, errs)
 	}
-	if n := hits.Load(); n != 0 {
+	if n := hits(); n != 0 {
 		t.Errorf("bad input reached the server %d times", n)
 	}
 }
 
 func TestOpsAgainstSandbox(t *testing.T) {
 	t.Parallel()
-	sb, _ := sandbox.New()
-	srv := httptest.NewServer(sb.Handler())
-	defer srv.Close()
-	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	vars, _, _ := sandboxVars(t)
 	payment := func(out string) generated.Payment {
 		t.Helper()
 		var p generated.Payment
@@ -176,7 +171,7 @@ func TestOpsAgainstSandbox(t *testing.T) {
 		t.Errorf("create: exit %d %s", code, out)
 	}
 	// --base-url wins over TOSS_BASE_URL.
-	code, _, _ = runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}, "get-order", "--order-id", "order-ops-0003", "--base-url", srv.URL)
+	code, _, _ = runCmd(t, map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": "http://127.0.0.1:1"}, "get-order", "--order-id", "order-ops-0003", "--base-url", vars["TOSS_BASE_URL"])
 	if code != exitOK {
 		t.Errorf("--base-url: exit %d", code)
 	}
@@ -323,9 +318,7 @@ func TestUsage(t *testing.T) {
 // argument), not a value the flag package refuses.
 func TestOpsNeverEchoCardData(t *testing.T) {
 	t.Parallel()
-	sb, _ := sandbox.New()
-	srv, hits := counting(t, sb.Handler())
-	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	vars, _, hits := sandboxVars(t)
 	// Canary groups: each appears nowhere else on the command lines.
 	card := []string{"4330", "9876", "5432", "1098"}
 	keyIn := func(extra ...string) []string {
@@ -360,7 +353,7 @@ func TestOpsNeverEchoCardData(t *testing.T) {
 			}
 		}
 	}
-	if n := hits.Load(); n != 0 {
+	if n := hits(); n != 0 {
 		t.Errorf("bad usage reached the server %d times", n)
 	}
 }
@@ -369,13 +362,7 @@ func TestOpsNeverEchoCardData(t *testing.T) {
 // connection) has an unknown outcome: exit 3, with the key to repeat it.
 func TestOpsOutcomeUnknown(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.WithFaults(sandbox.FaultRates{DropAfterCommit: 1}), sandbox.WithSeed(5))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sb.Handler())
-	defer srv.Close()
-	vars := map[string]string{"TOSS_SECRET_KEY": sandbox.TestSecretKey, "TOSS_BASE_URL": srv.URL}
+	vars, sb, _ := sandboxVars(t, sandbox.WithFaults(sandbox.FaultRates{DropAfterCommit: 1}), sandbox.WithSeed(5))
 	code, out, errs := runCmd(t, vars, "key-in", "--order-id", "order-lost-0001", "--order-name", "T-shirt", "--amount", "15000",
 		"--card-number", "4330123412341234", "--card-expiration-year", "39", "--card-expiration-month", "07",
 		"--customer-identity-number", "881212", "--idempotency-key", "lost-key-0001", "--max-retries", "0")
