@@ -36,6 +36,26 @@ func cutOff(c net.Conn) bool {
 	return resp.StatusCode == http.StatusBadRequest
 }
 
+// bystanderGet sends GET path as key on a new connection to addr, within a
+// safety bound far below the server's 30 s read timeout, and returns the
+// answer's status.
+func bystanderGet(t *testing.T, addr, path, key string) int {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n", path, basic(key))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("the bystander's look-up: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // serveBodies starts the server of NewServer with maxConns and a body
 // grace on a loopback port.
 func serveBodies(t *testing.T, sb *sandbox.Sandbox, maxConns int, grace time.Duration, tune ...func(*sandbox.Server)) (*sandbox.Server, string) {
@@ -83,20 +103,8 @@ func TestSlowBodiesDoNotStarve(t *testing.T) {
 	for srv.Conns() != maxConns {
 		time.Sleep(time.Millisecond)
 	}
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(20 * time.Second)) // a safety bound, far below the 30 s read timeout's wait
-	fmt.Fprintf(c, "GET /v1/payments/%s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n", paid.PaymentKey, basic(e.key))
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("the bystander's look-up: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("the bystander's look-up: %d", resp.StatusCode)
+	if code := bystanderGet(t, addr, "/v1/payments/"+paid.PaymentKey, e.key); code != 200 {
+		t.Fatalf("the bystander's look-up: %d", code)
 	}
 	closed := 0
 	for _, s := range slow {
@@ -139,19 +147,7 @@ func TestSlowHeadersDoNotStarve(t *testing.T) {
 	for srv.Conns() != maxConns {
 		time.Sleep(time.Millisecond)
 	}
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-	fmt.Fprintf(c, "GET /v1/payments/nosuchpayment HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n", basic(e.key))
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("the bystander's look-up: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 404 {
-		t.Errorf("the bystander's look-up: %d, want 404", resp.StatusCode)
+	if code := bystanderGet(t, addr, "/v1/payments/nosuchpayment", e.key); code != 404 {
+		t.Errorf("the bystander's look-up: %d, want 404", code)
 	}
 }
