@@ -3,6 +3,7 @@ package contracttests
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -479,8 +480,9 @@ func jsonHeader(header http.Header) http.Header {
 }
 
 // sandboxWithWebhookSink starts an in-process sandbox and a server that
-// answers every webhook 200, both stopped (the sandbox's webhooks closed)
-// when the test ends.
+// answers every webhook 200, registers that server (over HTTP) as the
+// webhook endpoint of sandbox.TestSecretKey, and stops both (the sandbox's
+// webhooks closed) when the test ends.
 func sandboxWithWebhookSink(t *testing.T, opts ...sandbox.Option) (*sandbox.Sandbox, *httptest.Server, *httptest.Server) {
 	t.Helper()
 	sb, err := sandbox.New(opts...)
@@ -496,5 +498,17 @@ func sandboxWithWebhookSink(t *testing.T, opts ...sandbox.Option) (*sandbox.Sand
 		defer cancel()
 		sb.CloseWebhooks(ctx)
 	})
+	req, _ := http.NewRequest("PUT", srv.URL+sandbox.WebhookEndpointPath, strings.NewReader(`{"url":"`+hooks.URL+`"}`))
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(sandbox.TestSecretKey+":")))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("webhook endpoint: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("webhook endpoint: %d %s", resp.StatusCode, b)
+	}
 	return sb, srv, hooks
 }
