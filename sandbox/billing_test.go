@@ -55,17 +55,10 @@ func (e *env) authKey(customerKey string) string {
 	return q.Get("authKey")
 }
 
+// billing expects a 200 Billing.
 func (e *env) billing(method, path string, body any, headers ...string) generated.Billing {
 	e.t.Helper()
-	resp, b := e.do(method, path, body, headers...)
-	if resp.StatusCode != 200 {
-		e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	var k generated.Billing
-	if err := json.Unmarshal(b, &k); err != nil {
-		e.t.Fatal(err)
-	}
-	return k
+	return answer200[generated.Billing](e, method, path, body, headers...)
 }
 
 func chargeBody(customerKey, orderID string, amount int) map[string]any {

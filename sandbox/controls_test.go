@@ -30,12 +30,7 @@ func (e *env) as(key string) *env {
 // clockOf reads GET /sandbox/v1/clock.
 func (e *env) clockOf() sandbox.KeyClock {
 	e.t.Helper()
-	resp, b := e.do("GET", sandbox.ClockPath, nil)
-	var kc sandbox.KeyClock
-	if resp.StatusCode != 200 || json.Unmarshal(b, &kc) != nil {
-		e.t.Fatalf("GET clock: %d %s", resp.StatusCode, b)
-	}
-	return kc
+	return answer200[sandbox.KeyClock](e, "GET", sandbox.ClockPath, nil)
 }
 
 // TestKeyClock: advancing one key's clock expires that key's READY payment

@@ -186,18 +186,25 @@ func (e *env) do(method, path string, body any, headers ...string) (*http.Respon
 	return resp, b
 }
 
-// ok expects a 200 Payment.
-func (e *env) ok(method, path string, body any, headers ...string) generated.Payment {
+// answer200 sends a request as e.do does, expects 200 and returns the
+// answer decoded as a T.
+func answer200[T any](e *env, method, path string, body any, headers ...string) T {
 	e.t.Helper()
 	resp, b := e.do(method, path, body, headers...)
 	if resp.StatusCode != 200 {
 		e.t.Fatalf("%s %s: status %d, want 200: %s", method, path, resp.StatusCode, b)
 	}
-	var p generated.Payment
-	if err := json.Unmarshal(b, &p); err != nil {
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
 		e.t.Fatalf("%s %s: decode: %v", method, path, err)
 	}
-	return p
+	return v
+}
+
+// ok expects a 200 Payment.
+func (e *env) ok(method, path string, body any, headers ...string) generated.Payment {
+	e.t.Helper()
+	return answer200[generated.Payment](e, method, path, body, headers...)
 }
 
 // fails expects an error with status and code, and returns its message.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -59,9 +58,7 @@ func TestHeavyKeysDoNotForgetABystandersIdempotencyAnswer(t *testing.T) {
 // heavy key forgets its own oldest.
 func TestHeavyKeysDoNotDropABystandersPendingDelivery(t *testing.T) {
 	t.Parallel()
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL
-	dead.Close() // connections are refused from now on
+	deadURL := refusedURL()
 	e := hooked(t, sandbox.WithWebhookLimits(4, 8))
 	e.register(deadURL)
 	e.paid("order-bystander-wh", 1000)
@@ -200,9 +197,7 @@ func TestMediumKeysDoNotForgetABystandersIdempotencyAnswer(t *testing.T) {
 // few idlest keys, the one holding the most forgets.
 func TestManyKeysDoNotDropABystandersPendingDelivery(t *testing.T) {
 	t.Parallel()
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL
-	dead.Close() // connections are refused from now on
+	deadURL := refusedURL()
 	e := hooked(t, sandbox.WithWebhookLimits(16, 1024))
 	e.register(deadURL)
 	e.paid("order-bystander-wh2", 1000)

@@ -83,6 +83,14 @@ func (rc *receiver) next(t *testing.T) hit {
 	}
 }
 
+// refusedURL is the URL of a server that was closed: connections to it
+// are refused.
+func refusedURL() string {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	return dead.URL
+}
+
 // hooked starts a sandbox env whose webhooks are closed with the test.
 func hooked(t *testing.T, opts ...sandbox.Option) *env {
 	t.Helper()
@@ -506,9 +514,7 @@ func TestWebhookEndpointRegistration(t *testing.T) {
 // another key's deliveries are untouched.
 func TestWebhookLimitsPerKey(t *testing.T) {
 	t.Parallel()
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL
-	dead.Close() // connections are refused from now on
+	deadURL := refusedURL()
 	ok := newReceiver(t, nil)
 	e := hooked(t, sandbox.WithWebhookLimits(4, 6))
 	other := *e
