@@ -252,15 +252,14 @@ func (c *Client) answer(k *call, resp *http.Response, o outcome) result {
 	return result{o: o, apiErr: ae}
 }
 
-// readAnswer reads at most maxBody+1 bytes of an answer (so a longer one
-// shows), in one allocation when its stated length is within the cap.
+// readAnswer reads an answer to its end, or to maxBody+1 bytes (so a longer
+// one shows), in one allocation when its stated length is true and at most
+// 64 KiB: the length is only a hint (a custom transport may leave it 0; a
+// hostile server may state 1 MiB and send two bytes).
 func readAnswer(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n >= 0 && n <= maxBody {
-		data := make([]byte, n)
-		read, err := io.ReadFull(resp.Body, data)
-		return data[:read], err
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	b := bytes.NewBuffer(make([]byte, 0, min(max(resp.ContentLength, 0), 64<<10)+bytes.MinRead))
+	_, err := b.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	return b.Bytes(), err
 }
 
 // watchBody is a request editor that records whether the transport read
