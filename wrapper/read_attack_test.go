@@ -56,8 +56,8 @@ func TestAnswerLengthFromTransport(t *testing.T) {
 }
 
 // TestShortAnswerHoldsLittle: an answer that states 1 MiB and sends two
-// bytes holds no more memory than a short body needs: the stated length is
-// a hint the server can lie in.
+// bytes holds a small part of that: the stated length is only a hint, and a
+// server can lie in it.
 func TestShortAnswerHoldsLittle(t *testing.T) {
 	t.Parallel()
 	resp := &http.Response{StatusCode: 200, ContentLength: maxBody, Body: io.NopCloser(strings.NewReader("{}"))}
@@ -69,8 +69,9 @@ func TestShortAnswerHoldsLittle(t *testing.T) {
 
 // TestLyingLengths: answers whose framing lies, written raw on the wire to
 // a confirm (with Connection: close where bytes follow the stated length, or
-// net/http logs them as an unsolicited response). None reads as a success unless its payment arrived whole; a
-// 2xx whose body was lost stays outcome unknown.
+// net/http logs them as an unsolicited response). None reads as a success
+// unless its payment arrived whole, and an answer whose body was lost, of
+// any status, leaves the outcome unknown.
 func TestLyingLengths(t *testing.T) {
 	t.Parallel()
 	gz := func(b []byte) []byte {
