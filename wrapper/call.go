@@ -232,19 +232,21 @@ func (c *Client) answer(k *call, resp *http.Response, o outcome) result {
 	k.meta.TraceID = k.secrets.clean(resp.Header.Get(traceIDHeader), maxTraceLen)
 	o.status, o.sent = resp.StatusCode, true
 	data, err := readAnswer(resp)
+	if err != nil {
+		// The answer was lost on the way: the request happened, and a lost
+		// 4xx may have been one that leaves the outcome unknown (a 409 in
+		// flight, PROVIDER_ERROR), which a repeat with the key replays.
+		o.transport = true
+		return result{o: o, netErr: &responseLostError{err: err}}
+	}
 	truncated := len(data) > maxBody
 	if truncated {
 		data = data[:maxBody]
 	}
-	if c.cfg.onBody != nil && !truncated && err == nil {
+	if c.cfg.onBody != nil && !truncated {
 		c.cfg.onBody(k.id, resp.StatusCode, data)
 	}
-	if err != nil && resp.StatusCode/100 == 2 {
-		// The answer was lost on the way: the request happened.
-		o.transport = true
-		return result{o: o, netErr: &responseLostError{err: err}}
-	}
-	p, ae := checkResponse(k, resp, data, truncated, err)
+	p, ae := checkResponse(k, resp, data, truncated)
 	if ae == nil {
 		return result{o: o, payment: p}
 	}
@@ -252,15 +254,14 @@ func (c *Client) answer(k *call, resp *http.Response, o outcome) result {
 	return result{o: o, apiErr: ae}
 }
 
-// readAnswer reads at most maxBody+1 bytes of an answer (so a longer one
-// shows), in one allocation when its stated length is within the cap.
+// readAnswer reads an answer to its end, or to maxBody+1 bytes (so a longer
+// one shows), in one allocation when its stated length is true and at most
+// 64 KiB: the length is only a hint (a custom transport may leave it 0; a
+// hostile server may state 1 MiB and send two bytes).
 func readAnswer(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n >= 0 && n <= maxBody {
-		data := make([]byte, n)
-		read, err := io.ReadFull(resp.Body, data)
-		return data[:read], err
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	b := bytes.NewBuffer(make([]byte, 0, min(max(resp.ContentLength, 0), 64<<10)+bytes.MinRead))
+	_, err := b.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	return b.Bytes(), err
 }
 
 // watchBody is a request editor that records whether the transport read
@@ -374,8 +375,8 @@ func mismatchAdvice(post bool, status int, why string) string {
 	return fmt.Sprintf("the API answered %d, but not to this request: %s. Do not treat the payment as done, and do not repeat the call with this idempotency key (it would replay this answer): settle it with Client.Resolve (see the package documentation, Outcome unknown)", status, why)
 }
 
-// responseLostError is a 2xx whose body could not be read: the request
-// reached the server and took effect.
+// responseLostError is an answer whose body could not be read: the request
+// reached the server and may have taken effect.
 type responseLostError struct{ err error }
 
 func (e *responseLostError) Error() string { return "reading the response: " + e.err.Error() }

@@ -20,7 +20,7 @@ type outcome struct {
 	// sent is false when the attempt is known not to have reached the
 	// server (it failed before its body was written, or while connecting).
 	sent      bool
-	transport bool // no answer came back (a connection failure, a timeout, a 2xx whose body was lost)
+	transport bool // no answer came back (a connection failure, a timeout, an answer whose body was lost)
 	status    int  // the answer's HTTP status
 	code      generated.ErrorCode
 	// unverified: a 2xx that does not answer the request (an undecodable

@@ -307,7 +307,7 @@ func advice(class Class, later bool, key string) string {
 // success (expect.judge); one whose payment records a decline, which becomes a
 // declined error carrying the failure's code. Whatever the server sent is
 // cleaned (scrubbed of the secrets, then cut) before it is kept.
-func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, readErr error) (*generated.Payment, *APIError) {
+func checkResponse(k *call, resp *http.Response, data []byte, truncated bool) (*generated.Payment, *APIError) {
 	e := &APIError{StatusCode: resp.StatusCode, TraceID: k.meta.TraceID, retryAfter: -1}
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
@@ -354,9 +354,6 @@ func checkResponse(k *call, resp *http.Response, data []byte, truncated bool, re
 	fmt.Fprintf(&b, "%s, not a Toss error body (%s, %d bytes", http.StatusText(resp.StatusCode), k.secrets.clean(ct, maxCodeLen), len(data))
 	if truncated {
 		fmt.Fprintf(&b, ", read stopped at %d", len(data))
-	}
-	if readErr != nil {
-		b.WriteString(", read failed")
 	}
 	b.WriteString(")")
 	if s := k.secrets.clean(string(data), maxSnippetLen); s != "" {
