@@ -321,9 +321,13 @@ func (b *browser) stream() *sse {
 	return &sse{resp: resp, sc: bufio.NewScanner(resp.Body)}
 }
 
-// next returns the next event's name and data.
+// next returns the next event's name and data. An event that does not
+// come within a minute fails the test then (the stream is closed), not at
+// the test binary's timeout.
 func (s *sse) next(t *testing.T) (string, string) {
 	t.Helper()
+	timer := time.AfterFunc(time.Minute, func() { s.resp.Body.Close() })
+	defer timer.Stop()
 	var event, data string
 	for s.sc.Scan() {
 		line := s.sc.Text()
@@ -336,7 +340,7 @@ func (s *sse) next(t *testing.T) (string, string) {
 			data = strings.TrimPrefix(line, "data: ")
 		}
 	}
-	t.Fatalf("stream ended: %v", s.sc.Err())
+	t.Fatalf("stream ended, or no event within a minute: %v", s.sc.Err())
 	return "", ""
 }
 
