@@ -30,27 +30,14 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkConfirmPayment -benchmem -count 10 ./wrapper/
 func BenchmarkConfirmPayment(b *testing.B) {
-	payment, err := os.ReadFile(filepath.Join("testdata", "payment_done.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	req := confirmReq()
 	ctx := context.Background()
 	for _, latency := range []time.Duration{0, 2 * time.Millisecond} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			if latency > 0 {
-				time.Sleep(latency)
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("X-TossPayments-Trace-Id", "trace-bench")
-			_, _ = w.Write(payment)
-		}))
+		srv := confirmServer(b, latency)
 		prefix := fmt.Sprintf("latency=%s/", latency)
 		b.Run(prefix+"impl=handwritten", func(b *testing.B) {
-			hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 30 * time.Second}
+			hc, auth := handwrittenClient()
 			defer hc.CloseIdleConnections()
-			auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"))
 			b.ReportAllocs()
 			start := benchcpu.Start()
 			for b.Loop() {
@@ -97,17 +84,7 @@ func BenchmarkConfirmPayment(b *testing.B) {
 // call in a busy server seldom does, so each meets caches the other has
 // used. sec/op is that of the pair.
 func BenchmarkConfirmPaymentPaired(b *testing.B) {
-	payment, err := os.ReadFile(filepath.Join("testdata", "payment_done.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		time.Sleep(2 * time.Millisecond)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-TossPayments-Trace-Id", "trace-bench")
-		_, _ = w.Write(payment)
-	}))
+	srv := confirmServer(b, 2*time.Millisecond)
 	defer srv.Close()
 	for _, validation := range []bool{true, false} {
 		name := "validation=on"
@@ -125,9 +102,8 @@ func benchPaired(b *testing.B, base string, validation bool) {
 		b.Fatal(err)
 	}
 	defer c.CloseIdleConnections()
-	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 30 * time.Second}
+	hc, auth := handwrittenClient()
 	defer hc.CloseIdleConnections()
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"))
 	var took [2][]time.Duration // [0] hand-written, [1] wrapper
 	calls := 0
 	for b.Loop() {
@@ -159,6 +135,30 @@ func benchPaired(b *testing.B, base string, validation bool) {
 	b.ReportMetric(mean[1], "wrapper-ns/call")
 	b.ReportMetric(mean[1]/mean[0], "wall-ratio")
 	b.ReportMetric(median[1]/median[0], "median-ratio")
+}
+
+// confirmServer answers every request with the seed's confirm sample after
+// reading the body and sleeping latency.
+func confirmServer(b *testing.B, latency time.Duration) *httptest.Server {
+	payment, err := os.ReadFile(filepath.Join("testdata", "payment_done.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if latency > 0 {
+			time.Sleep(latency)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-TossPayments-Trace-Id", "trace-bench")
+		_, _ = w.Write(payment)
+	}))
+}
+
+// handwrittenClient is the client and Authorization of handwrittenConfirm.
+func handwrittenClient() (*http.Client, string) {
+	return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 30 * time.Second},
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"))
 }
 
 // handwrittenConfirm is the call a careful user would write without the

@@ -90,6 +90,9 @@ func TestLyingLengths(t *testing.T) {
 		raw  func(p []byte) string
 		want Class // ClassNone: a success
 	}{
+		{"its own length", func(p []byte) string {
+			return head(200, fmt.Sprintf("Content-Length: %d", len(p))) + string(p)
+		}, ClassNone},
 		{"length 0 with a body", func(p []byte) string { return head(200, "Connection: close\r\nContent-Length: 0") + string(p) }, ClassOutcomeUnknown},
 		{"length short of the body", func(p []byte) string {
 			return head(200, fmt.Sprintf("Connection: close\r\nContent-Length: %d", len(p)-1)) + string(p)
